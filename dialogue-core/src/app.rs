@@ -1,0 +1,56 @@
+//! The traits `dialogue!` implements: [`DialogueApp`] for the application and
+//! [`DeclaredRoom`] / [`Accepts`] for each room's typed handle.
+
+use crate::spec::AppSpec;
+
+/// An application declared with `dialogue!`.
+///
+/// ```
+/// use dialogue_core::DialogueApp;
+///
+/// fn room_ids<A: DialogueApp>() -> Vec<&'static str> {
+///     A::spec().rooms.iter().map(|room| room.id.as_str()).collect()
+/// }
+/// ```
+pub trait DialogueApp: Copy + Send + Sync + 'static {
+    /// The application's spec model, built on first use and then shared.
+    fn spec() -> &'static AppSpec;
+}
+
+/// The typed handle of one declared room, e.g. `ChatApp::chat()`.
+///
+/// Handles are zero-sized: they carry the room's id and application in their
+/// type, so the compiler knows which events the room accepts.
+pub trait DeclaredRoom: Copy + Send + Sync + 'static {
+    /// The application the room belongs to.
+    type App: DialogueApp;
+    /// The room id.
+    const ID: &'static str;
+
+    /// The room id.
+    fn id(self) -> &'static str {
+        Self::ID
+    }
+}
+
+/// Implemented by a room handle for each event the server may trigger in it
+/// with a typed call: the events of its `events` list; any event for `*`; and
+/// any event for a room with `events: []`, where clients may trigger nothing
+/// and the server may push anything (PROTOCOL.md).
+///
+/// The trait has no `E: Event` bound of its own, so that a non-event type in
+/// a room's `events` is reported once, where the expansion reads its name;
+/// every function that triggers requires `E: Event` itself.
+///
+/// ```
+/// use dialogue_core::{Accepts, Event};
+///
+/// // A typed trigger requires the room to accept the event.
+/// fn trigger<R: Accepts<E>, E: Event>(_room: R, _event: E) {}
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the room `{Self}` does not accept the event `{E}`",
+    label = "`{E}` is not in this room's `events`",
+    note = "add `{E}` to the room's `events: [...]` in `dialogue!`, or trigger it in a room that lists it"
+)]
+pub trait Accepts<E>: DeclaredRoom {}

@@ -1,0 +1,85 @@
+//! The typed model of a `dialogue!` input. Nodes keep their tokens so that
+//! each check can point at the one that is wrong.
+
+use syn::{Attribute, Ident, LitBool, LitInt, LitStr, Type, Visibility};
+
+/// The application as written.
+pub(crate) struct AppDef {
+    /// Attributes and doc comments on the application, passed through.
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) ident: Ident,
+    pub(crate) rooms: Vec<RoomDef>,
+}
+
+/// One room as written: `key: { ... }`.
+pub(crate) struct RoomDef {
+    /// The room's doc comment.
+    pub(crate) docs: Option<String>,
+    /// The Rust name of the room (its handle, constant and type).
+    pub(crate) key: Ident,
+    pub(crate) id: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) events: Option<EventList>,
+    pub(crate) default_subscriptions: Option<EventList>,
+    pub(crate) max_size: Option<LitInt>,
+    pub(crate) sync_history_on_join: Option<SyncHistory>,
+}
+
+/// `*`, or a bracketed list of event types (possibly empty).
+pub(crate) enum EventList {
+    Any,
+    List(Vec<Type>),
+}
+
+/// `sync_history_on_join: true | false | N`.
+pub(crate) enum SyncHistory {
+    Flag(LitBool),
+    Count(LitInt),
+}
+
+/// A checked room, ready to expand.
+pub(crate) struct Room<'a> {
+    pub(crate) def: &'a RoomDef,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) events: Events<'a>,
+    pub(crate) subscriptions: Subscriptions<'a>,
+    pub(crate) max_size: Option<u32>,
+    pub(crate) sync_history: Sync,
+    /// `GameLobby` for `game_lobby`.
+    pub(crate) type_ident: Ident,
+    /// `GAME_LOBBY` for `game_lobby`.
+    pub(crate) const_ident: Ident,
+}
+
+/// The events a checked room accepts.
+pub(crate) enum Events<'a> {
+    Any,
+    Only(Vec<&'a Type>),
+}
+
+/// A checked room's default subscriptions.
+pub(crate) enum Subscriptions<'a> {
+    All,
+    Only(Vec<&'a Type>),
+}
+
+/// A checked `sync_history_on_join`.
+pub(crate) enum Sync {
+    Off,
+    All,
+    Latest(u32),
+}
+
+/// The checked application.
+pub(crate) struct App<'a> {
+    pub(crate) def: &'a AppDef,
+    pub(crate) rooms: Vec<Room<'a>>,
+    /// Every event type listed by a room, once, in order of appearance.
+    pub(crate) events: Vec<&'a Type>,
+    /// `chat_app` for `ChatApp`: the module holding the room handle types.
+    pub(crate) module: Ident,
+}

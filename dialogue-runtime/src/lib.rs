@@ -1,0 +1,77 @@
+//! Dialogue for Rust: declare a realtime application's events and rooms once,
+//! in Rust, and get from that one declaration a validating Socket.IO server and
+//! a typed TypeScript client.
+//!
+//! This is the one crate an application depends on (with serde). It
+//! re-exports the macros and the spec model:
+//!
+//! ```
+//! use dialogue_runtime::prelude::*;
+//!
+//! /// Chat message sent by a user.
+//! #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+//! #[event(history = 100)]
+//! #[serde(rename_all = "camelCase")]
+//! pub struct Message {
+//!     #[schemars(length(min = 1, max = 1000))]
+//!     pub text: String,
+//!     pub sender_id: String,
+//! }
+//!
+//! dialogue! {
+//!     pub ChatApp {
+//!         chat: { name: "Chat Room", events: [Message], sync_history_on_join: 50 },
+//!     }
+//! }
+//!
+//! let spec = ChatApp::spec();
+//! assert_eq!(spec.room(ChatApp::CHAT).unwrap().name, "Chat Room");
+//! assert_eq!(spec.event("message").unwrap().schema["properties"]["text"]["maxLength"], 1000);
+//! ```
+//!
+//! See [`Event`](derive@Event) and [`dialogue!`] for every option, and the
+//! [guide](guide) for the whole picture.
+
+#![warn(unreachable_pub)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub use dialogue_core::{
+    Accepts, DeclaredRoom, DialogueApp, Event, PayloadDeserialize, PayloadSchema, PayloadSerialize,
+    PayloadTs, build, rules, spec,
+};
+pub use dialogue_macros::{Event, JsonSchema, TS, dialogue};
+
+/// schemars, as dialogue uses it (for the `JsonSchema` trait and hand-written impls).
+pub use schemars;
+/// ts-rs, as dialogue uses it (for the `TS` trait and hand-written impls).
+pub use ts_rs;
+
+/// Everything a declaration needs: `use dialogue_runtime::prelude::*;`.
+///
+/// `JsonSchema` and `TS` here are dialogue's derives, which need neither
+/// schemars nor ts-rs as a dependency; the traits themselves are
+/// [`schemars::JsonSchema`] and [`ts_rs::TS`].
+pub mod prelude {
+    pub use crate::{Accepts, DeclaredRoom, DialogueApp, Event, JsonSchema, TS, dialogue};
+    pub use serde::{Deserialize, Serialize};
+}
+
+/// Guides, the same text as the repository's `docs/` folder.
+pub mod guide {
+    #[doc = include_str!("../../docs/rooms-and-events.md")]
+    pub mod rooms_and_events {}
+}
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
+/// What the macros expand to. Not public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use dialogue_core::__private::*;
+    pub use dialogue_macros::ShadowAttributes;
+    pub use schemars;
+    pub use ts_rs;
+}

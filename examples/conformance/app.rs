@@ -1,0 +1,83 @@
+//! The declarations of the conformance server, exactly as
+//! `../shared/CONFORMANCE.md` fixes them. Every end-to-end test, client and
+//! benchmark relies on them: change nothing here without a note there.
+
+use dialogue_runtime::prelude::*;
+
+/// Chat message sent by a user.
+#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+#[event(name = "message", history = 100)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// The text: 1 to 1000 characters.
+    #[schemars(length(min = 1, max = 1000))]
+    pub text: String,
+    /// Who wrote it, as the client says (the server stamps `from` itself).
+    pub sender_id: String,
+}
+
+/// Whether a user is typing.
+#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+#[event(name = "typing")]
+#[serde(rename_all = "camelCase")]
+pub struct Typing {
+    /// `true` while typing.
+    pub is_typing: bool,
+}
+
+/// An order changed status.
+#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+#[event(name = "order:updated", history = 20)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderUpdated {
+    /// The order.
+    pub order_id: String,
+    /// Its new status.
+    pub status: OrderStatus,
+}
+
+/// Where an order is: received, being prepared, on its way, arrived.
+// No doc comments on the variants: with them schemars writes a `oneOf` of
+// constants, where CONFORMANCE.md promises a plain `enum` of four strings.
+#[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum OrderStatus {
+    Pending,
+    Processing,
+    Shipped,
+    Delivered,
+}
+
+dialogue! {
+    /// The conformance server of CONFORMANCE.md.
+    pub ConformanceApp {
+        chat: {
+            name: "Chat Room",
+            description: "General chat",
+            events: [Message, Typing],
+            default_subscriptions: [Message],
+            sync_history_on_join: 50,
+        },
+        small: {
+            name: "Small Room",
+            events: [Message],
+            default_subscriptions: [Message],
+            max_size: 2,
+        },
+        sandbox: {
+            name: "Sandbox",
+            events: *,
+            default_subscriptions: *,
+        },
+        readonly: {
+            name: "Read-Only",
+            events: [],
+        },
+        orders: {
+            name: "Orders",
+            events: [OrderUpdated],
+            default_subscriptions: [OrderUpdated],
+        },
+    }
+}

@@ -1,0 +1,9 @@
+//! Declarations shared by the tests: the conformance app (the very file the
+//! example compiles) and a fixture with every payload shape.
+
+#![allow(dead_code, unreachable_pub)]
+
+#[path = "../../examples/conformance/app.rs"]
+pub mod conformance;
+
+pub mod shapes;

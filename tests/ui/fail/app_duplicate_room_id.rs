@@ -1,0 +1,15 @@
+use dialogue_runtime::prelude::*;
+
+#[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+pub struct Message {
+    pub text: String,
+}
+
+dialogue! {
+    pub App {
+        chat: { name: "Chat", events: [Message] },
+        general: { id: "chat", name: "General", events: [Message] },
+    }
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use dialogue_runtime::prelude::*;
+
+#[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+pub struct Message {
+    pub text: String,
+}
+
+dialogue! {
+    pub App {
+        chat: { name: "Chat", events: [Message], max_size: 0 },
+    }
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use dialogue_runtime::prelude::*;
+
+#[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+pub struct Message {
+    pub text: String,
+}
+
+dialogue! {
+    pub App {
+        chat: {
+            name: "Chat",
+            events: [Message],
+            maxSize: 2,
+            capacity: 3,
+        },
+    }
+}
+
+fn main() {}

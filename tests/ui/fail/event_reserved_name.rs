@@ -1,0 +1,7 @@
+use dialogue_runtime::prelude::*;
+
+#[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+#[event(name = "*")]
+pub struct Everything;
+
+fn main() {}
