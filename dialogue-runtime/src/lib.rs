@@ -35,11 +35,37 @@
 #![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod client;
+mod clients;
+mod dialogue;
+mod engine;
+mod envelope;
+mod error;
+mod fanout;
+mod handles;
+mod history;
+pub mod protocol;
+mod requests;
+mod room;
+mod rooms;
+mod session;
+mod validation;
+
+pub use dialogue::{DEFAULT_TRANSPORT_LIMIT, Dialogue, DialogueBuilder, RoomOptions, ServeError};
 pub use dialogue_core::{
     Accepts, DeclaredRoom, DialogueApp, Event, PayloadDeserialize, PayloadSchema, PayloadSerialize,
     PayloadTs, build, rules, spec,
 };
 pub use dialogue_macros::{Event, JsonSchema, TS, dialogue};
+pub use envelope::{EventMessage, Published, SYSTEM};
+pub use error::{
+    CreateRoomError, DeleteRoomError, ErrorCode, HistoryError, JoinError, LeaveError, RequestError,
+    SubscribeError, ToWire, TriggerError, ValidationIssue, WireError,
+};
+pub use handles::{ClientRooms, ConnectedClient, ListenerHandle, Room, SendError, TypedRoom};
+pub use history::{HistoryStore, MAX_PAGE, StoreError};
+pub use protocol::RoomInfo;
+pub use validation::{BuildError, MAX_ISSUE_MESSAGE, MAX_ISSUES};
 
 /// schemars, as dialogue uses it (for the `JsonSchema` trait and hand-written impls).
 pub use schemars;
@@ -52,7 +78,9 @@ pub use ts_rs;
 /// schemars nor ts-rs as a dependency; the traits themselves are
 /// [`schemars::JsonSchema`] and [`ts_rs::TS`].
 pub mod prelude {
-    pub use crate::{Accepts, DeclaredRoom, DialogueApp, Event, JsonSchema, TS, dialogue};
+    pub use crate::{
+        Accepts, DeclaredRoom, Dialogue, DialogueApp, Event, EventMessage, JsonSchema, TS, dialogue,
+    };
     pub use serde::{Deserialize, Serialize};
 }
 
@@ -60,6 +88,10 @@ pub mod prelude {
 pub mod guide {
     #[doc = include_str!("../../docs/rooms-and-events.md")]
     pub mod rooms_and_events {}
+    #[doc = include_str!("../../docs/server.md")]
+    pub mod server {}
+    #[doc = include_str!("../../docs/protocol.md")]
+    pub mod protocol {}
 }
 
 /// The README's examples, compiled and run as doctests.

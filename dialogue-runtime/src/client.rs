@@ -1,0 +1,165 @@
+//! A connected client: its identity, its rooms and subscriptions.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::Mutex;
+use serde_json::{Map, Value};
+use socketioxide::extract::SocketRef;
+
+use crate::fanout;
+use crate::room::RoomState;
+use crate::rules::WILDCARD;
+use crate::spec::Subscriptions;
+
+/// A client's membership of one room.
+pub(crate) struct Membership {
+    pub(crate) room: Arc<RoomState>,
+    /// Subscribed to `*`.
+    pub(crate) all: bool,
+    /// Subscribed event names.
+    pub(crate) events: BTreeSet<String>,
+}
+
+impl Membership {
+    /// A new membership with the room's default subscriptions.
+    pub(crate) fn new(room: Arc<RoomState>) -> Self {
+        let (all, events) = match &room.default_subscriptions {
+            Subscriptions::All => (true, BTreeSet::new()),
+            Subscriptions::Only(names) => (false, names.iter().cloned().collect()),
+        };
+        Self { room, all, events }
+    }
+
+    /// The socketioxide rooms this membership is subscribed through.
+    pub(crate) fn keys(&self) -> Vec<String> {
+        let room = &self.room.id;
+        let mut keys: Vec<String> = self.events.iter().map(|e| fanout::key(room, e)).collect();
+        if self.all {
+            keys.push(fanout::key(room, WILDCARD));
+        }
+        keys
+    }
+
+    /// The subscriptions as names, `*` for all.
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.events.iter().cloned().collect();
+        if self.all {
+            names.push(WILDCARD.to_owned());
+        }
+        names
+    }
+}
+
+/// A connected client's state. Shared as `Arc<ClientState>`.
+///
+/// `memberships` is the only lock, held briefly and never together with a
+/// room's lock: a client's requests are handled one at a time, so it is
+/// contended only by server-side calls.
+pub(crate) struct ClientState {
+    /// The connection's public id (not the transport's session id, which is a
+    /// credential of the polling transport and never shown).
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) auth: Option<Value>,
+    pub(crate) meta: Map<String, Value>,
+    pub(crate) socket: SocketRef,
+    connected: AtomicBool,
+    memberships: Mutex<HashMap<String, Membership>>,
+}
+
+impl ClientState {
+    pub(crate) fn new(
+        id: String,
+        user_id: String,
+        auth: Option<Value>,
+        meta: Map<String, Value>,
+        socket: SocketRef,
+    ) -> Self {
+        Self {
+            id,
+            user_id,
+            auth,
+            meta,
+            socket,
+            connected: AtomicBool::new(true),
+            memberships: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the client is still connected.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// Marks the client gone and hands back its memberships.
+    pub(crate) fn disconnect(&self) -> Vec<Membership> {
+        self.connected.store(false, Ordering::Release);
+        self.memberships.lock().drain().map(|(_, m)| m).collect()
+    }
+
+    /// The room, if the client is a member.
+    pub(crate) fn room(&self, room_id: &str) -> Option<Arc<RoomState>> {
+        self.memberships.lock().get(room_id).map(|m| m.room.clone())
+    }
+
+    /// Whether the client is a member of `room_id`.
+    pub(crate) fn is_member(&self, room_id: &str) -> bool {
+        self.memberships.lock().contains_key(room_id)
+    }
+
+    /// Records a membership; returns its subscription keys, or `None` when the
+    /// client is already a member (or gone).
+    pub(crate) fn add_membership(&self, membership: Membership) -> Option<Vec<String>> {
+        let mut memberships = self.memberships.lock();
+        if !self.is_connected() || memberships.contains_key(&membership.room.id) {
+            return None;
+        }
+        let keys = membership.keys();
+        memberships.insert(membership.room.id.clone(), membership);
+        Some(keys)
+    }
+
+    /// Ends a membership.
+    pub(crate) fn remove_membership(&self, room_id: &str) -> Option<Membership> {
+        self.memberships.lock().remove(room_id)
+    }
+
+    /// Subscribes to `event` (`*` for all) in a joined room; returns the key to
+    /// join, `None` when not a member.
+    pub(crate) fn subscribe(&self, room_id: &str, event: &str) -> Option<String> {
+        let mut memberships = self.memberships.lock();
+        let membership = memberships.get_mut(room_id)?;
+        if event == WILDCARD {
+            membership.all = true;
+        } else {
+            membership.events.insert(event.to_owned());
+        }
+        Some(fanout::key(room_id, event))
+    }
+
+    /// The reverse of [`subscribe`](Self::subscribe).
+    pub(crate) fn unsubscribe(&self, room_id: &str, event: &str) -> Option<String> {
+        let mut memberships = self.memberships.lock();
+        let membership = memberships.get_mut(room_id)?;
+        if event == WILDCARD {
+            membership.all = false;
+        } else {
+            membership.events.remove(event);
+        }
+        Some(fanout::key(room_id, event))
+    }
+
+    /// The ids of the rooms joined, sorted.
+    pub(crate) fn room_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.memberships.lock().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// The subscriptions in a joined room.
+    pub(crate) fn subscriptions(&self, room_id: &str) -> Option<Vec<String>> {
+        self.memberships.lock().get(room_id).map(Membership::names)
+    }
+}

@@ -1,0 +1,274 @@
+//! One socket's life: identity at connect, an ordered queue of requests, and
+//! cleanup at disconnect.
+//!
+//! socketioxide runs each event handler in its own task, so two requests of
+//! one client could be handled out of order (a trigger before the join sent
+//! just before it). Its extractors, however, run in the socket's read loop in
+//! arrival order. So the one handler registered per socket is a catch-all
+//! whose extractor puts the raw request into this socket's queue, and one task
+//! per socket works through the queue: in order, one request at a time, never
+//! dropping one (a full queue is answered with an error).
+
+use std::collections::hash_map::RandomState;
+use std::convert::Infallible;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::FutureExt;
+use serde_json::{Map, Value};
+use socketioxide::adapter::LocalAdapter;
+use socketioxide::extract::{AckSender, SocketRef, TryData};
+use socketioxide::handler::{FromMessage, FromMessageParts, Value as SioValue};
+use socketioxide::socket::{DisconnectReason, Socket};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::client::ClientState;
+use crate::engine::Engine;
+use crate::error::{ErrorCode, RequestError, ToWire, WireError};
+use crate::protocol::{AckError, Connected, names};
+use crate::requests;
+use crate::rules::MAX_NAME_LEN;
+
+/// Requests waiting per socket. A client that sends more without waiting for
+/// answers is told `RATE_LIMITED` for the excess.
+pub(crate) const QUEUE_CAPACITY: usize = 256;
+
+/// One request as it arrived.
+pub(crate) struct Incoming {
+    /// `["dialogue:x", ...args]` and any binary attachments.
+    pub(crate) value: SioValue,
+    /// Present when the client asked for an acknowledgement.
+    pub(crate) ack: Option<AckSender>,
+}
+
+/// What the extractor finds in the socket's extensions.
+#[derive(Clone)]
+struct Session {
+    queue: mpsc::Sender<Incoming>,
+    /// Opened once `dialogue:connected` is sent; the request loop waits for it.
+    gate: Arc<parking_lot::Mutex<Option<oneshot::Sender<()>>>>,
+}
+
+/// The catch-all handler's extractor: queues the request, in arrival order.
+pub(crate) struct Enqueued;
+
+impl FromMessage<LocalAdapter> for Enqueued {
+    type Error = Infallible;
+
+    fn from_message(
+        socket: Arc<Socket>,
+        mut value: SioValue,
+        ack_id: Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let ack = match ack_id {
+            Some(_) => Some(AckSender::from_message_parts(&socket, &mut value, &ack_id)?),
+            None => None,
+        };
+        let Some(session) = socket.extensions.get::<Session>() else {
+            // The socket is disconnecting: nobody is left to answer.
+            return Ok(Self);
+        };
+        if let Err(mpsc::error::TrySendError::Full(incoming)) =
+            session.queue.try_send(Incoming { value, ack })
+        {
+            let error = RequestError::Overloaded.to_wire();
+            match incoming.ack {
+                Some(ack) => {
+                    let _ = ack.send(&AckError::new(&error));
+                }
+                None => {
+                    let _ = socket.emit(names::ERROR, &error);
+                }
+            }
+        }
+        Ok(Self)
+    }
+}
+
+/// Why a connection is refused; the client gets the message as `connect_error`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Refusal {
+    #[error("auth.userId must be at most {MAX_NAME_LEN} bytes")]
+    UserIdTooLong,
+    #[error("the server is shutting down")]
+    Stopping,
+}
+
+/// The identity of a connection without an authenticate hook (CONFORMANCE.md):
+/// `auth.userId` when it is a non-empty string, else the connection's id. The
+/// rest of the auth object is the client's `meta`. `auth.token` never becomes
+/// the user id: a token is a secret.
+pub(crate) fn default_identity(
+    auth: &Value,
+    client_id: &str,
+) -> Result<(String, Map<String, Value>), Refusal> {
+    let mut meta = match auth {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
+    };
+    let user_id = match meta.remove("userId") {
+        Some(Value::String(id)) if id.len() > MAX_NAME_LEN => return Err(Refusal::UserIdTooLong),
+        Some(Value::String(id)) if !id.is_empty() => id,
+        _ => client_id.to_owned(),
+    };
+    Ok((user_id, meta))
+}
+
+/// A new public connection id: unique, and unrelated to the transport's
+/// session id (a credential of the polling transport).
+pub(crate) fn new_client_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    format!("{:016x}", hasher.finish())
+}
+
+/// The connect middleware: runs before socketioxide acknowledges the
+/// connection, so the handlers exist before the first request can arrive.
+pub(crate) async fn connect(
+    engine: Arc<Engine>,
+    socket: SocketRef,
+    auth: Value,
+) -> Result<(), Refusal> {
+    if engine.is_stopped() {
+        return Err(Refusal::Stopping);
+    }
+    let (client, ready) = loop {
+        let id = new_client_id();
+        let (user_id, meta) = default_identity(&auth, &id)?;
+        let client = Arc::new(ClientState::new(id, user_id, None, meta, socket.clone()));
+        if engine.clients.insert(client.clone()) {
+            break (client, oneshot::channel::<()>());
+        }
+    };
+    let (queue, requests) = mpsc::channel(QUEUE_CAPACITY);
+    socket.extensions.insert(Session {
+        queue,
+        gate: Arc::new(parking_lot::Mutex::new(Some(ready.0))),
+    });
+    socket.extensions.insert(client.clone());
+    socket.on_fallback(async |_: Enqueued| {});
+    let on_disconnect = engine.clone();
+    socket.on_disconnect(async move |socket: SocketRef, reason: DisconnectReason| {
+        disconnected(&on_disconnect, &socket, reason);
+    });
+    tokio::spawn(work_through(engine, client, requests, ready.1));
+    Ok(())
+}
+
+/// The connect handler, after socketioxide acknowledged the connection: the
+/// first thing a client receives is `dialogue:connected`; only then are its
+/// requests worked through.
+pub(crate) fn connected(socket: &SocketRef) {
+    let Some(client) = socket.extensions.get::<Arc<ClientState>>() else {
+        return;
+    };
+    let _ = socket.emit(
+        names::CONNECTED,
+        &Connected {
+            client_id: &client.id,
+            user_id: &client.user_id,
+        },
+    );
+    if let Some(session) = socket.extensions.get::<Session>()
+        && let Some(open) = session.gate.lock().take()
+    {
+        let _ = open.send(());
+    }
+}
+
+/// The socket's request loop: one request at a time, in arrival order. A
+/// request whose handling panics is answered `INTERNAL`; the loop goes on.
+async fn work_through(
+    engine: Arc<Engine>,
+    client: Arc<ClientState>,
+    mut requests: mpsc::Receiver<Incoming>,
+    ready: oneshot::Receiver<()>,
+) {
+    if ready.await.is_err() {
+        return;
+    }
+    while let Some(incoming) = requests.recv().await {
+        let handled = std::panic::AssertUnwindSafe(requests::handle(&engine, &client, incoming))
+            .catch_unwind()
+            .await;
+        if let Err(panic) = handled {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(client = %client.id, user = %client.user_id, %reason, "a request handler panicked");
+            // The acknowledgement, if any, went down with the handler; the
+            // client still learns that its request failed.
+            let _ = client.socket.emit(
+                names::ERROR,
+                &WireError::new(
+                    ErrorCode::Internal,
+                    "the server failed to handle the request",
+                ),
+            );
+        }
+    }
+}
+
+/// Cleanup when a socket goes, whatever the reason.
+fn disconnected(engine: &Engine, socket: &SocketRef, reason: DisconnectReason) {
+    // Dropping the session closes the queue, which ends the request loop and
+    // breaks the cycle socket → extensions → client → socket.
+    socket.extensions.remove::<Session>();
+    if let Some(client) = socket.extensions.remove::<Arc<ClientState>>() {
+        tracing::debug!(client = %client.id, user = %client.user_id, ?reason, "client disconnected");
+        engine.disconnect(&client);
+    }
+    socket.extensions.clear();
+}
+
+/// Reads the handshake's auth object; anything but an object counts as none.
+pub(crate) fn auth_object(auth: TryData<Value>) -> Value {
+    match auth.0 {
+        Ok(value @ Value::Object(_)) => value,
+        _ => Value::Object(Map::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn identity_comes_from_user_id_and_never_from_the_token() {
+        let (user, meta) = default_identity(
+            &json!({ "userId": "ada", "token": "s3cret", "role": "admin" }),
+            "c1",
+        )
+        .unwrap();
+        assert_eq!(user, "ada");
+        assert_eq!(meta["token"], "s3cret");
+        assert_eq!(meta["role"], "admin");
+        assert!(meta.get("userId").is_none());
+
+        for auth in [
+            json!({ "token": "s3cret" }),
+            json!({ "userId": 7 }),
+            json!({ "userId": "" }),
+            json!(null),
+        ] {
+            assert_eq!(default_identity(&auth, "c1").unwrap().0, "c1", "{auth}");
+        }
+        let long = json!({ "userId": "x".repeat(MAX_NAME_LEN + 1) });
+        assert!(matches!(
+            default_identity(&long, "c1"),
+            Err(Refusal::UserIdTooLong)
+        ));
+    }
+
+    #[test]
+    fn client_ids_are_unique() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_client_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+    }
+}
