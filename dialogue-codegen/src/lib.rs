@@ -44,7 +44,8 @@ mod tests {
             events: RoomEvents::Any,
             default_subscriptions: Subscriptions::All,
             max_size: None,
-            sync_history_on_join: HistorySync::Off,
+                        sync_history_on_join: HistorySync::Off,
+            required_claims: Default::default(),
         };
         let spec = AppSpec::builder("App")
             .room(room("b"))

@@ -54,3 +54,22 @@ pub trait DeclaredRoom: Copy + Send + Sync + 'static {
     note = "add `{E}` to the room's `events: [...]` in `dialogue!`, or trigger it in a room that lists it"
 )]
 pub trait Accepts<E>: DeclaredRoom {}
+
+/// A room with one instance for everyone (most rooms): the server reaches it
+/// with `dialogue.room(handle)`.
+#[diagnostic::on_unimplemented(
+    message = "the room `{Self}` is a per-user room",
+    label = "it has one instance per user",
+    note = "name the user: `dialogue.user_room(handle, user_id)`"
+)]
+pub trait SharedRoom: DeclaredRoom {}
+
+/// A per-user room (its id holds `{userId}`): one instance per user, which
+/// only that user may join; the server reaches it with
+/// `dialogue.user_room(handle, user_id)`.
+#[diagnostic::on_unimplemented(
+    message = "the room `{Self}` is not a per-user room",
+    label = "it has one instance for everyone",
+    note = "use `dialogue.room(handle)`, or give the room an id with `{{userId}}`, e.g. `id: \"user:{{userId}}\"`"
+)]
+pub trait PerUserRoom: DeclaredRoom {}

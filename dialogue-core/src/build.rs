@@ -160,6 +160,7 @@ pub enum SpecError {
 ///         default_subscriptions: Subscriptions::All,
 ///         max_size: None,
 ///         sync_history_on_join: HistorySync::Off,
+///         required_claims: Default::default(),
 ///     })
 ///     .build()
 ///     .unwrap();
@@ -246,6 +247,14 @@ fn check_room(room: &RoomSpec, events: &[EventSpec]) -> Result<(), SpecError> {
         id: room.id.clone(),
         source,
     })?;
+    if let Some((_, suffix)) = room.user_pattern()
+        && suffix.contains(rules::USER_PLACEHOLDER)
+    {
+        return Err(SpecError::InvalidRoomId {
+            id: room.id.clone(),
+            source: NameError::Reserved,
+        });
+    }
     if let RoomEvents::Only(names) = &room.events
         && let Some(unknown) = names.iter().find(|n| !events.iter().any(|e| &e.name == *n))
     {
@@ -325,6 +334,7 @@ mod tests {
             default_subscriptions: subs,
             max_size: None,
             sync_history_on_join: HistorySync::Off,
+            required_claims: Default::default(),
         }
     }
 

@@ -30,7 +30,7 @@ pub mod event;
 pub mod spec;
 
 #[cfg(feature = "spec")]
-pub use app::{Accepts, DeclaredRoom, DialogueApp};
+pub use app::{Accepts, DeclaredRoom, DialogueApp, PerUserRoom, SharedRoom};
 #[cfg(feature = "spec")]
 pub use event::{Event, PayloadDeserialize, PayloadSchema, PayloadSerialize, PayloadTs};
 
@@ -41,7 +41,8 @@ pub mod __private {
     use std::num::NonZeroU32;
 
     pub use crate::spec::{AppSpec, EventSpec, HistorySync, RoomEvents, RoomSpec, Subscriptions};
-    pub use crate::{Accepts, DeclaredRoom, DialogueApp, Event};
+    pub use crate::{Accepts, DeclaredRoom, DialogueApp, Event, PerUserRoom, SharedRoom};
+    pub use serde_json;
 
     /// One event of an application, as `dialogue!` records it: everything the
     /// expansion needs from the type, read in one place.

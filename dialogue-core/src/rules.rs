@@ -14,6 +14,37 @@ pub const MAX_NAME_LEN: usize = 128;
 /// subscription. It is never a valid event name.
 pub const WILDCARD: &str = "*";
 
+/// In a declared room's id, stands for the user a per-user room belongs to:
+/// `user:{userId}` is `user:alice` for alice, and only alice may join it.
+pub const USER_PLACEHOLDER: &str = "{userId}";
+
+/// The parts of a per-user room id around [`USER_PLACEHOLDER`], or `None` for
+/// an ordinary id.
+///
+/// ```
+/// use dialogue_core::rules::user_room_pattern;
+///
+/// assert_eq!(user_room_pattern("user:{userId}"), Some(("user:", "")));
+/// assert_eq!(user_room_pattern("chat"), None);
+/// ```
+pub fn user_room_pattern(id: &str) -> Option<(&str, &str)> {
+    id.split_once(USER_PLACEHOLDER)
+}
+
+/// The user a per-user room id belongs to, given the pattern's parts.
+///
+/// ```
+/// use dialogue_core::rules::user_of_room;
+///
+/// assert_eq!(user_of_room(("user:", ""), "user:alice"), Some("alice"));
+/// assert_eq!(user_of_room(("user:", ""), "user:"), None);
+/// assert_eq!(user_of_room(("inbox-", "-main"), "inbox-bob-main"), Some("bob"));
+/// ```
+pub fn user_of_room<'a>(pattern: (&str, &str), id: &'a str) -> Option<&'a str> {
+    let user = id.strip_prefix(pattern.0)?.strip_suffix(pattern.1)?;
+    (!user.is_empty()).then_some(user)
+}
+
 /// Why a name was refused.
 ///
 /// ```
@@ -309,6 +340,14 @@ mod tests {
         for bad in ["Chat", "gameLobby", "_x", "x_", "a__b", ""] {
             assert!(!is_snake_case(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn per_user_patterns_split_once() {
+        assert_eq!(user_room_pattern("a{userId}b"), Some(("a", "b")));
+        assert_eq!(user_of_room(("a", "b"), "axyzb"), Some("xyz"));
+        assert_eq!(user_of_room(("a", "b"), "ab"), None);
+        assert_eq!(user_of_room(("a", "b"), "xb"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! AsyncAPI from it, and tests snapshot it. It serializes to JSON in camelCase
 //! (the wire's convention) and reads back unchanged.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
 use serde::de::{self, Deserializer};
@@ -114,6 +115,59 @@ pub struct RoomSpec {
     /// What history a joining client receives.
     #[serde(default, skip_serializing_if = "HistorySync::is_off")]
     pub sync_history_on_join: HistorySync,
+    /// Claims a client's authentication must carry to join: each value equal
+    /// to the claim, or contained in it when the claim is an array.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub required_claims: BTreeMap<String, serde_json::Value>,
+}
+
+impl RoomSpec {
+    /// For a per-user room (an id with `{userId}`), the id's parts around the
+    /// placeholder.
+    pub fn user_pattern(&self) -> Option<(&str, &str)> {
+        crate::rules::user_room_pattern(&self.id)
+    }
+
+    /// The first required claim `claims` lacks, as `(name, wanted value)`.
+    ///
+    /// ```
+    /// # use dialogue_core::spec::*;
+    /// # let mut room = RoomSpec { id: "admin".into(), name: "Admin".into(), description: None,
+    /// #     events: RoomEvents::Any, default_subscriptions: Subscriptions::All, max_size: None,
+    /// #     sync_history_on_join: HistorySync::Off, required_claims: Default::default() };
+    /// use serde_json::json;
+    /// room.required_claims.insert("role".into(), json!("admin"));
+    /// assert!(room.missing_claim(Some(&json!({ "role": "admin" }))).is_none());
+    /// assert!(room.missing_claim(Some(&json!({ "role": ["user", "admin"] }))).is_none());
+    /// assert_eq!(room.missing_claim(Some(&json!({ "role": "user" }))).unwrap().0, "role");
+    /// assert!(room.missing_claim(None).is_some());
+    /// ```
+    pub fn missing_claim(
+        &self,
+        claims: Option<&serde_json::Value>,
+    ) -> Option<(&str, &serde_json::Value)> {
+        missing_claim(&self.required_claims, claims)
+    }
+}
+
+/// The first of `required` that `claims` lacks, as `(name, wanted value)`: a
+/// claim matches when it equals the value, or is an array containing it.
+pub fn missing_claim<'a>(
+    required: &'a BTreeMap<String, serde_json::Value>,
+    claims: Option<&serde_json::Value>,
+) -> Option<(&'a str, &'a serde_json::Value)> {
+    required
+        .iter()
+        .find(|(name, wanted)| {
+            let held = claims.and_then(|c| c.get(name.as_str()));
+            let satisfied = match held {
+                Some(serde_json::Value::Array(items)) => items.contains(wanted),
+                Some(value) => value == *wanted,
+                None => false,
+            };
+            !satisfied
+        })
+        .map(|(name, wanted)| (name.as_str(), wanted))
 }
 
 /// The events a room accepts from clients. JSON: `"*"` or a list of names.
@@ -279,6 +333,7 @@ mod tests {
             default_subscriptions: Subscriptions::All,
             max_size: NonZeroU32::new(2),
             sync_history_on_join: HistorySync::Latest(NonZeroU32::MIN),
+            required_claims: BTreeMap::new(),
         }
     }
 

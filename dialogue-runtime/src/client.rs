@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use socketioxide::extract::SocketRef;
 
 use crate::fanout;
+use crate::limits::Rates;
 use crate::room::RoomState;
 use crate::rules::WILDCARD;
 use crate::spec::Subscriptions;
@@ -65,6 +66,7 @@ pub(crate) struct ClientState {
     pub(crate) auth: Option<Value>,
     pub(crate) meta: Map<String, Value>,
     pub(crate) socket: SocketRef,
+    pub(crate) rates: Rates,
     connected: AtomicBool,
     memberships: Mutex<HashMap<String, Membership>>,
 }
@@ -76,6 +78,7 @@ impl ClientState {
         auth: Option<Value>,
         meta: Map<String, Value>,
         socket: SocketRef,
+        rates: Rates,
     ) -> Self {
         Self {
             id,
@@ -83,6 +86,7 @@ impl ClientState {
             auth,
             meta,
             socket,
+            rates,
             connected: AtomicBool::new(true),
             memberships: Mutex::new(HashMap::new()),
         }
@@ -102,6 +106,11 @@ impl ClientState {
     /// The room, if the client is a member.
     pub(crate) fn room(&self, room_id: &str) -> Option<Arc<RoomState>> {
         self.memberships.lock().get(room_id).map(|m| m.room.clone())
+    }
+
+    /// How many rooms the client is in.
+    pub(crate) fn room_count(&self) -> usize {
+        self.memberships.lock().len()
     }
 
     /// Whether the client is a member of `room_id`.

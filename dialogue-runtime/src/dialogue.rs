@@ -1,6 +1,8 @@
 //! [`Dialogue`]: the server of one declared application, and its builder.
 
+use std::future::Future;
 use std::marker::PhantomData;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,23 +10,21 @@ use serde_json::Value;
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
-use socketioxide::layer::SocketIoLayer;
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::sync::watch;
 
+use crate::cors::Cors;
 use crate::engine::{Engine, NewRoom};
 use crate::envelope::EventMessage;
 use crate::error::{CreateRoomError, DeleteRoomError, TriggerError};
 use crate::handles::{ClientRooms, ConnectedClient, ListenerHandle, Room, TypedRoom};
 use crate::history::HistoryStore;
+use crate::hooks::{Evicted, Handshake, HookError, Hooks, Identity, LoadRequest, SocketInfo};
+use crate::jwt::{JwtAuth, JwtError};
+use crate::limits::Limits;
 use crate::session;
 use crate::spec::{AppSpec, RoomEvents, Subscriptions};
 use crate::validation::{BuildError, EventTable};
-use crate::{Accepts, DeclaredRoom, DialogueApp, Event};
-
-/// The largest Socket.IO message a client may send, over WebSocket or
-/// long-polling: anything longer closes the connection.
-pub const DEFAULT_TRANSPORT_LIMIT: usize = 1024 * 1024;
+use crate::{Accepts, DeclaredRoom, DialogueApp, Event, PerUserRoom, SharedRoom};
 
 /// The server of the application `A`: its rooms, clients and history, the
 /// Socket.IO endpoint, and the API to trigger events and manage rooms from
@@ -51,14 +51,14 @@ pub const DEFAULT_TRANSPORT_LIMIT: usize = 1024 * 1024;
 /// }
 /// ```
 pub struct Dialogue<A> {
-    shared: Arc<Shared>,
+    engine: Arc<Engine>,
     _app: PhantomData<fn() -> A>,
 }
 
 impl<A> Clone for Dialogue<A> {
     fn clone(&self) -> Self {
         Self {
-            shared: self.shared.clone(),
+            engine: self.engine.clone(),
             _app: PhantomData,
         }
     }
@@ -67,22 +67,18 @@ impl<A> Clone for Dialogue<A> {
 impl<A> std::fmt::Debug for Dialogue<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dialogue")
-            .field("app", &self.shared.engine.spec.name)
+            .field("app", &self.engine.spec.name)
             .finish_non_exhaustive()
     }
 }
 
-struct Shared {
-    engine: Arc<Engine>,
-    layer: SocketIoLayer,
-    /// `true` once shutdown has begun; `serve` returns when it sees it.
-    stop: watch::Sender<bool>,
-}
-
 /// Configures a [`Dialogue`] before it starts.
 pub struct DialogueBuilder<A> {
+    hooks: Hooks,
+    cors: Cors,
     store: Option<Arc<dyn HistoryStore>>,
-    transport_limit: usize,
+    limits: Limits,
+    transport_limit: Option<usize>,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -90,6 +86,7 @@ impl<A> std::fmt::Debug for DialogueBuilder<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DialogueBuilder")
             .field("store", &self.store.is_some())
+            .field("limits", &self.limits)
             .field("transport_limit", &self.transport_limit)
             .finish()
     }
@@ -103,10 +100,268 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
-    /// The largest Socket.IO message a client may send (default
-    /// [`DEFAULT_TRANSPORT_LIMIT`]); anything longer closes the connection.
+    /// Sets every limit at once (see [`Limits`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The largest `data` (and `meta`) a client may trigger, in bytes of JSON;
+    /// past it `PAYLOAD_TOO_LARGE`. Default 64 KiB.
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.limits.max_payload = bytes;
+        self
+    }
+
+    /// At most `per_second` triggers per second per connection; past it
+    /// `RATE_LIMITED`.
+    pub fn trigger_rate(mut self, per_second: NonZeroU32) -> Self {
+        self.limits.triggers_per_second = Some(per_second);
+        self
+    }
+
+    /// At most `per_minute` `getHistory` requests per minute per connection;
+    /// past it `RATE_LIMITED`.
+    pub fn history_rate(mut self, per_minute: NonZeroU32) -> Self {
+        self.limits.history_requests_per_minute = Some(per_minute);
+        self
+    }
+
+    /// At most `rooms` rooms per connection; past it `JOIN_DENIED`.
+    pub fn max_rooms_per_connection(mut self, rooms: usize) -> Self {
+        self.limits.rooms_per_connection = Some(rooms);
+        self
+    }
+
+    /// At most `rooms` rooms created by clients at once, and `per_user` per
+    /// user; past them `PERMISSION_DENIED`.
+    pub fn max_dynamic_rooms(mut self, rooms: usize, per_user: usize) -> Self {
+        self.limits.dynamic_rooms = Some(rooms);
+        self.limits.dynamic_rooms_per_user = Some(per_user);
+        self
+    }
+
+    /// The largest Socket.IO message a client may send; anything longer
+    /// closes the connection. By default twice `max_payload` plus 16 KiB, so
+    /// an oversized payload gets `PAYLOAD_TOO_LARGE` and the connection stays,
+    /// while a message far past it is cut by the transport.
     pub fn transport_limit(mut self, bytes: usize) -> Self {
-        self.transport_limit = bytes;
+        self.transport_limit = Some(bytes);
+        self
+    }
+
+    /// Decides who a connection is, during the handshake: return the
+    /// [`Identity`], or refuse (`HookError::refuse(reason)`: the client's
+    /// `connect_error` says `reason`). Without it, the user id is
+    /// `auth.userId` or the connection id. See also [`jwt`](Self::jwt).
+    pub fn authenticate<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, Handshake) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Identity, HookError>> + Send + 'static,
+    {
+        self.hooks.authenticate = Some(Arc::new(move |engine, handshake| {
+            Box::pin(hook(Dialogue::from_engine(engine), handshake))
+        }));
+        self
+    }
+
+    /// Authenticates with JWTs from `auth.token`: `sub` becomes the user id,
+    /// the claims `client.auth()`. Replaces any `authenticate` hook.
+    pub fn jwt(self, jwt: JwtAuth) -> Self {
+        let jwt = Arc::new(jwt);
+        self.authenticate(move |_, handshake| {
+            let jwt = jwt.clone();
+            async move { jwt.authenticate(&handshake).map_err(JwtError::refusal) }
+        })
+    }
+
+    /// Runs when a socket is connected and greeted, before `on_connected`.
+    pub fn on_connect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, SocketInfo) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_connect = Some(Arc::new(move |engine, info| {
+            Box::pin(hook(Dialogue::from_engine(engine), info))
+        }));
+        self
+    }
+
+    /// Runs when a socket is gone, after `on_disconnected` and `on_left`.
+    pub fn on_disconnect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, SocketInfo) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_disconnect = Some(Arc::new(move |engine, info| {
+            Box::pin(hook(Dialogue::from_engine(engine), info))
+        }));
+        self
+    }
+
+    /// Runs when a client is connected; its requests wait until it returns,
+    /// so it may put the client in rooms first.
+    pub fn on_connected<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, ConnectedClient) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_connected = Some(Arc::new(move |engine, client| {
+            Box::pin(hook(Dialogue::from_engine(engine), client))
+        }));
+        self
+    }
+
+    /// Runs when a client disconnects, while it is still in its rooms.
+    pub fn on_disconnected<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, ConnectedClient) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_disconnected = Some(Arc::new(move |engine, client| {
+            Box::pin(hook(Dialogue::from_engine(engine), client))
+        }));
+        self
+    }
+
+    /// Decides whether a client may join a room: `Ok(())`, or refuse
+    /// (`JOIN_DENIED` with the reason). Runs after the room's own rules.
+    pub fn before_join<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, ConnectedClient, Room) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HookError>> + Send + 'static,
+    {
+        self.hooks.before_join = Some(Arc::new(move |engine, (client, room)| {
+            Box::pin(hook(Dialogue::from_engine(engine), client, room))
+        }));
+        self
+    }
+
+    /// Runs after a client joined a room (and got its answer).
+    pub fn on_joined<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, ConnectedClient, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_joined = Some(Arc::new(move |engine, (client, room_id)| {
+            Box::pin(hook(Dialogue::from_engine(engine), client, room_id))
+        }));
+        self
+    }
+
+    /// Runs after a client left a room: asked, deleted room or disconnection.
+    pub fn on_left<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, ConnectedClient, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_left = Some(Arc::new(move |engine, (client, room_id)| {
+            Box::pin(hook(Dialogue::from_engine(engine), client, room_id))
+        }));
+        self
+    }
+
+    /// Runs after a room was created at run time (and everyone was told).
+    pub fn on_room_created<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, Room) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_room_created = Some(Arc::new(move |engine, room| {
+            Box::pin(hook(Dialogue::from_engine(engine), room))
+        }));
+        self
+    }
+
+    /// Runs after a room was deleted (and everyone was told).
+    pub fn on_room_deleted<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_room_deleted = Some(Arc::new(move |engine, room_id| {
+            Box::pin(hook(Dialogue::from_engine(engine), room_id))
+        }));
+        self
+    }
+
+    /// Decides every event before it is broadcast, the server's included:
+    /// return the message to send (the same, or with other `data`, `meta` or
+    /// `from`; it is validated again), or refuse (`EVENT_NOT_ALLOWED` with the
+    /// reason). The event name and room cannot change.
+    pub fn before_each<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, EventMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<EventMessage, HookError>> + Send + 'static,
+    {
+        self.hooks.before_each = Some(Arc::new(move |engine, message| {
+            Box::pin(hook(Dialogue::from_engine(engine), message))
+        }));
+        self
+    }
+
+    /// Runs after each event was broadcast, with how many sockets it was sent
+    /// to (counting them costs a walk over the recipients).
+    pub fn after_each<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, EventMessage, usize) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.after_each = Some(Arc::new(move |engine, (message, recipients)| {
+            Box::pin(hook(Dialogue::from_engine(engine), message, recipients))
+        }));
+        self
+    }
+
+    /// Runs after each event, after `after_each`.
+    pub fn on_triggered<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, EventMessage) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_triggered = Some(Arc::new(move |engine, message| {
+            Box::pin(hook(Dialogue::from_engine(engine), message))
+        }));
+        self
+    }
+
+    /// Receives events as they leave a room's in-memory history, one call per
+    /// event, in order: persist them to page past memory with `on_load`.
+    pub fn on_cleanup<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, Evicted) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.hooks.on_cleanup = Some(Arc::new(move |engine, evicted| {
+            Box::pin(hook(Dialogue::from_engine(engine), evicted))
+        }));
+        self
+    }
+
+    /// Loads history older than memory holds (newest first), when no
+    /// [`HistoryStore`] is set. See [`LoadRequest`] for the indices.
+    pub fn on_load<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Dialogue<A>, LoadRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<EventMessage>, HookError>> + Send + 'static,
+    {
+        self.hooks.on_load = Some(Arc::new(move |engine, request| {
+            Box::pin(hook(Dialogue::from_engine(engine), request))
+        }));
+        self
+    }
+
+    /// Which browser origins may connect (default: all, for development).
+    /// Applies to the long-polling transport and the routes of
+    /// [`Dialogue::router`].
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.cors = cors;
+        self
+    }
+
+    /// How long a hook may run before it counts as failed (default 10 s).
+    pub fn hook_timeout(mut self, timeout: Duration) -> Self {
+        self.hooks.timeout = timeout;
         self
     }
 
@@ -115,34 +370,46 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     pub fn build(self) -> Result<Dialogue<A>, BuildError> {
         let spec: &'static AppSpec = A::spec();
         let events = EventTable::compile(spec)?;
+        let transport_limit = self.transport_limit.unwrap_or_else(|| {
+            self.limits
+                .max_payload
+                .saturating_mul(2)
+                .saturating_add(16 * 1024)
+        });
         let (layer, io) = SocketIo::builder()
-            .max_payload(self.transport_limit as u64)
-            .ws_max_message_size(self.transport_limit)
-            .ws_max_frame_size(self.transport_limit)
+            .max_payload(transport_limit as u64)
+            .ws_max_message_size(transport_limit)
+            .ws_max_frame_size(transport_limit)
+            .max_buffer_size(session::OUTGOING_CAPACITY)
             .build_layer();
-        let engine = Arc::new(Engine::new(spec, events, io.clone(), self.store));
+        let engine = Engine::new(
+            spec,
+            events,
+            io.clone(),
+            layer,
+            self.cors.layer(),
+            self.limits,
+            self.hooks,
+            self.store,
+        );
         register_namespace(&io, &engine);
-        let (stop, _) = watch::channel(false);
-        Ok(Dialogue {
-            shared: Arc::new(Shared {
-                engine,
-                layer,
-                stop,
-            }),
-            _app: PhantomData,
-        })
+        Ok(Dialogue::from_engine(engine))
     }
 }
 
 /// The default namespace: the middleware sets each socket up before it is
 /// acknowledged, the handler greets it.
 fn register_namespace(io: &SocketIo, engine: &Arc<Engine>) {
+    let greeter = engine.clone();
     let engine = engine.clone();
     let middleware = move |socket: SocketRef, auth: TryData<Value>| {
         let engine = engine.clone();
         async move { session::connect(engine, socket, session::auth_object(auth)).await }
     };
-    let handler = |socket: SocketRef| async move { session::connected(&socket) };
+    let handler = move |socket: SocketRef| {
+        let engine = greeter.clone();
+        async move { session::connected(engine, socket).await }
+    };
     io.ns("/", handler.with(middleware));
 }
 
@@ -238,19 +505,30 @@ impl<A: DialogueApp> Dialogue<A> {
     /// Starts configuring a server.
     pub fn builder() -> DialogueBuilder<A> {
         DialogueBuilder {
+            hooks: Hooks::default(),
+            cors: Cors::default(),
             store: None,
-            transport_limit: DEFAULT_TRANSPORT_LIMIT,
+            limits: Limits::default(),
+            transport_limit: None,
+            _app: PhantomData,
+        }
+    }
+
+    /// The typed view of a running engine.
+    pub(crate) fn from_engine(engine: Arc<Engine>) -> Self {
+        Self {
+            engine,
             _app: PhantomData,
         }
     }
 
     /// The application's spec model.
     pub fn spec(&self) -> &'static AppSpec {
-        self.shared.engine.spec
+        self.engine.spec
     }
 
     fn engine(&self) -> &Arc<Engine> {
-        &self.shared.engine
+        &self.engine
     }
 
     fn wrap(&self, state: Arc<crate::room::RoomState>) -> Room {
@@ -261,13 +539,29 @@ impl<A: DialogueApp> Dialogue<A> {
     }
 
     /// A declared room, typed.
-    pub fn room<R: DeclaredRoom<App = A>>(&self, room: R) -> TypedRoom<A, R> {
+    pub fn room<R: DeclaredRoom<App = A> + SharedRoom>(&self, room: R) -> TypedRoom<A, R> {
         let state = self
             .engine()
             .rooms
             .get(room.id())
             .unwrap_or_else(|| unreachable!("declared rooms are never removed"));
         TypedRoom::new(self.wrap(state))
+    }
+
+    /// One user's instance of a per-user room (declared with `{userId}` in
+    /// its id), made on first use: what the server pushes there, the user
+    /// receives (and only they may join it).
+    pub fn user_room<R: DeclaredRoom<App = A> + PerUserRoom>(
+        &self,
+        room: R,
+        user_id: &str,
+    ) -> TypedRoom<A, R> {
+        let engine = self.engine();
+        let template = engine
+            .rooms
+            .template(room.id())
+            .unwrap_or_else(|| unreachable!("per-user rooms are declared"));
+        TypedRoom::new(self.wrap(engine.rooms.instance(template, user_id)))
     }
 
     /// Any room by id, declared or created at run time.
@@ -289,7 +583,7 @@ impl<A: DialogueApp> Dialogue<A> {
     /// accept the event does not compile.
     pub async fn trigger<R, E>(&self, room: R, event: E) -> Result<EventMessage<E>, TriggerError>
     where
-        R: DeclaredRoom<App = A> + Accepts<E>,
+        R: DeclaredRoom<App = A> + SharedRoom + Accepts<E>,
         E: Event,
     {
         self.room(room).trigger(event).await
@@ -313,7 +607,7 @@ impl<A: DialogueApp> Dialogue<A> {
     /// Calls `handler` with every `E` triggered in a declared room.
     pub fn on<R, E, F, Fut>(&self, room: R, handler: F) -> ListenerHandle
     where
-        R: DeclaredRoom<App = A> + Accepts<E>,
+        R: DeclaredRoom<App = A> + SharedRoom + Accepts<E>,
         E: Event,
         F: Fn(EventMessage<E>) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -325,15 +619,18 @@ impl<A: DialogueApp> Dialogue<A> {
     pub async fn create_room(&self, options: RoomOptions) -> Result<Room, CreateRoomError> {
         let state = self
             .engine()
-            .create_room(NewRoom {
-                id: options.id,
-                name: options.name,
-                description: options.description,
-                max_size: options.max_size,
-                events: options.events,
-                default_subscriptions: options.default_subscriptions,
-                created_by: options.created_by,
-            })
+            .create_room(
+                NewRoom {
+                    id: options.id,
+                    name: options.name,
+                    description: options.description,
+                    max_size: options.max_size,
+                    events: options.events,
+                    default_subscriptions: options.default_subscriptions,
+                    created_by: options.created_by,
+                },
+                false,
+            )
             .await?;
         Ok(self.wrap(state))
     }
@@ -409,7 +706,13 @@ impl<A: DialogueApp> Dialogue<A> {
     /// Requests that are not for `/socket.io/` get 404 from it, so it merges
     /// with routers that have no fallback of their own.
     pub fn router(&self) -> axum::Router {
-        axum::Router::new().layer(self.shared.layer.clone())
+        // CORS wraps the Socket.IO layer: a preflight must be answered before
+        // the polling transport sees the request.
+        let router = axum::Router::new().layer(self.engine.layer.clone());
+        match &self.engine.cors {
+            Some(cors) => router.layer(cors.clone()),
+            None => router,
+        }
     }
 
     /// Binds `addr` and serves until [`shutdown`](Self::shutdown).
@@ -429,7 +732,7 @@ impl<A: DialogueApp> Dialogue<A> {
 
     /// Serves on a bound listener until [`shutdown`](Self::shutdown).
     pub async fn serve_on(&self, listener: TcpListener) -> Result<(), ServeError> {
-        let mut stop = self.shared.stop.subscribe();
+        let mut stop = self.engine.stop_signal.subscribe();
         axum::serve(listener, self.router())
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|stopping| *stopping).await;
@@ -452,7 +755,8 @@ impl<A: DialogueApp> Dialogue<A> {
         // Clearing a socket's extensions drops its request queue, which ends
         // its request loop.
         for client in engine.clients.all() {
-            engine.disconnect(&client);
+            let transport = session::transport_name(&client.socket);
+            engine.disconnect(&client, transport).await;
             client.socket.extensions.clear();
         }
         // Bounded: a transport that does not drain must not hold the process.
@@ -462,6 +766,6 @@ impl<A: DialogueApp> Dialogue<A> {
         {
             tracing::warn!("some transports did not close within 10 s");
         }
-        self.shared.stop.send_replace(true);
+        self.engine.stop_signal.send_replace(true);
     }
 }

@@ -2,24 +2,29 @@
 //! API so that each rule lives in one place: join, leave, subscribe, publish,
 //! history, room creation and deletion, disconnection.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use socketioxide::SocketIo;
-use tokio::sync::mpsc;
+use socketioxide::layer::SocketIoLayer;
+use tokio::sync::{mpsc, watch};
 
 use crate::client::{ClientState, Membership};
 use crate::clients::ClientRegistry;
+use crate::envelope::EventMessage;
 use crate::envelope::Published;
 use crate::error::{
     CreateRoomError, DeleteRoomError, HistoryError, JoinError, LeaveError, SubscribeError,
     TriggerError,
 };
 use crate::fanout;
+use crate::handles::{ConnectedClient, Room};
 use crate::history::{HistoryStore, MAX_PAGE};
+use crate::hooks::{self, Evicted, HookFailure, Hooks, LoadRequest, SocketInfo};
+use crate::limits::Limits;
 use crate::protocol::{HistoryPush, Joined, RoomIdPayload, RoomInfo, names};
 use crate::room::{AdmitError, RoomState};
 use crate::rooms::RoomRegistry;
@@ -54,10 +59,22 @@ pub(crate) struct NewRoom {
     pub(crate) created_by: Option<String>,
 }
 
-/// A history store and the queue of events waiting to be written to it.
-struct Store {
-    store: Arc<dyn HistoryStore>,
-    writer: mpsc::UnboundedSender<(String, Arc<Published>)>,
+/// Work on history done off the broadcast path, in acceptance order.
+enum HistoryJob {
+    /// Write an event to the store.
+    Record(String, Arc<Published>),
+    /// Tell `on_cleanup` an event left memory.
+    Evicted(String, Arc<Published>),
+}
+
+/// What a published event hands to the hooks that run after it.
+pub(crate) struct Publication {
+    pub(crate) room: Arc<RoomState>,
+    pub(crate) published: Arc<Published>,
+    /// The envelope as a value, when a hook or listener needs it.
+    message: Option<EventMessage>,
+    /// Sockets it was sent to, when `after_each` needs the count.
+    recipients: usize,
 }
 
 /// The shared state of one running server.
@@ -67,7 +84,17 @@ pub(crate) struct Engine {
     pub(crate) rooms: RoomRegistry,
     pub(crate) clients: ClientRegistry,
     pub(crate) io: SocketIo,
-    store: Option<Store>,
+    pub(crate) limits: Limits,
+    /// The Socket.IO endpoint, for `Dialogue::router`.
+    pub(crate) layer: SocketIoLayer,
+    /// CORS around it, unless disabled.
+    pub(crate) cors: Option<tower_http::cors::CorsLayer>,
+    /// `true` once shutdown has begun; `serve` returns when it sees it.
+    pub(crate) stop_signal: watch::Sender<bool>,
+    pub(crate) hooks: Hooks,
+    store: Option<Arc<dyn HistoryStore>>,
+    /// The queue of [`HistoryJob`]s, when there is a store or `on_cleanup`.
+    history_jobs: Option<mpsc::UnboundedSender<HistoryJob>>,
     next_listener: AtomicU64,
     /// Set by shutdown: socketioxide's broadcast operators panic once it is
     /// closed, so nothing reaches them after this.
@@ -75,26 +102,37 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         spec: &'static AppSpec,
         events: EventTable,
         io: SocketIo,
+        layer: SocketIoLayer,
+        cors: Option<tower_http::cors::CorsLayer>,
+        limits: Limits,
+        hooks: Hooks,
         store: Option<Arc<dyn HistoryStore>>,
-    ) -> Self {
-        let store = store.map(|store| Store {
-            writer: spawn_store_writer(store.clone()),
-            store,
-        });
-        Self {
-            spec,
-            events,
-            rooms: RoomRegistry::new(spec),
-            clients: ClientRegistry::default(),
-            io,
-            store,
-            next_listener: AtomicU64::new(0),
-            stopped: AtomicBool::new(false),
-        }
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|me| {
+            let history_jobs = (store.is_some() || hooks.on_cleanup.is_some())
+                .then(|| spawn_history_worker(me.clone()));
+            Self {
+                spec,
+                events,
+                rooms: RoomRegistry::new(spec),
+                clients: ClientRegistry::default(),
+                io,
+                limits,
+                layer,
+                cors,
+                stop_signal: watch::channel(false).0,
+                hooks,
+                store,
+                history_jobs,
+                next_listener: AtomicU64::new(0),
+                stopped: AtomicBool::new(false),
+            }
+        })
     }
 
     pub(crate) fn is_stopped(&self) -> bool {
@@ -109,17 +147,43 @@ impl Engine {
         self.next_listener.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Joins `client` to `room_id`. A member joining again changes nothing; a
-    /// refused join has no side effect.
-    pub(crate) fn join(
+    /// The room a client asks for: declared, created at run time, or the
+    /// client's own instance of a per-user room (made on first use). Another
+    /// user's per-user room is refused.
+    fn room_to_join(
         &self,
+        client: &ClientState,
+        room_id: &str,
+    ) -> Result<Arc<RoomState>, JoinError> {
+        if let Some(room) = self.rooms.get(room_id) {
+            if room
+                .owner
+                .as_deref()
+                .is_some_and(|owner| owner != client.user_id)
+            {
+                return Err(not_yours(room_id));
+            }
+            return Ok(room);
+        }
+        match self.rooms.template_of(room_id) {
+            Some((template, owner)) if owner == client.user_id => {
+                Ok(self.rooms.instance(template, owner))
+            }
+            Some(_) => Err(not_yours(room_id)),
+            None => Err(JoinError::RoomNotFound(room_id.to_owned())),
+        }
+    }
+
+    /// Joins `client` to `room_id`, checking in order: the room, capacity,
+    /// ownership of per-user rooms, required claims, `before_join`; then takes
+    /// a place atomically. A member joining again changes nothing; a refused
+    /// join has no side effect.
+    pub(crate) async fn join(
+        self: &Arc<Self>,
         client: &Arc<ClientState>,
         room_id: &str,
     ) -> Result<JoinOutcome, JoinError> {
-        let room = self
-            .rooms
-            .get(room_id)
-            .ok_or_else(|| JoinError::RoomNotFound(room_id.to_owned()))?;
+        let room = self.room_to_join(client, room_id)?;
         if client.is_member(room_id) {
             return Ok(JoinOutcome {
                 room,
@@ -127,6 +191,55 @@ impl Engine {
                 history: Vec::new(),
             });
         }
+        if let Some(max) = self.limits.rooms_per_connection
+            && client.room_count() >= max
+        {
+            return Err(JoinError::TooManyRooms(max));
+        }
+        // Not binding (admission below is), but spares the hooks a full room.
+        if let Some(max_size) = room.max_size.filter(|_| room.is_full()) {
+            return Err(JoinError::RoomFull {
+                room: room_id.to_owned(),
+                max_size,
+            });
+        }
+        if let Some((claim, wanted)) =
+            dialogue_core::spec::missing_claim(&room.required_claims, client.auth.as_ref())
+        {
+            return Err(JoinError::Denied {
+                room: room_id.to_owned(),
+                reason: format!("room `{room_id}` requires the claim `{claim}` = {wanted}"),
+            });
+        }
+        if let Some(hook) = &self.hooks.before_join {
+            let args = (
+                self.connected_client(client),
+                Room {
+                    state: room.clone(),
+                    engine: self.clone(),
+                },
+            );
+            match hooks::decide(self, "before_join", hook, args).await {
+                Ok(()) => {}
+                Err(HookFailure::Refused(reason)) => {
+                    return Err(JoinError::Denied {
+                        room: room_id.to_owned(),
+                        reason,
+                    });
+                }
+                Err(HookFailure::Failed) => return Err(JoinError::HookFailed("before_join")),
+            }
+        }
+        self.admit(client, room)
+    }
+
+    /// Takes a place in the room and subscribes the client.
+    fn admit(
+        &self,
+        client: &Arc<ClientState>,
+        room: Arc<RoomState>,
+    ) -> Result<JoinOutcome, JoinError> {
+        let room_id = room.id.as_str();
         match room.admit(client) {
             Ok(()) => {}
             Err(AdmitError::Full(max_size)) => {
@@ -166,6 +279,17 @@ impl Engine {
             already: false,
             history,
         })
+    }
+
+    /// Runs `on_joined` after a join was answered (not for a re-join).
+    pub(crate) async fn joined(self: &Arc<Self>, client: &Arc<ClientState>, outcome: &JoinOutcome) {
+        if outcome.already {
+            return;
+        }
+        hooks::observe(self, "on_joined", &self.hooks.on_joined, || {
+            (self.connected_client(client), outcome.room.id.clone())
+        })
+        .await;
     }
 
     /// Tells a client it joined: `dialogue:joined`, then `dialogue:history`.
@@ -249,13 +373,17 @@ impl Engine {
     ///
     /// [`publish`]: Self::publish
     pub(crate) async fn client_trigger(
-        &self,
+        self: &Arc<Self>,
         client: &ClientState,
         room_id: &str,
         event: &str,
         data: &Value,
         meta: Option<&Map<String, Value>>,
-    ) -> Result<Arc<Published>, TriggerError> {
+    ) -> Result<Publication, TriggerError> {
+        if !client.rates.trigger() {
+            let rate = self.limits.triggers_per_second.map_or(0, |n| n.get());
+            return Err(TriggerError::RateLimited(rate));
+        }
         rules::check_event_name(event).map_err(|source| TriggerError::InvalidEventName {
             name: event.to_owned(),
             source,
@@ -276,88 +404,159 @@ impl Engine {
             .await
     }
 
-    /// Validates, stamps, keeps and broadcasts one event; calls the room's
-    /// listeners. The server's own triggers come here directly (it may push any
-    /// event into any room).
+    /// Validates, lets `before_each` refuse or transform, stamps, keeps and
+    /// broadcasts one event. The server's own triggers come here directly (it
+    /// may push any event into any room). Run [`after_publish`] once the
+    /// requester has its answer.
     ///
     /// The envelope is serialized once, here; the broadcast, history and join
     /// sync all send those bytes.
+    ///
+    /// [`after_publish`]: Self::after_publish
     pub(crate) async fn publish(
-        &self,
+        self: &Arc<Self>,
         room: &Arc<RoomState>,
         event: &str,
         data: &Value,
         from: &str,
         meta: Option<&Map<String, Value>>,
-    ) -> Result<Arc<Published>, TriggerError> {
+    ) -> Result<Publication, TriggerError> {
         let declared = self.events.get(event);
         // Rooms that take any event (`*`, and rooms created by clients) pass
         // data through; everywhere else a declared event is validated.
-        if !matches!(room.events, RoomEvents::Any)
-            && let Some(declared) = declared
-        {
-            declared
+        let validator = declared.filter(|_| !matches!(room.events, RoomEvents::Any));
+        let validate = |data: &Value| match validator {
+            Some(declared) => declared
                 .validate(data)
                 .map_err(|issues| TriggerError::Validation {
                     event: event.to_owned(),
                     issues,
-                })?;
-        }
-        let stamp = |seq| {
-            Published::stamp(seq, &room.id, event, data, from, meta).map_err(|e| {
-                TriggerError::Serialize {
+                }),
+            None => Ok(()),
+        };
+        validate(data)?;
+        let serialize_failed = |e: serde_json::Error| TriggerError::Serialize {
+            event: event.to_owned(),
+            reason: e.to_string(),
+        };
+
+        // Without `before_each`, the envelope is written straight from the
+        // borrowed payload; with it, the hook's message is what is written.
+        let transformed = match &self.hooks.before_each {
+            None => None,
+            Some(hook) => {
+                let proposed = EventMessage {
                     event: event.to_owned(),
-                    reason: e.to_string(),
+                    room_id: room.id.clone(),
+                    data: data.clone(),
+                    from: from.to_owned(),
+                    timestamp: crate::envelope::now_millis(),
+                    meta: meta.cloned(),
+                };
+                let message = match hooks::decide(self, "before_each", hook, proposed).await {
+                    Ok(message) => message,
+                    Err(HookFailure::Refused(reason)) => return Err(TriggerError::Refused(reason)),
+                    Err(HookFailure::Failed) => {
+                        return Err(TriggerError::HookFailed("before_each"));
+                    }
+                };
+                if message.event != event || message.room_id != room.id {
+                    tracing::error!(room = %room.id, event, "before_each changed the event name or room");
+                    return Err(TriggerError::HookFailed("before_each"));
                 }
-            })
+                if message.data != *data && validate(&message.data).is_err() {
+                    tracing::error!(room = %room.id, event, "before_each made the payload invalid");
+                    return Err(TriggerError::HookFailed("before_each"));
+                }
+                Some(message)
+            }
+        };
+        let stamp = |seq| match &transformed {
+            Some(message) => Published::from_message(seq, message).map_err(serialize_failed),
+            None => {
+                Published::stamp(seq, &room.id, event, data, from, meta).map_err(serialize_failed)
+            }
         };
         let published = match declared.and_then(|d| d.history()) {
             Some(limit) => {
-                let (published, _evicted) = room.stamp_and_keep(limit.get() as usize, stamp)?;
-                if let Some(store) = &self.store {
-                    let _ = store.writer.send((room.id.clone(), published.clone()));
+                let (published, evicted) = room.stamp_and_keep(limit.get() as usize, stamp)?;
+                if let Some(jobs) = &self.history_jobs {
+                    if self.store.is_some() {
+                        let _ = jobs.send(HistoryJob::Record(room.id.clone(), published.clone()));
+                    }
+                    if let Some(evicted) = evicted
+                        && self.hooks.on_cleanup.is_some()
+                    {
+                        let _ = jobs.send(HistoryJob::Evicted(room.id.clone(), evicted));
+                    }
                 }
                 published
             }
             None => Arc::new(stamp(room.next_seq())?),
         };
+
+        let mut recipients = 0;
         if !self.is_stopped() {
-            let targets = fanout::targets(&room.id, event);
+            let operator = self.io.to(fanout::targets(&room.id, event));
+            // Counting walks the recipients: only when a hook wants the count.
+            if self.hooks.after_each.is_some() {
+                recipients = operator.clone().sockets().len();
+            }
             // Failures are sockets closing meanwhile; the others received it.
-            if let Err(error) = self
-                .io
-                .to(targets)
-                .emit(names::EVENT, published.json())
-                .await
-            {
+            if let Err(error) = operator.emit(names::EVENT, published.json()).await {
                 tracing::debug!(room = %room.id, event, %error, "broadcast missed closing sockets");
             }
         }
-        self.call_listeners(room, &published);
-        Ok(published)
+        tracing::debug!(room = %room.id, event, user = from, "event published");
+
+        let wants_message = self.hooks.after_each.is_some()
+            || self.hooks.on_triggered.is_some()
+            || room.has_listeners(event);
+        let message = match (transformed, wants_message) {
+            (_, false) => None,
+            (Some(message), true) => Some(message),
+            (None, true) => Some(EventMessage {
+                event: event.to_owned(),
+                room_id: room.id.clone(),
+                data: data.clone(),
+                from: from.to_owned(),
+                timestamp: published.timestamp(),
+                meta: meta.cloned(),
+            }),
+        };
+        Ok(Publication {
+            room: room.clone(),
+            published,
+            message,
+            recipients,
+        })
     }
 
-    fn call_listeners(&self, room: &RoomState, published: &Published) {
-        let listeners = room.listeners_of(published.event());
-        if listeners.is_empty() {
+    /// Runs what follows a publication: `after_each`, `on_triggered`, then
+    /// the room's listeners (each in its own task).
+    pub(crate) async fn after_publish(self: &Arc<Self>, publication: Publication) {
+        let room = &publication.room;
+        let Some(message) = publication.message else {
             return;
-        }
-        match published.message() {
-            Ok(message) => {
-                for listener in listeners {
-                    tokio::spawn(listener(&message));
-                }
-            }
-            Err(error) => {
-                tracing::error!(room = %room.id, %error, "cannot read back a published event")
-            }
+        };
+        let recipients = publication.recipients;
+        hooks::observe(self, "after_each", &self.hooks.after_each, || {
+            (message.clone(), recipients)
+        })
+        .await;
+        hooks::observe(self, "on_triggered", &self.hooks.on_triggered, || {
+            message.clone()
+        })
+        .await;
+        for listener in room.listeners_of(&message.event) {
+            tokio::spawn(listener(&message));
         }
     }
 
     /// A page of `event`'s history in `room`, newest first: from memory, and
     /// past it from the history store when there is one.
     pub(crate) async fn history(
-        &self,
+        self: &Arc<Self>,
         room: &RoomState,
         event: &str,
         start: u64,
@@ -382,32 +581,53 @@ impl Engine {
             (page, in_memory as u64, oldest.first().map(|e| e.seq()))
         });
         let mut events = from_memory;
-        if end > in_memory
-            && let Some(Store { store, .. }) = &self.store
-        {
-            let older = store
-                .page(&room.id, event, start.max(in_memory), end)
-                .await
-                .map_err(|e| HistoryError::Store(e.0))?;
-            // A store written behind memory may still hold events memory has.
-            events.extend(
-                older
-                    .into_iter()
-                    .filter(|e| oldest_seq.is_none_or(|oldest| e.seq() < oldest)),
-            );
+        if end > in_memory {
+            if let Some(store) = &self.store {
+                let older = store
+                    .page(&room.id, event, start.max(in_memory), end)
+                    .await
+                    .map_err(|e| HistoryError::Store(e.0))?;
+                // A store written behind memory may still hold events memory has.
+                events.extend(
+                    older
+                        .into_iter()
+                        .filter(|e| oldest_seq.is_none_or(|oldest| e.seq() < oldest)),
+                );
+            } else if let Some(hook) = &self.hooks.on_load {
+                let request = LoadRequest {
+                    room_id: room.id.clone(),
+                    event_name: event.to_owned(),
+                    start: start.saturating_sub(in_memory),
+                    end: end - in_memory,
+                };
+                let loaded = hooks::decide(self, "on_load", hook, request)
+                    .await
+                    .map_err(|_| HistoryError::HookFailed("on_load"))?;
+                for message in loaded.iter().take((end - start.max(in_memory)) as usize) {
+                    let published = Published::from_message(0, message)
+                        .map_err(|e| HistoryError::Store(e.to_string()))?;
+                    events.push(Arc::new(published));
+                }
+            }
         }
         Ok(HistoryPageOutcome { events, start, end })
     }
 
-    /// Creates a room at run time and tells everyone.
+    /// Creates a room at run time and tells everyone. A client's request
+    /// (`by_client`) counts against the dynamic room limits; the server's does
+    /// not.
     pub(crate) async fn create_room(
-        &self,
+        self: &Arc<Self>,
         new: NewRoom,
+        by_client: bool,
     ) -> Result<Arc<RoomState>, CreateRoomError> {
         rules::check_room_id(&new.id).map_err(|source| CreateRoomError::InvalidId {
             id: new.id.clone(),
             source,
         })?;
+        if by_client {
+            self.check_room_quotas(new.created_by.as_deref())?;
+        }
         let name = new.name.trim();
         if name.is_empty() || name.len() > rules::MAX_NAME_LEN {
             return Err(CreateRoomError::InvalidName);
@@ -428,13 +648,48 @@ impl Engine {
             return Err(CreateRoomError::Exists(new.id));
         }
         self.broadcast_all(names::ROOM_CREATED, &room.info()).await;
+        hooks::observe(self, "on_room_created", &self.hooks.on_room_created, || {
+            Room {
+                state: room.clone(),
+                engine: self.clone(),
+            }
+        })
+        .await;
         Ok(room)
+    }
+
+    fn check_room_quotas(&self, creator: Option<&str>) -> Result<(), CreateRoomError> {
+        let limits = &self.limits;
+        if limits.dynamic_rooms.is_none() && limits.dynamic_rooms_per_user.is_none() {
+            return Ok(());
+        }
+        let dynamic: Vec<Arc<RoomState>> = self
+            .rooms
+            .all()
+            .into_iter()
+            .filter(|r| !r.declared)
+            .collect();
+        if let Some(max) = limits.dynamic_rooms
+            && dynamic.len() >= max
+        {
+            return Err(CreateRoomError::TooManyRooms(max));
+        }
+        if let (Some(max), Some(user)) = (limits.dynamic_rooms_per_user, creator)
+            && dynamic
+                .iter()
+                .filter(|r| r.created_by.as_deref() == Some(user))
+                .count()
+                >= max
+        {
+            return Err(CreateRoomError::TooManyRoomsForUser(max));
+        }
+        Ok(())
     }
 
     /// Deletes a room created at run time: its members are removed and
     /// everyone is told. `requester` is the user asking, `None` for the server.
     pub(crate) async fn delete_room(
-        &self,
+        self: &Arc<Self>,
         room_id: &str,
         requester: Option<&str>,
     ) -> Result<(), DeleteRoomError> {
@@ -454,29 +709,75 @@ impl Engine {
             // Deleted by a racing call.
             return Err(DeleteRoomError::RoomNotFound(room_id.to_owned()));
         }
+        let mut removed = Vec::new();
         for member in room.close() {
             if let Some(membership) = member.remove_membership(room_id) {
                 for key in membership.keys() {
                     member.socket.leave(key);
                 }
+                removed.push(member);
             }
         }
         self.broadcast_all(names::ROOM_DELETED, &RoomIdPayload { room_id })
             .await;
+        for member in removed {
+            self.left(&member, room_id).await;
+        }
+        hooks::observe(self, "on_room_deleted", &self.hooks.on_room_deleted, || {
+            room_id.to_owned()
+        })
+        .await;
         Ok(())
     }
 
-    /// Every room's info.
+    /// What `listRooms` shows: every room but the instances of per-user
+    /// rooms, which would list user ids to everyone.
     pub(crate) fn room_infos(&self) -> Vec<RoomInfo> {
-        self.rooms.all().iter().map(|room| room.info()).collect()
+        self.rooms
+            .all()
+            .iter()
+            .filter(|room| room.owner.is_none())
+            .map(|room| room.info())
+            .collect()
     }
 
-    /// Forgets a client that disconnected: its rooms and its registration.
-    pub(crate) fn disconnect(&self, client: &ClientState) {
+    /// Runs `on_left` for a client that left `room_id`.
+    pub(crate) async fn left(self: &Arc<Self>, client: &Arc<ClientState>, room_id: &str) {
+        hooks::observe(self, "on_left", &self.hooks.on_left, || {
+            (self.connected_client(client), room_id.to_owned())
+        })
+        .await;
+    }
+
+    /// The public handle of a client.
+    pub(crate) fn connected_client(self: &Arc<Self>, client: &Arc<ClientState>) -> ConnectedClient {
+        ConnectedClient {
+            state: client.clone(),
+            engine: self.clone(),
+        }
+    }
+
+    /// Forgets a client that disconnected: `on_disconnected` (while it still
+    /// has its rooms), then its rooms (`on_left` each) and its registration,
+    /// then `on_disconnect`.
+    pub(crate) async fn disconnect(
+        self: &Arc<Self>,
+        client: &Arc<ClientState>,
+        transport: &'static str,
+    ) {
+        hooks::observe(self, "on_disconnected", &self.hooks.on_disconnected, || {
+            self.connected_client(client)
+        })
+        .await;
         for membership in client.disconnect() {
             membership.room.release(&client.id);
+            self.left(client, &membership.room.id).await;
         }
         self.clients.remove(client);
+        hooks::observe(self, "on_disconnect", &self.hooks.on_disconnect, || {
+            socket_info(client, transport)
+        })
+        .await;
     }
 
     /// Sends `payload` as `event` to every connected client.
@@ -493,9 +794,16 @@ impl Engine {
             }
         };
         let raw: &RawValue = &raw;
-        if let Err(error) = self.io.emit(event, raw).await {
+        if let Err(error) = self.io.to(fanout::GREETED).emit(event, raw).await {
             tracing::debug!(event, %error, "broadcast missed closing sockets");
         }
+    }
+}
+
+fn not_yours(room_id: &str) -> JoinError {
+    JoinError::Denied {
+        room: room_id.to_owned(),
+        reason: format!("room `{room_id}` belongs to another user"),
     }
 }
 
@@ -510,17 +818,53 @@ fn check_subscription_name(event: &str) -> Result<(), SubscribeError> {
     })
 }
 
-/// Writes history to the store in acceptance order, off the broadcast path.
-fn spawn_store_writer(
-    store: Arc<dyn HistoryStore>,
-) -> mpsc::UnboundedSender<(String, Arc<Published>)> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(String, Arc<Published>)>();
+/// The history worker: store writes and `on_cleanup` calls, one at a time in
+/// acceptance order, off the broadcast path. It ends with the engine.
+fn spawn_history_worker(engine: Weak<Engine>) -> mpsc::UnboundedSender<HistoryJob> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<HistoryJob>();
     tokio::spawn(async move {
-        while let Some((room, event)) = rx.recv().await {
-            if let Err(error) = store.record(&room, event).await {
-                tracing::error!(%room, %error, "the history store failed to record an event");
+        while let Some(job) = rx.recv().await {
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            match job {
+                HistoryJob::Record(room, event) => {
+                    if let Some(store) = &engine.store
+                        && let Err(error) = store.record(&room, event).await
+                    {
+                        tracing::error!(%room, %error, "the history store failed to record an event");
+                    }
+                }
+                HistoryJob::Evicted(room, event) => {
+                    let message = match event.message() {
+                        Ok(message) => message,
+                        Err(error) => {
+                            tracing::error!(%room, %error, "cannot read back an evicted event");
+                            continue;
+                        }
+                    };
+                    hooks::observe(&engine, "on_cleanup", &engine.hooks.on_cleanup, || {
+                        Evicted {
+                            room_id: room,
+                            event_name: message.event.clone(),
+                            events: vec![message],
+                        }
+                    })
+                    .await;
+                }
             }
         }
     });
     tx
+}
+
+/// What the raw-socket hooks learn of a client.
+pub(crate) fn socket_info(client: &ClientState, transport: &'static str) -> SocketInfo {
+    SocketInfo {
+        client_id: client.id.clone(),
+        user_id: client.user_id.clone(),
+        auth: client.meta.clone(),
+        headers: client.socket.req_parts().headers.clone(),
+        transport,
+    }
 }

@@ -90,6 +90,19 @@ impl Published {
         })
     }
 
+    /// Writes a complete message as it is (its `from`, `timestamp`, `meta`).
+    pub(crate) fn from_message(
+        seq: u64,
+        message: &EventMessage,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            seq,
+            event: message.event.clone(),
+            timestamp: message.timestamp,
+            json: serde_json::value::to_raw_value(message)?,
+        })
+    }
+
     /// An already written envelope, e.g. read back from a history store.
     pub fn from_json(seq: u64, json: Box<RawValue>) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]

@@ -153,6 +153,12 @@ pub enum JoinError {
         /// Why, as the hook said.
         reason: String,
     },
+    /// The client is in as many rooms as one connection may be.
+    #[error("a connection may be in at most {0} rooms; leave one first")]
+    TooManyRooms(usize),
+    /// A hook failed (it is logged).
+    #[error("the server failed to handle the join")]
+    HookFailed(&'static str),
     /// The client disconnected meanwhile.
     #[error("the client is disconnected")]
     Disconnected,
@@ -218,6 +224,25 @@ pub enum TriggerError {
         /// Each failure.
         issues: Vec<ValidationIssue>,
     },
+    /// Over the connection's trigger rate.
+    #[error("too many triggers: at most {0} per second")]
+    RateLimited(u32),
+    /// `before_each` refused the event.
+    #[error("{0}")]
+    Refused(String),
+    /// A hook failed (it is logged).
+    #[error("the server failed to handle the event")]
+    HookFailed(&'static str),
+    /// `data` or `meta` over the configured size.
+    #[error("the {part} is {size} bytes; at most {max} are accepted")]
+    PayloadTooLarge {
+        /// `data` or `meta`.
+        part: &'static str,
+        /// Its size in bytes of JSON.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A typed payload could not be written as JSON.
     #[error("the `{event}` payload cannot be serialized: {reason}")]
     Serialize {
@@ -256,6 +281,12 @@ pub enum HistoryError {
         /// The rule it breaks.
         source: NameError,
     },
+    /// Over the connection's history request rate.
+    #[error("too many history requests: at most {0} per minute")]
+    RateLimited(u32),
+    /// A hook failed (it is logged).
+    #[error("the server failed to load history")]
+    HookFailed(&'static str),
     /// The history store failed.
     #[error("the history store failed: {0}")]
     Store(String),
@@ -278,6 +309,12 @@ pub enum CreateRoomError {
     /// A room with this id exists.
     #[error("room `{0}` already exists")]
     Exists(String),
+    /// As many rooms exist as may be created at run time.
+    #[error("no more rooms can be created: at most {0} exist at once")]
+    TooManyRooms(usize),
+    /// The user created as many rooms as one user may.
+    #[error("you may create at most {0} rooms; delete one first")]
+    TooManyRoomsForUser(usize),
 }
 
 /// Why a room could not be deleted.
@@ -318,8 +355,8 @@ impl ToWire for JoinError {
         let code = match self {
             Self::RoomNotFound(_) => ErrorCode::RoomNotFound,
             Self::RoomFull { .. } => ErrorCode::RoomFull,
-            Self::Denied { .. } => ErrorCode::JoinDenied,
-            Self::Disconnected => ErrorCode::Internal,
+            Self::Denied { .. } | Self::TooManyRooms(_) => ErrorCode::JoinDenied,
+            Self::Disconnected | Self::HookFailed(_) => ErrorCode::Internal,
         };
         WireError::new(code, self.to_string())
     }
@@ -352,7 +389,10 @@ impl ToWire for TriggerError {
             Self::InvalidEventName { .. } => ErrorCode::InvalidRequest,
             Self::EventNotAllowed { .. } => ErrorCode::EventNotAllowed,
             Self::Validation { .. } => ErrorCode::ValidationFailed,
-            Self::Serialize { .. } => ErrorCode::Internal,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::Refused(_) => ErrorCode::EventNotAllowed,
+            Self::Serialize { .. } | Self::HookFailed(_) => ErrorCode::Internal,
         };
         let details = match self {
             Self::Validation { issues, .. } => Some(issues.clone()),
@@ -372,7 +412,8 @@ impl ToWire for HistoryError {
             Self::RoomNotFound(_) => ErrorCode::RoomNotFound,
             Self::NotInRoom(_) => ErrorCode::NotInRoom,
             Self::InvalidEventName { .. } => ErrorCode::InvalidRequest,
-            Self::Store(_) => ErrorCode::Internal,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
+            Self::Store(_) | Self::HookFailed(_) => ErrorCode::Internal,
         };
         // A store's own message may say more than a client should know.
         let message = match self {
@@ -388,6 +429,7 @@ impl ToWire for CreateRoomError {
         let code = match self {
             Self::InvalidId { .. } | Self::InvalidName => ErrorCode::InvalidRequest,
             Self::Exists(_) => ErrorCode::RoomExists,
+            Self::TooManyRooms(_) | Self::TooManyRoomsForUser(_) => ErrorCode::PermissionDenied,
         };
         WireError::new(code, self.to_string())
     }

@@ -13,6 +13,11 @@ use crate::rules::WILDCARD;
 /// naming rules refuse control characters).
 const SEPARATOR: char = '\u{1f}';
 
+/// The socketioxide room of every greeted socket: broadcasts to everyone
+/// (`roomCreated`, `roomDeleted`) go here, so that a socket between its
+/// Socket.IO connection and its `dialogue:connected` receives nothing.
+pub(crate) const GREETED: &str = "\u{1f}greeted";
+
 /// The socketioxide room of subscribers to `event` (or `*`) in `room`.
 pub(crate) fn key(room: &str, event: &str) -> String {
     let mut key = String::with_capacity(room.len() + 1 + event.len());

@@ -93,9 +93,12 @@ impl Room {
 
     /// Whether it holds `max_size` members.
     pub fn is_full(&self) -> bool {
-        self.state
-            .max_size
-            .is_some_and(|max| self.size() >= max as usize)
+        self.state.is_full()
+    }
+
+    /// The user a per-user room belongs to.
+    pub fn owner(&self) -> Option<&str> {
+        self.state.owner.as_deref()
     }
 
     /// Its members.
@@ -129,16 +132,18 @@ impl Room {
             source,
         })?;
         let from = from.unwrap_or(SYSTEM);
-        let published = self
+        let publication = self
             .engine
             .publish(&self.state, event, &data, from, None)
             .await?;
+        let timestamp = publication.published.timestamp();
+        self.engine.after_publish(publication).await;
         Ok(EventMessage {
             event: event.to_owned(),
             room_id: self.state.id.clone(),
             data,
             from: from.to_owned(),
-            timestamp: published.timestamp(),
+            timestamp,
             meta: None,
         })
     }
@@ -249,17 +254,18 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                 event: E::NAME.to_owned(),
                 reason: e.to_string(),
             })?;
-        let published = self
-            .room
-            .engine
+        let engine = &self.room.engine;
+        let publication = engine
             .publish(&self.room.state, E::NAME, &data, from, None)
             .await?;
+        let timestamp = publication.published.timestamp();
+        engine.after_publish(publication).await;
         Ok(EventMessage {
             event: E::NAME.to_owned(),
             room_id: self.room.state.id.clone(),
             data: event,
             from: from.to_owned(),
-            timestamp: published.timestamp(),
+            timestamp,
             meta: None,
         })
     }
@@ -370,19 +376,21 @@ impl ConnectedClient {
 
     /// Joins a room on the client's behalf; the client receives
     /// `dialogue:joined` (and history) as if it had asked.
-    pub fn join(&self, room_id: &str) -> Result<(), JoinError> {
-        let outcome = self.engine.join(&self.state, room_id)?;
+    pub async fn join(&self, room_id: &str) -> Result<(), JoinError> {
+        let outcome = self.engine.join(&self.state, room_id).await?;
         self.engine.notify_joined(&self.state, &outcome);
+        self.engine.joined(&self.state, &outcome).await;
         Ok(())
     }
 
     /// Leaves a room; the client receives `dialogue:left` when it was in it.
-    pub fn leave(&self, room_id: &str) -> Result<(), LeaveError> {
+    pub async fn leave(&self, room_id: &str) -> Result<(), LeaveError> {
         if self.engine.leave(&self.state, room_id)? {
             let _ = self
                 .state
                 .socket
                 .emit(names::LEFT, &RoomIdPayload { room_id });
+            self.engine.left(&self.state, room_id).await;
         }
         Ok(())
     }
@@ -455,10 +463,10 @@ impl ClientRooms {
 
     /// Removes the user from every room (all connections), calling `f` with
     /// each room id after leaving it.
-    pub fn leave_all(&self, mut f: impl FnMut(&str)) {
+    pub async fn leave_all(&self, mut f: impl FnMut(&str)) {
         for id in &self.ids {
             for client in &self.clients {
-                let _ = client.leave(id);
+                let _ = client.leave(id).await;
             }
             f(id);
         }

@@ -37,6 +37,7 @@
 
 mod client;
 mod clients;
+mod cors;
 mod dialogue;
 mod engine;
 mod envelope;
@@ -44,6 +45,9 @@ mod error;
 mod fanout;
 mod handles;
 mod history;
+mod hooks;
+mod jwt;
+mod limits;
 pub mod protocol;
 mod requests;
 mod room;
@@ -51,10 +55,11 @@ mod rooms;
 mod session;
 mod validation;
 
-pub use dialogue::{DEFAULT_TRANSPORT_LIMIT, Dialogue, DialogueBuilder, RoomOptions, ServeError};
+pub use cors::Cors;
+pub use dialogue::{Dialogue, DialogueBuilder, RoomOptions, ServeError};
 pub use dialogue_core::{
     Accepts, DeclaredRoom, DialogueApp, Event, PayloadDeserialize, PayloadSchema, PayloadSerialize,
-    PayloadTs, build, rules, spec,
+    PayloadTs, PerUserRoom, SharedRoom, build, rules, spec,
 };
 pub use dialogue_macros::{Event, JsonSchema, TS, dialogue};
 pub use envelope::{EventMessage, Published, SYSTEM};
@@ -64,6 +69,11 @@ pub use error::{
 };
 pub use handles::{ClientRooms, ConnectedClient, ListenerHandle, Room, SendError, TypedRoom};
 pub use history::{HistoryStore, MAX_PAGE, StoreError};
+pub use hooks::{
+    DEFAULT_HOOK_TIMEOUT, Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo,
+};
+pub use jwt::{DEFAULT_LEEWAY, JwtAuth, JwtError, JwtKeyError};
+pub use limits::{DEFAULT_MAX_PAYLOAD, Limits};
 pub use protocol::RoomInfo;
 pub use validation::{BuildError, MAX_ISSUE_MESSAGE, MAX_ISSUES};
 
@@ -92,6 +102,10 @@ pub mod guide {
     pub mod server {}
     #[doc = include_str!("../../docs/protocol.md")]
     pub mod protocol {}
+    #[doc = include_str!("../../docs/hooks.md")]
+    pub mod hooks {}
+    #[doc = include_str!("../../docs/authentication.md")]
+    pub mod authentication {}
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::error::WireError;
 
@@ -67,18 +66,19 @@ pub(crate) struct SubscribeRequest {
     pub(crate) event_name: String,
 }
 
-/// `{ roomId, event, data, meta? }`.
+/// `{ roomId, event, data, meta? }`; `data` and `meta` are kept as sent so
+/// their size is checked before they are read.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct TriggerRequest {
+pub(crate) struct TriggerRequest<'a> {
     pub(crate) room_id: String,
     pub(crate) event: String,
     /// Left out (`undefined` in JavaScript) it is `null`, the payload of an
     /// event without data.
-    #[serde(default)]
-    pub(crate) data: Value,
-    #[serde(default)]
-    pub(crate) meta: Option<Map<String, Value>>,
+    #[serde(default, borrow)]
+    pub(crate) data: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub(crate) meta: Option<&'a RawValue>,
 }
 
 /// `{ roomId, eventName, start?, end? }`.
@@ -268,9 +268,9 @@ mod tests {
 
     #[test]
     fn requests_are_read_leniently_but_typed() {
-        let trigger: TriggerRequest =
-            serde_json::from_value(json!({ "roomId": "r", "event": "ping", "extra": 1 })).unwrap();
-        assert_eq!(trigger.data, Value::Null, "missing data is null");
+        let text = json!({ "roomId": "r", "event": "ping", "extra": 1 }).to_string();
+        let trigger: TriggerRequest<'_> = serde_json::from_str(&text).unwrap();
+        assert!(trigger.data.is_none(), "missing data is left out");
         let err = serde_json::from_value::<RoomRequest>(json!({ "room": "r" })).unwrap_err();
         assert!(err.to_string().contains("missing field `roomId`"), "{err}");
         let err = serde_json::from_value::<HistoryRequest>(

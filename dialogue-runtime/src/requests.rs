@@ -7,12 +7,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::Value as SioValue;
 
 use crate::client::ClientState;
 use crate::engine::{Engine, NewRoom};
-use crate::error::{HistoryError, RequestError, ToWire, WireError};
+use crate::error::{HistoryError, RequestError, ToWire, TriggerError, WireError};
 use crate::protocol::{
     AckError, AckOk, CreateRoomRequest, HistoryPage, HistoryPush, HistoryRequest, Joined,
     MessageAnswer, Nothing, RoomAnswer, RoomIdPayload, RoomRequest, RoomsAnswer, SubscribeRequest,
@@ -22,8 +23,9 @@ use crate::rules::WILDCARD;
 use crate::session::Incoming;
 use crate::spec::{HistorySync, RoomEvents, Subscriptions};
 
-/// A page size when `getHistory` gives no `end`.
-const DEFAULT_PAGE: u64 = 50;
+/// `getHistory`'s `end` when the request gives none (PROTOCOL.md: defaults 0
+/// and 50).
+const DEFAULT_END: u64 = 50;
 
 /// Where an answer goes.
 struct Reply<'a> {
@@ -36,11 +38,11 @@ impl Reply<'_> {
     fn fail(self, request: &str, error: WireError) {
         tracing::debug!(request, code = %error.code, message = %error.message, "request refused");
         let sent = match self.ack {
-            Some(ack) => ack.send(&AckError::new(&error)).is_ok(),
-            None => self.socket.emit(names::ERROR, &error).is_ok(),
+            Some(ack) => ack.send(&AckError::new(&error)),
+            None => self.socket.emit(names::ERROR, &error),
         };
-        if !sent {
-            tracing::debug!(request, "the client left before its answer");
+        if let Err(error) = sent {
+            undelivered(request, &error);
         }
     }
 
@@ -49,7 +51,9 @@ impl Reply<'_> {
     fn acknowledge<T: Serialize>(&mut self, answer: T) -> bool {
         match self.ack.take() {
             Some(ack) => {
-                let _ = ack.send(&AckOk::new(answer));
+                if let Err(error) = ack.send(&AckOk::new(answer)) {
+                    undelivered("acknowledgement", &error);
+                }
                 true
             }
             None => false,
@@ -57,12 +61,28 @@ impl Reply<'_> {
     }
 
     fn emit<T: Serialize + ?Sized>(&self, event: &str, payload: &T) {
-        let _ = self.socket.emit(event, payload);
+        if let Err(error) = self.socket.emit(event, payload) {
+            undelivered(event, &error);
+        }
+    }
+}
+
+/// Logs an answer that could not be queued: the client left, or stopped
+/// reading (socketioxide then closes the connection at its next heartbeat).
+fn undelivered(what: &str, error: &socketioxide::SendError) {
+    match error {
+        socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull) => {
+            tracing::warn!(
+                what,
+                "a client is not reading its answers; it will be disconnected"
+            );
+        }
+        _ => tracing::debug!(what, %error, "an answer was not delivered"),
     }
 }
 
 /// Handles one request.
-pub(crate) async fn handle(engine: &Engine, client: &Arc<ClientState>, incoming: Incoming) {
+pub(crate) async fn handle(engine: &Arc<Engine>, client: &Arc<ClientState>, incoming: Incoming) {
     let reply = Reply {
         socket: &client.socket,
         ack: incoming.ack,
@@ -84,8 +104,8 @@ pub(crate) async fn handle(engine: &Engine, client: &Arc<ClientState>, incoming:
         return reply.fail(&name, RequestError::Binary(name.clone()).to_wire());
     }
     let result = match name.as_str() {
-        names::JOIN => join(engine, client, &name, arg, reply),
-        names::LEAVE => leave(engine, client, &name, arg, reply),
+        names::JOIN => join(engine, client, &name, arg, reply).await,
+        names::LEAVE => leave(engine, client, &name, arg, reply).await,
         names::SUBSCRIBE => subscribe(engine, client, &name, arg, reply, true),
         names::UNSUBSCRIBE => subscribe(engine, client, &name, arg, reply, false),
         names::SUBSCRIBE_ALL => subscribe_all(engine, client, &name, arg, reply),
@@ -114,15 +134,65 @@ fn split(text: &str) -> Option<(String, Option<&RawValue>)> {
     Some((name, parts.get(1).copied()))
 }
 
+fn malformed(request: &str, reason: &str) -> WireError {
+    RequestError::Malformed {
+        request: request.to_owned(),
+        reason: reason.to_owned(),
+    }
+    .to_wire()
+}
+
+/// The request's payload, which must be a JSON object: serde would read an
+/// array positionally (`["chat"]` as `{ roomId: "chat" }`), which the protocol
+/// does not allow.
+fn object<'a>(request: &str, arg: Option<&'a RawValue>) -> Result<&'a RawValue, WireError> {
+    match arg {
+        None => Err(malformed(request, "the payload is missing")),
+        Some(arg) if arg.get().trim_start().starts_with('{') => Ok(arg),
+        Some(_) => Err(malformed(request, "the payload must be an object")),
+    }
+}
+
+/// A trigger's `data` and `meta`, size-checked as sent before they are read.
+fn read_trigger_parts(
+    engine: &Arc<Engine>,
+    name: &str,
+    request: &TriggerRequest<'_>,
+) -> Result<(Value, Option<Map<String, Value>>), WireError> {
+    let max = engine.limits.max_payload;
+    for (part, raw) in [("data", request.data), ("meta", request.meta)] {
+        if let Some(raw) = raw
+            && raw.get().len() > max
+        {
+            return Err(TriggerError::PayloadTooLarge {
+                part,
+                size: raw.get().len(),
+                max,
+            }
+            .to_wire());
+        }
+    }
+    let data = match request.data {
+        Some(raw) => {
+            serde_json::from_str(raw.get()).map_err(|e| malformed(name, &e.to_string()))?
+        }
+        None => Value::Null,
+    };
+    let meta = match request
+        .meta
+        .map(|raw| serde_json::from_str::<Value>(raw.get()))
+    {
+        None | Some(Ok(Value::Null)) => None,
+        Some(Ok(Value::Object(map))) => Some(map),
+        Some(Ok(_)) => return Err(malformed(name, "`meta` must be an object")),
+        Some(Err(e)) => return Err(malformed(name, &e.to_string())),
+    };
+    Ok((data, meta))
+}
+
 /// Reads the request's payload as `T`.
 fn payload<T: DeserializeOwned>(request: &str, arg: Option<&RawValue>) -> Result<T, WireError> {
-    let Some(arg) = arg else {
-        return Err(RequestError::Malformed {
-            request: request.to_owned(),
-            reason: "the payload is missing".to_owned(),
-        }
-        .to_wire());
-    };
+    let arg = object(request, arg)?;
     serde_json::from_str(arg.get()).map_err(|error| {
         RequestError::Malformed {
             request: request.to_owned(),
@@ -141,15 +211,15 @@ macro_rules! read {
     };
 }
 
-fn join<'a>(
-    engine: &Engine,
+async fn join<'a>(
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: RoomRequest = read!(reply, name, arg);
-    let outcome = match engine.join(client, &request.room_id) {
+    let outcome = match engine.join(client, &request.room_id).await {
         Ok(outcome) => outcome,
         Err(error) => return Err((reply, error.to_wire())),
     };
@@ -172,20 +242,22 @@ fn join<'a>(
             );
         }
     }
+    engine.joined(client, &outcome).await;
     Ok(())
 }
 
-fn leave<'a>(
-    engine: &Engine,
+async fn leave<'a>(
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: RoomRequest = read!(reply, name, arg);
-    if let Err(error) = engine.leave(client, &request.room_id) {
-        return Err((reply, error.to_wire()));
-    }
+    let was_member = match engine.leave(client, &request.room_id) {
+        Ok(was_member) => was_member,
+        Err(error) => return Err((reply, error.to_wire())),
+    };
     if !reply.acknowledge(Nothing {}) {
         reply.emit(
             names::LEFT,
@@ -194,11 +266,14 @@ fn leave<'a>(
             },
         );
     }
+    if was_member {
+        engine.left(client, &request.room_id).await;
+    }
     Ok(())
 }
 
 fn subscribe<'a>(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,
@@ -221,7 +296,7 @@ fn subscribe<'a>(
 }
 
 fn subscribe_all<'a>(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,
@@ -238,27 +313,39 @@ fn subscribe_all<'a>(
 }
 
 async fn trigger<'a>(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
-    let request: TriggerRequest = read!(reply, name, arg);
+    let arg = match object(name, arg) {
+        Ok(arg) => arg,
+        Err(error) => return Err((reply, error)),
+    };
+    let request: TriggerRequest<'_> = match serde_json::from_str(arg.get()) {
+        Ok(request) => request,
+        Err(error) => return Err((reply, malformed(name, &error.to_string()))),
+    };
+    let (data, meta) = match read_trigger_parts(engine, name, &request) {
+        Ok(parts) => parts,
+        Err(error) => return Err((reply, error)),
+    };
     let published = engine
         .client_trigger(
             client,
             &request.room_id,
             &request.event,
-            &request.data,
-            request.meta.as_ref(),
+            &data,
+            meta.as_ref(),
         )
         .await;
     match published {
-        Ok(published) => {
+        Ok(publication) => {
             reply.acknowledge(MessageAnswer {
-                message: published.json(),
+                message: publication.published.json(),
             });
+            engine.after_publish(publication).await;
             Ok(())
         }
         Err(error) => Err((reply, error.to_wire())),
@@ -266,13 +353,20 @@ async fn trigger<'a>(
 }
 
 async fn history<'a>(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: HistoryRequest = read!(reply, name, arg);
+    if !client.rates.history() {
+        let rate = engine
+            .limits
+            .history_requests_per_minute
+            .map_or(0, |n| n.get());
+        return Err((reply, HistoryError::RateLimited(rate).to_wire()));
+    }
     let Some(room) = client.room(&request.room_id) else {
         let error = match engine.rooms.get(&request.room_id) {
             Some(_) => HistoryError::NotInRoom(request.room_id),
@@ -281,7 +375,7 @@ async fn history<'a>(
         return Err((reply, error.to_wire()));
     };
     let start = request.start.unwrap_or(0);
-    let end = request.end.unwrap_or(start.saturating_add(DEFAULT_PAGE));
+    let end = request.end.unwrap_or(DEFAULT_END);
     let page = match engine.history(&room, &request.event_name, start, end).await {
         Ok(page) => page,
         Err(error) => return Err((reply, error.to_wire())),
@@ -299,7 +393,7 @@ async fn history<'a>(
     Ok(())
 }
 
-fn list_rooms(engine: &Engine, mut reply: Reply<'_>) {
+fn list_rooms(engine: &Arc<Engine>, mut reply: Reply<'_>) {
     let rooms = engine.room_infos();
     if !reply.acknowledge(RoomsAnswer { rooms: &rooms }) {
         reply.emit(names::ROOMS, &rooms);
@@ -307,7 +401,7 @@ fn list_rooms(engine: &Engine, mut reply: Reply<'_>) {
 }
 
 async fn create_room<'a>(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,
@@ -315,17 +409,20 @@ async fn create_room<'a>(
 ) -> Handled<'a> {
     let request: CreateRoomRequest = read!(reply, name, arg);
     let created = engine
-        .create_room(NewRoom {
-            id: request.id,
-            name: request.name,
-            description: request.description,
-            max_size: request.max_size.map(|n| n.get()),
-            // Rooms created by clients take any event and subscribe joiners
-            // to all of them (CONFORMANCE.md).
-            events: RoomEvents::Any,
-            default_subscriptions: Subscriptions::All,
-            created_by: Some(client.user_id.clone()),
-        })
+        .create_room(
+            NewRoom {
+                id: request.id,
+                name: request.name,
+                description: request.description,
+                max_size: request.max_size.map(|n| n.get()),
+                // Rooms created by clients take any event and subscribe joiners
+                // to all of them (CONFORMANCE.md).
+                events: RoomEvents::Any,
+                default_subscriptions: Subscriptions::All,
+                created_by: Some(client.user_id.clone()),
+            },
+            true,
+        )
         .await;
     match created {
         // The event form's answer is the `dialogue:roomCreated` broadcast,
@@ -339,7 +436,7 @@ async fn create_room<'a>(
 }
 
 async fn delete_room<'a>(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     name: &str,
     arg: Option<&RawValue>,

@@ -1,12 +1,13 @@
 //! A room's state: what it accepts, who is in it, what it keeps.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
+use serde_json::Value;
 
 use crate::client::ClientState;
 use crate::envelope::{EventMessage, Published};
@@ -39,8 +40,13 @@ pub(crate) struct RoomState {
     pub(crate) default_subscriptions: Subscriptions,
     pub(crate) sync_history: HistorySync,
     pub(crate) created_by: Option<String>,
-    /// Declared in `dialogue!` (rather than created at run time).
+    /// Declared in `dialogue!` (rather than created at run time); per-user
+    /// instances count as declared.
     pub(crate) declared: bool,
+    /// Claims a member's authentication must carry.
+    pub(crate) required_claims: BTreeMap<String, Value>,
+    /// The user a per-user room belongs to.
+    pub(crate) owner: Option<String>,
     /// Creation order, for listing.
     pub(crate) order: u64,
     /// Set once, when the room is deleted; a join racing the deletion sees it.
@@ -61,10 +67,11 @@ pub(crate) enum AdmitError {
 }
 
 impl RoomState {
-    /// A declared room.
-    pub(crate) fn declared(spec: &RoomSpec, order: u64) -> Self {
-        Self::new(
-            spec.id.clone(),
+    /// A declared room, or (with `owner`) one user's instance of a per-user
+    /// room, whose id is then `id`.
+    pub(crate) fn declared(spec: &RoomSpec, id: String, owner: Option<String>, order: u64) -> Self {
+        let mut room = Self::new(
+            id,
             spec.name.clone(),
             spec.description.clone(),
             spec.max_size.map(|n| n.get()),
@@ -74,7 +81,10 @@ impl RoomState {
             None,
             true,
             order,
-        )
+        );
+        room.required_claims = spec.required_claims.clone();
+        room.owner = owner;
+        room
     }
 
     /// A room created at run time.
@@ -101,6 +111,8 @@ impl RoomState {
             sync_history,
             created_by,
             declared,
+            required_claims: BTreeMap::new(),
+            owner: None,
             order,
             deleted: AtomicBool::new(false),
             members: Mutex::new(HashMap::new()),
@@ -142,6 +154,11 @@ impl RoomState {
     /// Whether the room was deleted.
     pub(crate) fn is_deleted(&self) -> bool {
         self.deleted.load(Ordering::Acquire)
+    }
+
+    /// Whether it holds `max_size` members now.
+    pub(crate) fn is_full(&self) -> bool {
+        self.max_size.is_some_and(|max| self.size() >= max as usize)
     }
 
     /// Members now.
@@ -204,6 +221,12 @@ impl RoomState {
         let before = listeners.len();
         listeners.retain(|l| l.id != id);
         listeners.len() != before
+    }
+
+    /// Whether `event` has listeners.
+    pub(crate) fn has_listeners(&self, event: &str) -> bool {
+        let listeners = self.listeners.read();
+        !listeners.is_empty() && listeners.iter().any(|l| l.event == event)
     }
 
     /// The listeners of `event`.

@@ -26,6 +26,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::client::ClientState;
 use crate::engine::Engine;
 use crate::error::{ErrorCode, RequestError, ToWire, WireError};
+use crate::fanout;
+use crate::hooks::{self, Handshake, HookFailure};
+use crate::limits::Rates;
 use crate::protocol::{AckError, Connected, names};
 use crate::requests;
 use crate::rules::MAX_NAME_LEN;
@@ -33,6 +36,13 @@ use crate::rules::MAX_NAME_LEN;
 /// Requests waiting per socket. A client that sends more without waiting for
 /// answers is told `RATE_LIMITED` for the excess.
 pub(crate) const QUEUE_CAPACITY: usize = 256;
+
+/// Packets waiting to be written to one socket (socketioxide's buffer,
+/// 128 by default). Well above the request queue, so that every request
+/// waiting can be answered even while the client is slow to read; the
+/// buffer grows only as it fills. A client that stops reading altogether
+/// fills it and is disconnected at the next heartbeat.
+pub(crate) const OUTGOING_CAPACITY: usize = 4096;
 
 /// One request as it arrived.
 pub(crate) struct Incoming {
@@ -93,6 +103,15 @@ pub(crate) enum Refusal {
     UserIdTooLong,
     #[error("the server is shutting down")]
     Stopping,
+    /// The authenticate step said no, for this reason.
+    #[error("{0}")]
+    Denied(String),
+    /// The authenticate step failed (logged).
+    #[error("authentication failed: internal error")]
+    Failed,
+    /// The authenticate step named an unusable user id.
+    #[error("the authenticated user id must be 1 to {MAX_NAME_LEN} bytes")]
+    BadIdentity,
 }
 
 /// The identity of a connection without an authenticate hook (CONFORMANCE.md):
@@ -134,13 +153,59 @@ pub(crate) async fn connect(
     if engine.is_stopped() {
         return Err(Refusal::Stopping);
     }
+    let authenticated = match &engine.hooks.authenticate {
+        None => None,
+        Some(hook) => {
+            let handshake = Handshake {
+                auth: auth.clone(),
+                headers: socket.req_parts().headers.clone(),
+            };
+            match hooks::decide(&engine, "authenticate", hook, handshake).await {
+                Ok(identity)
+                    if identity.user_id.is_empty() || identity.user_id.len() > MAX_NAME_LEN =>
+                {
+                    return Err(Refusal::BadIdentity);
+                }
+                Ok(identity) => Some(identity),
+                Err(HookFailure::Refused(reason)) => {
+                    tracing::debug!(%reason, "connection refused by authenticate");
+                    return Err(Refusal::Denied(reason));
+                }
+                Err(HookFailure::Failed) => return Err(Refusal::Failed),
+            }
+        }
+    };
     let (client, ready) = loop {
         let id = new_client_id();
-        let (user_id, meta) = default_identity(&auth, &id)?;
-        let client = Arc::new(ClientState::new(id, user_id, None, meta, socket.clone()));
-        if engine.clients.insert(client.clone()) {
-            break (client, oneshot::channel::<()>());
+        let (user_id, claims, meta) = match &authenticated {
+            Some(identity) => {
+                let mut meta = match &auth {
+                    Value::Object(map) => map.clone(),
+                    _ => Map::new(),
+                };
+                meta.remove("userId");
+                (identity.user_id.clone(), identity.claims.clone(), meta)
+            }
+            None => {
+                let (user_id, meta) = default_identity(&auth, &id)?;
+                (user_id, None, meta)
+            }
+        };
+        // Registered once greeted (see `connected`); ids are random, so a
+        // clash is next to impossible, but checked.
+        if engine.clients.get(&id).is_some() {
+            continue;
         }
+        let rates = Rates::new(&engine.limits);
+        let client = Arc::new(ClientState::new(
+            id,
+            user_id,
+            claims,
+            meta,
+            socket.clone(),
+            rates,
+        ));
+        break (client, oneshot::channel::<()>());
     };
     let (queue, requests) = mpsc::channel(QUEUE_CAPACITY);
     socket.extensions.insert(Session {
@@ -150,9 +215,11 @@ pub(crate) async fn connect(
     socket.extensions.insert(client.clone());
     socket.on_fallback(async |_: Enqueued| {});
     let on_disconnect = engine.clone();
+    let transport = transport_name(&socket);
     socket.on_disconnect(async move |socket: SocketRef, reason: DisconnectReason| {
-        disconnected(&on_disconnect, &socket, reason);
+        disconnected(&on_disconnect, &socket, reason, transport).await;
     });
+    tracing::info!(client = %client.id, user = %client.user_id, transport, "client connected");
     tokio::spawn(work_through(engine, client, requests, ready.1));
     Ok(())
 }
@@ -160,7 +227,7 @@ pub(crate) async fn connect(
 /// The connect handler, after socketioxide acknowledged the connection: the
 /// first thing a client receives is `dialogue:connected`; only then are its
 /// requests worked through.
-pub(crate) fn connected(socket: &SocketRef) {
+pub(crate) async fn connected(engine: Arc<Engine>, socket: SocketRef) {
     let Some(client) = socket.extensions.get::<Arc<ClientState>>() else {
         return;
     };
@@ -171,6 +238,25 @@ pub(crate) fn connected(socket: &SocketRef) {
             user_id: &client.user_id,
         },
     );
+    // Only now may anything else reach the client: broadcasts to everyone,
+    // and the server API (which finds clients in the registry).
+    socket.join(fanout::GREETED);
+    if !engine.clients.insert(client.clone()) {
+        tracing::error!(client = %client.id, "two connections drew the same id; refusing the second");
+        let _ = socket.disconnect();
+        return;
+    }
+    let transport = transport_name(&socket);
+    hooks::observe(&engine, "on_connect", &engine.hooks.on_connect, || {
+        crate::engine::socket_info(&client, transport)
+    })
+    .await;
+    hooks::observe(&engine, "on_connected", &engine.hooks.on_connected, || {
+        engine.connected_client(&client)
+    })
+    .await;
+    // The client's requests are worked through only now, so `on_connected`
+    // may put it in rooms before it asks for anything.
     if let Some(session) = socket.extensions.get::<Session>()
         && let Some(open) = session.gate.lock().take()
     {
@@ -214,15 +300,31 @@ async fn work_through(
 }
 
 /// Cleanup when a socket goes, whatever the reason.
-fn disconnected(engine: &Engine, socket: &SocketRef, reason: DisconnectReason) {
+async fn disconnected(
+    engine: &Arc<Engine>,
+    socket: &SocketRef,
+    reason: DisconnectReason,
+    transport: &'static str,
+) {
     // Dropping the session closes the queue, which ends the request loop and
     // breaks the cycle socket → extensions → client → socket.
     socket.extensions.remove::<Session>();
     if let Some(client) = socket.extensions.remove::<Arc<ClientState>>() {
-        tracing::debug!(client = %client.id, user = %client.user_id, ?reason, "client disconnected");
-        engine.disconnect(&client);
+        tracing::info!(client = %client.id, user = %client.user_id, ?reason, "client disconnected");
+        // At shutdown the server forgot its clients already.
+        if !engine.is_stopped() {
+            engine.disconnect(&client, transport).await;
+        }
     }
     socket.extensions.clear();
+}
+
+/// `websocket` or `polling`: how the socket connected.
+pub(crate) fn transport_name(socket: &SocketRef) -> &'static str {
+    match socket.transport_type() {
+        socketioxide::TransportType::Websocket => "websocket",
+        socketioxide::TransportType::Polling => "polling",
+    }
 }
 
 /// Reads the handshake's auth object; anything but an object counts as none.

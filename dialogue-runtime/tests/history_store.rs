@@ -25,10 +25,13 @@ dialogue! {
     }
 }
 
+/// One recorded event and its room.
+type Row = (String, Arc<Published>);
+
 /// Everything recorded, in memory: stands in for a database.
 #[derive(Clone, Default)]
 struct Recorder {
-    rows: Arc<Mutex<Vec<(String, Arc<Published>)>>>,
+    rows: Arc<Mutex<Vec<Row>>>,
 }
 
 impl HistoryStore for Recorder {

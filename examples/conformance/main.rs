@@ -8,27 +8,36 @@
 //! cleanly on Ctrl-C or SIGTERM. Then connect any Socket.IO v4 client, e.g.
 //! `io("http://127.0.0.1:3000", { auth: { userId: "alice" } })`, and emit
 //! `dialogue:join` with `{ roomId: "chat" }`.
+//!
+//! Switches (environment variables, all off unless set):
+//!
+//! | variable | effect |
+//! |---|---|
+//! | `PORT` | the port (default 3000; 0 picks a free one) |
+//! | `DIALOGUE_JWT_SECRET` | require an HS256 JWT in `auth.token`; `sub` is the user id |
+//! | `DIALOGUE_TRIGGER_RATE` | at most this many triggers per second per connection |
+//! | `DIALOGUE_MAX_PAYLOAD` | the largest `data` in bytes (default 65536) |
+//! | `RUST_LOG` | log filter on stderr, e.g. `dialogue_runtime=debug` |
 
 mod app;
 
+use std::num::NonZeroU32;
 use std::process::ExitCode;
 
 use app::ConformanceApp;
-use dialogue_runtime::Dialogue;
+use dialogue_runtime::{Dialogue, DialogueBuilder, JwtAuth};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let port = match std::env::var("PORT") {
-        Err(_) => 3000,
-        Ok(text) => match text.parse::<u16>() {
-            Ok(port) => port,
-            Err(_) => {
-                eprintln!("PORT must be a port number (0 to 65535), not {text:?}");
-                return ExitCode::from(2);
-            }
-        },
+    init_logging();
+    let (port, builder) = match configure() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
     };
-    let dialogue = match Dialogue::<ConformanceApp>::builder().build() {
+    let dialogue = match builder.build() {
         Ok(dialogue) => dialogue,
         Err(error) => {
             eprintln!("cannot start: {error}");
@@ -57,6 +66,61 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The port and the server's configuration, from the environment.
+fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
+    let port = match var("PORT")? {
+        None => 3000,
+        Some(text) => text
+            .parse::<u16>()
+            .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}"))?,
+    };
+    let mut builder = Dialogue::<ConformanceApp>::builder();
+    if let Some(secret) = var("DIALOGUE_JWT_SECRET")? {
+        builder = builder.jwt(JwtAuth::hs256(secret));
+    }
+    if let Some(text) = var("DIALOGUE_TRIGGER_RATE")? {
+        let rate = text.parse::<NonZeroU32>().map_err(|_| {
+            format!("DIALOGUE_TRIGGER_RATE must be a whole number of triggers per second (at least 1), not {text:?}")
+        })?;
+        builder = builder.trigger_rate(rate);
+    }
+    if let Some(text) = var("DIALOGUE_MAX_PAYLOAD")? {
+        let bytes = text
+            .parse::<usize>()
+            .ok()
+            .filter(|&bytes| bytes > 0)
+            .ok_or_else(|| {
+                format!("DIALOGUE_MAX_PAYLOAD must be a size in bytes (at least 1), not {text:?}")
+            })?;
+        builder = builder.max_payload(bytes);
+    }
+    if var("DIALOGUE_HISTORY_DB")?.is_some() {
+        return Err("DIALOGUE_HISTORY_DB is not supported by this build yet".to_owned());
+    }
+    Ok((port, builder))
+}
+
+/// An environment variable; unset and empty are the same.
+fn var(name: &str) -> Result<Option<String>, String> {
+    match std::env::var(name) {
+        Ok(value) if value.is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not valid UTF-8")),
+    }
+}
+
+/// Logs on stderr, quiet unless `RUST_LOG` asks (stdout carries only the
+/// `listening on` line).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

@@ -55,6 +55,10 @@ fn check_room<'a>(def: &'a RoomDef, errors: &mut Errors) -> Option<Room<'a>> {
     };
     let max_size = max_size(def, errors);
     let sync_history = sync_history(def, errors);
+    let claims_ok = check_claims(def, errors);
+    let per_user = id
+        .as_deref()
+        .is_some_and(|id| rules::user_room_pattern(id).is_some());
     let description = def
         .description
         .as_ref()
@@ -70,6 +74,7 @@ fn check_room<'a>(def: &'a RoomDef, errors: &mut Errors) -> Option<Room<'a>> {
         subscriptions: subscriptions?,
         max_size: max_size.ok()?,
         sync_history: sync_history?,
+        per_user: claims_ok.then_some(per_user)?,
         type_ident: key_ok.then(|| Ident::new(&rules::to_pascal_case(raw), def.key.span()))?,
         const_ident: Ident::new(&rules::to_shouty_snake_case(raw), def.key.span()),
     })
@@ -108,6 +113,18 @@ fn written_id(def: &RoomDef) -> (String, &dyn ToTokens) {
 /// `id: "..."`, else the key.
 fn room_id(def: &RoomDef, errors: &mut Errors) -> Option<String> {
     let (id, at) = written_id(def);
+    if let Some((_, rest)) = rules::user_room_pattern(&id)
+        && rest.contains(rules::USER_PLACEHOLDER)
+    {
+        errors.at(
+            at,
+            format_args!(
+                "`{}` may appear once in a room id: it stands for the one user the room belongs to",
+                rules::USER_PLACEHOLDER
+            ),
+        );
+        return None;
+    }
     match rules::check_room_id(&id) {
         Ok(()) => Some(id),
         Err(error) => {
@@ -241,6 +258,24 @@ fn same_event(a: &Type, b: &Type) -> bool {
         }
         _ => false,
     }
+}
+
+/// Claim names are unique.
+fn check_claims(def: &RoomDef, errors: &mut Errors) -> bool {
+    let Some(claims) = &def.required_claims else {
+        return true;
+    };
+    let mut ok = true;
+    for (i, claim) in claims.iter().enumerate() {
+        if claims[..i].iter().any(|c| c.name == claim.name) {
+            errors.push(syn::Error::new(
+                claim.span,
+                format!("the claim `{}` is required twice", claim.name),
+            ));
+            ok = false;
+        }
+    }
+    ok
 }
 
 /// `max_size: N`, N ≥ 1.

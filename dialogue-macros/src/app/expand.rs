@@ -165,12 +165,19 @@ fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
             .collect(),
         _ => TokenStream::new(),
     };
+    let kind = if room.per_user {
+        quote!(#private::PerUserRoom)
+    } else {
+        quote!(#private::SharedRoom)
+    };
     quote! {
         #[automatically_derived]
         impl #private::DeclaredRoom for #handle {
             type App = #ident;
             const ID: &'static str = #id;
         }
+        #[automatically_derived]
+        impl #kind for #handle {}
         #accepts
         const _: () = {
             #subscription_checks
@@ -284,6 +291,11 @@ fn room_spec(app: &App<'_>, room: &Room<'_>) -> TokenStream {
         Sync::All => quote!(#private::HistorySync::All),
         Sync::Latest(n) => quote!(#private::HistorySync::Latest(#private::nonzero(#n))),
     };
+    let claims = room.def.required_claims.iter().flatten().map(|claim| {
+        let name = &claim.name;
+        let value = &claim.value;
+        quote!((::std::string::String::from(#name), #private::serde_json::Value::from(#value)))
+    });
     quote! {
         #private::RoomSpec {
             id: ::std::string::String::from(#id),
@@ -293,6 +305,7 @@ fn room_spec(app: &App<'_>, room: &Room<'_>) -> TokenStream {
             default_subscriptions: #subscriptions,
             max_size: #max_size,
             sync_history_on_join: #sync,
+            required_claims: ::std::collections::BTreeMap::from([#(#claims),*]),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The typed model of a `dialogue!` input. Nodes keep their tokens so that
 //! each check can point at the one that is wrong.
 
-use syn::{Attribute, Ident, LitBool, LitInt, LitStr, Type, Visibility};
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Lit, LitBool, LitInt, LitStr, Type, Visibility};
 
 /// The application as written.
 pub(crate) struct AppDef {
@@ -25,6 +26,14 @@ pub(crate) struct RoomDef {
     pub(crate) default_subscriptions: Option<EventList>,
     pub(crate) max_size: Option<LitInt>,
     pub(crate) sync_history_on_join: Option<SyncHistory>,
+    pub(crate) required_claims: Option<Vec<Claim>>,
+}
+
+/// One `name: value` of `required_claims`.
+pub(crate) struct Claim {
+    pub(crate) name: String,
+    pub(crate) span: Span,
+    pub(crate) value: Lit,
 }
 
 /// `*`, or a bracketed list of event types (possibly empty).
@@ -49,6 +58,8 @@ pub(crate) struct Room<'a> {
     pub(crate) subscriptions: Subscriptions<'a>,
     pub(crate) max_size: Option<u32>,
     pub(crate) sync_history: Sync,
+    /// The id's parts around `{userId}`, for a per-user room.
+    pub(crate) per_user: bool,
     /// `GameLobby` for `game_lobby`.
     pub(crate) type_ident: Ident,
     /// `GAME_LOBBY` for `game_lobby`.

@@ -6,14 +6,14 @@
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
-use syn::{Attribute, Ident, LitBool, LitInt, LitStr, Token, Type, Visibility, braced};
+use syn::{Attribute, Ident, Lit, LitBool, LitInt, LitStr, Token, Type, Visibility, braced};
 
-use super::model::{AppDef, EventList, RoomDef, SyncHistory};
+use super::model::{AppDef, Claim, EventList, RoomDef, SyncHistory};
 use crate::docs::doc_text;
 use crate::errors::Errors;
 
 /// Every key a room takes, in the order the docs list them.
-const ROOM_KEYS: [&str; 7] = [
+const ROOM_KEYS: [&str; 8] = [
     "id",
     "name",
     "description",
@@ -21,6 +21,7 @@ const ROOM_KEYS: [&str; 7] = [
     "default_subscriptions",
     "max_size",
     "sync_history_on_join",
+    "required_claims",
 ];
 
 /// Parses the whole input; `None` when its outline is unreadable (the reason
@@ -106,6 +107,7 @@ fn parse_room(input: ParseStream, errors: &mut Errors) -> Option<RoomDef> {
             default_subscriptions: None,
             max_size: None,
             sync_history_on_join: None,
+            required_claims: None,
         };
         while !body.is_empty() {
             parse_entry(&body, &mut room, errors);
@@ -190,6 +192,12 @@ fn parse_entry(input: ParseStream, room: &mut RoomDef, errors: &mut Errors) {
         "sync_history_on_join" => set(
             &mut room.sync_history_on_join,
             sync_history(value, errors),
+            &key,
+            errors,
+        ),
+        "required_claims" => set(
+            &mut room.required_claims,
+            claims(value, errors),
             &key,
             errors,
         ),
@@ -300,6 +308,61 @@ fn sync_history(value: TokenStream, errors: &mut Errors) -> Option<SyncHistory> 
          events per event type, e.g. `sync_history_on_join: 50`",
     );
     None
+}
+
+/// `{ name: value, ... }` with literal values.
+fn claims(value: TokenStream, errors: &mut Errors) -> Option<Vec<Claim>> {
+    const EXAMPLE: &str = "`required_claims: { role: \"admin\", verified: true }`";
+    let tokens: Vec<TokenTree> = value.clone().into_iter().collect();
+    let [TokenTree::Group(group)] = tokens.as_slice() else {
+        errors.at(value, format_args!("expected claims in braces: {EXAMPLE}"));
+        return None;
+    };
+    if group.delimiter() != Delimiter::Brace {
+        errors.at(value, format_args!("expected claims in braces: {EXAMPLE}"));
+        return None;
+    }
+    let mut claims = Vec::new();
+    let mut ok = true;
+    for item in split_commas(group.stream()) {
+        let parsed = (|input: ParseStream| {
+            let name = if input.peek(LitStr) {
+                let lit: LitStr = input.parse()?;
+                (lit.value(), lit.span())
+            } else {
+                let ident = input.call(<Ident as syn::ext::IdentExt>::parse_any)?;
+                (ident.to_string(), ident.span())
+            };
+            input.parse::<Token![:]>()?;
+            let value: Lit = input.parse()?;
+            Ok(Claim {
+                name: name.0,
+                span: name.1,
+                value,
+            })
+        })
+        .parse2(item.clone());
+        match parsed {
+            Ok(claim)
+                if matches!(
+                    claim.value,
+                    Lit::Str(_) | Lit::Bool(_) | Lit::Int(_) | Lit::Float(_)
+                ) =>
+            {
+                claims.push(claim)
+            }
+            _ => {
+                errors.at(
+                    item,
+                    format_args!(
+                        "expected `name: value` with a string, number or boolean value: {EXAMPLE}"
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(claims)
 }
 
 /// The tokens up to (not including) the next top-level `,`.

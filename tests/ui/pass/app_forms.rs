@@ -38,6 +38,18 @@ dialogue! {
 }
 
 dialogue! {
+    /// Per-user rooms and required claims.
+    pub Guarded {
+        inbox: { id: "user:{userId}", name: "Inbox", events: [Message] },
+        admin: {
+            name: "Admin",
+            events: [Message],
+            required_claims: { role: "admin", "org-id": 42, verified: true },
+        },
+    }
+}
+
+dialogue! {
     pub(crate) Crate {
         room2: { name: "Two", events: [crate::events::Ping], }
     }
@@ -61,4 +73,10 @@ fn main() {
     assert_eq!(spec.event("sys.ping-v2").unwrap().type_name, "Ping");
     assert!(Private::spec().rooms.is_empty());
     assert_eq!(Crate::ROOM2, "room2");
+    assert_eq!(Guarded::INBOX, "user:{userId}");
+    let admin = Guarded::spec().room("admin").unwrap();
+    assert_eq!(admin.required_claims["role"], "admin");
+    assert_eq!(admin.required_claims["org-id"], 42);
+    assert_eq!(admin.required_claims["verified"], true);
+    assert_eq!(Guarded::spec().room("user:{userId}").unwrap().user_pattern(), Some(("user:", "")));
 }
