@@ -1,0 +1,372 @@
+//! End to end with the npm `socket.io-client` 4.x: runs the node suite in
+//! `tests/e2e/` (node's built-in test runner, every test on WebSocket and on
+//! HTTP long-polling) against the conformance example server.
+//!
+//! Needs Node.js 20+ with npm on PATH; installs the suite's locked npm
+//! dependencies (`npm ci`) on first use. `cargo test` builds the example
+//! first; alone, this test needs `cargo build --example conformance`:
+//!
+//! ```text
+//! cargo build --example conformance && cargo test --test e2e_node -- --nocapture
+//! ```
+//!
+//! `DIALOGUE_E2E_KNOWN_BUGS=1` also runs the node tests skipped as known
+//! server bugs; `DIALOGUE_CONFORMANCE_BIN=PATH` tests another build of the
+//! server (e.g. `target/release/examples/conformance`).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// How long the server may take to print its `listening on` line.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `npm ci` may take.
+const NPM_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long the whole node suite may take (it needs well under a minute).
+const SUITE_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long the server may take to stop after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[test]
+fn socket_io_client_suite_passes_on_websocket_and_polling() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("e2e");
+    let binary = conformance_binary();
+    check_node();
+    install_node_modules(&e2e);
+    let files = test_files(&e2e);
+
+    let mut server = Server::start(&binary);
+    println!("conformance server: {} ({})", server.url, binary.display());
+    let mut node = Command::new("node");
+    node.current_dir(&e2e)
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-timeout=30000",
+            "--test-reporter=spec",
+        ])
+        .args(&files)
+        .env("DIALOGUE_URL", &server.url)
+        .env("NO_COLOR", "1");
+    let suite = run(&mut node, SUITE_TIMEOUT, "node --test");
+    // Stop the server whatever the suite did, and check that it stops.
+    let stopped = server.stop();
+
+    match suite.status {
+        None => panic!(
+            "the node suite did not finish within {SUITE_TIMEOUT:?} and was killed; its output:\n{}",
+            suite.output
+        ),
+        Some(status) if !status.success() => panic!(
+            "the node suite failed ({status}); its output:\n{}\n\nserver output:\n{}",
+            suite.output, stopped.output
+        ),
+        Some(_) => println!("{}", suite.output),
+    }
+    stopped.assert_clean();
+}
+
+/// `<target>/debug/examples/conformance`, next to this test's own
+/// `<target>/debug/deps/e2e_node-HASH`.
+fn conformance_binary() -> PathBuf {
+    let binary = match std::env::var_os("DIALOGUE_CONFORMANCE_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let exe = std::env::current_exe().expect("the path of this test binary");
+            let profile_dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or_else(|| panic!("unexpected test binary location {}", exe.display()));
+            profile_dir
+                .join("examples")
+                .join(format!("conformance{}", std::env::consts::EXE_SUFFIX))
+        }
+    };
+    assert!(
+        binary.is_file(),
+        "the conformance example is not built: {} is missing.\n\
+         Run `cargo build --example conformance` first (plain `cargo test` builds it too).",
+        binary.display()
+    );
+    binary
+}
+
+/// Fails with a message naming what to install when node is missing or too old.
+fn check_node() {
+    let output = match Command::new("node").arg("--version").output() {
+        Ok(output) => output,
+        Err(error) => panic!(
+            "cannot run `node` ({error}): install Node.js 20 or newer (with npm) and put `node` on PATH \
+             to run the socket.io-client end-to-end suite"
+        ),
+    };
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|major| major.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        output.status.success() && major >= 20,
+        "Node.js 20 or newer is required for the end-to-end suite, found `node --version` = {version:?}"
+    );
+}
+
+/// Runs `npm ci` in `e2e` when its dependencies are not installed.
+fn install_node_modules(e2e: &Path) {
+    if e2e
+        .join("node_modules")
+        .join("socket.io-client")
+        .join("package.json")
+        .is_file()
+    {
+        return;
+    }
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    let mut command = Command::new(npm);
+    command
+        .current_dir(e2e)
+        .args(["ci", "--no-audit", "--no-fund"]);
+    let outcome = run(&mut command, NPM_TIMEOUT, "npm ci");
+    match outcome.status {
+        Some(status) if status.success() => {
+            println!("npm ci in {}:\n{}", e2e.display(), outcome.output)
+        }
+        Some(status) => panic!(
+            "`npm ci` in {} failed ({status}); it needs the npm registry:\n{}",
+            e2e.display(),
+            outcome.output
+        ),
+        None => panic!(
+            "`npm ci` in {} did not finish within {NPM_TIMEOUT:?}:\n{}",
+            e2e.display(),
+            outcome.output
+        ),
+    }
+}
+
+/// The suite's `*.test.mjs` files, sorted.
+fn test_files(e2e: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(e2e)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", e2e.display()))
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no *.test.mjs files in {}",
+        e2e.display()
+    );
+    files
+}
+
+/// What a finished (or killed) process printed.
+struct Outcome {
+    /// `None` when it was killed for taking too long.
+    status: Option<ExitStatus>,
+    /// stdout, then stderr.
+    output: String,
+}
+
+/// Runs `command` to completion, or kills it after `timeout`.
+fn run(command: &mut Command, timeout: Duration, what: &str) -> Outcome {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {what}: {error}"));
+    let stdout = drain(child.stdout.take().expect("piped stdout"));
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
+    let status = wait_for(&mut child, timeout);
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Outcome {
+        status,
+        output: format!("{stdout}{stderr}"),
+    }
+}
+
+/// Reads a pipe to its end on a thread.
+fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Waits for `child` to exit, at most `timeout`.
+fn wait_for(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() >= deadline => return None,
+            Ok(None) => thread::sleep(Duration::from_millis(20)),
+            Err(error) => panic!("cannot wait for a child process: {error}"),
+        }
+    }
+}
+
+/// The conformance server, started on a free port; killed on drop if it was
+/// not stopped (a panicking test must not leave it running).
+struct Server {
+    child: Option<Child>,
+    url: String,
+    stdout: Arc<Mutex<String>>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+/// How the server stopped.
+struct Stopped {
+    status: Option<ExitStatus>,
+    output: String,
+}
+
+impl Stopped {
+    fn assert_clean(&self) {
+        match self.status {
+            None => panic!(
+                "the conformance server did not stop within {STOP_TIMEOUT:?} of SIGTERM; its output:\n{}",
+                self.output
+            ),
+            // Elsewhere `stop` can only kill, which is no clean exit.
+            Some(status) => assert!(
+                status.success() || !cfg!(unix),
+                "the conformance server exited with {status} after SIGTERM; its output:\n{}",
+                self.output
+            ),
+        }
+    }
+}
+
+impl Server {
+    fn start(binary: &Path) -> Server {
+        let mut child = Command::new(binary)
+            .env("PORT", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", binary.display()));
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let (lines, listening) = mpsc::channel();
+        spawn_line_reader(
+            child.stdout.take().expect("piped stdout"),
+            stdout.clone(),
+            lines,
+        );
+        let stderr = Some(drain(child.stderr.take().expect("piped stderr")));
+        let mut server = Server {
+            child: Some(child),
+            url: String::new(),
+            stdout,
+            stderr,
+        };
+
+        let deadline = Instant::now() + LISTEN_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match listening.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(url) = line.trim().strip_prefix("listening on ") {
+                        server.url = url.to_owned();
+                        return server;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let stopped = server.stop();
+                    panic!(
+                        "the conformance server printed no `listening on` line within {LISTEN_TIMEOUT:?}; its output:\n{}",
+                        stopped.output
+                    );
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let stopped = server.stop();
+                    panic!(
+                        "the conformance server exited ({:?}) before printing `listening on`; its output:\n{}",
+                        stopped.status, stopped.output
+                    );
+                }
+            }
+        }
+    }
+
+    /// SIGTERM, then waits (bounded) for the exit; SIGKILL if it hangs.
+    fn stop(&mut self) -> Stopped {
+        let Some(mut child) = self.child.take() else {
+            return Stopped {
+                status: None,
+                output: String::new(),
+            };
+        };
+        terminate(&mut child);
+        let status = wait_for(&mut child, STOP_TIMEOUT);
+        if status.is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let stderr = self
+            .stderr
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        let stdout = self.stdout.lock().map(|s| s.clone()).unwrap_or_default();
+        Stopped {
+            status,
+            output: format!("{stdout}{stderr}"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Copies `pipe` into `sink` line by line, sending each line on `lines`
+/// while anyone listens.
+fn spawn_line_reader(pipe: ChildStdout, sink: Arc<Mutex<String>>, lines: mpsc::Sender<String>) {
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(mut sink) = sink.lock() {
+                sink.push_str(&line);
+                sink.push('\n');
+            }
+            let _ = lines.send(line);
+        }
+    });
+}
+
+/// Asks the server to stop the way an operator would: SIGTERM on Unix.
+fn terminate(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        if sent {
+            return;
+        }
+    }
+    let _ = child.kill();
+}

@@ -1,0 +1,183 @@
+//! Lifecycle: disconnection, the router next to the application's own
+//! routes, and shutdown.
+
+use axum::Router;
+use axum::routing::get;
+use dialogue_client::{ClientBuilder, Transport};
+use dialogue_runtime::{Dialogue, ServeError};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::harness::{
+    Server, TRANSPORTS, WAIT, assert_usable, eventually, join, message, next, trigger,
+};
+use crate::support::conformance::ConformanceApp;
+
+#[tokio::test]
+async fn a_disconnecting_client_leaves_its_rooms() {
+    let server = Server::start().await;
+    let chat = server.dialogue.room(ConformanceApp::chat());
+    let small = server.dialogue.room(ConformanceApp::small());
+    for transport in TRANSPORTS {
+        let alice = server.connect("alice", transport).await;
+        let bob = server.connect("bob", transport).await;
+        for client in [&alice, &bob] {
+            join(client, "chat").await;
+            join(client, "small").await;
+        }
+        assert_eq!((chat.size(), small.size()), (2, 2));
+        alice.disconnect().await;
+        eventually("alice's rooms shrink and she is forgotten", || {
+            chat.size() == 1 && small.size() == 1 && server.dialogue.get_clients("alice").is_empty()
+        })
+        .await;
+        let members: Vec<String> = chat
+            .participants()
+            .iter()
+            .map(|c| c.user_id().to_owned())
+            .collect();
+        assert_eq!(members, ["bob"]);
+        // The room is usable, and small has room again.
+        trigger(&bob, "chat", "message", message("alone")).await;
+        let carol = server.connect("carol", transport).await;
+        join(&carol, "small").await;
+        for client in [bob, carol] {
+            client.disconnect().await;
+        }
+        eventually("everyone is gone", || chat.size() == 0 && small.size() == 0).await;
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_client_leaves_its_rooms() {
+    let server = Server::start().await;
+    let chat = server.dialogue.room(ConformanceApp::chat());
+    for transport in TRANSPORTS {
+        let alice = server.connect("alice", transport).await;
+        join(&alice, "chat").await;
+        assert_eq!(chat.size(), 1);
+        // No goodbye: the connection just goes.
+        drop(alice);
+        eventually("the dropped client is forgotten", || {
+            chat.size() == 0 && server.dialogue.get_all_clients().is_empty()
+        })
+        .await;
+    }
+}
+
+/// `GET path` over a fresh connection; the status line and the body.
+async fn http_get(address: &str, path: &str) -> (String, String) {
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connects");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .expect("answered in time")
+        .unwrap();
+    let status = response.lines().next().unwrap_or_default().to_owned();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_router_serves_next_to_the_applications_own_routes() {
+    let dialogue = Dialogue::<ConformanceApp>::builder().build().unwrap();
+    let app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .merge(dialogue.router());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let serving =
+        tokio::spawn(async move { axum::serve(listener, app).await.map_err(ServeError::from) });
+    let server = Server {
+        dialogue,
+        url: format!("http://{address}"),
+        serving,
+    };
+
+    let (status, body) = http_get(&address, "/health").await;
+    assert!(status.contains(" 200 "), "{status}");
+    assert_eq!(body, "ok");
+    let (status, _) = http_get(&address, "/nowhere").await;
+    assert!(status.contains(" 404 "), "{status}");
+
+    // Socket.IO through the same listener, on both transports.
+    let alice = server.connect("alice", Transport::WebSocket).await;
+    let bob = server.connect("bob", Transport::Polling).await;
+    join(&alice, "chat").await;
+    join(&bob, "chat").await;
+    let sent = trigger(&alice, "chat", "message", message("through axum")).await;
+    assert_eq!(next(&bob, "dialogue:event").await, sent);
+    assert_usable(&bob).await;
+    assert!(!server.serving.is_finished());
+}
+
+#[tokio::test]
+async fn shutdown_disconnects_everyone_and_ends_serve() {
+    let server = Server::start().await;
+    let alice = server.connect("alice", Transport::WebSocket).await;
+    let bob = server.connect("bob", Transport::Polling).await;
+    join(&alice, "chat").await;
+    join(&bob, "chat").await;
+    join(&bob, "small").await;
+
+    tokio::time::timeout(WAIT * 3, server.dialogue.shutdown())
+        .await
+        .expect("shutdown returns");
+    for client in [&alice, &bob] {
+        client
+            .wait_disconnected(WAIT)
+            .await
+            .expect("the client sees the end");
+    }
+    assert!(server.dialogue.get_all_clients().is_empty());
+    assert_eq!(server.dialogue.room(ConformanceApp::chat()).size(), 0);
+    assert_eq!(server.dialogue.room(ConformanceApp::small()).size(), 0);
+    let served = tokio::time::timeout(WAIT, server.serving)
+        .await
+        .expect("serve_on returns");
+    assert!(matches!(served, Ok(Ok(()))), "{served:?}");
+
+    // Nobody gets in afterwards.
+    for transport in TRANSPORTS {
+        let late = ClientBuilder::new(&server.url)
+            .transport(transport)
+            .auth(json!({ "userId": "late" }))
+            .connect_timeout(WAIT)
+            .connect()
+            .await;
+        assert!(late.is_err(), "{late:?}");
+    }
+    // The server API stays safe to call: nobody is left to hear it.
+    let chat = server.dialogue.room(ConformanceApp::chat());
+    let pushed = chat
+        .trigger(crate::support::conformance::Message {
+            text: "after".into(),
+            sender_id: "s".into(),
+        })
+        .await;
+    assert!(pushed.is_ok(), "{pushed:?}");
+    // A second shutdown does nothing and returns.
+    tokio::time::timeout(WAIT, server.dialogue.shutdown())
+        .await
+        .expect("returns at once");
+}
+
+#[tokio::test]
+async fn shutdown_with_no_clients_returns_and_ends_serve() {
+    let server = Server::start().await;
+    tokio::time::timeout(WAIT, server.dialogue.shutdown())
+        .await
+        .expect("shutdown returns");
+    let served = tokio::time::timeout(WAIT, server.serving)
+        .await
+        .expect("serve_on returns");
+    assert!(matches!(served, Ok(Ok(()))), "{served:?}");
+}

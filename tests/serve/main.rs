@@ -1,0 +1,18 @@
+//! The runtime over the wire: a real server on a loopback port, driven by
+//! real Socket.IO clients on both transports, for every rule of PROTOCOL.md.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod concurrency;
+mod connect;
+mod dynamic_rooms;
+mod harness;
+mod history;
+mod lifecycle;
+mod malformed;
+mod rooms;
+mod server_api;
+mod smoke;
+mod subscriptions;
+mod trigger;
