@@ -85,8 +85,9 @@ fn rooms_keep_every_declared_option() {
     assert_eq!(lobby.max_size, NonZeroU32::new(8));
     assert_eq!(
         lobby.default_subscriptions,
-        Subscriptions::Only(names(&["command"]))
+        Subscriptions::Only(names(&["command", "score"]))
     );
+    assert_eq!(lobby.server_events, names(&["score"]));
 
     let any = spec.room("any").unwrap();
     assert_eq!(any.events, RoomEvents::Any);

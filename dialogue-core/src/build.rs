@@ -157,6 +157,7 @@ pub enum SpecError {
 ///         name: "Sandbox".into(),
 ///         description: None,
 ///         events: RoomEvents::Any,
+///         server_events: vec![],
 ///         default_subscriptions: Subscriptions::All,
 ///         max_size: None,
 ///         sync_history_on_join: HistorySync::Off,
@@ -263,8 +264,20 @@ fn check_room(room: &RoomSpec, events: &[EventSpec]) -> Result<(), SpecError> {
             event: unknown.clone(),
         });
     }
+    if let Some(unknown) = room
+        .server_events
+        .iter()
+        .find(|n| !events.iter().any(|e| &e.name == *n))
+    {
+        return Err(SpecError::UnknownEvent {
+            room: room.id.clone(),
+            event: unknown.clone(),
+        });
+    }
     if let Subscriptions::Only(subscribed) = &room.default_subscriptions
-        && let Some(stray) = subscribed.iter().find(|s| !room.events.allows(s))
+        && let Some(stray) = subscribed
+            .iter()
+            .find(|s| !room.events.allows(s) && !room.server_events.contains(s))
     {
         return Err(SpecError::SubscriptionNotInRoom {
             room: room.id.clone(),
@@ -331,6 +344,7 @@ mod tests {
             name: id.into(),
             description: None,
             events,
+            server_events: vec![],
             default_subscriptions: subs,
             max_size: None,
             sync_history_on_join: HistorySync::Off,

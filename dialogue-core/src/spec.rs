@@ -107,6 +107,10 @@ pub struct RoomSpec {
     pub description: Option<String>,
     /// The events clients may trigger in it.
     pub events: RoomEvents,
+    /// Events only the server triggers in it: clients receive them but may
+    /// not send them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_events: Vec<String>,
     /// What a client is subscribed to when it joins.
     pub default_subscriptions: Subscriptions,
     /// The most members it holds at once; `None` is unbounded.
@@ -122,6 +126,15 @@ pub struct RoomSpec {
 }
 
 impl RoomSpec {
+    /// Whether a client of the room may receive `event`: the events it takes
+    /// from clients and those the server pushes; in a room that takes no
+    /// events and names no server events, anything the server pushes.
+    pub fn receives(&self, event: &str) -> bool {
+        match &self.events {
+            RoomEvents::Only(names) if names.is_empty() && self.server_events.is_empty() => true,
+            events => events.allows(event) || self.server_events.iter().any(|name| name == event),
+        }
+    }
     /// For a per-user room (an id with `{userId}`), the id's parts around the
     /// placeholder.
     pub fn user_pattern(&self) -> Option<(&str, &str)> {
@@ -133,7 +146,7 @@ impl RoomSpec {
     /// ```
     /// # use dialogue_core::spec::*;
     /// # let mut room = RoomSpec { id: "admin".into(), name: "Admin".into(), description: None,
-    /// #     events: RoomEvents::Any, default_subscriptions: Subscriptions::All, max_size: None,
+    /// #     events: RoomEvents::Any, server_events: vec![], default_subscriptions: Subscriptions::All, max_size: None,
     /// #     sync_history_on_join: HistorySync::Off, required_claims: Default::default() };
     /// use serde_json::json;
     /// room.required_claims.insert("role".into(), json!("admin"));
@@ -330,6 +343,7 @@ mod tests {
             name: "Chat Room".into(),
             description: None,
             events: RoomEvents::Only(vec!["message".into(), "typing".into()]),
+            server_events: vec![],
             default_subscriptions: Subscriptions::All,
             max_size: NonZeroU32::new(2),
             sync_history_on_join: HistorySync::Latest(NonZeroU32::MIN),

@@ -137,7 +137,9 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 /// | `name` | the name people see | required |
 /// | `description` | a string | the room's doc comment |
 /// | `events` | `[Type, ...]`, `*` (any event, unvalidated) or `[]` (clients trigger nothing; the server may push any event) | required |
-/// | `default_subscriptions` | `[Type, ...]` among `events`, or `*` | all of `events` |
+/// | `server_events` | `[Type, ...]`: events only the server triggers here (clients receive them, cannot send them) | none |
+/// | `required_claims` | `{ name: value, ... }`: claims a client's authentication must carry to join | none |
+/// | `default_subscriptions` | `[Type, ...]` among `events` and `server_events`, or `*` | all of them |
 /// | `max_size` | the most members at once, at least 1 | unbounded |
 /// | `sync_history_on_join` | `true` (all kept), `false`, or N per event type | `false` |
 #[proc_macro]

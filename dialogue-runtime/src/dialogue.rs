@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use crate::cors::Cors;
 use crate::engine::{Engine, NewRoom};
 use crate::envelope::EventMessage;
-use crate::error::{CreateRoomError, DeleteRoomError, TriggerError};
+use crate::error::{CreateRoomError, DeleteRoomError, TriggerError, ValidationIssue};
 use crate::handles::{ClientRooms, ConnectedClient, ListenerHandle, Room, TypedRoom};
 use crate::history::HistoryStore;
 use crate::hooks::{Evicted, Handshake, HookError, Hooks, Identity, LoadRequest, SocketInfo};
@@ -562,6 +562,27 @@ impl<A: DialogueApp> Dialogue<A> {
             .template(room.id())
             .unwrap_or_else(|| unreachable!("per-user rooms are declared"));
         TypedRoom::new(self.wrap(engine.rooms.instance(template, user_id)))
+    }
+
+    /// Checks `data` against the schema of the declared event `event`, as the
+    /// server does before broadcasting; `Ok` for an event that is not
+    /// declared (nothing to check).
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { #[schemars(length(min = 1))] pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// # fn run(dialogue: Dialogue<ChatApp>) {
+    /// let issues = dialogue.validate("message", &serde_json::json!({ "text": "" })).unwrap_err();
+    /// assert_eq!(issues[0].path, "/text");
+    /// # }
+    /// ```
+    pub fn validate(&self, event: &str, data: &Value) -> Result<(), Vec<ValidationIssue>> {
+        match self.engine().events.get(event) {
+            Some(declared) => declared.validate(data),
+            None => Ok(()),
+        }
     }
 
     /// Any room by id, declared or created at run time.

@@ -65,6 +65,8 @@ enum HistoryJob {
     Record(String, Arc<Published>),
     /// Tell `on_cleanup` an event left memory.
     Evicted(String, Arc<Published>),
+    /// Answer once every job before it is done.
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// What a published event hands to the hooks that run after it.
@@ -574,25 +576,24 @@ impl Engine {
                 end: start,
             });
         }
-        let (from_memory, in_memory, oldest_seq) = room.with_history(|h| {
+        let (from_memory, in_memory) = room.with_history(|h| {
             let in_memory = h.len(event);
             let page = h.page(event, start as usize, end.min(in_memory as u64) as usize);
-            let oldest = h.page(event, in_memory.saturating_sub(1), in_memory);
-            (page, in_memory as u64, oldest.first().map(|e| e.seq()))
+            (page, in_memory as u64)
         });
         let mut events = from_memory;
         if end > in_memory {
+            // What memory dropped is written behind the broadcast: let the
+            // writer catch up, so the store (or `on_cleanup`'s database) holds
+            // everything up to now.
+            self.flush_history().await;
             if let Some(store) = &self.store {
-                let older = store
-                    .page(&room.id, event, start.max(in_memory), end)
+                // The store holds every event (write-through): the whole page
+                // comes from it, so no index shifts between the two.
+                events = store
+                    .page(&room.id, event, start, end)
                     .await
                     .map_err(|e| HistoryError::Store(e.0))?;
-                // A store written behind memory may still hold events memory has.
-                events.extend(
-                    older
-                        .into_iter()
-                        .filter(|e| oldest_seq.is_none_or(|oldest| e.seq() < oldest)),
-                );
             } else if let Some(hook) = &self.hooks.on_load {
                 let request = LoadRequest {
                     room_id: room.id.clone(),
@@ -611,6 +612,16 @@ impl Engine {
             }
         }
         Ok(HistoryPageOutcome { events, start, end })
+    }
+
+    /// Waits until the history worker has done every job queued so far.
+    async fn flush_history(&self) {
+        if let Some(jobs) = &self.history_jobs {
+            let (done, wait) = tokio::sync::oneshot::channel();
+            if jobs.send(HistoryJob::Flush(done)).is_ok() {
+                let _ = wait.await;
+            }
+        }
     }
 
     /// Creates a room at run time and tells everyone. A client's request
@@ -834,6 +845,9 @@ fn spawn_history_worker(engine: Weak<Engine>) -> mpsc::UnboundedSender<HistoryJo
                     {
                         tracing::error!(%room, %error, "the history store failed to record an event");
                     }
+                }
+                HistoryJob::Flush(done) => {
+                    let _ = done.send(());
                 }
                 HistoryJob::Evicted(room, event) => {
                     let message = match event.message() {

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::client::ClientState;
 use crate::engine::Engine;
 use crate::envelope::{EventMessage, SYSTEM};
-use crate::error::{JoinError, LeaveError, SubscribeError, TriggerError};
+use crate::error::{HistoryError, JoinError, LeaveError, SubscribeError, TriggerError};
 use crate::protocol::{RoomIdPayload, RoomInfo, names};
 use crate::room::{Listener, RoomState};
 use crate::rules::WILDCARD;
@@ -146,6 +146,26 @@ impl Room {
             timestamp,
             meta: None,
         })
+    }
+
+    /// A page of the room's history of `event`, newest first, as a client's
+    /// `getHistory` gets it (from memory, then the history store or
+    /// `on_load`; at most 100 events).
+    pub async fn history(
+        &self,
+        event: &str,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<EventMessage>, HistoryError> {
+        let page = self.engine.history(&self.state, event, start, end).await?;
+        page.events
+            .iter()
+            .map(|published| {
+                published
+                    .message()
+                    .map_err(|e| HistoryError::Store(e.to_string()))
+            })
+            .collect()
     }
 
     /// Calls `handler` with every `event` triggered in the room, by clients

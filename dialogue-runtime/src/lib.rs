@@ -53,6 +53,8 @@ mod requests;
 mod room;
 mod rooms;
 mod session;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 mod validation;
 
 pub use cors::Cors;
@@ -106,6 +108,8 @@ pub mod guide {
     pub mod hooks {}
     #[doc = include_str!("../../docs/authentication.md")]
     pub mod authentication {}
+    #[doc = include_str!("../../docs/codegen.md")]
+    pub mod codegen {}
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -22,6 +22,7 @@ use socketioxide::extract::{AckSender, SocketRef, TryData};
 use socketioxide::handler::{FromMessage, FromMessageParts, Value as SioValue};
 use socketioxide::socket::{DisconnectReason, Socket};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 use crate::client::ClientState;
 use crate::engine::Engine;
@@ -275,9 +276,12 @@ async fn work_through(
     if ready.await.is_err() {
         return;
     }
+    // Every log line about this client's requests carries who it is.
+    let span = tracing::debug_span!("client", client = %client.id, user = %client.user_id);
     while let Some(incoming) = requests.recv().await {
         let handled = std::panic::AssertUnwindSafe(requests::handle(&engine, &client, incoming))
             .catch_unwind()
+            .instrument(span.clone())
             .await;
         if let Err(panic) = handled {
             let reason = panic

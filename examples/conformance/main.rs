@@ -17,7 +17,12 @@
 //! | `DIALOGUE_JWT_SECRET` | require an HS256 JWT in `auth.token`; `sub` is the user id |
 //! | `DIALOGUE_TRIGGER_RATE` | at most this many triggers per second per connection |
 //! | `DIALOGUE_MAX_PAYLOAD` | the largest `data` in bytes (default 65536) |
+//! | `DIALOGUE_HISTORY_DB` | an SQLite file keeping history (write-through), created if missing |
 //! | `RUST_LOG` | log filter on stderr, e.g. `dialogue_runtime=debug` |
+//!
+//! `cargo run --example conformance -- codegen DIR` writes the generated
+//! TypeScript client (and AsyncAPI, JSON Schemas) into DIR instead; with
+//! `--check` it only compares.
 
 mod app;
 
@@ -25,10 +30,17 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 
 use app::ConformanceApp;
-use dialogue_runtime::{Dialogue, DialogueBuilder, JwtAuth};
+use dialogue_runtime::sqlite::SqliteHistory;
+use dialogue_runtime::{Dialogue, DialogueApp, DialogueBuilder, JwtAuth};
+
+/// How this server is run, for the generated files' header.
+const PROGRAM: &str = "cargo run --example conformance --";
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `codegen DIR [--check]` writes (or checks) the TypeScript client and
+    // exits; anything else starts the server.
+    dialogue_codegen::run_if_requested(ConformanceApp::spec(), PROGRAM);
     init_logging();
     let (port, builder) = match configure() {
         Ok(config) => config,
@@ -96,8 +108,9 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
             })?;
         builder = builder.max_payload(bytes);
     }
-    if var("DIALOGUE_HISTORY_DB")?.is_some() {
-        return Err("DIALOGUE_HISTORY_DB is not supported by this build yet".to_owned());
+    if let Some(path) = var("DIALOGUE_HISTORY_DB")? {
+        let store = SqliteHistory::open(&path).map_err(|e| format!("DIALOGUE_HISTORY_DB: {e}"))?;
+        builder = builder.history_store(store);
     }
     Ok((port, builder))
 }

@@ -13,6 +13,7 @@ mod lifecycle;
 mod malformed;
 mod rooms;
 mod server_api;
+mod server_events;
 mod smoke;
 mod subscriptions;
 mod trigger;

@@ -6,4 +6,5 @@
 #[path = "../../examples/conformance/app.rs"]
 pub mod conformance;
 
+pub mod server_process;
 pub mod shapes;

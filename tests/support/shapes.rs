@@ -127,10 +127,13 @@ dialogue! {
             id: "game:lobby",
             name: "Lobby",
             events: [Ping, Command],
-            default_subscriptions: [Command],
+            server_events: [Score],
+            default_subscriptions: [Command, Score],
             max_size: 8,
         },
-        any: { name: "Anything", events: *, default_subscriptions: [Ping] },
+                any: { name: "Anything", events: *, default_subscriptions: [Ping] },
         quiet: { name: "Server only", events: [] },
+        /// One per user.
+        inbox: { id: "inbox:{userId}:main", name: "Inbox", events: [Ping, Shape] },
     }
 }

@@ -49,9 +49,13 @@ fn check_room<'a>(def: &'a RoomDef, errors: &mut Errors) -> Option<Room<'a>> {
     let id = room_id(def, errors);
     let name = required_name(def, errors);
     let events = room_events(def, errors);
-    let subscriptions = match &events {
-        Some(events) => default_subscriptions(def, events, errors),
+    let server_events = match &events {
+        Some(events) => server_events(def, events, errors),
         None => None,
+    };
+    let subscriptions = match (&events, &server_events) {
+        (Some(events), Some(server)) => default_subscriptions(def, events, server, errors),
+        _ => None,
     };
     let max_size = max_size(def, errors);
     let sync_history = sync_history(def, errors);
@@ -71,6 +75,7 @@ fn check_room<'a>(def: &'a RoomDef, errors: &mut Errors) -> Option<Room<'a>> {
         name: name?,
         description,
         events: events?,
+        server_events: server_events?,
         subscriptions: subscriptions?,
         max_size: max_size.ok()?,
         sync_history: sync_history?,
@@ -194,21 +199,73 @@ fn check_no_repeats(items: &[Type], key: &str, errors: &mut Errors) {
     }
 }
 
-/// Default subscriptions must be events of the room; left out, they are all
-/// of them.
+/// `server_events`: a list, none of the room's client events, and not in a
+/// room that takes any event (clients could send them there).
+fn server_events<'a>(
+    def: &'a RoomDef,
+    events: &Events<'a>,
+    errors: &mut Errors,
+) -> Option<Vec<&'a Type>> {
+    match (&def.server_events, events) {
+        (None, _) => Some(Vec::new()),
+        (Some(EventList::Any), _) => {
+            errors.at(
+                &def.key,
+                "`server_events` lists the event types only the server triggers; `*` is not allowed there",
+            );
+            None
+        }
+        (Some(EventList::List(_)), Events::Any) => {
+            errors.at(
+                &def.key,
+                format_args!(
+                    "room `{}` takes any event from clients (`events: *`), so it cannot keep events \
+                     for the server; list the client events instead, or use another room",
+                    def.key
+                ),
+            );
+            None
+        }
+        (Some(EventList::List(items)), Events::Only(client)) => {
+            check_no_repeats(items, "server_events", errors);
+            let mut ok = true;
+            for item in items {
+                if client.iter().any(|event| same_event(event, item)) {
+                    errors.at(
+                        item,
+                        format_args!(
+                            "`{}` is in both `events` and `server_events`; clients may trigger what \
+                             `events` lists, only the server what `server_events` lists",
+                            type_text(item)
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            ok.then(|| items.iter().collect())
+        }
+    }
+}
+
+/// Default subscriptions must be events of the room (client or server ones);
+/// left out, they are all of them.
 fn default_subscriptions<'a>(
     def: &'a RoomDef,
     events: &Events<'a>,
+    server: &[&'a Type],
     errors: &mut Errors,
 ) -> Option<Subscriptions<'a>> {
     match (&def.default_subscriptions, events) {
         (None, Events::Any) | (Some(EventList::Any), _) => Some(Subscriptions::All),
-        (None, Events::Only(events)) => Some(Subscriptions::Only(events.clone())),
+        (None, Events::Only(events)) => Some(Subscriptions::Only(
+            events.iter().chain(server).copied().collect(),
+        )),
         (Some(EventList::List(items)), Events::Any) => {
             check_no_repeats(items, "default_subscriptions", errors);
             Some(Subscriptions::Only(items.iter().collect()))
         }
         (Some(EventList::List(items)), Events::Only(events)) => {
+            let events: Vec<&Type> = events.iter().chain(server).copied().collect();
             check_no_repeats(items, "default_subscriptions", errors);
             let mut ok = true;
             for item in items {
@@ -367,9 +424,9 @@ fn check_unique_type_names(rooms: &[Room<'_>], errors: &mut Errors) {
 fn app_events<'a>(rooms: &[Room<'a>]) -> Vec<&'a Type> {
     let mut events: Vec<&'a Type> = Vec::new();
     for room in rooms {
-        let named = match (&room.events, &room.subscriptions) {
-            (Events::Only(list), _) => list,
-            (Events::Any, Subscriptions::Only(subs)) => subs,
+        let named: Vec<&'a Type> = match (&room.events, &room.subscriptions) {
+            (Events::Only(list), _) => list.iter().chain(&room.server_events).copied().collect(),
+            (Events::Any, Subscriptions::Only(subs)) => subs.clone(),
             (Events::Any, Subscriptions::All) => continue,
         };
         for ty in named {

@@ -139,9 +139,12 @@ fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
         // `*`: any event. `[]`: clients may trigger nothing, and the server may
         // push any event (PROTOCOL.md), so both take every event type.
         Events::Any => accepts_all(&handle),
-        Events::Only(list) if list.is_empty() => accepts_all(&handle),
+        Events::Only(list) if list.is_empty() && room.server_events.is_empty() => {
+            accepts_all(&handle)
+        }
         Events::Only(list) => {
-            let mut impls = accepts_each(&handle, list);
+            let typed: Vec<&Type> = list.iter().chain(&room.server_events).copied().collect();
+            let mut impls = accepts_each(&handle, &typed);
             impls.extend(quote! {
                 #[diagnostic::do_not_recommend]
                 impl #private::Accepts<#private::NotAnEvent> for #handle {}
@@ -155,7 +158,12 @@ fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
     let subscription_checks: TokenStream = match (&room.events, &room.subscriptions) {
         (Events::Only(events), Subscriptions::Only(subs)) => subs
             .iter()
-            .filter(|sub| !events.iter().any(|e| type_text(e) == type_text(sub)))
+            .filter(|sub| {
+                !events
+                    .iter()
+                    .chain(&room.server_events)
+                    .any(|e| type_text(e) == type_text(sub))
+            })
             .map(|sub| {
                 let private = crate::private_path_at(sub.span());
                 quote_spanned! {sub.span()=>
@@ -275,6 +283,7 @@ fn room_spec(app: &App<'_>, room: &Room<'_>) -> TokenStream {
             quote!(#private::RoomEvents::Only(::std::vec![#(#names),*]))
         }
     };
+    let server_events = names(app, &room.server_events);
     let subscriptions = match &room.subscriptions {
         Subscriptions::All => quote!(#private::Subscriptions::All),
         Subscriptions::Only(list) => {
@@ -302,6 +311,7 @@ fn room_spec(app: &App<'_>, room: &Room<'_>) -> TokenStream {
             name: ::std::string::String::from(#name),
             description: #description,
             events: #events,
+            server_events: ::std::vec![#(#server_events),*],
             default_subscriptions: #subscriptions,
             max_size: #max_size,
             sync_history_on_join: #sync,

@@ -23,6 +23,7 @@ pub(crate) struct RoomDef {
     pub(crate) name: Option<LitStr>,
     pub(crate) description: Option<LitStr>,
     pub(crate) events: Option<EventList>,
+    pub(crate) server_events: Option<EventList>,
     pub(crate) default_subscriptions: Option<EventList>,
     pub(crate) max_size: Option<LitInt>,
     pub(crate) sync_history_on_join: Option<SyncHistory>,
@@ -55,6 +56,8 @@ pub(crate) struct Room<'a> {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
     pub(crate) events: Events<'a>,
+    /// Events only the server triggers here.
+    pub(crate) server_events: Vec<&'a Type>,
     pub(crate) subscriptions: Subscriptions<'a>,
     pub(crate) max_size: Option<u32>,
     pub(crate) sync_history: Sync,

@@ -13,11 +13,12 @@ use crate::docs::doc_text;
 use crate::errors::Errors;
 
 /// Every key a room takes, in the order the docs list them.
-const ROOM_KEYS: [&str; 8] = [
+const ROOM_KEYS: [&str; 9] = [
     "id",
     "name",
     "description",
     "events",
+    "server_events",
     "default_subscriptions",
     "max_size",
     "sync_history_on_join",
@@ -104,6 +105,7 @@ fn parse_room(input: ParseStream, errors: &mut Errors) -> Option<RoomDef> {
             name: None,
             description: None,
             events: None,
+            server_events: None,
             default_subscriptions: None,
             max_size: None,
             sync_history_on_join: None,
@@ -173,6 +175,12 @@ fn parse_entry(input: ParseStream, room: &mut RoomDef, errors: &mut Errors) {
         ),
         "events" => set(
             &mut room.events,
+            event_list(value, &key, errors),
+            &key,
+            errors,
+        ),
+        "server_events" => set(
+            &mut room.server_events,
             event_list(value, &key, errors),
             &key,
             errors,

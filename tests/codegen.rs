@@ -1,0 +1,100 @@
+//! What the code generator writes for the conformance app and for the fixture
+//! with every payload shape: the TypeScript declarations and the AsyncAPI
+//! document are snapshotted (reviewed when they change), and the checked-in
+//! client of the conformance app must match the generator.
+//!
+//! Regenerate the snapshots with `INSTA_UPDATE=always cargo test --test codegen`
+//! and the checked-in client with
+//! `cargo run --example conformance -- codegen tests/e2e/generated`.
+
+mod support;
+
+use std::path::Path;
+
+use dialogue_runtime::DialogueApp;
+use serde_json::Value;
+use support::conformance::ConformanceApp;
+use support::shapes::ShapesApp;
+
+const PROGRAM: &str = "cargo run --example conformance --";
+
+#[test]
+fn conformance_typescript_declarations() {
+    let ts = dialogue_codegen::typescript_declarations(ConformanceApp::spec()).unwrap();
+    insta::assert_snapshot!("conformance_types", ts);
+}
+
+#[test]
+fn shapes_typescript_declarations() {
+    let ts = dialogue_codegen::typescript_declarations(ShapesApp::spec()).unwrap();
+    insta::assert_snapshot!("shapes_types", ts);
+}
+
+#[test]
+fn conformance_asyncapi() {
+    let doc = dialogue_codegen::asyncapi(ConformanceApp::spec(), &format!("{PROGRAM} codegen DIR"));
+    insta::assert_json_snapshot!("conformance_asyncapi", doc);
+}
+
+#[test]
+fn shapes_asyncapi() {
+    let doc = dialogue_codegen::asyncapi(ShapesApp::spec(), "cmd codegen DIR");
+    insta::assert_json_snapshot!("shapes_asyncapi", doc);
+}
+
+#[test]
+fn the_checked_in_client_is_what_the_generator_writes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/generated");
+    let files =
+        dialogue_codegen::files(ConformanceApp::spec(), &format!("{PROGRAM} codegen DIR")).unwrap();
+    let drift = dialogue_codegen::check(&dir, &files).unwrap();
+    assert!(
+        drift.is_empty(),
+        "tests/e2e/generated is stale ({drift:?}); run `{PROGRAM} codegen tests/e2e/generated` and review the diff"
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let once = dialogue_codegen::files(ShapesApp::spec(), "cmd").unwrap();
+    let twice = dialogue_codegen::files(ShapesApp::spec(), "cmd").unwrap();
+    assert_eq!(once, twice);
+    for file in &once {
+        assert!(!file.contents.contains('\r'), "{}: LF only", file.name);
+        assert!(
+            file.contents.ends_with('\n'),
+            "{}: a final newline",
+            file.name
+        );
+        assert!(
+            !file.contents.lines().any(|l| l.ends_with(' ')),
+            "{}: no trailing spaces",
+            file.name
+        );
+    }
+}
+
+#[test]
+fn the_bundle_resolves_each_events_own_definitions() {
+    // Profile refers to Address and Theme through `#/$defs/...`: inside the
+    // bundle those must still resolve, to the event's own `$defs`.
+    let bundle = dialogue_codegen::schema_bundle(ShapesApp::spec());
+    let profile = &bundle["$defs"]["profile:updated"];
+    assert_eq!(profile["$id"], "urn:dialogue:ShapesApp:profile:updated");
+    let validator = jsonschema::options()
+        .with_base_uri("urn:dialogue:ShapesApp")
+        .build(&serde_json::json!({ "$ref": "urn:dialogue:ShapesApp:profile:updated", "$defs": bundle["$defs"] }))
+        .expect("the bundle compiles");
+    let good = serde_json::json!({
+        "userName": "ada_99", "email": "a@b.co", "age": 30, "tags": [], "scores": {},
+        "addr": { "city": "x", "country_code": "GB" }, "darkMode": true, "theme": "dark",
+        "bio": "b", "visits": 1
+    });
+    assert!(validator.is_valid(&good));
+    let mut bad = good.clone();
+    bad["theme"] = Value::String("neon".into());
+    assert!(
+        !validator.is_valid(&bad),
+        "the $ref to Theme resolved and checked"
+    );
+}
