@@ -653,13 +653,16 @@ impl<A: DialogueApp> Dialogue<A> {
                 false,
             )
             .await?;
+        self.engine().room_created(&state).await;
         Ok(self.wrap(state))
     }
 
     /// Deletes a room created at run time; its members are removed and every
     /// client is told (`dialogue:roomDeleted`). Declared rooms stay.
     pub async fn delete_room(&self, id: &str) -> Result<(), DeleteRoomError> {
-        self.engine().delete_room(id, None).await
+        let removed = self.engine().delete_room(id, None).await?;
+        self.engine().room_deleted(id, removed).await;
+        Ok(())
     }
 
     fn connected(&self, clients: Vec<Arc<crate::client::ClientState>>) -> Vec<ConnectedClient> {

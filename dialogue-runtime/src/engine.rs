@@ -659,6 +659,11 @@ impl Engine {
             return Err(CreateRoomError::Exists(new.id));
         }
         self.broadcast_all(names::ROOM_CREATED, &room.info()).await;
+        Ok(room)
+    }
+
+    /// Runs `on_room_created`, once the requester has its answer.
+    pub(crate) async fn room_created(self: &Arc<Self>, room: &Arc<RoomState>) {
         hooks::observe(self, "on_room_created", &self.hooks.on_room_created, || {
             Room {
                 state: room.clone(),
@@ -666,7 +671,6 @@ impl Engine {
             }
         })
         .await;
-        Ok(room)
     }
 
     fn check_room_quotas(&self, creator: Option<&str>) -> Result<(), CreateRoomError> {
@@ -699,11 +703,15 @@ impl Engine {
 
     /// Deletes a room created at run time: its members are removed and
     /// everyone is told. `requester` is the user asking, `None` for the server.
+    /// Returns the removed members, for [`room_deleted`] to run the hooks
+    /// once the requester has its answer.
+    ///
+    /// [`room_deleted`]: Self::room_deleted
     pub(crate) async fn delete_room(
         self: &Arc<Self>,
         room_id: &str,
         requester: Option<&str>,
-    ) -> Result<(), DeleteRoomError> {
+    ) -> Result<Vec<Arc<ClientState>>, DeleteRoomError> {
         let room = self
             .rooms
             .get(room_id)
@@ -731,6 +739,16 @@ impl Engine {
         }
         self.broadcast_all(names::ROOM_DELETED, &RoomIdPayload { room_id })
             .await;
+        Ok(removed)
+    }
+
+    /// Runs what follows a deletion: `on_left` for each removed member, then
+    /// `on_room_deleted`.
+    pub(crate) async fn room_deleted(
+        self: &Arc<Self>,
+        room_id: &str,
+        removed: Vec<Arc<ClientState>>,
+    ) {
         for member in removed {
             self.left(&member, room_id).await;
         }
@@ -738,7 +756,6 @@ impl Engine {
             room_id.to_owned()
         })
         .await;
-        Ok(())
     }
 
     /// What `listRooms` shows: every room but the instances of per-user

@@ -429,6 +429,7 @@ async fn create_room<'a>(
         // which reaches the creator too.
         Ok(room) => {
             reply.acknowledge(RoomAnswer { room: &room.info() });
+            engine.room_created(&room).await;
             Ok(())
         }
         Err(error) => Err((reply, error.to_wire())),
@@ -447,8 +448,9 @@ async fn delete_room<'a>(
         .delete_room(&request.room_id, Some(&client.user_id))
         .await
     {
-        Ok(()) => {
+        Ok(removed) => {
             reply.acknowledge(Nothing {});
+            engine.room_deleted(&request.room_id, removed).await;
             Ok(())
         }
         Err(error) => Err((reply, error.to_wire())),

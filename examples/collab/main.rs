@@ -1,0 +1,133 @@
+//! Collaborative editing: a room per document (`doc:{id}`), made on demand by
+//! the server (`create_room`) the first time someone opens the document;
+//! changes that carry the version they were made on, a stale version refused
+//! in `before_each`; cursors and presence beside them.
+//!
+//! Run: `cargo run --example collab`
+//!
+//! Then open a document over HTTP, which makes its room, and join it with any
+//! Socket.IO v4 client (`doc:scratchpad` always exists):
+//!
+//! ```sh
+//! curl -X POST http://127.0.0.1:3000/docs/readme
+//! ```
+//!
+//! ```js
+//! const socket = io("http://127.0.0.1:3000", { auth: { userId: "ada" } });
+//! socket.on("doc:snapshot", (doc) => console.log("at version", doc.version, doc.text));
+//! socket.on("dialogue:event", (e) => console.log(e.event, e.from, e.data));
+//! socket.on("dialogue:error", (e) => console.log(e.code, e.message));
+//! socket.emit("dialogue:join", { roomId: "doc:readme" });
+//! socket.emit("dialogue:trigger", { roomId: "doc:readme", event: "doc:change",
+//!   data: { version: 0, operations: [{ type: "insert", position: 0, text: "Hello" }] } });
+//! socket.emit("dialogue:trigger", { roomId: "doc:readme", event: "cursor:update",
+//!   data: { position: 5, color: "#3366ff" } });
+//! ```
+//!
+//! Everyone in the document receives the change; the document is now at
+//! version 1 (`curl http://127.0.0.1:3000/docs/readme`), so sending the same
+//! change again, still made on version 0, is refused (`EVENT_NOT_ALLOWED`,
+//! "stale version 0 ..."). `doc:participants` lists who is there, with their
+//! presence (`presence:update { status: "idle" }`).
+//!
+//! Changes are applied in `before_each` and then broadcast, so two accepted
+//! changes may reach a client in either order: apply them by `version`.
+//!
+//! `PORT` changes the port (default 3000; 0 picks a free one); `RUST_LOG` the
+//! logs (default `info`).
+
+mod app;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let port = match port() {
+        Ok(port) => port,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let (dialogue, app) = match app::build(Arc::new(app::Docs::new())) {
+        Ok(built) => built,
+        Err(error) => {
+            eprintln!("cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener.local_addr().map_or(port, |addr| addr.port());
+    println!("listening on http://127.0.0.1:{port}");
+    tracing::info!(
+        "try: curl -X POST http://127.0.0.1:{port}/docs/readme (rooms are {}ID)",
+        app::DOC
+    );
+
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            // Disconnect every client first, so the server stops at once.
+            dialogue.shutdown().await;
+        })
+        .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+/// `PORT`, default 3000.
+fn port() -> Result<u16, String> {
+    match std::env::var("PORT") {
+        Err(_) => Ok(3000),
+        Ok(text) if text.is_empty() => Ok(3000),
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}")),
+    }
+}
+
+/// Logs on stderr, `info` unless `RUST_LOG` says otherwise.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

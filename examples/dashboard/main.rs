@@ -1,0 +1,114 @@
+//! A live dashboard: metrics pushed every second by a server task, alerts
+//! when a metric crosses its threshold, and a room only administrators may
+//! join (`required_claims: { role: "admin" }`, the role derived from the
+//! connection's token by the `authenticate` hook).
+//!
+//! Run: `cargo run --example dashboard`
+//!
+//! Then connect as the administrator and join the dashboard:
+//!
+//! ```js
+//! const socket = io("http://127.0.0.1:3000", { auth: { token: "admin-token" } });
+//! socket.on("dialogue:event", (e) => console.log(e.event, e.data));
+//! socket.emit("dialogue:join", { roomId: "dashboard" });
+//! ```
+//!
+//! `metrics:update` arrives every second, and about once a minute the
+//! simulated CPU spikes and `alert:triggered` follows. With
+//! `{ token: "viewer-token" }` (bob, a viewer) the join is refused with
+//! `JOIN_DENIED`; without a token the connection itself is refused.
+//!
+//! `PORT` changes the port (default 3000; 0 picks a free one); `RUST_LOG` the
+//! logs (default `info`).
+
+mod app;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let port = match port() {
+        Ok(port) => port,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let dialogue = match app::build() {
+        Ok(dialogue) => dialogue,
+        Err(error) => {
+            eprintln!("cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener.local_addr().map_or(port, |addr| addr.port());
+    println!("listening on http://127.0.0.1:{port}");
+
+    let metrics = app::spawn_metrics(dialogue.clone(), Duration::from_secs(1));
+    let stopper = dialogue.clone();
+    tokio::spawn(async move {
+        stop_signal().await;
+        metrics.abort();
+        stopper.shutdown().await;
+    });
+    match dialogue.serve_on(listener).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+/// `PORT`, default 3000.
+fn port() -> Result<u16, String> {
+    match std::env::var("PORT") {
+        Err(_) => Ok(3000),
+        Ok(text) if text.is_empty() => Ok(3000),
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}")),
+    }
+}
+
+/// Logs on stderr, `info` unless `RUST_LOG` says otherwise.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,126 @@
+//! Live notifications: a personal room per user (`user:{userId}`, which only
+//! that user may join), and alerts and badge counts pushed into it from
+//! ordinary axum routes served beside the realtime endpoint.
+//!
+//! Run: `cargo run --example notifications`
+//!
+//! Then connect as alice with any Socket.IO v4 client; the server puts her in
+//! her room `user:alice` and sends her badge:
+//!
+//! ```js
+//! const socket = io("http://127.0.0.1:3000", { auth: { userId: "alice" } });
+//! socket.on("dialogue:event", (e) => console.log(e.event, e.data));
+//! ```
+//!
+//! and ship one of her orders (`GET /orders` lists them; 1001 and 1003 are
+//! alice's, 1002 is bob's):
+//!
+//! ```sh
+//! curl -X POST http://127.0.0.1:3000/orders/1001/ship
+//! curl -X POST http://127.0.0.1:3000/users/alice/alerts -H 'content-type: application/json' \
+//!      -d '{"title":"Hello","message":"Welcome back","kind":"info"}'
+//! curl -X POST http://127.0.0.1:3000/users/alice/read
+//! ```
+//!
+//! alice receives `order:shipped` and `badge { count: 1 }`; bob, connected
+//! as bob, receives nothing, and his `dialogue:join { roomId: "user:alice" }`
+//! is refused with `JOIN_DENIED`.
+//!
+//! `PORT` changes the port (default 3000; 0 picks a free one); `RUST_LOG` the
+//! logs (default `info`). Users are who they say they are (`auth.userId`),
+//! which is fine on your machine; in production add `.jwt(...)` to the builder
+//! (see docs/authentication.md).
+
+mod app;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let port = match port() {
+        Ok(port) => port,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let (dialogue, app) = match app::build(Arc::new(app::Shop::demo())) {
+        Ok(built) => built,
+        Err(error) => {
+            eprintln!("cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener.local_addr().map_or(port, |addr| addr.port());
+    println!("listening on http://127.0.0.1:{port}");
+    tracing::info!("try: curl -X POST http://127.0.0.1:{port}/orders/1001/ship");
+
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            // Disconnect every client first, so the server stops at once.
+            dialogue.shutdown().await;
+        })
+        .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `PORT`, default 3000.
+fn port() -> Result<u16, String> {
+    match std::env::var("PORT") {
+        Err(_) => Ok(3000),
+        Ok(text) if text.is_empty() => Ok(3000),
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}")),
+    }
+}
+
+/// Logs on stderr, `info` unless `RUST_LOG` says otherwise.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

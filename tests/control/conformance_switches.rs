@@ -1,0 +1,146 @@
+//! The conformance server's switches (CONFORMANCE.md), on the real binary:
+//! `DIALOGUE_JWT_SECRET`, `DIALOGUE_TRIGGER_RATE`, `DIALOGUE_MAX_PAYLOAD`.
+
+use dialogue_client::{Client, Transport};
+use serde_json::{Value, json};
+
+use crate::harness::{TRANSPORTS, WAIT, ask, assert_usable, connect_to, join, refusal, trigger};
+use crate::support::server_process::ServerProcess;
+use crate::token::{claims, hs256, now, unsigned};
+
+/// Connects and reads the greeting.
+async fn connect(url: &str, auth: Value, transport: Transport) -> (Client, Value) {
+    let client = connect_to(url, auth, transport)
+        .await
+        .unwrap_or_else(|error| panic!("connects: {error}"));
+    let greeting = client
+        .expect_event("dialogue:connected", WAIT)
+        .await
+        .expect("greeted");
+    (client, greeting.args[0].clone())
+}
+
+#[tokio::test]
+async fn jwt_secret_requires_a_valid_hs256_token() {
+    let secret = "conformance-secret";
+    let server = ServerProcess::start(&[("DIALOGUE_JWT_SECRET", secret)]);
+    for transport in TRANSPORTS {
+        let token = hs256(&claims("alice"), secret.as_bytes());
+        let (client, greeting) = connect(
+            &server.url,
+            json!({ "token": token, "userId": "mallory" }),
+            transport,
+        )
+        .await;
+        assert_eq!(greeting["userId"], "alice");
+        join(&client, "chat").await;
+        let sent = trigger(
+            &client,
+            "chat",
+            "message",
+            json!({ "text": "signed in", "senderId": "x" }),
+        )
+        .await;
+        assert_eq!(sent["from"], "alice");
+
+        for (auth, reason) in [
+            (
+                json!({ "userId": "alice" }),
+                "authentication required: send a JWT as auth.token",
+            ),
+            (
+                json!({ "token": hs256(&json!({ "sub": "alice", "exp": now() - 600 }), secret.as_bytes()) }),
+                "token expired",
+            ),
+            (
+                json!({ "token": hs256(&claims("alice"), b"wrong") }),
+                "invalid token: bad signature",
+            ),
+            (
+                json!({ "token": unsigned(&claims("alice")) }),
+                "invalid token: wrong algorithm",
+            ),
+        ] {
+            let message = refusal(connect_to(&server.url, auth.clone(), transport).await);
+            assert_eq!(message, reason, "{auth}");
+        }
+        client.disconnect().await;
+    }
+    assert!(server.stop().success());
+}
+
+#[tokio::test]
+async fn without_the_secret_no_token_is_needed() {
+    let server = ServerProcess::start(&[]);
+    let (_client, greeting) = connect(
+        &server.url,
+        json!({ "userId": "plain" }),
+        Transport::WebSocket,
+    )
+    .await;
+    assert_eq!(greeting["userId"], "plain");
+}
+
+#[tokio::test]
+async fn trigger_rate_limits_triggers_per_connection() {
+    let server = ServerProcess::start(&[("DIALOGUE_TRIGGER_RATE", "1")]);
+    let (client, _) = connect(
+        &server.url,
+        json!({ "userId": "fast" }),
+        Transport::WebSocket,
+    )
+    .await;
+    join(&client, "sandbox").await;
+    let answers = {
+        let mut answers = Vec::new();
+        for n in 0..5 {
+            let request = json!({ "roomId": "sandbox", "event": "tick", "data": n });
+            answers.push(ask(&client, "dialogue:trigger", request).await);
+        }
+        answers
+    };
+    assert_eq!(answers[0]["ok"], true, "{answers:?}");
+    let limited: Vec<&Value> = answers.iter().filter(|a| a["ok"] == false).collect();
+    assert!(!limited.is_empty(), "{answers:?}");
+    for answer in limited {
+        assert_eq!(answer["error"]["code"], "RATE_LIMITED", "{answer}");
+    }
+    assert_usable(&client).await;
+    // Another connection has its own bucket.
+    let (other, _) = connect(&server.url, json!({ "userId": "fast" }), Transport::Polling).await;
+    join(&other, "sandbox").await;
+    trigger(&other, "sandbox", "tick", json!(0)).await;
+}
+
+#[tokio::test]
+async fn max_payload_refuses_larger_data_and_keeps_the_connection() {
+    let server = ServerProcess::start(&[("DIALOGUE_MAX_PAYLOAD", "100")]);
+    for transport in TRANSPORTS {
+        let (client, _) = connect(&server.url, json!({ "userId": "big" }), transport).await;
+        join(&client, "chat").await;
+        let text = "x".repeat(150);
+        let answer = ask(
+            &client,
+            "dialogue:trigger",
+            json!({ "roomId": "chat", "event": "message", "data": { "text": text, "senderId": "b" } }),
+        )
+        .await;
+        assert_eq!(answer["error"]["code"], "PAYLOAD_TOO_LARGE", "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("at most 100 are accepted"),
+            "{answer}"
+        );
+        assert_usable(&client).await;
+        trigger(
+            &client,
+            "chat",
+            "message",
+            json!({ "text": "small", "senderId": "b" }),
+        )
+        .await;
+        client.disconnect().await;
+    }
+}
