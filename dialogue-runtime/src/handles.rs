@@ -136,16 +136,18 @@ impl Room {
             .engine
             .publish(&self.state, event, &data, from, None)
             .await?;
+        // What everyone received: `before_each` may have transformed it.
+        let received = publication.published.message().ok();
         let timestamp = publication.published.timestamp();
         self.engine.after_publish(publication).await;
-        Ok(EventMessage {
+        Ok(received.unwrap_or_else(|| EventMessage {
             event: event.to_owned(),
             room_id: self.state.id.clone(),
             data,
             from: from.to_owned(),
             timestamp,
             meta: None,
-        })
+        }))
     }
 
     /// A page of the room's history of `event`, newest first, as a client's
@@ -278,15 +280,31 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
         let publication = engine
             .publish(&self.room.state, E::NAME, &data, from, None)
             .await?;
+        // What everyone received: `before_each` may have transformed it (and
+        // validated the result against the schema, so it reads back as `E`).
+        let received = publication.published.message().ok();
         let timestamp = publication.published.timestamp();
         engine.after_publish(publication).await;
-        Ok(EventMessage {
-            event: E::NAME.to_owned(),
-            room_id: self.room.state.id.clone(),
-            data: event,
-            from: from.to_owned(),
-            timestamp,
-            meta: None,
+        Ok(match received {
+            Some(message) => {
+                let data = E::deserialize_payload(message.data).unwrap_or(event);
+                EventMessage {
+                    event: message.event,
+                    room_id: message.room_id,
+                    data,
+                    from: message.from,
+                    timestamp: message.timestamp,
+                    meta: message.meta,
+                }
+            }
+            None => EventMessage {
+                event: E::NAME.to_owned(),
+                room_id: self.room.state.id.clone(),
+                data: event,
+                from: from.to_owned(),
+                timestamp,
+                meta: None,
+            },
         })
     }
 

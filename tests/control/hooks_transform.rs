@@ -106,8 +106,9 @@ async fn everyone_receives_the_transformed_message() {
         ]
     );
 
-    // The server's own triggers are transformed too.
-    server
+    // The server's own triggers are transformed too, and the server gets
+    // back what everyone received.
+    let returned = server
         .dialogue
         .trigger(
             ControlApp::lobby(),
@@ -120,6 +121,22 @@ async fn everyone_receives_the_transformed_message() {
     let pushed = next(&bob, "dialogue:event").await;
     assert_eq!(pushed["data"]["text"], "NOTICE");
     assert_eq!(pushed["from"], "mod:system");
+    assert_eq!(returned.data.text, "NOTICE");
+    assert_eq!(returned.from, "mod:system");
+    assert_eq!(
+        returned.timestamp,
+        pushed["timestamp"].as_u64().expect("timestamp")
+    );
+
+    let returned = server
+        .dialogue
+        .room_by_id("lobby")
+        .expect("the lobby")
+        .trigger_json("message", serde_json::json!({ "text": "raw" }), None)
+        .await
+        .expect("the server triggers");
+    assert_eq!(returned.data["text"], "RAW");
+    assert_eq!(returned.from, "mod:system");
 }
 
 #[tokio::test]
