@@ -14,7 +14,9 @@ use crate::CodegenError;
 /// It refers to the names the generated part defines (see [`generated`]).
 const RUNTIME: &str = include_str!("typescript/runtime.ts");
 
-/// Names the runtime exports; a payload type may not take one of them.
+/// Names the module declares besides the payload types (the generated part's
+/// and the runtime's); a payload type may not take one of them. A test checks
+/// that every name the runtime exports is here.
 const RESERVED: &[&str] = &[
     "AnyEvents",
     "ConnectionState",
@@ -25,17 +27,26 @@ const RESERVED: &[&str] = &[
     "ErrorCode",
     "EventMessage",
     "EventPayloads",
+    "JoinedRoom",
     "JsonSchema",
     "NoEvents",
+    "ReceivesOf",
     "RoomContext",
     "RoomId",
     "RoomInfo",
+    "RoomMessage",
     "RoomReceives",
     "RoomTriggers",
+    "SCHEMAS",
+    "Socket",
+    "TriggersOf",
+    "USER_ROOMS",
     "UserRoomReceives",
     "UserRoomTriggers",
+    "VALIDATED_ROOMS",
     "ValidationIssue",
     "createDialogueClient",
+    "io",
     "validatePayload",
 ];
 
@@ -267,6 +278,31 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_name_the_runtime_exports_is_reserved() {
+        let exported: Vec<&str> = RUNTIME
+            .lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix("export ")?;
+                let rest = rest
+                    .trim_start_matches("async ")
+                    .split_once(' ')
+                    .map(|(_, rest)| rest)?;
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+            })
+            .collect();
+        assert!(exported.len() > 10, "{exported:?}");
+        for name in exported {
+            assert!(
+                RESERVED.contains(&name),
+                "`{name}` is exported by runtime.ts but not in RESERVED"
+            );
+        }
+        let sorted = RESERVED.windows(2).all(|pair| pair[0] < pair[1]);
+        assert!(sorted, "RESERVED is sorted");
+    }
 
     #[test]
     fn literals_are_escaped() {

@@ -1,0 +1,117 @@
+//! The generated TypeScript client, checked by the TypeScript compiler and
+//! run against the conformance server:
+//!
+//! - `tsc --strict --noEmit` over `tests/e2e` (the checked-in client of the
+//!   conformance app, its type tests `tests/e2e/types/*.types.ts`, the
+//!   end-to-end suite): right usages compile, and each line after
+//!   `// @ts-expect-error` must be an error;
+//! - the same for the client of the fixture with every payload shape,
+//!   generated into `target/` with its type tests `tests/e2e/shapes/`;
+//! - `tests/e2e/client.test.ts`, compiled into `target/` and run with
+//!   `node --test` against the conformance server, on WebSocket and polling.
+//!
+//! Needs Node.js 20+ and `npm ci` in `tests/e2e` (`.ci/run` does it); the
+//! end-to-end test also needs the conformance example built (plain
+//! `cargo test` builds it; alone: `cargo build --example conformance`).
+//!
+//! ```text
+//! (cd tests/e2e && npm ci) && cargo build --example conformance && cargo test --test codegen_ts
+//! ```
+
+mod codegen_ts {
+    pub mod node;
+}
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use codegen_ts::node;
+use dialogue_runtime::DialogueApp;
+use support::server_process::ServerProcess;
+use support::shapes::ShapesApp;
+
+/// How long the node suite may take (it needs a few seconds).
+const SUITE_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[test]
+fn the_conformance_client_and_its_type_tests_compile_strict() {
+    let config = node::e2e_dir().join("tsconfig.json");
+    node::tsc(
+        &["-p", &config.to_string_lossy(), "--noEmit"],
+        "tests/e2e (generated/dialogue.ts, types/*.types.ts, client.test.ts)",
+    );
+}
+
+#[test]
+fn the_shapes_client_and_its_type_tests_compile_strict() {
+    node::require_node_and_modules();
+    let dir = node::fresh_module_dir("codegen_ts_shapes");
+    let ts = dialogue_codegen::typescript(ShapesApp::spec(), "cmd codegen DIR").unwrap();
+    node::write(&dir.join("dialogue.ts"), &ts);
+    let types = node::e2e_dir().join("shapes").join("shapes.types.ts");
+    std::fs::copy(&types, dir.join("shapes.types.ts"))
+        .unwrap_or_else(|error| panic!("cannot copy {}: {error}", types.display()));
+    node::write_tsconfig(&dir, false);
+    node::tsc(
+        &["-p", &dir.join("tsconfig.json").to_string_lossy()],
+        &format!(
+            "the shapes app's dialogue.ts and tests/e2e/shapes/shapes.types.ts (copied into {})",
+            dir.display()
+        ),
+    );
+}
+
+#[test]
+fn the_generated_client_works_against_the_conformance_server() {
+    node::require_node_and_modules();
+    let out = node::fresh_module_dir("codegen_ts_e2e");
+    let config = node::e2e_dir().join("tsconfig.json");
+    node::tsc(
+        &[
+            "-p",
+            &config.to_string_lossy(),
+            "--outDir",
+            &out.to_string_lossy(),
+        ],
+        "tests/e2e",
+    );
+    let suite = out.join("client.test.js");
+    assert!(
+        suite.is_file(),
+        "tsc wrote no {}: is client.test.ts in tests/e2e?",
+        suite.display()
+    );
+
+    let server = ServerProcess::start(&[]);
+    println!("conformance server: {}", server.url);
+    let mut command = Command::new("node");
+    command
+        .current_dir(&out)
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-timeout=30000",
+            "--test-reporter=spec",
+            "client.test.js",
+        ])
+        .env("DIALOGUE_URL", &server.url)
+        .env("NO_COLOR", "1");
+    let outcome = node::run(&mut command, SUITE_TIMEOUT, "node --test client.test.js");
+    let stopped = server.stop();
+    match outcome.status {
+        None => panic!(
+            "the client suite did not finish within {SUITE_TIMEOUT:?}; its output:\n{}",
+            outcome.output
+        ),
+        Some(status) if !status.success() => panic!(
+            "the generated client's suite failed ({status}):\n{}",
+            outcome.output
+        ),
+        Some(_) => println!("{}", outcome.output),
+    }
+    assert!(
+        stopped.success() || !cfg!(unix),
+        "the conformance server exited with {stopped} after SIGTERM"
+    );
+}
