@@ -1,0 +1,113 @@
+//! A chat with a web page: messages, a typing indicator, who joined and left,
+//! who is online, and the last 50 messages on arrival.
+//!
+//! Run: `cargo run --example chat`
+//!
+//! Then open <http://127.0.0.1:3000/> in two browser windows, pick a name in
+//! each, and talk. `PORT` changes the port (0 picks a free one); `RUST_LOG`
+//! the logs (default `info`).
+//!
+//! The page is `examples/chat/web/`: TypeScript on the client that
+//! `cargo run --example chat -- codegen examples/chat/web/src/generated`
+//! generates from `app.rs`, bundled by `npm run build` (in `web/`) into
+//! `web/dist/app.js`, which this binary embeds. Both outputs are checked in,
+//! so running the example needs neither Node.js nor npm.
+
+mod app;
+mod page;
+mod presence;
+
+use std::process::ExitCode;
+
+use app::ChatApp;
+use dialogue_runtime::prelude::*;
+
+/// How this server is run, for the generated files' header.
+const PROGRAM: &str = "cargo run --example chat --";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // `codegen DIR [--check]` writes (or checks) the page's TypeScript client.
+    dialogue_codegen::run_if_requested(ChatApp::spec(), PROGRAM);
+    init_logging();
+
+    let port = match std::env::var("PORT") {
+        Err(_) => 3000,
+        Ok(text) if text.is_empty() => 3000,
+        Ok(text) => match text.parse::<u16>() {
+            Ok(port) => port,
+            Err(_) => {
+                eprintln!("PORT must be a port number (0 to 65535), not {text:?}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let dialogue = match presence::announce(Dialogue::<ChatApp>::builder()).build() {
+        Ok(dialogue) => dialogue,
+        Err(error) => {
+            eprintln!("cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener.local_addr().map_or(port, |addr| addr.port());
+    println!("listening on http://127.0.0.1:{port}");
+    println!("open http://127.0.0.1:{port}/ in two windows and say hello");
+
+    let app = page::routes().merge(dialogue.router());
+    let stopper = dialogue.clone();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            // Disconnect every client first, so the server stops at once.
+            stopper.shutdown().await;
+        })
+        .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs on stderr, `info` unless `RUST_LOG` says otherwise.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

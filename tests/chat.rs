@@ -1,0 +1,399 @@
+//! The chat example over the wire: its page is served, people are announced
+//! and listed, messages are validated and kept, and a newcomer gets the last
+//! 50. The server is the example's own code (`app.rs`, `presence.rs`,
+//! `page.rs`), started in-process on a free port.
+
+#[path = "../examples/chat/app.rs"]
+mod app;
+#[path = "../examples/chat/page.rs"]
+mod page;
+#[path = "../examples/chat/presence.rs"]
+mod presence;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use app::ChatApp;
+use dialogue_client::{Client, ClientBuilder, Transport};
+use dialogue_runtime::{Dialogue, DialogueApp};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+struct Chat {
+    dialogue: Dialogue<ChatApp>,
+    url: String,
+}
+
+impl Chat {
+    /// The example's server (page and realtime) on `127.0.0.1:0`.
+    async fn start() -> Self {
+        let dialogue = presence::announce(Dialogue::<ChatApp>::builder())
+            .build()
+            .expect("builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let app = page::routes().merge(dialogue.router());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { dialogue, url }
+    }
+
+    /// `user`, connected over WebSocket and greeted.
+    async fn connect(&self, user: &str) -> Client {
+        let client = ClientBuilder::new(&self.url)
+            .transport(Transport::WebSocket)
+            .auth(json!({ "userId": user }))
+            .connect_timeout(WAIT)
+            .connect()
+            .await
+            .expect("connects");
+        let greeting = client
+            .expect_event("dialogue:connected", WAIT)
+            .await
+            .expect("greeted");
+        assert_eq!(greeting.args[0]["userId"], user);
+        client
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, String) {
+        let http =
+            HttpClient::builder(TokioExecutor::new()).build_http::<Empty<axum::body::Bytes>>();
+        let response = http
+            .get(format!("{}{path}", self.url).parse().expect("uri"))
+            .await
+            .expect("answers");
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.into_body().collect().await.expect("body");
+        (
+            status,
+            kind,
+            String::from_utf8(body.to_bytes().to_vec()).expect("utf-8"),
+        )
+    }
+}
+
+/// Asks with an acknowledgement; returns its first argument.
+async fn ask(client: &Client, event: &str, data: Value) -> Value {
+    let mut args = client
+        .emit_args_with_ack(event, vec![data], WAIT)
+        .await
+        .unwrap_or_else(|error| panic!("{event}: {error}"));
+    args.remove(0)
+}
+
+async fn join(client: &Client) -> Value {
+    let answer = ask(client, "dialogue:join", json!({ "roomId": "general" })).await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    answer
+}
+
+async fn say(client: &Client, text: &str) -> Value {
+    ask(
+        client,
+        "dialogue:trigger",
+        json!({ "roomId": "general", "event": "message", "data": { "text": text } }),
+    )
+    .await
+}
+
+/// The data of the next `event` broadcast in the room that `client` receives.
+async fn next(client: &Client, event: &str) -> Value {
+    loop {
+        let received = client
+            .expect_event("dialogue:event", WAIT)
+            .await
+            .unwrap_or_else(|error| panic!("waiting for {event}: {error}"));
+        if received.args[0]["event"] == event {
+            return received.args[0].clone();
+        }
+    }
+}
+
+#[tokio::test]
+async fn serves_the_page_its_script_and_style() {
+    let chat = Chat::start().await;
+    let (status, kind, html) = chat.get("/").await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(
+        html.contains(r#"src="/app.js""#),
+        "the page loads its script"
+    );
+    let (status, kind, script) = chat.get("/app.js").await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/javascript"), "{kind}");
+    assert!(
+        script.contains("dialogue:trigger"),
+        "the bundle carries the generated client"
+    );
+    let (status, kind, _) = chat.get("/style.css").await;
+    assert_eq!((status, kind.starts_with("text/css")), (200, true));
+    let (status, _, _) = chat.get("/nothing-here").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn arrivals_departures_and_the_online_list_are_announced() {
+    let chat = Chat::start().await;
+    let alice = chat.connect("alice").await;
+    join(&alice).await;
+    let online = next(&alice, "users:online").await;
+    assert_eq!(online["data"]["users"], json!(["alice"]));
+    assert_eq!(online["from"], "system");
+
+    let bob = chat.connect("bob").await;
+    join(&bob).await;
+    let joined = next(&alice, "user:joined").await;
+    assert_eq!(joined["data"]["userId"], "bob");
+    let online = next(&alice, "users:online").await;
+    assert_eq!(online["data"]["users"], json!(["alice", "bob"]));
+
+    // A second tab of bob's is not a new arrival, and closing it is not a departure.
+    let bob_again = chat.connect("bob").await;
+    join(&bob_again).await;
+    let online = next(&alice, "users:online").await;
+    assert_eq!(online["data"]["users"], json!(["alice", "bob"]));
+    bob_again.disconnect().await;
+    let online = next(&alice, "users:online").await;
+    assert_eq!(online["data"]["users"], json!(["alice", "bob"]));
+
+    bob.disconnect().await;
+    let left = next(&alice, "user:left").await;
+    assert_eq!(left["data"]["userId"], "bob");
+    let online = next(&alice, "users:online").await;
+    assert_eq!(online["data"]["users"], json!(["alice"]));
+}
+
+#[tokio::test]
+async fn clients_cannot_fake_presence() {
+    let chat = Chat::start().await;
+    let mallory = chat.connect("mallory").await;
+    join(&mallory).await;
+    let answer = ask(
+        &mallory,
+        "dialogue:trigger",
+        json!({ "roomId": "general", "event": "user:joined", "data": { "userId": "the-ceo" } }),
+    )
+    .await;
+    assert_eq!(answer["ok"], false, "{answer}");
+    assert_eq!(answer["error"]["code"], "EVENT_NOT_ALLOWED", "{answer}");
+}
+
+#[tokio::test]
+async fn messages_are_stamped_and_validated() {
+    let chat = Chat::start().await;
+    let alice = chat.connect("alice").await;
+    let bob = chat.connect("bob").await;
+    join(&alice).await;
+    join(&bob).await;
+
+    let sent = say(&alice, "hello bob").await;
+    assert_eq!(sent["ok"], true, "{sent}");
+    let received = next(&bob, "message").await;
+    assert_eq!(received["data"]["text"], "hello bob");
+    assert_eq!(received["from"], "alice", "the server stamps the sender");
+    assert!(received["timestamp"].as_u64().is_some_and(|t| t > 0));
+
+    for text in [String::new(), "x".repeat(501)] {
+        let refused = say(&alice, &text).await;
+        assert_eq!(refused["ok"], false, "{refused}");
+        assert_eq!(refused["error"]["code"], "VALIDATION_FAILED", "{refused}");
+        assert_eq!(refused["error"]["details"][0]["path"], "/text", "{refused}");
+    }
+    // 500 characters (not bytes) is the limit.
+    let longest = say(&alice, &"é".repeat(500)).await;
+    assert_eq!(longest["ok"], true, "{longest}");
+
+    let typing = ask(
+        &alice,
+        "dialogue:trigger",
+        json!({ "roomId": "general", "event": "typing", "data": { "isTyping": true } }),
+    )
+    .await;
+    assert_eq!(typing["ok"], true, "{typing}");
+    let seen = next(&bob, "typing").await;
+    assert_eq!(
+        (seen["from"].as_str(), seen["data"]["isTyping"].as_bool()),
+        (Some("alice"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn a_newcomer_gets_the_last_50_messages_newest_first() {
+    let chat = Chat::start().await;
+    let alice = chat.connect("alice").await;
+    join(&alice).await;
+    for n in 0..60 {
+        let sent = say(&alice, &format!("message {n}")).await;
+        assert_eq!(sent["ok"], true, "{sent}");
+    }
+    let carol = chat.connect("carol").await;
+    let answer = join(&carol).await;
+    let texts: Vec<&str> = answer["history"]
+        .as_array()
+        .expect("history with the join")
+        .iter()
+        .filter(|event| event["event"] == "message")
+        .map(|event| event["data"]["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(texts.len(), 50, "{texts:?}");
+    assert_eq!(texts[0], "message 59");
+    assert_eq!(texts[49], "message 10");
+    // All 60 are kept (history = 200) for paging.
+    let page = chat
+        .dialogue
+        .room(ChatApp::general())
+        .history("message", 0, 100)
+        .await
+        .expect("history");
+    assert_eq!(page.len(), 60);
+}
+
+// ---- The web page: generated client, bundle, and a real browser ----
+
+/// `examples/chat/web`.
+fn web_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chat/web")
+}
+
+/// Installs the page's locked npm packages (`npm ci`) when they are not yet.
+fn require_node_modules() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let modules = web_dir().join("node_modules");
+        if modules.join("esbuild").is_dir() && modules.join("playwright-core").is_dir() {
+            return;
+        }
+        let (status, out, err) = run(
+            npm(&["ci", "--no-audit", "--no-fund"]),
+            Duration::from_secs(300),
+        );
+        assert!(
+            status.success(),
+            "`npm ci` in examples/chat/web failed:\n{out}\n{err}"
+        );
+    });
+}
+
+/// Runs `command` in the page's folder, killing it past `limit`; its status
+/// and output.
+fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String) {
+    let mut child = command
+        .current_dir(web_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error} (is Node.js on PATH?)"));
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{command:?} did not finish within {limit:?}; stderr:\n{}",
+                err.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (
+        status,
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    )
+}
+
+fn npm(args: &[&str]) -> Command {
+    let mut command = Command::new("npm");
+    command.args(args);
+    command
+}
+
+#[test]
+fn the_pages_generated_client_is_current() {
+    let dir = web_dir().join("src/generated");
+    let files = dialogue_codegen::files(ChatApp::spec(), "cargo run --example chat -- codegen DIR")
+        .expect("generates");
+    let drift = dialogue_codegen::check(&dir, &files).expect("reads");
+    assert!(
+        drift.is_empty(),
+        "examples/chat/web/src/generated is stale ({drift:?}): run \
+         `cargo run --example chat -- codegen examples/chat/web/src/generated`, \
+         then `npm run build` in examples/chat/web"
+    );
+}
+
+#[test]
+fn the_page_type_checks_and_its_bundle_is_current() {
+    require_node_modules();
+    let (status, out, err) = run(
+        npm(&["run", "--silent", "typecheck"]),
+        Duration::from_secs(180),
+    );
+    assert!(status.success(), "tsc refused the page:\n{out}\n{err}");
+    let (status, bundle, err) = run(
+        npm(&["run", "--silent", "bundle"]),
+        Duration::from_secs(120),
+    );
+    assert!(status.success(), "esbuild failed:\n{err}");
+    assert!(
+        bundle == page::APP_JS,
+        "examples/chat/web/dist/app.js is stale: run `npm run build` in examples/chat/web"
+    );
+}
+
+#[test]
+fn the_page_works_in_chromium() {
+    require_node_modules();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    assert!(
+        Path::new(&chromium).is_file(),
+        "{chromium} is missing: install Debian's chromium (`apt-get install chromium`; .ci/run does)"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let chat = runtime.block_on(Chat::start());
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/chat");
+    let mut node = Command::new("node");
+    node.args([
+        "--test",
+        "--test-concurrency=1",
+        "--test-reporter=spec",
+        "tests/",
+    ])
+    .env("CHAT_URL", &chat.url)
+    .env("CHROMIUM", &chromium)
+    .env("SCREENSHOTS", &shots)
+    .env("NO_COLOR", "1");
+    let (status, out, err) = run(node, Duration::from_secs(180));
+    runtime.block_on(chat.dialogue.shutdown());
+    assert!(status.success(), "the browser test failed:\n{out}\n{err}");
+    println!("{out}\nscreenshots in {}", shots.display());
+}
