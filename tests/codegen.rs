@@ -1,7 +1,8 @@
 //! What the code generator writes for the conformance app and for the fixture
 //! with every payload shape: the TypeScript declarations and the AsyncAPI
 //! document are snapshotted (reviewed when they change), and the checked-in
-//! client of the conformance app must match the generator.
+//! client of the conformance app must match the generator. The AsyncAPI
+//! documents are validated against the official AsyncAPI 3.0.0 JSON Schema.
 //!
 //! Regenerate the snapshots with `INSTA_UPDATE=always cargo test --test codegen`
 //! and the checked-in client with
@@ -97,4 +98,38 @@ fn the_bundle_resolves_each_events_own_definitions() {
         !validator.is_valid(&bad),
         "the $ref to Theme resolved and checked"
     );
+}
+
+/// The official AsyncAPI 3.0.0 JSON Schema, from the npm package
+/// `@asyncapi/specs` pinned in tests/e2e's lockfile (`npm ci` there installs it).
+fn asyncapi_3_schema() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/node_modules/@asyncapi/specs/schemas/3.0.0-without-$id.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "cannot read {}: {error}; run `npm ci` in tests/e2e (.ci/run does)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("the AsyncAPI schema is JSON")
+}
+
+#[test]
+fn the_asyncapi_documents_are_valid_asyncapi_3() {
+    let validator = jsonschema::validator_for(&asyncapi_3_schema()).expect("compiles");
+    for (name, spec) in [
+        ("conformance", ConformanceApp::spec()),
+        ("shapes", ShapesApp::spec()),
+    ] {
+        let doc = dialogue_codegen::asyncapi(spec, "cmd codegen DIR");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|error| format!("{} at {}", error, error.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+    // And the check can fail: a document missing its required `info`.
+    let mut broken = dialogue_codegen::asyncapi(ConformanceApp::spec(), "cmd");
+    broken.as_object_mut().expect("an object").remove("info");
+    assert!(!validator.is_valid(&broken));
 }
