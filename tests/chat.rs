@@ -150,31 +150,60 @@ async fn arrivals_departures_and_the_online_list_are_announced() {
     let chat = Chat::start().await;
     let alice = chat.connect("alice").await;
     join(&alice).await;
-    let online = next(&alice, "users:online").await;
-    assert_eq!(online["data"]["users"], json!(["alice"]));
-    assert_eq!(online["from"], "system");
+    let seen = room_events(&alice, 2).await;
+    assert_eq!(
+        seen,
+        [
+            json!(["user:joined", { "userId": "alice" }]),
+            json!(["users:online", { "users": ["alice"] }]),
+        ]
+    );
 
     let bob = chat.connect("bob").await;
     join(&bob).await;
-    let joined = next(&alice, "user:joined").await;
-    assert_eq!(joined["data"]["userId"], "bob");
-    let online = next(&alice, "users:online").await;
-    assert_eq!(online["data"]["users"], json!(["alice", "bob"]));
+    assert_eq!(
+        room_events(&alice, 2).await,
+        [
+            json!(["user:joined", { "userId": "bob" }]),
+            json!(["users:online", { "users": ["alice", "bob"] }]),
+        ]
+    );
 
-    // A second tab of bob's is not a new arrival, and closing it is not a departure.
+    // A second tab of bob's is not a new arrival (it only gets the list),
+    // and closing it is not a departure: nothing is said.
     let bob_again = chat.connect("bob").await;
     join(&bob_again).await;
-    let online = next(&alice, "users:online").await;
-    assert_eq!(online["data"]["users"], json!(["alice", "bob"]));
+    assert_eq!(
+        room_events(&alice, 1).await,
+        [json!(["users:online", { "users": ["alice", "bob"] }])]
+    );
     bob_again.disconnect().await;
-    let online = next(&alice, "users:online").await;
-    assert_eq!(online["data"]["users"], json!(["alice", "bob"]));
 
+    // bob's last connection goes: the next things alice hears are his departure
+    // and the new list (a word about the second tab would come first).
     bob.disconnect().await;
-    let left = next(&alice, "user:left").await;
-    assert_eq!(left["data"]["userId"], "bob");
-    let online = next(&alice, "users:online").await;
-    assert_eq!(online["data"]["users"], json!(["alice"]));
+    assert_eq!(
+        room_events(&alice, 2).await,
+        [
+            json!(["user:left", { "userId": "bob" }]),
+            json!(["users:online", { "users": ["alice"] }]),
+        ]
+    );
+}
+
+/// The next `count` room events `client` receives, `[name, data]`, in order.
+async fn room_events(client: &Client, count: usize) -> Vec<Value> {
+    let mut events = Vec::with_capacity(count);
+    while events.len() < count {
+        let received = client
+            .expect_event("dialogue:event", WAIT)
+            .await
+            .unwrap_or_else(|error| panic!("waiting for room events after {events:?}: {error}"));
+        let message = &received.args[0];
+        assert_eq!(message["from"], "system", "{message}");
+        events.push(json!([message["event"], message["data"]]));
+    }
+    events
 }
 
 #[tokio::test]
@@ -386,7 +415,7 @@ fn the_page_works_in_chromium() {
         "--test",
         "--test-concurrency=1",
         "--test-reporter=spec",
-        "tests/",
+        "tests/chat.browser.test.mjs",
     ])
     .env("CHAT_URL", &chat.url)
     .env("CHROMIUM", &chromium)

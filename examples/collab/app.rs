@@ -125,6 +125,10 @@ dialogue! {
 
 /// The prefix of document rooms.
 pub const DOC: &str = "doc:";
+/// At most this many documents are open at once (`POST /docs/{id}` past it: 503).
+pub const MAX_DOCS: usize = 1_000;
+/// The longest a document may grow, in characters; a change past it is refused.
+pub const MAX_TEXT: usize = 100_000;
 
 /// A document as the server holds it.
 #[derive(Serialize, Debug, Clone, Default, PartialEq)]
@@ -206,6 +210,12 @@ impl Docs {
                     }
                 }
             }
+            if chars.len() > MAX_TEXT {
+                return Err(format!(
+                    "the document would have {} characters; at most {MAX_TEXT}",
+                    chars.len()
+                ));
+            }
             doc.text = chars.into_iter().collect();
             doc.version += 1;
             Ok(doc.version)
@@ -252,6 +262,9 @@ pub fn build(docs: Arc<Docs>) -> Result<(Dialogue<CollabApp>, Router), BuildErro
     let (changes, joined, left, presence) =
         (docs.clone(), docs.clone(), docs.clone(), docs.clone());
     let dialogue = Dialogue::<CollabApp>::builder()
+        // Rooms clients make with `dialogue:createRoom` are no documents;
+        // keep them few.
+        .max_dynamic_rooms(100, 5)
         // A change applies to the version it was made on, or not at all. The
         // document changes here, before the broadcast, under one lock: of two
         // changes made on the same version, the second is refused.
@@ -372,6 +385,13 @@ async fn open(State(routes): State<Routes>, Path(id): Path<String>) -> Response 
     let _opening = routes.opening.lock().await;
     if let Some(snapshot) = routes.docs.snapshot(&room_id) {
         return (StatusCode::OK, Json(snapshot)).into_response();
+    }
+    // The scratchpad counts too: MAX_DOCS documents opened over HTTP.
+    if routes.docs.with(|docs| docs.len()) > MAX_DOCS {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many open documents; try again later",
+        );
     }
     routes
         .docs

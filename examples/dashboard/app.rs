@@ -194,7 +194,8 @@ pub struct Simulated {
 }
 
 impl Simulated {
-    /// The next sample. Every minute or so the CPU spikes past 90 %.
+    /// The next sample. Every minute, for five seconds, a spike takes every
+    /// metric past its threshold (CPU past 90 %, memory past 85 %, ...).
     pub fn sample(&mut self) -> MetricsUpdate {
         self.tick += 1;
         let t = self.tick as f64;
@@ -211,9 +212,9 @@ impl Simulated {
         let tenth = |value: f64| (value * 10.0).round() / 10.0;
         MetricsUpdate {
             cpu: tenth(cpu),
-            memory: tenth(40.0 + 20.0 * load),
+            memory: tenth(40.0 + 20.0 * load + if spike { 30.0 } else { 0.0 }),
             requests,
-            errors: requests / 100 + u32::from(spike) * 40,
+            errors: requests / 100 + u32::from(spike) * 50,
             latency_ms: tenth(80.0 + 150.0 * load + if spike { 400.0 } else { 0.0 }),
         }
     }

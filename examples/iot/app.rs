@@ -202,6 +202,11 @@ pub fn build(fleet: Arc<Fleet>) -> Result<Dialogue<IotApp>, BuildError> {
             for event in client.subscriptions(IotApp::SENSORS) {
                 let _ = client.unsubscribe(IotApp::SENSORS, &event);
             }
+            // A second connection of a device already online changes nothing
+            // (offline, likewise, is announced when the last one goes).
+            if dialogue.get_clients(client.user_id()).len() > 1 {
+                return;
+            }
             tracing::info!(device, "online");
             let status = DeviceStatus {
                 device_id: device.to_owned(),

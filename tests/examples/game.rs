@@ -143,7 +143,7 @@ async fn a_match_holds_four_and_moves_are_checked() {
 }
 
 #[tokio::test]
-async fn the_state_is_broadcast_thirty_times_a_second() {
+async fn every_tick_of_the_game_state_is_broadcast_in_order() {
     let url = start().await;
     let solo = player(&url, "solo").await;
     join(&solo, "game:match-2").await;

@@ -3521,6 +3521,7 @@ function createDialogueClient(options) {
   const roomDeletedHandlers = /* @__PURE__ */ new Set();
   const historyHandlers = /* @__PURE__ */ new Set();
   const rooms = /* @__PURE__ */ new Map();
+  const held = /* @__PURE__ */ new Map();
   const reportError = (error) => {
     const failure = error instanceof DialogueError ? error : new DialogueError("INTERNAL", error instanceof Error ? error.message : String(error));
     callEach(errorHandlers, failure);
@@ -3544,7 +3545,18 @@ function createDialogueClient(options) {
     settle({});
     if (again) {
       for (const room of rooms.values()) {
-        reported(request("dialogue:join", { roomId: room.roomId })).catch(() => rooms.delete(room.roomId));
+        request("dialogue:join", { roomId: room.roomId }).then(
+          (answer) => {
+            if (Array.isArray(answer.history)) {
+              room.setHistory(answer.history);
+              callEach(historyHandlers, room.roomId, answer.history);
+            }
+          },
+          (error) => {
+            rooms.delete(room.roomId);
+            reportError(error);
+          }
+        );
       }
     }
     callEach(connectHandlers);
@@ -3573,7 +3585,9 @@ function createDialogueClient(options) {
     callEach(disconnectHandlers, reason);
   });
   socket.on("dialogue:event", (message) => {
-    rooms.get(message?.roomId)?.dispatch(message);
+    const holding = held.get(message?.roomId);
+    if (holding !== void 0) holding.push(message);
+    else rooms.get(message?.roomId)?.dispatch(message);
   });
   socket.on("dialogue:history", (push) => {
     if (push && Array.isArray(push.events)) callEach(historyHandlers, push.roomId, push.events);
@@ -3727,7 +3741,15 @@ function createDialogueClient(options) {
     },
     async join(target) {
       const roomId = idOf(target);
-      const answer = await request("dialogue:join", { roomId });
+      const first = !rooms.has(roomId) && !held.has(roomId);
+      if (first) held.set(roomId, []);
+      let answer;
+      try {
+        answer = await request("dialogue:join", { roomId });
+      } catch (error) {
+        if (first) held.delete(roomId);
+        throw error;
+      }
       let room = rooms.get(roomId);
       if (room === void 0) {
         room = openRoom(roomId, answer.roomName);
@@ -3736,6 +3758,14 @@ function createDialogueClient(options) {
       if (Array.isArray(answer.history)) {
         room.setHistory(answer.history);
         callEach(historyHandlers, roomId, answer.history);
+      }
+      if (first) {
+        const joined = room;
+        setTimeout(() => {
+          const events = held.get(roomId) ?? [];
+          held.delete(roomId);
+          for (const message of events) joined.dispatch(message);
+        }, 0);
       }
       return room;
     },
@@ -4064,6 +4094,7 @@ var ROOM = "general";
 var MAX_LENGTH = 500;
 var TYPING_TIMEOUT_MS = 4e3;
 var TYPING_IDLE_MS = 2e3;
+var TYPING_REPEAT_MS = 2e3;
 function element(id) {
   const found = document.getElementById(id);
   if (!found) throw new Error(`the page has no #${id}`);
@@ -4161,9 +4192,15 @@ async function enter(name) {
     url: window.location.origin,
     auth: { userId: name }
   });
-  client.onConnect(() => showState("connected"));
-  client.onDisconnect(() => showState("disconnected"));
-  client.onError((error) => console.warn("dialogue error", error));
+  client.onConnect(() => {
+    showState(client.state);
+    setComposer(true);
+  });
+  client.onDisconnect(() => {
+    showState(client.state);
+    setComposer(false);
+  });
+  client.onError((error) => console.warn("dialogue error", error.code, error.message));
   try {
     await client.connect();
   } catch (error) {
@@ -4174,16 +4211,31 @@ async function enter(name) {
     return;
   }
   showState("connected");
-  const general = await joinGeneral(client);
-  for (const event of general.history) {
-    if (event.event === "message") addMessage(event, name);
+  client.onHistory((roomId, events) => {
+    if (roomId !== ROOM) return;
+    for (const event of events) {
+      if (event.event === "message") addMessage(event, name);
+    }
+  });
+  let general;
+  try {
+    general = await joinGeneral(client);
+  } catch (error) {
+    setComposer(false);
+    showError(view.sendError, `Cannot join the chat: ${error.message}. Reload to try again.`);
+    return;
   }
-  wire(general, name);
+  wire(general, client, name);
+  setComposer(true);
+}
+function setComposer(enabled) {
+  view.input.disabled = !enabled;
+  view.send.disabled = !enabled;
 }
 function joinGeneral(client) {
   return client.join(ROOM);
 }
-function wire(general, me) {
+function wire(general, client, me) {
   general.on("message", (message) => {
     addMessage(message, me);
     const timer = typing.get(message.from);
@@ -4194,7 +4246,15 @@ function wire(general, me) {
     }
   });
   general.on("user:joined", (event) => addNotice(`${event.data.userId} joined`, event.timestamp));
-  general.on("user:left", (event) => addNotice(`${event.data.userId} left`, event.timestamp));
+  general.on("user:left", (event) => {
+    addNotice(`${event.data.userId} left`, event.timestamp);
+    const timer = typing.get(event.data.userId);
+    if (timer !== void 0) {
+      clearTimeout(timer);
+      typing.delete(event.data.userId);
+      showTyping();
+    }
+  });
   general.on("users:online", (event) => showOnline(event.data.users));
   general.on("typing", (event) => {
     if (event.from === me) return;
@@ -4213,12 +4273,12 @@ function wire(general, me) {
     }
     showTyping();
   });
-  let typingSent = false;
+  let typingSentAt;
   let idle;
   const stopTyping = () => {
     if (idle !== void 0) clearTimeout(idle);
-    if (typingSent) general.trigger("typing", { isTyping: false });
-    typingSent = false;
+    if (typingSentAt !== void 0) general.trigger("typing", { isTyping: false });
+    typingSentAt = void 0;
   };
   view.input.addEventListener("input", () => {
     const length = [...view.input.value].length;
@@ -4226,9 +4286,10 @@ function wire(general, me) {
     view.counter.classList.toggle("over", length > MAX_LENGTH);
     view.input.removeAttribute("aria-invalid");
     showError(view.sendError, null);
-    if (!typingSent && view.input.value.length > 0) {
+    const now = Date.now();
+    if (view.input.value.length > 0 && (typingSentAt === void 0 || now - typingSentAt >= TYPING_REPEAT_MS)) {
       general.trigger("typing", { isTyping: true });
-      typingSent = true;
+      typingSentAt = now;
     }
     if (idle !== void 0) clearTimeout(idle);
     idle = setTimeout(stopTyping, TYPING_IDLE_MS);
@@ -4236,19 +4297,21 @@ function wire(general, me) {
   view.composer.addEventListener("submit", async (submit) => {
     submit.preventDefault();
     const text = view.input.value;
-    view.send.disabled = true;
+    setComposer(false);
     try {
       const sent = await general.send("message", { text });
       addMessage(sent, me);
-      view.input.value = "";
-      view.counter.textContent = `0/${MAX_LENGTH}`;
-      stopTyping();
+      if (view.input.value === text) {
+        view.input.value = "";
+        view.counter.textContent = `0/${MAX_LENGTH}`;
+        stopTyping();
+      }
     } catch (error) {
       const message = error instanceof DialogueError ? error.code === "VALIDATION_FAILED" ? explain(error.details ?? [], text) : error.message : String(error);
       view.input.setAttribute("aria-invalid", "true");
       showError(view.sendError, message);
     } finally {
-      view.send.disabled = false;
+      setComposer(client.connected);
       view.input.focus();
     }
   });

@@ -18,6 +18,8 @@ const MAX_LENGTH = 500;
 const TYPING_TIMEOUT_MS = 4000;
 /** How long after the last key press we say we stopped typing. */
 const TYPING_IDLE_MS = 2000;
+/** How often we repeat "typing" while it lasts. */
+const TYPING_REPEAT_MS = 2000;
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -54,7 +56,7 @@ function showError(target: HTMLParagraphElement, text: string | null): void {
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
-/** Messages shown, by `from` + `timestamp`, so history and live never repeat. */
+/** Messages shown, by sender, time and text, so history and live never repeat. */
 const shown = new Set<string>();
 
 function addMessage(message: EventMessage<Message>, me: string): void {
@@ -140,9 +142,16 @@ async function enter(name: string): Promise<void> {
     url: window.location.origin,
     auth: { userId: name },
   });
-  client.onConnect(() => showState("connected"));
-  client.onDisconnect(() => showState("disconnected"));
-  client.onError((error) => console.warn("dialogue error", error));
+  client.onConnect(() => {
+    showState(client.state);
+    setComposer(true);
+  });
+  client.onDisconnect(() => {
+    // "reconnecting" while Socket.IO tries again, else "disconnected".
+    showState(client.state);
+    setComposer(false);
+  });
+  client.onError((error) => console.warn("dialogue error", error.code, error.message));
 
   try {
     await client.connect();
@@ -155,12 +164,30 @@ async function enter(name: string): Promise<void> {
   }
   showState("connected");
 
-  const general = await joinGeneral(client);
-  // The last 50 messages come with the join, newest first.
-  for (const event of general.history) {
-    if (event.event === "message") addMessage(event, name);
+  // The last 50 messages come with the join, and what was said while away
+  // comes with the join again after a reconnection: listen before joining.
+  client.onHistory((roomId, events) => {
+    if (roomId !== ROOM) return;
+    for (const event of events) {
+      if (event.event === "message") addMessage(event as EventMessage<Message>, name);
+    }
+  });
+  let general: General;
+  try {
+    general = await joinGeneral(client);
+  } catch (error) {
+    setComposer(false);
+    showError(view.sendError, `Cannot join the chat: ${(error as Error).message}. Reload to try again.`);
+    return;
   }
-  wire(general, name);
+  wire(general, client, name);
+  setComposer(true);
+}
+
+/** The send box works only while connected and in the room. */
+function setComposer(enabled: boolean): void {
+  view.input.disabled = !enabled;
+  view.send.disabled = !enabled;
 }
 
 function joinGeneral(client: DialogueClient) {
@@ -171,7 +198,7 @@ function joinGeneral(client: DialogueClient) {
 type General = Awaited<ReturnType<typeof joinGeneral>>;
 
 /** Live messages, presence and typing. */
-function wire(general: General, me: string): void {
+function wire(general: General, client: DialogueClient, me: string): void {
   general.on("message", (message) => {
     addMessage(message, me);
     const timer = typing.get(message.from);
@@ -182,7 +209,15 @@ function wire(general: General, me: string): void {
     }
   });
   general.on("user:joined", (event) => addNotice(`${event.data.userId} joined`, event.timestamp));
-  general.on("user:left", (event) => addNotice(`${event.data.userId} left`, event.timestamp));
+  general.on("user:left", (event) => {
+    addNotice(`${event.data.userId} left`, event.timestamp);
+    const timer = typing.get(event.data.userId);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      typing.delete(event.data.userId);
+      showTyping();
+    }
+  });
   general.on("users:online", (event) => showOnline(event.data.users));
   general.on("typing", (event) => {
     if (event.from === me) return;
@@ -202,12 +237,14 @@ function wire(general: General, me: string): void {
     showTyping();
   });
 
-  let typingSent = false;
+  // While typing, say so again every TYPING_REPEAT_MS (others forget after
+  // TYPING_TIMEOUT_MS, in case our "stopped" never comes).
+  let typingSentAt: number | undefined;
   let idle: ReturnType<typeof setTimeout> | undefined;
   const stopTyping = (): void => {
     if (idle !== undefined) clearTimeout(idle);
-    if (typingSent) general.trigger("typing", { isTyping: false });
-    typingSent = false;
+    if (typingSentAt !== undefined) general.trigger("typing", { isTyping: false });
+    typingSentAt = undefined;
   };
 
   view.input.addEventListener("input", () => {
@@ -216,9 +253,10 @@ function wire(general: General, me: string): void {
     view.counter.classList.toggle("over", length > MAX_LENGTH);
     view.input.removeAttribute("aria-invalid");
     showError(view.sendError, null);
-    if (!typingSent && view.input.value.length > 0) {
+    const now = Date.now();
+    if (view.input.value.length > 0 && (typingSentAt === undefined || now - typingSentAt >= TYPING_REPEAT_MS)) {
       general.trigger("typing", { isTyping: true });
-      typingSent = true;
+      typingSentAt = now;
     }
     if (idle !== undefined) clearTimeout(idle);
     idle = setTimeout(stopTyping, TYPING_IDLE_MS);
@@ -227,13 +265,16 @@ function wire(general: General, me: string): void {
   view.composer.addEventListener("submit", async (submit) => {
     submit.preventDefault();
     const text = view.input.value;
-    view.send.disabled = true;
+    setComposer(false);
     try {
       const sent = await general.send("message", { text });
       addMessage(sent, me);
-      view.input.value = "";
-      view.counter.textContent = `0/${MAX_LENGTH}`;
-      stopTyping();
+      // Keep whatever was typed while the message was on its way.
+      if (view.input.value === text) {
+        view.input.value = "";
+        view.counter.textContent = `0/${MAX_LENGTH}`;
+        stopTyping();
+      }
     } catch (error) {
       const message =
         error instanceof DialogueError
@@ -244,7 +285,7 @@ function wire(general: General, me: string): void {
       view.input.setAttribute("aria-invalid", "true");
       showError(view.sendError, message);
     } finally {
-      view.send.disabled = false;
+      setComposer(client.connected);
       view.input.focus();
     }
   });

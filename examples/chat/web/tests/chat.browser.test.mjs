@@ -2,8 +2,8 @@
 // playwright-core. Two people join, one writes, the other reads it; an empty
 // and a too-long message are refused on the page; a reload shows history.
 //
-// Run by `cargo test --test chat_web` (which starts the chat server and sets
-// CHAT_URL); alone: `CHAT_URL=http://127.0.0.1:3000 npm run test:browser`
+// Run by `cargo test --test chat the_page_works_in_chromium` (which starts the
+// chat server and sets CHAT_URL); alone: `CHAT_URL=http://127.0.0.1:3000 npm run test:browser`
 // with `cargo run --example chat` running. Screenshots go to SCREENSHOTS
 // (default ../../../target/screenshots/chat).
 
@@ -71,7 +71,11 @@ test("two people talk, invalid messages are refused, history survives a reload",
   await received.waitFor(WAIT);
   assert.equal(await received.locator(".from").textContent(), "alice");
   assert.match((await received.locator("time").textContent()) ?? "", /\d/);
-  assert.equal(await alice.page.inputValue("#message-input"), "", "the box is cleared after sending");
+  await alice.page.waitForFunction(
+    () => document.getElementById("message-input")?.value === "",
+    undefined,
+    WAIT,
+  );
   await bob.page.screenshot({ path: join(SHOTS, "1-bob-reads-alice.png") });
 
   // An empty message: refused on the page, nothing sent.

@@ -211,7 +211,7 @@ export type JoinedRoom<R extends string> = RoomContext<TriggersOf<R>, ReceivesOf
 export type ConnectionState = "disconnected" | "connecting" | "connected" | "reconnecting";
 
 /**
- * Why a request failed: the protocol's codes (PROTOCOL.md), and the client's
+ * Why a request failed: the protocol's codes (docs/protocol.md), and the client's
  * own: `TIMEOUT` (no answer within `timeout` ms), `CONNECT_FAILED` (the
  * server refused the connection or could not be reached), `DISCONNECTED`
  * (`disconnect()` was called while connecting).
@@ -439,6 +439,13 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   const roomDeletedHandlers = new Set<(roomId: string) => void>();
   const historyHandlers = new Set<(roomId: string, events: EventMessage[]) => void>();
   const rooms = new Map<string, ReturnType<typeof openRoom>>();
+  /**
+   * Events of rooms being joined, held until the caller of `join` has had its
+   * turn to add handlers: with HTTP long-polling, one response can carry the
+   * join's answer and the room's first events, which would otherwise reach no
+   * handler (or no room at all).
+   */
+  const held = new Map<string, EventMessage[]>();
 
   const reportError = (error: unknown): void => {
     const failure =
@@ -468,7 +475,19 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     if (again) {
       // The server forgot this connection's rooms with the old one: join them again.
       for (const room of rooms.values()) {
-        reported(request<{ roomName: string }>("dialogue:join", { roomId: room.roomId })).catch(() => rooms.delete(room.roomId));
+        request<{ roomName: string; history?: EventMessage[] }>("dialogue:join", { roomId: room.roomId }).then(
+          (answer) => {
+            // What was said while away, as on a first join.
+            if (Array.isArray(answer.history)) {
+              room.setHistory(answer.history);
+              callEach(historyHandlers, room.roomId, answer.history);
+            }
+          },
+          (error: unknown) => {
+            rooms.delete(room.roomId);
+            reportError(error);
+          },
+        );
       }
     }
     callEach(connectHandlers);
@@ -500,7 +519,9 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     callEach(disconnectHandlers, reason);
   });
   socket.on("dialogue:event", (message: EventMessage) => {
-    rooms.get(message?.roomId)?.dispatch(message);
+    const holding = held.get(message?.roomId);
+    if (holding !== undefined) holding.push(message);
+    else rooms.get(message?.roomId)?.dispatch(message);
   });
   socket.on("dialogue:history", (push: { roomId: string; events: EventMessage[] }) => {
     if (push && Array.isArray(push.events)) callEach(historyHandlers, push.roomId, push.events);
@@ -665,7 +686,15 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     },
     async join(target: string | { readonly id: string }) {
       const roomId = idOf(target);
-      const answer = await request<{ roomId: string; roomName: string; history?: EventMessage[] }>("dialogue:join", { roomId });
+      const first = !rooms.has(roomId) && !held.has(roomId);
+      if (first) held.set(roomId, []);
+      let answer: { roomId: string; roomName: string; history?: EventMessage[] };
+      try {
+        answer = await request<{ roomId: string; roomName: string; history?: EventMessage[] }>("dialogue:join", { roomId });
+      } catch (error) {
+        if (first) held.delete(roomId);
+        throw error;
+      }
       let room = rooms.get(roomId);
       if (room === undefined) {
         room = openRoom(roomId, answer.roomName);
@@ -674,6 +703,16 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       if (Array.isArray(answer.history)) {
         room.setHistory(answer.history);
         callEach(historyHandlers, roomId, answer.history);
+      }
+      if (first) {
+        // The caller adds its handlers when `join` resolves (a microtask);
+        // the held events follow, in order, on the next task.
+        const joined = room;
+        setTimeout(() => {
+          const events = held.get(roomId) ?? [];
+          held.delete(roomId);
+          for (const message of events) joined.dispatch(message);
+        }, 0);
       }
       return room;
     },
