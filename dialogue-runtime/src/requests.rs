@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::Value as SioValue;
+use tracing::Instrument;
 
 use crate::client::ClientState;
 use crate::engine::{Engine, NewRoom};
@@ -103,24 +104,56 @@ pub(crate) async fn handle(engine: &Arc<Engine>, client: &Arc<ClientState>, inco
     if binary {
         return reply.fail(&name, RequestError::Binary(name.clone()).to_wire());
     }
-    let result = match name.as_str() {
-        names::JOIN => join(engine, client, &name, arg, reply).await,
-        names::LEAVE => leave(engine, client, &name, arg, reply).await,
-        names::SUBSCRIBE => subscribe(engine, client, &name, arg, reply, true),
-        names::UNSUBSCRIBE => subscribe(engine, client, &name, arg, reply, false),
-        names::SUBSCRIBE_ALL => subscribe_all(engine, client, &name, arg, reply),
-        names::TRIGGER => trigger(engine, client, &name, arg, reply).await,
-        names::GET_HISTORY => history(engine, client, &name, arg, reply).await,
+    // Every log line of this request says which it is and, once read, its
+    // room and event (the client's span around it adds client and user).
+    // At ERROR level so that the context is there whenever an error is
+    // logged, whatever the filter; without a subscriber it costs nothing.
+    let span = tracing::error_span!(
+        "request",
+        request = %name,
+        room = tracing::field::Empty,
+        event = tracing::field::Empty,
+    );
+    let result = dispatch(engine, client, &name, arg, reply)
+        .instrument(span)
+        .await;
+    if let Err((reply, error)) = result {
+        reply.fail(&name, error);
+    }
+}
+
+/// Runs the handler of request `name`.
+async fn dispatch<'a>(
+    engine: &Arc<Engine>,
+    client: &Arc<ClientState>,
+    name: &str,
+    arg: Option<&RawValue>,
+    reply: Reply<'a>,
+) -> Handled<'a> {
+    match name {
+        names::JOIN => join(engine, client, name, arg, reply).await,
+        names::LEAVE => leave(engine, client, name, arg, reply).await,
+        names::SUBSCRIBE => subscribe(engine, client, name, arg, reply, true),
+        names::UNSUBSCRIBE => subscribe(engine, client, name, arg, reply, false),
+        names::SUBSCRIBE_ALL => subscribe_all(engine, client, name, arg, reply),
+        names::TRIGGER => trigger(engine, client, name, arg, reply).await,
+        names::GET_HISTORY => history(engine, client, name, arg, reply).await,
         names::LIST_ROOMS => {
             list_rooms(engine, reply);
             Ok(())
         }
-        names::CREATE_ROOM => create_room(engine, client, &name, arg, reply).await,
-        names::DELETE_ROOM => delete_room(engine, client, &name, arg, reply).await,
-        _ => Err((reply, RequestError::Unknown(name.clone()).to_wire())),
-    };
-    if let Err((reply, error)) = result {
-        reply.fail(&name, error);
+        names::CREATE_ROOM => create_room(engine, client, name, arg, reply).await,
+        names::DELETE_ROOM => delete_room(engine, client, name, arg, reply).await,
+        _ => Err((reply, RequestError::Unknown(name.to_owned()).to_wire())),
+    }
+}
+
+/// Adds the request's room (and event) to its span, for the log lines below.
+fn about(room: &str, event: Option<&str>) {
+    let span = tracing::Span::current();
+    span.record("room", tracing::field::display(room));
+    if let Some(event) = event {
+        span.record("event", tracing::field::display(event));
     }
 }
 
@@ -219,6 +252,7 @@ async fn join<'a>(
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: RoomRequest = read!(reply, name, arg);
+    about(&request.room_id, None);
     let outcome = match engine.join(client, &request.room_id).await {
         Ok(outcome) => outcome,
         Err(error) => return Err((reply, error.to_wire())),
@@ -254,6 +288,7 @@ async fn leave<'a>(
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: RoomRequest = read!(reply, name, arg);
+    about(&request.room_id, None);
     let was_member = match engine.leave(client, &request.room_id) {
         Ok(was_member) => was_member,
         Err(error) => return Err((reply, error.to_wire())),
@@ -281,6 +316,7 @@ fn subscribe<'a>(
     on: bool,
 ) -> Handled<'a> {
     let request: SubscribeRequest = read!(reply, name, arg);
+    about(&request.room_id, Some(&request.event_name));
     let result = if on {
         engine.subscribe(client, &request.room_id, &request.event_name)
     } else {
@@ -303,6 +339,7 @@ fn subscribe_all<'a>(
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: RoomRequest = read!(reply, name, arg);
+    about(&request.room_id, None);
     match engine.subscribe(client, &request.room_id, WILDCARD) {
         Ok(()) => {
             reply.acknowledge(Nothing {});
@@ -327,6 +364,7 @@ async fn trigger<'a>(
         Ok(request) => request,
         Err(error) => return Err((reply, malformed(name, &error.to_string()))),
     };
+    about(&request.room_id, Some(&request.event));
     let (data, meta) = match read_trigger_parts(engine, name, &request) {
         Ok(parts) => parts,
         Err(error) => return Err((reply, error)),
@@ -360,6 +398,7 @@ async fn history<'a>(
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: HistoryRequest = read!(reply, name, arg);
+    about(&request.room_id, Some(&request.event_name));
     if !client.rates.history() {
         let rate = engine
             .limits
@@ -444,6 +483,7 @@ async fn delete_room<'a>(
     mut reply: Reply<'a>,
 ) -> Handled<'a> {
     let request: RoomRequest = read!(reply, name, arg);
+    about(&request.room_id, None);
     match engine
         .delete_room(&request.room_id, Some(&client.user_id))
         .await

@@ -276,8 +276,9 @@ async fn work_through(
     if ready.await.is_err() {
         return;
     }
-    // Every log line about this client's requests carries who it is.
-    let span = tracing::debug_span!("client", client = %client.id, user = %client.user_id);
+    // Every log line about this client's requests carries who it is (at
+    // ERROR level, like the request span, so errors always have it).
+    let span = tracing::error_span!("client", client = %client.id, user = %client.user_id);
     while let Some(incoming) = requests.recv().await {
         let handled = std::panic::AssertUnwindSafe(requests::handle(&engine, &client, incoming))
             .catch_unwind()
