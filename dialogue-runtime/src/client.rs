@@ -100,7 +100,14 @@ impl ClientState {
     /// Marks the client gone and hands back its memberships.
     pub(crate) fn disconnect(&self) -> Vec<Membership> {
         self.connected.store(false, Ordering::Release);
-        self.memberships.lock().drain().map(|(_, m)| m).collect()
+        let memberships: Vec<Membership> =
+            self.memberships.lock().drain().map(|(_, m)| m).collect();
+        for membership in &memberships {
+            if membership.all {
+                membership.room.wildcard_left();
+            }
+        }
+        memberships
     }
 
     /// The room, if the client is a member.
@@ -126,13 +133,20 @@ impl ClientState {
             return None;
         }
         let keys = membership.keys();
+        if membership.all {
+            membership.room.wildcard_joined();
+        }
         memberships.insert(membership.room.id.clone(), membership);
         Some(keys)
     }
 
     /// Ends a membership.
     pub(crate) fn remove_membership(&self, room_id: &str) -> Option<Membership> {
-        self.memberships.lock().remove(room_id)
+        let membership = self.memberships.lock().remove(room_id)?;
+        if membership.all {
+            membership.room.wildcard_left();
+        }
+        Some(membership)
     }
 
     /// Subscribes to `event` (`*` for all) in a joined room; returns the key to
@@ -141,6 +155,9 @@ impl ClientState {
         let mut memberships = self.memberships.lock();
         let membership = memberships.get_mut(room_id)?;
         if event == WILDCARD {
+            if !membership.all {
+                membership.room.wildcard_joined();
+            }
             membership.all = true;
         } else {
             membership.events.insert(event.to_owned());
@@ -153,6 +170,9 @@ impl ClientState {
         let mut memberships = self.memberships.lock();
         let membership = memberships.get_mut(room_id)?;
         if event == WILDCARD {
+            if membership.all {
+                membership.room.wildcard_left();
+            }
             membership.all = false;
         } else {
             membership.events.remove(event);

@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use serde_json::Value;
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
@@ -754,9 +755,19 @@ impl<A: DialogueApp> Dialogue<A> {
         self.serve_on(listener).await
     }
 
-    /// Serves on a bound listener until [`shutdown`](Self::shutdown).
+    /// Serves on a bound listener until [`shutdown`](Self::shutdown), with
+    /// `TCP_NODELAY` on every connection (serving [`router`](Self::router)
+    /// yourself, do the same: see `axum::serve::ListenerExt::tap_io`).
     pub async fn serve_on(&self, listener: TcpListener) -> Result<(), ServeError> {
         let mut stop = self.engine.stop_signal.subscribe();
+        // Small frames (acknowledgements, single events) must leave at once:
+        // with Nagle's algorithm on, they wait for the peer's delayed ACK
+        // (~40 ms) whenever one is already in flight.
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, self.router())
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|stopping| *stopping).await;

@@ -499,7 +499,8 @@ impl Engine {
 
         let mut recipients = 0;
         if !self.is_stopped() {
-            let operator = self.io.to(fanout::targets(&room.id, event));
+            let targets = fanout::targets(&room.id, event, room.has_wildcard_members());
+            let operator = self.io.to(targets);
             // Counting walks the recipients: only when a hook wants the count.
             if self.hooks.after_each.is_some() {
                 recipients = operator.clone().sockets().len();

@@ -27,9 +27,15 @@ pub(crate) fn key(room: &str, event: &str) -> String {
     key
 }
 
-/// The keys an event named `event` in `room` is broadcast to.
-pub(crate) fn targets(room: &str, event: &str) -> Vec<String> {
-    vec![key(room, event), key(room, WILDCARD)]
+/// The keys an event named `event` in `room` is broadcast to: its own, and
+/// the `*` key when anyone is subscribed to it (see
+/// `RoomState::has_wildcard_members`).
+pub(crate) fn targets(room: &str, event: &str, wildcard: bool) -> Vec<String> {
+    if wildcard {
+        vec![key(room, event), key(room, WILDCARD)]
+    } else {
+        vec![key(room, event)]
+    }
 }
 
 #[cfg(test)]
@@ -40,6 +46,7 @@ mod tests {
     fn keys_cannot_collide_across_rooms_and_events() {
         assert_eq!(key("chat", "message"), "chat\u{1f}message");
         assert_ne!(key("a:b", "c"), key("a", "b:c"));
-        assert_eq!(targets("r", "e"), ["r\u{1f}e", "r\u{1f}*"]);
+        assert_eq!(targets("r", "e", true), ["r\u{1f}e", "r\u{1f}*"]);
+        assert_eq!(targets("r", "e", false), ["r\u{1f}e"]);
     }
 }

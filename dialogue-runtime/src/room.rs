@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
@@ -53,6 +53,14 @@ pub(crate) struct RoomState {
     deleted: AtomicBool,
     /// Members by client id.
     members: Mutex<HashMap<String, Weak<ClientState>>>,
+    /// How many members are subscribed to `*`. When none is, a broadcast goes
+    /// to the event's key alone: socketioxide then skips the de-duplication
+    /// set it builds for a broadcast to several of its rooms, which costs
+    /// about a tenth of the server's CPU at saturation. Kept by
+    /// [`ClientState`]'s membership methods, raised before a socket joins the
+    /// `*` key and lowered as it leaves, so it never undercounts a member
+    /// that should receive.
+    wildcard_members: AtomicUsize,
     /// The next sequence number; assigned under the `history` lock for events
     /// kept in history, so buffer order is acceptance order.
     seq: AtomicU64,
@@ -116,10 +124,31 @@ impl RoomState {
             order,
             deleted: AtomicBool::new(false),
             members: Mutex::new(HashMap::new()),
+            wildcard_members: AtomicUsize::new(0),
             seq: AtomicU64::new(0),
             history: Mutex::new(RoomHistory::default()),
             listeners: RwLock::new(Vec::new()),
         }
+    }
+
+    /// One more member subscribed to `*` (before its socket joins the key).
+    pub(crate) fn wildcard_joined(&self) {
+        self.wildcard_members.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// One member fewer subscribed to `*`.
+    pub(crate) fn wildcard_left(&self) {
+        // Saturating: a miscount must never wrap to "everyone".
+        let _ = self
+            .wildcard_members
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            });
+    }
+
+    /// Whether any member is subscribed to `*`.
+    pub(crate) fn has_wildcard_members(&self) -> bool {
+        self.wildcard_members.load(Ordering::Acquire) > 0
     }
 
     /// Adds a member unless the room is full or deleted; capacity is checked

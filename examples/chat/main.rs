@@ -20,6 +20,7 @@ mod presence;
 use std::process::ExitCode;
 
 use app::ChatApp;
+use axum::serve::ListenerExt;
 use dialogue_runtime::prelude::*;
 
 /// How this server is run, for the generated files' header.
@@ -61,6 +62,10 @@ async fn main() -> ExitCode {
     println!("open http://127.0.0.1:{port}/ in two windows and say hello");
 
     let app = page::routes().merge(dialogue.router());
+    // As `Dialogue::serve` does: small frames leave at once.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     let stopper = dialogue.clone();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -38,6 +38,7 @@
 
 mod app;
 
+use axum::serve::ListenerExt;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -72,6 +73,10 @@ async fn main() -> ExitCode {
         app::DOC
     );
 
+    // As `Dialogue::serve` does: small frames leave at once.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop_signal().await;

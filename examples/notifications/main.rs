@@ -33,6 +33,7 @@
 
 mod app;
 
+use axum::serve::ListenerExt;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -64,6 +65,10 @@ async fn main() -> ExitCode {
     println!("listening on http://127.0.0.1:{port}");
     tracing::info!("try: curl -X POST http://127.0.0.1:{port}/orders/1001/ship");
 
+    // As `Dialogue::serve` does: small frames leave at once.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop_signal().await;

@@ -5,8 +5,8 @@ use dialogue_client::Client;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Form, Server, TRANSPORTS, ask_ok, assert_silent, cases, drain_events, join, message, next,
-    refused_with, trigger,
+    Form, Server, TRANSPORTS, ask_ok, assert_silent, cases, drain_events, eventually, join,
+    message, next, refused_with, trigger,
 };
 
 /// Sends a subscription request that must succeed, in `form`: the event form
@@ -228,4 +228,50 @@ async fn subscriptions_are_per_room() {
     let kept = trigger(&alice, "chat", "message", message("chat")).await;
     trigger(&alice, "sandbox", "message", message("sandbox")).await;
     assert_eq!(drain_events(&bob).await, [kept]);
+}
+
+/// The server sends to the `*` key only while someone is subscribed to it;
+/// repeated, undone, left and disconnected wildcard subscriptions must keep
+/// that right for the members who remain.
+#[tokio::test]
+async fn wildcard_subscribers_keep_receiving_as_others_come_and_go() {
+    let server = Server::start().await;
+    let transport = TRANSPORTS[0];
+    let alice = server.connect("alice", transport).await;
+    let carol = server.connect("carol", transport).await;
+    let dave = server.connect("dave", transport).await;
+    for client in [&alice, &carol, &dave] {
+        join(client, "chat").await;
+    }
+    let all = json!({ "roomId": "chat" });
+    let typing = json!({ "isTyping": true });
+    // `typing` is no default subscription in `chat`: only `*` delivers it.
+    ask_ok(&dave, "dialogue:subscribeAll", all.clone()).await;
+    ask_ok(&dave, "dialogue:subscribeAll", all.clone()).await;
+    ask_ok(&carol, "dialogue:subscribeAll", all.clone()).await;
+    let sent = trigger(&alice, "chat", "typing", typing.clone()).await;
+    assert_eq!(drain_events(&dave).await, std::slice::from_ref(&sent));
+    assert_eq!(drain_events(&carol).await, [sent]);
+
+    // dave undoes his (twice-made) subscription once: carol still hears.
+    let unsubscribe_all = json!({ "roomId": "chat", "eventName": "*" });
+    ask_ok(&dave, "dialogue:unsubscribe", unsubscribe_all).await;
+    let sent = trigger(&alice, "chat", "typing", typing.clone()).await;
+    assert_eq!(drain_events(&carol).await, [sent]);
+    assert_eq!(drain_events(&dave).await, Vec::<Value>::new());
+
+    // carol goes; dave subscribes again and hears, then a newcomer who
+    // subscribes and disconnects changes nothing for him.
+    carol.disconnect().await;
+    ask_ok(&dave, "dialogue:subscribeAll", all.clone()).await;
+    let erin = server.connect("erin", transport).await;
+    join(&erin, "chat").await;
+    ask_ok(&erin, "dialogue:subscribeAll", all.clone()).await;
+    erin.disconnect().await;
+    eventually("erin is gone", || {
+        server.dialogue.get_clients("erin").is_empty()
+    })
+    .await;
+    let sent = trigger(&alice, "chat", "typing", typing).await;
+    assert_eq!(drain_events(&dave).await, [sent]);
 }
