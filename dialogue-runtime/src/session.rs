@@ -12,8 +12,8 @@
 use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use futures_util::FutureExt;
 use serde_json::{Map, Value};
@@ -55,40 +55,68 @@ pub(crate) struct Incoming {
 
 /// What the extractor finds in the socket's extensions.
 ///
-/// The request queue and its loop start with the socket's first request, not
-/// at connection: an idle connection (most of them, in a fan-out) then costs
-/// neither a task nor the queue's first block, about 5 KB each.
+/// A connection's requests go through a queue to one loop, in order. The
+/// queue and its loop exist only while there is work: the first request
+/// starts them and the loop ends once the queue is empty, so an idle
+/// connection (most of them, in a fan-out) holds neither a task nor the
+/// queue's first block, about 5 KB each.
 #[derive(Clone)]
-struct Session {
-    queue: Arc<OnceLock<mpsc::Sender<Incoming>>>,
-    /// What the loop needs, taken when it starts.
-    start: Arc<parking_lot::Mutex<Option<LoopStart>>>,
-    /// Opened once `dialogue:connected` is sent; the request loop waits for it.
-    gate: Arc<parking_lot::Mutex<Option<oneshot::Sender<()>>>>,
-}
+struct Session(Arc<SessionState>);
 
-/// The request loop's inputs, kept until the first request.
-struct LoopStart {
+struct SessionState {
     engine: Arc<Engine>,
     client: Arc<ClientState>,
-    ready: oneshot::Receiver<()>,
+    /// The running loop's queue, and (until the first loop takes it) the
+    /// signal that the client was greeted. One lock decides both "a loop is
+    /// running, queue there" and "the loop found nothing and ends", so no
+    /// request is ever queued to a loop that has ended.
+    work: parking_lot::Mutex<Work>,
+    /// Opened once `dialogue:connected` is sent; the first loop waits for it.
+    gate: parking_lot::Mutex<Option<oneshot::Sender<()>>>,
+}
+
+struct Work {
+    queue: Option<mpsc::Sender<Incoming>>,
+    greeted: Option<oneshot::Receiver<()>>,
 }
 
 impl Session {
-    /// The queue, starting the loop that drains it on first use.
-    fn queue(&self) -> &mpsc::Sender<Incoming> {
-        self.queue.get_or_init(|| {
-            let (queue, requests) = mpsc::channel(QUEUE_CAPACITY);
-            if let Some(start) = self.start.lock().take() {
-                tokio::spawn(work_through(
-                    start.engine,
-                    start.client,
-                    requests,
-                    start.ready,
-                ));
+    /// Queues a request, starting a loop when none is running; gives the
+    /// request back when the queue is full.
+    fn enqueue(&self, incoming: Incoming) -> Result<(), Incoming> {
+        let mut work = self.0.work.lock();
+        let queue = match &work.queue {
+            Some(queue) => queue,
+            None => {
+                let (queue, requests) = mpsc::channel(QUEUE_CAPACITY);
+                let greeted = work.greeted.take();
+                tokio::spawn(work_through(self.clone(), requests, greeted));
+                work.queue.insert(queue)
             }
-            queue
-        })
+        };
+        match queue.try_send(incoming) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(incoming)) => Err(incoming),
+            // The loop's end is decided under this lock, with the queue
+            // taken away: a queue that is here has a loop reading it.
+            Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
+        }
+    }
+
+    /// The next request, or `None` (the loop ends, the queue goes) when
+    /// there is none.
+    fn next(&self, requests: &mut mpsc::Receiver<Incoming>) -> Option<Incoming> {
+        if let Ok(incoming) = requests.try_recv() {
+            return Some(incoming);
+        }
+        let mut work = self.0.work.lock();
+        match requests.try_recv() {
+            Ok(incoming) => Some(incoming),
+            Err(_) => {
+                work.queue = None;
+                None
+            }
+        }
     }
 }
 
@@ -111,9 +139,7 @@ impl FromMessage<LocalAdapter> for Enqueued {
             // The socket is disconnecting: nobody is left to answer.
             return Ok(Self);
         };
-        if let Err(mpsc::error::TrySendError::Full(incoming)) =
-            session.queue().try_send(Incoming { value, ack })
-        {
+        if let Err(incoming) = session.enqueue(Incoming { value, ack }) {
             let error = RequestError::Overloaded.to_wire();
             match incoming.ack {
                 Some(ack) => {
@@ -239,15 +265,15 @@ pub(crate) async fn connect(
         ));
         break (client, oneshot::channel::<()>());
     };
-    socket.extensions.insert(Session {
-        queue: Arc::new(OnceLock::new()),
-        start: Arc::new(parking_lot::Mutex::new(Some(LoopStart {
-            engine: engine.clone(),
-            client: client.clone(),
-            ready: ready.1,
-        }))),
-        gate: Arc::new(parking_lot::Mutex::new(Some(ready.0))),
-    });
+    socket.extensions.insert(Session(Arc::new(SessionState {
+        engine: engine.clone(),
+        client: client.clone(),
+        work: parking_lot::Mutex::new(Work {
+            queue: None,
+            greeted: Some(ready.1),
+        }),
+        gate: parking_lot::Mutex::new(Some(ready.0)),
+    })));
     socket.extensions.insert(client.clone());
     socket.on_fallback(async |_: Enqueued| {});
     let on_disconnect = engine.clone();
@@ -293,7 +319,7 @@ pub(crate) async fn connected(engine: Arc<Engine>, socket: SocketRef) {
     // The client's requests are worked through only now, so `on_connected`
     // may put it in rooms before it asks for anything.
     if let Some(session) = socket.extensions.get::<Session>()
-        && let Some(open) = session.gate.lock().take()
+        && let Some(open) = session.0.gate.lock().take()
     {
         let _ = open.send(());
     }
@@ -302,19 +328,27 @@ pub(crate) async fn connected(engine: Arc<Engine>, socket: SocketRef) {
 /// The socket's request loop: one request at a time, in arrival order. A
 /// request whose handling panics is answered `INTERNAL`; the loop goes on.
 async fn work_through(
-    engine: Arc<Engine>,
-    client: Arc<ClientState>,
+    session: Session,
     mut requests: mpsc::Receiver<Incoming>,
-    ready: oneshot::Receiver<()>,
+    greeted: Option<oneshot::Receiver<()>>,
 ) {
-    if ready.await.is_err() {
+    // The first loop of a connection waits for its greeting and on_connected.
+    if let Some(greeted) = greeted
+        && greeted.await.is_err()
+    {
+        // Gone before it was greeted: nothing of its will be answered.
+        session.0.work.lock().queue = None;
         return;
     }
+    let (engine, client) = (&session.0.engine, &session.0.client);
     // Every log line about this client's requests carries who it is (at
     // ERROR level, like the request span, so errors always have it).
     let span = tracing::error_span!("client", client = %client.id, user = %client.user_id);
-    while let Some(incoming) = requests.recv().await {
-        let handled = std::panic::AssertUnwindSafe(requests::handle(&engine, &client, incoming))
+    while let Some(incoming) = session.next(&mut requests) {
+        // `next` never waits, so give other tasks their turn as a channel's
+        // `recv` would (tokio's cooperative budget).
+        tokio::task::consume_budget().await;
+        let handled = std::panic::AssertUnwindSafe(requests::handle(engine, client, incoming))
             .catch_unwind()
             .instrument(span.clone())
             .await;
