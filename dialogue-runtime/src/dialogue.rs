@@ -787,8 +787,8 @@ impl<A: DialogueApp> Dialogue<A> {
         }
         engine.stop();
         // socketioxide's close does not run disconnect handlers: clean up first.
-        // Clearing a socket's extensions drops its request queue, which ends
-        // its request loop.
+        // Clearing a socket's extensions takes the way to its request loop
+        // (which ends once what is queued is answered).
         for client in engine.clients.all() {
             let transport = session::transport_name(&client.socket);
             engine.disconnect(&client, transport).await;

@@ -60,9 +60,19 @@ pub(crate) struct Incoming {
 /// starts them and the loop ends once the queue is empty, so an idle
 /// connection (most of them, in a fan-out) holds neither a task nor the
 /// queue's first block, about 5 KB each.
+///
+/// Only the extensions hold the `gate`: when the socket goes (its extensions
+/// removed or cleared) before it was greeted, the gate's sender drops with
+/// them, and a first loop waiting for the greeting ends instead of waiting
+/// forever with the client and its queued requests.
 #[derive(Clone)]
-struct Session(Arc<SessionState>);
+struct Session {
+    state: Arc<SessionState>,
+    /// Opened once `dialogue:connected` is sent; the first loop waits for it.
+    gate: Arc<parking_lot::Mutex<Option<oneshot::Sender<()>>>>,
+}
 
+/// What a request loop shares with the extractor.
 struct SessionState {
     engine: Arc<Engine>,
     client: Arc<ClientState>,
@@ -71,8 +81,6 @@ struct SessionState {
     /// running, queue there" and "the loop found nothing and ends", so no
     /// request is ever queued to a loop that has ended.
     work: parking_lot::Mutex<Work>,
-    /// Opened once `dialogue:connected` is sent; the first loop waits for it.
-    gate: parking_lot::Mutex<Option<oneshot::Sender<()>>>,
 }
 
 struct Work {
@@ -80,11 +88,11 @@ struct Work {
     greeted: Option<oneshot::Receiver<()>>,
 }
 
-impl Session {
+impl SessionState {
     /// Queues a request, starting a loop when none is running; gives the
     /// request back when the queue is full.
-    fn enqueue(&self, incoming: Incoming) -> Result<(), Incoming> {
-        let mut work = self.0.work.lock();
+    fn enqueue(self: &Arc<Self>, incoming: Incoming) -> Result<(), Incoming> {
+        let mut work = self.work.lock();
         let queue = match &work.queue {
             Some(queue) => queue,
             None => {
@@ -98,7 +106,9 @@ impl Session {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(incoming)) => Err(incoming),
             // The loop's end is decided under this lock, with the queue
-            // taken away: a queue that is here has a loop reading it.
+            // taken away: a queue that is here has a loop reading it, unless
+            // the connection went before it was greeted (then nobody is left
+            // to answer).
             Err(mpsc::error::TrySendError::Closed(_)) => Ok(()),
         }
     }
@@ -109,7 +119,7 @@ impl Session {
         if let Ok(incoming) = requests.try_recv() {
             return Some(incoming);
         }
-        let mut work = self.0.work.lock();
+        let mut work = self.work.lock();
         match requests.try_recv() {
             Ok(incoming) => Some(incoming),
             Err(_) => {
@@ -139,7 +149,7 @@ impl FromMessage<LocalAdapter> for Enqueued {
             // The socket is disconnecting: nobody is left to answer.
             return Ok(Self);
         };
-        if let Err(incoming) = session.enqueue(Incoming { value, ack }) {
+        if let Err(incoming) = session.state.enqueue(Incoming { value, ack }) {
             let error = RequestError::Overloaded.to_wire();
             match incoming.ack {
                 Some(ack) => {
@@ -265,15 +275,17 @@ pub(crate) async fn connect(
         ));
         break (client, oneshot::channel::<()>());
     };
-    socket.extensions.insert(Session(Arc::new(SessionState {
-        engine: engine.clone(),
-        client: client.clone(),
-        work: parking_lot::Mutex::new(Work {
-            queue: None,
-            greeted: Some(ready.1),
+    socket.extensions.insert(Session {
+        state: Arc::new(SessionState {
+            engine: engine.clone(),
+            client: client.clone(),
+            work: parking_lot::Mutex::new(Work {
+                queue: None,
+                greeted: Some(ready.1),
+            }),
         }),
-        gate: parking_lot::Mutex::new(Some(ready.0)),
-    })));
+        gate: Arc::new(parking_lot::Mutex::new(Some(ready.0))),
+    });
     socket.extensions.insert(client.clone());
     socket.on_fallback(async |_: Enqueued| {});
     let on_disconnect = engine.clone();
@@ -319,7 +331,7 @@ pub(crate) async fn connected(engine: Arc<Engine>, socket: SocketRef) {
     // The client's requests are worked through only now, so `on_connected`
     // may put it in rooms before it asks for anything.
     if let Some(session) = socket.extensions.get::<Session>()
-        && let Some(open) = session.0.gate.lock().take()
+        && let Some(open) = session.gate.lock().take()
     {
         let _ = open.send(());
     }
@@ -328,7 +340,7 @@ pub(crate) async fn connected(engine: Arc<Engine>, socket: SocketRef) {
 /// The socket's request loop: one request at a time, in arrival order. A
 /// request whose handling panics is answered `INTERNAL`; the loop goes on.
 async fn work_through(
-    session: Session,
+    session: Arc<SessionState>,
     mut requests: mpsc::Receiver<Incoming>,
     greeted: Option<oneshot::Receiver<()>>,
 ) {
@@ -336,11 +348,11 @@ async fn work_through(
     if let Some(greeted) = greeted
         && greeted.await.is_err()
     {
-        // Gone before it was greeted: nothing of its will be answered.
-        session.0.work.lock().queue = None;
+        // Gone before it was greeted: nothing of its will be answered. The
+        // queue stays, closed, so that no later request starts a loop.
         return;
     }
-    let (engine, client) = (&session.0.engine, &session.0.client);
+    let (engine, client) = (&session.engine, &session.client);
     // Every log line about this client's requests carries who it is (at
     // ERROR level, like the request span, so errors always have it).
     let span = tracing::error_span!("client", client = %client.id, user = %client.user_id);
@@ -379,8 +391,10 @@ async fn disconnected(
     reason: DisconnectReason,
     transport: &'static str,
 ) {
-    // Dropping the session closes the queue, which ends the request loop and
-    // breaks the cycle socket → extensions → client → socket.
+    // Removing the session takes the extractor's way to the request loop (a
+    // running loop drains what is queued, then ends; one still waiting for
+    // the greeting ends now, its gate gone) and breaks the cycle
+    // socket → extensions → client → socket.
     socket.extensions.remove::<Session>();
     if let Some(client) = socket.extensions.remove::<Arc<ClientState>>() {
         tracing::info!(client = %client.id, user = %client.user_id, ?reason, "client disconnected");
