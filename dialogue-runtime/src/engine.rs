@@ -264,13 +264,18 @@ impl Engine {
                 history: Vec::new(),
             });
         };
+        client.socket.join(keys.clone());
         // A deletion that drained the members before we recorded the
-        // membership cannot have removed it: undo it here.
+        // membership, or left the room's keys before our socket joined them,
+        // cannot have undone either: undo both here. (The deletion marks the
+        // room deleted before draining, so one of us always sees the other.)
         if room.is_deleted() {
             client.remove_membership(room_id);
+            for key in keys {
+                client.socket.leave(key);
+            }
             return Err(JoinError::RoomNotFound(room_id.to_owned()));
         }
-        client.socket.join(keys);
         let history = match room.sync_history {
             HistorySync::Off => Vec::new(),
             HistorySync::All => room.with_history(|h| h.latest(None)),

@@ -227,6 +227,30 @@ async fn joins_racing_a_deletion_leave_no_member_behind() {
                 .unwrap();
             assert_eq!(deleted.args[0]["roomId"], "fleeting");
         }
+        // A room made again under the same id reaches its own members only:
+        // no socket of the old room is left in its fan-out keys, even one
+        // whose join finished after the deletion left them.
+        let again = server
+            .dialogue
+            .create_room(RoomOptions::new("fleeting", "Fleeting again"))
+            .await
+            .unwrap();
+        let (member, others) = clients.split_first().unwrap();
+        ask_ok(member, "dialogue:join", json!({ "roomId": "fleeting" })).await;
+        again
+            .trigger_json("ping", json!({ "n": 1 }), None)
+            .await
+            .unwrap();
+        let seen = drain_events(member).await;
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        let mut quiet = JoinSet::new();
+        for other in others {
+            let other = other.clone();
+            quiet.spawn(async move { drain_events(&other).await });
+        }
+        for events in quiet.join_all().await {
+            assert_eq!(events, Vec::<Value>::new());
+        }
     })
     .await;
     assert!(raced.is_ok(), "bounded");
