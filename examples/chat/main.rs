@@ -14,6 +14,8 @@
 //! so running the example needs neither Node.js nor npm.
 
 mod app;
+#[path = "../common/mod.rs"]
+mod common;
 mod page;
 mod presence;
 
@@ -21,6 +23,7 @@ use std::process::ExitCode;
 
 use app::ChatApp;
 use axum::serve::ListenerExt;
+use common::{init_logging, port, stop_signal};
 use dialogue_runtime::prelude::*;
 
 /// How this server is run, for the generated files' header.
@@ -30,18 +33,14 @@ const PROGRAM: &str = "cargo run --example chat --";
 async fn main() -> ExitCode {
     // `codegen DIR [--check]` writes (or checks) the page's TypeScript client.
     dialogue_codegen::run_if_requested(ChatApp::spec(), PROGRAM);
-    init_logging();
+    init_logging("info");
 
-    let port = match std::env::var("PORT") {
-        Err(_) => 3000,
-        Ok(text) if text.is_empty() => 3000,
-        Ok(text) => match text.parse::<u16>() {
-            Ok(port) => port,
-            Err(_) => {
-                eprintln!("PORT must be a port number (0 to 65535), not {text:?}");
-                return ExitCode::from(2);
-            }
-        },
+    let port = match port() {
+        Ok(port) => port,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
     };
     let dialogue = match presence::announce(Dialogue::<ChatApp>::builder()).build() {
         Ok(dialogue) => dialogue,
@@ -80,39 +79,5 @@ async fn main() -> ExitCode {
             eprintln!("{error}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Logs on stderr, `info` unless `RUST_LOG` says otherwise.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }

@@ -25,11 +25,14 @@
 //! `--check` it only compares.
 
 mod app;
+#[path = "../common/mod.rs"]
+mod common;
 
 use std::num::NonZeroU32;
 use std::process::ExitCode;
 
 use app::ConformanceApp;
+use common::{init_logging, port, stop_signal};
 use dialogue_runtime::sqlite::SqliteHistory;
 use dialogue_runtime::{Dialogue, DialogueApp, DialogueBuilder, JwtAuth};
 
@@ -41,7 +44,7 @@ async fn main() -> ExitCode {
     // `codegen DIR [--check]` writes (or checks) the TypeScript client and
     // exits; anything else starts the server.
     dialogue_codegen::run_if_requested(ConformanceApp::spec(), PROGRAM);
-    init_logging();
+    init_logging("warn");
     let (port, builder) = match configure() {
         Ok(config) => config,
         Err(message) => {
@@ -82,12 +85,7 @@ async fn main() -> ExitCode {
 
 /// The port and the server's configuration, from the environment.
 fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
-    let port = match var("PORT")? {
-        None => 3000,
-        Some(text) => text
-            .parse::<u16>()
-            .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}"))?,
-    };
+    let port = port()?;
     let mut builder = Dialogue::<ConformanceApp>::builder();
     if let Some(secret) = var("DIALOGUE_JWT_SECRET")? {
         builder = builder.jwt(JwtAuth::hs256(secret));
@@ -122,40 +120,5 @@ fn var(name: &str) -> Result<Option<String>, String> {
         Ok(value) => Ok(Some(value)),
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not valid UTF-8")),
-    }
-}
-
-/// Logs on stderr, quiet unless `RUST_LOG` asks (stdout carries only the
-/// `listening on` line).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }

@@ -24,16 +24,20 @@
 //! logs (default `info`).
 
 mod app;
+#[path = "../common/mod.rs"]
+mod common;
 
 use std::process::ExitCode;
 use std::sync::Arc;
+
+use common::{init_logging, port, stop_signal};
 
 /// States per second.
 const TICK_RATE: u32 = 30;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_logging();
+    init_logging("info");
     let port = match port() {
         Ok(port) => port,
         Err(message) => {
@@ -73,49 +77,5 @@ async fn main() -> ExitCode {
             eprintln!("{error}");
             ExitCode::FAILURE
         }
-    }
-}
-/// `PORT`, default 3000.
-fn port() -> Result<u16, String> {
-    match std::env::var("PORT") {
-        Err(_) => Ok(3000),
-        Ok(text) if text.is_empty() => Ok(3000),
-        Ok(text) => text
-            .parse()
-            .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}")),
-    }
-}
-
-/// Logs on stderr, `info` unless `RUST_LOG` says otherwise.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn stop_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }

@@ -1,0 +1,51 @@
+//! What every example's `main` does the same way: read the port, set up the
+//! logs, and stop on Ctrl-C or SIGTERM. Each example includes this file with
+//! `#[path = "../common/mod.rs"] mod common;` (it is no example itself: it
+//! has no `main.rs`).
+
+/// `PORT`, 3000 when unset or empty; 0 picks a free port.
+pub fn port() -> Result<u16, String> {
+    match std::env::var("PORT") {
+        Err(std::env::VarError::NotPresent) => Ok(3000),
+        Err(std::env::VarError::NotUnicode(_)) => Err("PORT is not valid UTF-8".to_owned()),
+        Ok(text) if text.is_empty() => Ok(3000),
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}")),
+    }
+}
+
+/// Logs on stderr, filtered by `RUST_LOG`, else by `default_filter` (e.g.
+/// `"info"`).
+pub fn init_logging(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Resolves on Ctrl-C, or SIGTERM on Unix.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
