@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use app::ChatApp;
 use axum::serve::ListenerExt;
-use common::{init_logging, port, stop_signal};
+use common::{init_logging, listen, port, stop_signal};
 use dialogue_runtime::prelude::*;
 
 /// How this server is run, for the generated files' header.
@@ -49,15 +49,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Ok((listener, port)) = listen(port).await else {
+        return ExitCode::FAILURE;
     };
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
-    println!("listening on http://127.0.0.1:{port}");
     println!("open http://127.0.0.1:{port}/ in two windows and say hello");
 
     let app = page::routes().merge(dialogue.router());

@@ -1,5 +1,5 @@
 //! What every example's `main` does the same way: read the port, set up the
-//! logs, and stop on Ctrl-C or SIGTERM. Each example includes this file with
+//! logs, listen, and stop on Ctrl-C or SIGTERM. Each example includes this file with
 //! `#[path = "../common/mod.rs"] mod common;` (it is no example itself: it
 //! has no `main.rs`).
 
@@ -12,6 +12,23 @@ pub fn port() -> Result<u16, String> {
         Ok(text) => text
             .parse()
             .map_err(|_| format!("PORT must be a port number (0 to 65535), not {text:?}")),
+    }
+}
+
+/// Binds `127.0.0.1:port` and prints `listening on http://127.0.0.1:PORT`
+/// (the port actually bound, when `port` is 0) on stdout, which tests and
+/// scripts wait for; says why on stderr when it cannot.
+pub async fn listen(port: u16) -> Result<(tokio::net::TcpListener, u16), ()> {
+    match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(listener) => {
+            let port = listener.local_addr().map_or(port, |addr| addr.port());
+            println!("listening on http://127.0.0.1:{port}");
+            Ok((listener, port))
+        }
+        Err(error) => {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
+            Err(())
+        }
     }
 }
 

@@ -32,7 +32,7 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 
 use app::ConformanceApp;
-use common::{init_logging, port, stop_signal};
+use common::{init_logging, listen, port, stop_signal};
 use dialogue_runtime::sqlite::SqliteHistory;
 use dialogue_runtime::{Dialogue, DialogueApp, DialogueBuilder, JwtAuth};
 
@@ -59,15 +59,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Ok((listener, _)) = listen(port).await else {
+        return ExitCode::FAILURE;
     };
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
-    println!("listening on http://127.0.0.1:{port}");
 
     let stopper = dialogue.clone();
     tokio::spawn(async move {

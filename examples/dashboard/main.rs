@@ -28,7 +28,7 @@ mod common;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use common::{init_logging, port, stop_signal};
+use common::{init_logging, listen, port, stop_signal};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -47,15 +47,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Ok((listener, _)) = listen(port).await else {
+        return ExitCode::FAILURE;
     };
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
-    println!("listening on http://127.0.0.1:{port}");
 
     let metrics = app::spawn_metrics(dialogue.clone(), Duration::from_secs(1));
     let stopper = dialogue.clone();

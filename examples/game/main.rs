@@ -30,7 +30,7 @@ mod common;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use common::{init_logging, port, stop_signal};
+use common::{init_logging, listen, port, stop_signal};
 
 /// States per second.
 const TICK_RATE: u32 = 30;
@@ -53,15 +53,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Ok((listener, _)) = listen(port).await else {
+        return ExitCode::FAILURE;
     };
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
-    println!("listening on http://127.0.0.1:{port}");
     tracing::info!(rate = TICK_RATE, arena = app::ARENA, "game loop started");
 
     let game_loop = app::spawn_game_loop(dialogue.clone(), world, TICK_RATE);

@@ -33,7 +33,7 @@ mod common;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use common::{init_logging, port, stop_signal};
+use common::{init_logging, listen, port, stop_signal};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -52,15 +52,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Ok((listener, _)) = listen(port).await else {
+        return ExitCode::FAILURE;
     };
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
-    println!("listening on http://127.0.0.1:{port}");
     tracing::info!(
         hot = app::HOT,
         low_battery = app::LOW_BATTERY,

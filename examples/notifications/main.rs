@@ -39,7 +39,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::serve::ListenerExt;
-use common::{init_logging, port, stop_signal};
+use common::{init_logging, listen, port, stop_signal};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -58,15 +58,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("cannot listen on 127.0.0.1:{port}: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Ok((listener, port)) = listen(port).await else {
+        return ExitCode::FAILURE;
     };
-    let port = listener.local_addr().map_or(port, |addr| addr.port());
-    println!("listening on http://127.0.0.1:{port}");
     tracing::info!("try: curl -X POST http://127.0.0.1:{port}/orders/1001/ship");
 
     // As `Dialogue::serve` does: small frames leave at once.
