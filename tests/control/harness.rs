@@ -6,37 +6,15 @@
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
-use dialogue_client::{Client, ClientBuilder, Error, ServerEvent, Transport};
+use dialogue_client::{Client, ClientBuilder, Error, Transport};
 use dialogue_runtime::{ConnectedClient, Dialogue, DialogueBuilder, ServeError};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
 
 use crate::app::ControlApp;
-
-/// How long any wait may take before it counts as a failure.
-pub const WAIT: Duration = Duration::from_secs(5);
-
-/// How long a test listens, after a [`settle`] round trip, before concluding
-/// that something did not arrive.
-pub const QUIET: Duration = Duration::from_millis(150);
-
-/// Both transports.
-pub const TRANSPORTS: [Transport; 2] = [Transport::WebSocket, Transport::Polling];
-
-/// The two answer forms of a request (PROTOCOL.md, "Acknowledgements").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
-    /// Answers and errors as events.
-    Event,
-    /// One acknowledgement `{ ok, ... }`.
-    Ack,
-}
-
-/// Both answer forms.
-pub const FORMS: [Form; 2] = [Form::Event, Form::Ack];
+pub use crate::support::wire::*;
 
 /// A builder for the test app.
 pub fn builder() -> DialogueBuilder<ControlApp> {
@@ -145,61 +123,9 @@ pub fn refusal(result: Result<Client, Error>) -> String {
     }
 }
 
-/// The first argument of an event.
-pub fn arg(event: &ServerEvent) -> &Value {
-    &event.args[0]
-}
-
 /// A valid `message` payload.
 pub fn message(text: &str) -> Value {
     json!({ "text": text })
-}
-
-/// Emits with an acknowledgement and returns its only argument.
-pub async fn ask(client: &Client, event: &str, data: Value) -> Value {
-    let mut args = client
-        .emit_with_ack(event, data, WAIT)
-        .await
-        .unwrap_or_else(|error| panic!("{event} acknowledged: {error}"));
-    assert_eq!(args.len(), 1, "one acknowledgement argument: {args:?}");
-    args.remove(0)
-}
-
-/// Asks and expects `{ ok: true, ... }`.
-pub async fn ask_ok(client: &Client, event: &str, data: Value) -> Value {
-    let answer = ask(client, event, data).await;
-    assert_eq!(answer["ok"], true, "{event}: {answer}");
-    answer
-}
-
-/// Joins `room` and returns the answer.
-pub async fn join(client: &Client, room: &str) -> Value {
-    ask_ok(client, "dialogue:join", json!({ "roomId": room })).await
-}
-
-/// Leaves `room`.
-pub async fn leave(client: &Client, room: &str) -> Value {
-    ask_ok(client, "dialogue:leave", json!({ "roomId": room })).await
-}
-
-/// Triggers and returns the stamped envelope of the acknowledgement.
-pub async fn trigger(client: &Client, room: &str, event: &str, data: Value) -> Value {
-    let answer = ask_ok(
-        client,
-        "dialogue:trigger",
-        json!({ "roomId": room, "event": event, "data": data }),
-    )
-    .await;
-    answer["message"].clone()
-}
-
-/// The first argument of the next event called `name`.
-pub async fn next(client: &Client, name: &str) -> Value {
-    let event = client
-        .expect_event(name, WAIT)
-        .await
-        .unwrap_or_else(|error| panic!("waiting for {name}: {error}"));
-    arg(&event).clone()
 }
 
 /// Sends a request that must fail, in `form`, and returns `{ code, message }`
@@ -222,55 +148,6 @@ pub async fn refused(client: &Client, form: Form, code: &str, event: &str, data:
         "{event}: {error}"
     );
     error
-}
-
-/// A round trip: once it is back, everything the server sent this client
-/// before is in its inbox.
-pub async fn settle(client: &Client) {
-    ask_ok(client, "dialogue:listRooms", Value::Null).await;
-}
-
-/// Asserts that no event called `name` reaches `client`, sent before a
-/// [`settle`] round trip or within [`QUIET`] after it.
-pub async fn assert_silent(client: &Client, name: &str) {
-    settle(client).await;
-    if let Ok(event) = client.expect_event(name, QUIET).await {
-        panic!("unexpected {name}: {event:?}");
-    }
-}
-
-/// The connection is up and answers.
-pub async fn assert_usable(client: &Client) {
-    assert!(client.is_connected(), "still connected");
-    let answer = ask_ok(client, "dialogue:listRooms", Value::Null).await;
-    assert!(answer["rooms"].is_array(), "{answer}");
-}
-
-/// Waits until `done` holds, checking every 5 ms, at most [`WAIT`].
-pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-/// The `data.text` of each envelope of an array.
-pub fn texts(events: &Value) -> Vec<String> {
-    events
-        .as_array()
-        .unwrap_or_else(|| panic!("an array of envelopes: {events}"))
-        .iter()
-        .map(|event| {
-            event["data"]["text"]
-                .as_str()
-                .expect("a message")
-                .to_owned()
-        })
-        .collect()
 }
 
 /// What hooks saw, in the order they ran. Cheap to clone into hooks.

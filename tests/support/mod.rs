@@ -8,3 +8,4 @@ pub mod conformance;
 
 pub mod server_process;
 pub mod shapes;
+pub mod wire;
