@@ -9,11 +9,11 @@ mod app;
 mod page;
 #[path = "../examples/chat/presence.rs"]
 mod presence;
+mod support;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use app::ChatApp;
 use dialogue_client::{Client, ClientBuilder, Transport};
@@ -306,58 +306,26 @@ fn require_node_modules() {
         if modules.join("esbuild").is_dir() && modules.join("playwright-core").is_dir() {
             return;
         }
-        let (status, out, err) = run(
+        let (status, out, err) = run_in_web(
             npm(&["ci", "--no-audit", "--no-fund"]),
             Duration::from_secs(300),
         );
         assert!(
-            status.success(),
+            status.is_some_and(|status| status.success()),
             "`npm ci` in examples/chat/web failed:\n{out}\n{err}"
         );
     });
 }
 
-/// Runs `command` in the page's folder, killing it past `limit`; its status
-/// and output.
-fn run(mut command: Command, limit: Duration) -> (ExitStatus, String, String) {
-    let mut child = command
-        .current_dir(web_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error} (is Node.js on PATH?)"));
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waits") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{command:?} did not finish within {limit:?}; stderr:\n{}",
-                err.join().unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (
-        status,
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default(),
-    )
+/// Runs `command` in the page's folder, killing it past `limit`: its exit
+/// status (`None` when killed), stdout and stderr.
+fn run_in_web(
+    mut command: Command,
+    limit: Duration,
+) -> (Option<std::process::ExitStatus>, String, String) {
+    let what = format!("{command:?} (is Node.js on PATH?)");
+    let outcome = support::process::run(command.current_dir(web_dir()), limit, &what);
+    (outcome.status, outcome.stdout, outcome.stderr)
 }
 
 fn npm(args: &[&str]) -> Command {
@@ -383,16 +351,22 @@ fn the_pages_generated_client_is_current() {
 #[test]
 fn the_page_type_checks_and_its_bundle_is_current() {
     require_node_modules();
-    let (status, out, err) = run(
+    let (status, out, err) = run_in_web(
         npm(&["run", "--silent", "typecheck"]),
         Duration::from_secs(180),
     );
-    assert!(status.success(), "tsc refused the page:\n{out}\n{err}");
-    let (status, bundle, err) = run(
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "tsc refused the page:\n{out}\n{err}"
+    );
+    let (status, bundle, err) = run_in_web(
         npm(&["run", "--silent", "bundle"]),
         Duration::from_secs(120),
     );
-    assert!(status.success(), "esbuild failed:\n{err}");
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "esbuild failed:\n{err}"
+    );
     assert!(
         bundle == page::APP_JS,
         "examples/chat/web/dist/app.js is stale: run `npm run build` in examples/chat/web"
@@ -421,8 +395,11 @@ fn the_page_works_in_chromium() {
     .env("CHROMIUM", &chromium)
     .env("SCREENSHOTS", &shots)
     .env("NO_COLOR", "1");
-    let (status, out, err) = run(node, Duration::from_secs(180));
+    let (status, out, err) = run_in_web(node, Duration::from_secs(180));
     runtime.block_on(chat.dialogue.shutdown());
-    assert!(status.success(), "the browser test failed:\n{out}\n{err}");
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "the browser test failed:\n{out}\n{err}"
+    );
     println!("{out}\nscreenshots in {}", shots.display());
 }

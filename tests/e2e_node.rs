@@ -14,13 +14,18 @@
 //! server bugs; `DIALOGUE_CONFORMANCE_BIN=PATH` tests another build of the
 //! server (e.g. `target/release/examples/conformance`).
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+mod support;
+
+use support::process::{drain, run, wait_for};
+use support::server_process::conformance_binary;
 
 /// How long the server may take to print its `listening on` line.
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -70,31 +75,6 @@ fn socket_io_client_suite_passes_on_websocket_and_polling() {
         Some(_) => println!("{}", suite.output),
     }
     stopped.assert_clean();
-}
-
-/// `<target>/debug/examples/conformance`, next to this test's own
-/// `<target>/debug/deps/e2e_node-HASH`.
-fn conformance_binary() -> PathBuf {
-    let binary = match std::env::var_os("DIALOGUE_CONFORMANCE_BIN") {
-        Some(path) => PathBuf::from(path),
-        None => {
-            let exe = std::env::current_exe().expect("the path of this test binary");
-            let profile_dir = exe
-                .parent()
-                .and_then(Path::parent)
-                .unwrap_or_else(|| panic!("unexpected test binary location {}", exe.display()));
-            profile_dir
-                .join("examples")
-                .join(format!("conformance{}", std::env::consts::EXE_SUFFIX))
-        }
-    };
-    assert!(
-        binary.is_file(),
-        "the conformance example is not built: {} is missing.\n\
-         Run `cargo build --example conformance` first (plain `cargo test` builds it too).",
-        binary.display()
-    );
-    binary
 }
 
 /// Fails with a message naming what to install when node is missing or too old.
@@ -166,59 +146,6 @@ fn test_files(e2e: &Path) -> Vec<String> {
         e2e.display()
     );
     files
-}
-
-/// What a finished (or killed) process printed.
-struct Outcome {
-    /// `None` when it was killed for taking too long.
-    status: Option<ExitStatus>,
-    /// stdout, then stderr.
-    output: String,
-}
-
-/// Runs `command` to completion, or kills it after `timeout`.
-fn run(command: &mut Command, timeout: Duration, what: &str) -> Outcome {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {what}: {error}"));
-    let stdout = drain(child.stdout.take().expect("piped stdout"));
-    let stderr = drain(child.stderr.take().expect("piped stderr"));
-    let status = wait_for(&mut child, timeout);
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    Outcome {
-        status,
-        output: format!("{stdout}{stderr}"),
-    }
-}
-
-/// Reads a pipe to its end on a thread.
-fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-/// Waits for `child` to exit, at most `timeout`.
-fn wait_for(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() >= deadline => return None,
-            Ok(None) => thread::sleep(Duration::from_millis(20)),
-            Err(error) => panic!("cannot wait for a child process: {error}"),
-        }
-    }
 }
 
 /// The conformance server, started on a free port; killed on drop if it was

@@ -4,11 +4,11 @@
 
 #![allow(dead_code)] // Each test file uses part of it.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+pub use crate::support::process::run;
 
 /// How long one `tsc` run may take.
 pub const TSC_TIMEOUT: Duration = Duration::from_secs(180);
@@ -141,58 +141,4 @@ pub fn write_tsconfig(dir: &Path, emit: bool) {
 pub fn write(path: &Path, contents: &str) {
     std::fs::write(path, contents)
         .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
-}
-
-/// What a finished (or killed) process printed.
-pub struct Outcome {
-    /// `None` when it was killed for taking too long.
-    pub status: Option<ExitStatus>,
-    /// stdout.
-    pub stdout: String,
-    /// stdout, then stderr.
-    pub output: String,
-}
-
-/// Runs `command` to completion, or kills it after `timeout`.
-pub fn run(command: &mut Command, timeout: Duration, what: &str) -> Outcome {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {what}: {error}"));
-    let stdout = drain(child.stdout.take().expect("piped stdout"));
-    let stderr = drain(child.stderr.take().expect("piped stderr"));
-    let status = wait_for(&mut child, timeout);
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    Outcome {
-        status,
-        output: format!("{stdout}{stderr}"),
-        stdout,
-    }
-}
-
-fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
-    thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
-
-fn wait_for(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() >= deadline => return None,
-            Ok(None) => thread::sleep(Duration::from_millis(20)),
-            Err(error) => panic!("cannot wait for a child process: {error}"),
-        }
-    }
 }

@@ -6,6 +6,7 @@
 #[path = "../../examples/conformance/app.rs"]
 pub mod conformance;
 
+pub mod process;
 pub mod server_process;
 pub mod shapes;
 pub mod wire;
