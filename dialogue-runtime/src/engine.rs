@@ -73,10 +73,21 @@ enum HistoryJob {
 pub(crate) struct Publication {
     pub(crate) room: Arc<RoomState>,
     pub(crate) published: Arc<Published>,
-    /// The envelope as a value, when a hook or listener needs it.
+    /// The envelope as a value, when a hook or listener needs it, and always
+    /// when `before_each` made it (then it is exactly what was broadcast).
     message: Option<EventMessage>,
+    /// `message` is `before_each`'s.
+    transformed: bool,
     /// Sockets it was sent to, when `after_each` needs the count.
     recipients: usize,
+}
+
+impl Publication {
+    /// What `before_each` made of the event, which is what everyone received;
+    /// `None` when no hook changed it (the payload as given went out).
+    pub(crate) fn transformed(&self) -> Option<&EventMessage> {
+        self.message.as_ref().filter(|_| self.transformed)
+    }
 }
 
 /// The shared state of one running server.
@@ -520,9 +531,10 @@ impl Engine {
         let wants_message = self.hooks.after_each.is_some()
             || self.hooks.on_triggered.is_some()
             || room.has_listeners(event);
+        let was_transformed = transformed.is_some();
         let message = match (transformed, wants_message) {
-            (_, false) => None,
-            (Some(message), true) => Some(message),
+            (Some(message), _) => Some(message),
+            (None, false) => None,
             (None, true) => Some(EventMessage {
                 event: event.to_owned(),
                 room_id: room.id.clone(),
@@ -536,6 +548,7 @@ impl Engine {
             room: room.clone(),
             published,
             message,
+            transformed: was_transformed,
             recipients,
         })
     }

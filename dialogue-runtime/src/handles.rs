@@ -137,7 +137,7 @@ impl Room {
             .publish(&self.state, event, &data, from, None)
             .await?;
         // What everyone received: `before_each` may have transformed it.
-        let received = publication.published.message().ok();
+        let received = publication.transformed().cloned();
         let timestamp = publication.published.timestamp();
         self.engine.after_publish(publication).await;
         Ok(received.unwrap_or_else(|| EventMessage {
@@ -282,7 +282,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
             .await?;
         // What everyone received: `before_each` may have transformed it (and
         // validated the result against the schema, so it reads back as `E`).
-        let received = publication.published.message().ok();
+        let received = publication.transformed().cloned();
         let timestamp = publication.published.timestamp();
         engine.after_publish(publication).await;
         Ok(match received {
