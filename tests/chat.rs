@@ -22,8 +22,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
-
-const WAIT: Duration = Duration::from_secs(5);
+use support::wire::{self, WAIT, ask};
 
 struct Chat {
     dialogue: Dialogue<ChatApp>,
@@ -85,19 +84,9 @@ impl Chat {
     }
 }
 
-/// Asks with an acknowledgement; returns its first argument.
-async fn ask(client: &Client, event: &str, data: Value) -> Value {
-    let mut args = client
-        .emit_args_with_ack(event, vec![data], WAIT)
-        .await
-        .unwrap_or_else(|error| panic!("{event}: {error}"));
-    args.remove(0)
-}
-
+/// Joins the general room; the answer.
 async fn join(client: &Client) -> Value {
-    let answer = ask(client, "dialogue:join", json!({ "roomId": "general" })).await;
-    assert_eq!(answer["ok"], true, "{answer}");
-    answer
+    wire::join(client, "general").await
 }
 
 async fn say(client: &Client, text: &str) -> Value {

@@ -1,8 +1,6 @@
 //! Serving an example on a free port, connecting clients, and the requests
 //! every test shares (the acknowledgement form of the protocol).
 
-use std::time::Duration;
-
 use dialogue_client::{Client, ClientBuilder, Error};
 use dialogue_runtime::{Dialogue, DialogueApp};
 use http_body_util::{BodyExt, Full};
@@ -10,11 +8,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-/// How long any wait may take before it counts as a failure.
-pub const WAIT: Duration = Duration::from_secs(5);
-
-/// How long to listen before concluding that nothing more comes.
-pub const QUIET: Duration = Duration::from_millis(200);
+pub use crate::support::wire::{QUIET, WAIT, ask, ask_ok, join, next, settle, trigger};
 
 /// Serves an axum application (an example's routes merged with its realtime
 /// endpoint) on `127.0.0.1:0`; its base URL.
@@ -67,23 +61,6 @@ pub async fn connect_as(url: &str, user: &str) -> Client {
     connect(url, json!({ "userId": user })).await
 }
 
-/// Emits with an acknowledgement; its first argument.
-pub async fn ask(client: &Client, event: &str, data: Value) -> Value {
-    let mut args = client
-        .emit_with_ack(event, data, WAIT)
-        .await
-        .unwrap_or_else(|error| panic!("{event} acknowledged: {error}"));
-    assert_eq!(args.len(), 1, "{event}: {args:?}");
-    args.remove(0)
-}
-
-/// Asks, expecting `{ ok: true, ... }`.
-pub async fn ask_ok(client: &Client, event: &str, data: Value) -> Value {
-    let answer = ask(client, event, data).await;
-    assert_eq!(answer["ok"], true, "{event}: {answer}");
-    answer
-}
-
 /// Asks, expecting a refusal; the error `{ code, message, details? }`.
 pub async fn ask_refused(client: &Client, event: &str, data: Value) -> Value {
     let answer = ask(client, event, data).await;
@@ -91,25 +68,9 @@ pub async fn ask_refused(client: &Client, event: &str, data: Value) -> Value {
     answer["error"].clone()
 }
 
-/// Joins a room; the answer (with `history` when the room syncs it).
-pub async fn join(client: &Client, room: &str) -> Value {
-    ask_ok(client, "dialogue:join", json!({ "roomId": room })).await
-}
-
 /// The request of a trigger.
 pub fn trigger_request(room: &str, event: &str, data: Value) -> Value {
     json!({ "roomId": room, "event": event, "data": data })
-}
-
-/// Triggers; the envelope as everyone received it.
-pub async fn trigger(client: &Client, room: &str, event: &str, data: Value) -> Value {
-    ask_ok(
-        client,
-        "dialogue:trigger",
-        trigger_request(room, event, data),
-    )
-    .await["message"]
-        .clone()
 }
 
 /// Triggers what must be refused; the error.
@@ -136,16 +97,6 @@ pub async fn history(client: &Client, room: &str, event: &str, start: u64, end: 
         .unwrap_or_else(|| panic!("events: {answer}"))
 }
 
-/// The first argument of the next Socket.IO event called `name` (others stay
-/// queued).
-pub async fn next(client: &Client, name: &str) -> Value {
-    let event = client
-        .expect_event(name, WAIT)
-        .await
-        .unwrap_or_else(|error| panic!("waiting for {name}: {error}"));
-    event.args[0].clone()
-}
-
 /// The next Dialogue event `event` whose envelope satisfies `wanted`; the
 /// events before it (of any name) are dropped.
 pub async fn event_where(client: &Client, event: &str, wanted: impl Fn(&Value) -> bool) -> Value {
@@ -166,12 +117,6 @@ pub async fn event_where(client: &Client, event: &str, wanted: impl Fn(&Value) -
 /// The next Dialogue event `event`; the events before it are dropped.
 pub async fn event(client: &Client, event: &str) -> Value {
     event_where(client, event, |_| true).await
-}
-
-/// A round trip: once answered, everything the server sent the client before
-/// is in its inbox.
-pub async fn settle(client: &Client) {
-    ask_ok(client, "dialogue:listRooms", Value::Null).await;
 }
 
 /// No Dialogue event `event` reaches `client`: none sent before a round trip,

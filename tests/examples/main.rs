@@ -5,6 +5,9 @@
 //!
 //! Run: `cargo test --test examples`
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod harness;
 
 mod collab;
