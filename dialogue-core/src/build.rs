@@ -82,7 +82,7 @@ pub(crate) fn typescript_of<T: TS + 'static + ?Sized>(cfg: &ts_rs::Config) -> Ts
     }
 }
 
-fn decl_of<U: TS + 'static + ?Sized>(cfg: &ts_rs::Config) -> TsDecl {
+pub(crate) fn decl_of<U: TS + 'static + ?Sized>(cfg: &ts_rs::Config) -> TsDecl {
     TsDecl {
         name: U::ident(cfg),
         declaration: U::decl(cfg),

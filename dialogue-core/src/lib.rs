@@ -8,6 +8,8 @@
 //!
 //! - [`rules`]: the naming rules, plain functions (always available);
 //! - [`spec`]: the model itself, plain serializable data;
+//! - [`protocol`]: the wire protocol as one description (names, payloads,
+//!   error codes), shared by the runtime and the code generator;
 //! - [`Event`], [`DialogueApp`], [`DeclaredRoom`], [`Accepts`]: the traits that
 //!   `#[derive(Event)]` and `dialogue!` implement;
 //! - [`build`]: how an event's JSON Schema and TypeScript are obtained and how
@@ -26,6 +28,8 @@ mod app;
 pub mod build;
 #[cfg(feature = "spec")]
 pub mod event;
+#[cfg(feature = "spec")]
+pub mod protocol;
 #[cfg(feature = "spec")]
 pub mod spec;
 

@@ -1,0 +1,146 @@
+//! What clients send: the payload of each `dialogue:*` request.
+//!
+//! Requests are read leniently (unknown fields are ignored, so newer clients
+//! work with older servers) but typed: a missing field or a wrong type is an
+//! `INVALID_REQUEST`.
+
+use std::borrow::Cow;
+use std::num::NonZeroU32;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::envelope::RawJson;
+
+/// `dialogue:join`: `{ roomId }`.
+///
+/// ```
+/// use dialogue_core::protocol::JoinRequest;
+///
+/// let join: JoinRequest = serde_json::from_str(r#"{"roomId":"chat"}"#).unwrap();
+/// assert_eq!(join.room_id, "chat");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinRequest {
+    /// The room to join.
+    pub room_id: String,
+}
+
+/// `{ roomId }`: `dialogue:leave`, `dialogue:subscribeAll`,
+/// `dialogue:deleteRoom`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomRequest {
+    /// The room.
+    pub room_id: String,
+}
+
+/// `{ roomId, eventName }`: `dialogue:subscribe`, `dialogue:unsubscribe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribeRequest {
+    /// A joined room.
+    pub room_id: String,
+    /// An event name, or `*` for every event.
+    pub event_name: String,
+}
+
+/// `dialogue:trigger`: `{ roomId, event, data, meta? }`.
+///
+/// `data` and `meta` are kept as sent, so that their size is checked before
+/// they are read. Left out (`undefined` in JavaScript), `data` is `null`, the
+/// payload of an event without data.
+///
+/// ```
+/// use dialogue_core::protocol::TriggerRequest;
+///
+/// let text = r#"{"roomId":"chat","event":"message","data":{"text":"hi"}}"#;
+/// let trigger: TriggerRequest<'_> = serde_json::from_str(text).unwrap();
+/// assert_eq!(trigger.data.unwrap().0.get(), r#"{"text":"hi"}"#);
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerRequest<'a> {
+    /// A joined room.
+    #[serde(borrow)]
+    pub room_id: Cow<'a, str>,
+    /// The event's wire name.
+    #[serde(borrow)]
+    pub event: Cow<'a, str>,
+    /// The payload, validated against the event's schema.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "unknown", optional)]
+    pub data: Option<RawJson<'a>>,
+    /// Passed through unvalidated; an object.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "Record<string, unknown>", optional)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub meta: Option<RawJson<'a>>,
+}
+
+/// `dialogue:getHistory`: `{ roomId, eventName, start?, end? }`, indices
+/// newest first (defaults 0 and 50, end exclusive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRequest {
+    /// A joined room.
+    pub room_id: String,
+    /// The event whose history to read.
+    pub event_name: String,
+    /// The first index (0 is the newest event); default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub start: Option<u64>,
+    /// The index past the last; default 50.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub end: Option<u64>,
+}
+
+/// `dialogue:createRoom`: `{ id, name, description?, maxSize? }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRoomRequest {
+    /// The new room's id.
+    pub id: String,
+    /// Its human-readable name.
+    pub name: String,
+    /// Its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub description: Option<String>,
+    /// Its capacity (at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number", optional)]
+    pub max_size: Option<NonZeroU32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn requests_are_read_leniently_but_typed() {
+        let text = json!({ "roomId": "r", "event": "ping", "extra": 1 }).to_string();
+        let trigger: TriggerRequest<'_> = serde_json::from_str(&text).unwrap();
+        assert!(trigger.data.is_none(), "missing data is left out");
+        assert!(matches!(trigger.room_id, Cow::Borrowed("r")), "borrowed");
+        let err = serde_json::from_value::<RoomRequest>(json!({ "room": "r" })).unwrap_err();
+        assert!(err.to_string().contains("missing field `roomId`"), "{err}");
+        let err = serde_json::from_value::<HistoryRequest>(
+            json!({ "roomId": "r", "eventName": "m", "start": -1 }),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("invalid value"), "{err}");
+        assert!(
+            serde_json::from_value::<CreateRoomRequest>(
+                json!({ "id": "a", "name": "A", "maxSize": 0 })
+            )
+            .is_err()
+        );
+    }
+}
