@@ -9,7 +9,7 @@
 //! while the sockets' writer tasks and the readers share the CPU: read
 //! those numbers as "per broadcast, all costs in".
 //!
-//! Also the envelope alone (what `Published::stamp` writes: the runtime's
+//! Also the envelope alone (what `StampedEvent::stamp` writes: the runtime's
 //! function is crate-private, so the same serialization is reproduced here)
 //! and the packet text socketioxide makes of it.
 //!

@@ -1,4 +1,5 @@
-//! The envelope every event travels in, stamped by the server.
+//! An event as the server stamped it: the envelope written as JSON once, then
+//! broadcast, kept in history and sent on join as those same bytes.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -6,45 +7,28 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// An event as clients receive it: the payload with the room, the sender and
-/// the time, which the server sets.
+use crate::protocol::{EventMessage, RawEnvelope};
+
+/// An event the server accepted and stamped: its place in the room's order
+/// and its envelope ([`EventMessage`]) written as JSON.
 ///
-/// `T` is the payload type; `EventMessage<Value>` holds any payload.
+/// Writing the envelope once is what keeps a broadcast cheap: every
+/// recipient, the history, the join sync and the history store get these
+/// bytes.
 ///
 /// ```
-/// use dialogue_runtime::EventMessage;
+/// use dialogue_runtime::StampedEvent;
+/// use serde_json::value::RawValue;
 ///
-/// let json = r#"{"event":"typing","roomId":"chat","data":{"isTyping":true},
-///                "from":"u1","timestamp":1700000000000}"#;
-/// let message: EventMessage = serde_json::from_str(json).unwrap();
-/// assert_eq!(message.data["isTyping"], true);
-/// assert!(message.meta.is_none());
+/// let json = RawValue::from_string(
+///     r#"{"event":"message","roomId":"chat","data":{"text":"hi"},"from":"u1","timestamp":1700000000000}"#.to_owned(),
+/// ).unwrap();
+/// let event = StampedEvent::from_json(7, json).unwrap();
+/// assert_eq!((event.seq(), event.event()), (7, "message"));
+/// assert_eq!(event.message().unwrap().data["text"], "hi");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventMessage<T = Value> {
-    /// The event's wire name.
-    pub event: String,
-    /// The room it was triggered in.
-    pub room_id: String,
-    /// The validated payload.
-    pub data: T,
-    /// The sender's user id, or `system` for the server.
-    pub from: String,
-    /// Unix milliseconds, when the server accepted it.
-    pub timestamp: u64,
-    /// Passed through as the sender gave it, unvalidated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Map<String, Value>>,
-}
-
-/// The sender the server writes when it triggers an event itself.
-pub const SYSTEM: &str = "system";
-
-/// An event as the server published it: written as JSON once, then broadcast,
-/// kept in history and sent on join as these same bytes.
 #[derive(Debug)]
-pub struct Published {
+pub struct StampedEvent {
     /// Its place in the room's order: the order the server accepted events.
     seq: u64,
     event: String,
@@ -52,8 +36,8 @@ pub struct Published {
     json: Box<RawValue>,
 }
 
-impl Published {
-    /// Stamps and writes an envelope.
+impl StampedEvent {
+    /// Stamps and writes an envelope, borrowing every part.
     pub(crate) fn stamp(
         seq: u64,
         room_id: &str,
@@ -62,6 +46,7 @@ impl Published {
         from: &str,
         meta: Option<&Map<String, Value>>,
     ) -> Result<Self, serde_json::Error> {
+        // `EventMessage` with borrowed parts, so nothing is cloned to write it.
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Envelope<'a> {
@@ -103,7 +88,7 @@ impl Published {
         })
     }
 
-    /// An already written envelope, e.g. read back from a history store.
+    /// An envelope already written, e.g. read back from a history store.
     pub fn from_json(seq: u64, json: Box<RawValue>) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
         struct Head {
@@ -139,6 +124,11 @@ impl Published {
         &self.json
     }
 
+    /// The envelope as the wire carries it, to put in an answer.
+    pub fn envelope(&self) -> RawEnvelope<'_> {
+        RawEnvelope(&self.json)
+    }
+
     /// The envelope, read back.
     pub fn message(&self) -> Result<EventMessage, serde_json::Error> {
         serde_json::from_str(self.json.get())
@@ -158,11 +148,12 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::protocol::SYSTEM;
 
     #[test]
     fn a_stamped_envelope_has_every_field_and_reads_back() {
         let meta = json!({ "trace": "t1" });
-        let published = Published::stamp(
+        let stamped = StampedEvent::stamp(
             7,
             "chat",
             "message",
@@ -171,22 +162,22 @@ mod tests {
             meta.as_object(),
         )
         .unwrap();
-        let message = published.message().unwrap();
+        let message = stamped.message().unwrap();
         assert_eq!(message.event, "message");
         assert_eq!(message.room_id, "chat");
         assert_eq!(message.from, "u1");
         assert_eq!(message.data, json!({ "text": "hi" }));
         assert_eq!(message.meta.unwrap()["trace"], "t1");
         assert!(message.timestamp > 1_600_000_000_000);
-        assert_eq!(published.seq(), 7);
-        let again = Published::from_json(7, published.json().to_owned()).unwrap();
+        assert_eq!(stamped.seq(), 7);
+        let again = StampedEvent::from_json(7, stamped.json().to_owned()).unwrap();
         assert_eq!(again.event(), "message");
     }
 
     #[test]
     fn meta_is_left_out_when_absent() {
-        let published = Published::stamp(0, "r", "ping", &Value::Null, SYSTEM, None).unwrap();
-        let value: Value = serde_json::from_str(published.json().get()).unwrap();
+        let stamped = StampedEvent::stamp(0, "r", "ping", &Value::Null, SYSTEM, None).unwrap();
+        let value: Value = serde_json::from_str(stamped.json().get()).unwrap();
         assert!(value.get("meta").is_none());
         assert_eq!(value["data"], Value::Null);
         assert_eq!(value["from"], "system");

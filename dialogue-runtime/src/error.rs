@@ -1,113 +1,73 @@
-//! Errors: one enum per operation, and their mapping to the wire's error codes
-//! (in [`ToWire`], and nowhere else).
+//! Errors: the leaves shared by several operations, one enum per operation
+//! composed of them, and their mapping to the wire's error codes (in
+//! [`ToWire`], and nowhere else).
 
-use serde::{Deserialize, Serialize};
-
+use crate::protocol::{ErrorCode, ValidationIssue, WireError};
 use crate::rules::NameError;
 
-/// The error codes of the wire protocol (PROTOCOL.md).
-///
-/// ```
-/// use dialogue_runtime::ErrorCode;
-///
-/// assert_eq!(ErrorCode::NotInRoom.as_str(), "NOT_IN_ROOM");
-/// assert_eq!(serde_json::to_string(&ErrorCode::RoomFull).unwrap(), r#""ROOM_FULL""#);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ErrorCode {
-    /// A request's payload is missing fields or has the wrong types.
-    InvalidRequest,
+/// Why a server could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BuildError {
+    /// A schema the validator refuses (a bug in a hand-written `JsonSchema`).
+    #[error("the JSON Schema of event `{event}` does not compile: {reason}")]
+    InvalidSchema {
+        /// The event.
+        event: String,
+        /// What the validator said.
+        reason: String,
+    },
+    /// A hook that takes one registration was registered twice.
+    #[error(
+        "the `{hook}` hook may be registered once, but was registered twice{}",
+        if *hook == "authenticate" { " (`jwt()` registers one)" } else { "" }
+    )]
+    HookRegisteredTwice {
+        /// The hook's name, e.g. `authenticate`.
+        hook: &'static str,
+    },
+}
+
+/// No room has this id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("room `{0}` does not exist")]
+pub struct RoomNotFound(pub String);
+
+/// The client is not a member of the room.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a member of room `{0}`; join it first")]
+pub struct NotInRoom(pub String);
+
+/// An event name breaks the naming rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid event name {name:?}: {source}")]
+pub struct InvalidEventName {
+    /// The name.
+    pub name: String,
+    /// The rule it breaks.
+    pub source: NameError,
+}
+
+impl InvalidEventName {
+    /// Checks `name` with [`crate::rules::check_event_name`].
+    pub(crate) fn check(name: &str) -> Result<(), Self> {
+        crate::rules::check_event_name(name).map_err(|source| Self {
+            name: name.to_owned(),
+            source,
+        })
+    }
+}
+
+/// Why a room a client asked about is not one of its rooms: it does not
+/// exist, or the client is not in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotJoined {
     /// No such room.
-    RoomNotFound,
-    /// `createRoom` with an id in use.
-    RoomExists,
-    /// Join past `maxSize`.
-    RoomFull,
-    /// A `before_join` hook (or a room rule) refused.
-    JoinDenied,
-    /// Trigger, subscribe or read history in a room not joined.
-    NotInRoom,
-    /// The room does not accept that event from clients.
-    EventNotAllowed,
-    /// The payload fails the event's schema.
-    ValidationFailed,
-    /// E.g. deleting a room one did not create.
-    PermissionDenied,
-    /// Over a configured rate.
-    RateLimited,
-    /// Over the configured size.
-    PayloadTooLarge,
-    /// A hook failed; the message says no more than that.
-    Internal,
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
+    /// The client is not a member.
+    #[error(transparent)]
+    NotInRoom(#[from] NotInRoom),
 }
-
-impl ErrorCode {
-    /// The code as the wire writes it, e.g. `ROOM_FULL`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "INVALID_REQUEST",
-            Self::RoomNotFound => "ROOM_NOT_FOUND",
-            Self::RoomExists => "ROOM_EXISTS",
-            Self::RoomFull => "ROOM_FULL",
-            Self::JoinDenied => "JOIN_DENIED",
-            Self::NotInRoom => "NOT_IN_ROOM",
-            Self::EventNotAllowed => "EVENT_NOT_ALLOWED",
-            Self::ValidationFailed => "VALIDATION_FAILED",
-            Self::PermissionDenied => "PERMISSION_DENIED",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            Self::Internal => "INTERNAL",
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One way a payload fails its event's schema.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValidationIssue {
-    /// A JSON pointer into the payload (`data`), e.g. `/text`; empty for the
-    /// payload itself.
-    pub path: String,
-    /// What is wrong, e.g. `"" is shorter than 1 character`.
-    pub message: String,
-}
-
-/// An error as the wire carries it: `{ code, message, details? }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WireError {
-    /// The protocol's code.
-    pub code: ErrorCode,
-    /// A readable message.
-    pub message: String,
-    /// For `VALIDATION_FAILED`: each failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<Vec<ValidationIssue>>,
-}
-
-impl WireError {
-    /// An error without details.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            details: None,
-        }
-    }
-}
-
-impl std::fmt::Display for WireError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
-    }
-}
-
-impl std::error::Error for WireError {}
 
 /// A request from a client that could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -129,14 +89,17 @@ pub enum RequestError {
     /// The client sends faster than the server works through its requests.
     #[error("too many requests in flight; wait for answers before sending more")]
     Overloaded,
+    /// Handling the request failed on the server (it is logged).
+    #[error("the server failed to handle the request")]
+    Failed,
 }
 
 /// Why a join failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JoinError {
     /// No such room.
-    #[error("room `{0}` does not exist")]
-    RoomNotFound(String),
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
     /// The room holds `max_size` members already.
     #[error("room `{room}` is full ({max_size} members)")]
     RoomFull {
@@ -168,46 +131,36 @@ pub enum JoinError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LeaveError {
     /// No such room.
-    #[error("room `{0}` does not exist")]
-    RoomNotFound(String),
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
 }
 
 /// Why a subscription change failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SubscribeError {
     /// No such room.
-    #[error("room `{0}` does not exist")]
-    RoomNotFound(String),
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
     /// The client is not a member.
-    #[error("not a member of room `{0}`; join it first")]
-    NotInRoom(String),
+    #[error(transparent)]
+    NotInRoom(#[from] NotInRoom),
     /// The event name breaks the naming rule.
-    #[error("invalid event name {name:?}: {source}")]
-    InvalidEventName {
-        /// The name.
-        name: String,
-        /// The rule it breaks.
-        source: NameError,
-    },
+    #[error(transparent)]
+    InvalidEventName(#[from] InvalidEventName),
 }
 
 /// Why a trigger failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TriggerError {
     /// No such room.
-    #[error("room `{0}` does not exist")]
-    RoomNotFound(String),
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
     /// The client is not a member.
-    #[error("not a member of room `{0}`; join it first")]
-    NotInRoom(String),
+    #[error(transparent)]
+    NotInRoom(#[from] NotInRoom),
     /// The event name breaks the naming rule.
-    #[error("invalid event name {name:?}: {source}")]
-    InvalidEventName {
-        /// The name.
-        name: String,
-        /// The rule it breaks.
-        source: NameError,
-    },
+    #[error(transparent)]
+    InvalidEventName(#[from] InvalidEventName),
     /// The room does not take this event from clients.
     #[error("room `{room}` does not accept the event `{event}`")]
     EventNotAllowed {
@@ -268,19 +221,14 @@ fn summary(issues: &[ValidationIssue]) -> String {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HistoryError {
     /// No such room.
-    #[error("room `{0}` does not exist")]
-    RoomNotFound(String),
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
     /// The client is not a member.
-    #[error("not a member of room `{0}`; join it first")]
-    NotInRoom(String),
+    #[error(transparent)]
+    NotInRoom(#[from] NotInRoom),
     /// The event name breaks the naming rule.
-    #[error("invalid event name {name:?}: {source}")]
-    InvalidEventName {
-        /// The name.
-        name: String,
-        /// The rule it breaks.
-        source: NameError,
-    },
+    #[error(transparent)]
+    InvalidEventName(#[from] InvalidEventName),
     /// Over the connection's history request rate.
     #[error("too many history requests: at most {0} per minute")]
     RateLimited(u32),
@@ -309,6 +257,9 @@ pub enum CreateRoomError {
     /// A room with this id exists.
     #[error("room `{0}` already exists")]
     Exists(String),
+    /// The id names an instance of a declared per-user room.
+    #[error("room id `{0}` is reserved for a per-user room of the application")]
+    Reserved(String),
     /// As many rooms exist as may be created at run time.
     #[error("no more rooms can be created: at most {0} exist at once")]
     TooManyRooms(usize),
@@ -321,8 +272,8 @@ pub enum CreateRoomError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DeleteRoomError {
     /// No such room.
-    #[error("room `{0}` does not exist")]
-    RoomNotFound(String),
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
     /// Declared rooms are part of the application and stay.
     #[error("room `{0}` is declared by the application and cannot be deleted")]
     Declared(String),
@@ -331,6 +282,21 @@ pub enum DeleteRoomError {
     NotCreator(String),
 }
 
+macro_rules! from_not_joined {
+    ($($error:ident),+) => {$(
+        impl From<NotJoined> for $error {
+            fn from(error: NotJoined) -> Self {
+                match error {
+                    NotJoined::RoomNotFound(e) => Self::RoomNotFound(e),
+                    NotJoined::NotInRoom(e) => Self::NotInRoom(e),
+                }
+            }
+        }
+    )+};
+}
+
+from_not_joined!(SubscribeError, TriggerError, HistoryError);
+
 /// Errors as the wire carries them: the one place where each error of each
 /// operation gets its protocol code.
 pub trait ToWire {
@@ -338,60 +304,113 @@ pub trait ToWire {
     fn to_wire(&self) -> WireError;
 }
 
-impl ToWire for RequestError {
-    fn to_wire(&self) -> WireError {
-        let code = match self {
-            Self::Overloaded => ErrorCode::RateLimited,
-            Self::Malformed { .. } | Self::Unknown(_) | Self::Binary(_) => {
-                ErrorCode::InvalidRequest
+/// The code of each leaf and each operation's own failures.
+trait Coded: std::fmt::Display {
+    fn code(&self) -> ErrorCode;
+}
+
+/// `ToWire` of errors that carry nothing but their code and message.
+macro_rules! to_wire_by_code {
+    ($($error:ty),+) => {$(
+        impl ToWire for $error {
+            fn to_wire(&self) -> WireError {
+                WireError::new(self.code(), self.to_string())
             }
-        };
-        WireError::new(code, self.to_string())
+        }
+    )+};
+}
+
+to_wire_by_code!(
+    RoomNotFound,
+    NotInRoom,
+    InvalidEventName,
+    NotJoined,
+    RequestError,
+    JoinError,
+    LeaveError,
+    SubscribeError,
+    CreateRoomError,
+    DeleteRoomError
+);
+
+impl Coded for RoomNotFound {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::RoomNotFound
     }
 }
 
-impl ToWire for JoinError {
-    fn to_wire(&self) -> WireError {
-        let code = match self {
-            Self::RoomNotFound(_) => ErrorCode::RoomNotFound,
-            Self::RoomFull { .. } => ErrorCode::RoomFull,
-            Self::Denied { .. } | Self::TooManyRooms(_) => ErrorCode::JoinDenied,
-            Self::Disconnected | Self::HookFailed(_) => ErrorCode::Internal,
-        };
-        WireError::new(code, self.to_string())
+impl Coded for NotInRoom {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::NotInRoom
     }
 }
 
-impl ToWire for LeaveError {
-    fn to_wire(&self) -> WireError {
+impl Coded for InvalidEventName {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidRequest
+    }
+}
+
+impl Coded for NotJoined {
+    fn code(&self) -> ErrorCode {
         match self {
-            Self::RoomNotFound(_) => WireError::new(ErrorCode::RoomNotFound, self.to_string()),
+            Self::RoomNotFound(e) => e.code(),
+            Self::NotInRoom(e) => e.code(),
         }
     }
 }
 
-impl ToWire for SubscribeError {
-    fn to_wire(&self) -> WireError {
-        let code = match self {
-            Self::RoomNotFound(_) => ErrorCode::RoomNotFound,
-            Self::NotInRoom(_) => ErrorCode::NotInRoom,
-            Self::InvalidEventName { .. } => ErrorCode::InvalidRequest,
-        };
-        WireError::new(code, self.to_string())
+impl Coded for RequestError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::Overloaded => ErrorCode::RateLimited,
+            Self::Failed => ErrorCode::Internal,
+            Self::Malformed { .. } | Self::Unknown(_) | Self::Binary(_) => {
+                ErrorCode::InvalidRequest
+            }
+        }
+    }
+}
+
+impl Coded for JoinError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::RoomNotFound(e) => e.code(),
+            Self::RoomFull { .. } => ErrorCode::RoomFull,
+            Self::Denied { .. } | Self::TooManyRooms(_) => ErrorCode::JoinDenied,
+            Self::Disconnected | Self::HookFailed(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl Coded for LeaveError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::RoomNotFound(e) => e.code(),
+        }
+    }
+}
+
+impl Coded for SubscribeError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::RoomNotFound(e) => e.code(),
+            Self::NotInRoom(e) => e.code(),
+            Self::InvalidEventName(e) => e.code(),
+        }
     }
 }
 
 impl ToWire for TriggerError {
     fn to_wire(&self) -> WireError {
         let code = match self {
-            Self::RoomNotFound(_) => ErrorCode::RoomNotFound,
-            Self::NotInRoom(_) => ErrorCode::NotInRoom,
-            Self::InvalidEventName { .. } => ErrorCode::InvalidRequest,
-            Self::EventNotAllowed { .. } => ErrorCode::EventNotAllowed,
+            Self::RoomNotFound(e) => e.code(),
+            Self::NotInRoom(e) => e.code(),
+            Self::InvalidEventName(e) => e.code(),
+            Self::EventNotAllowed { .. } | Self::Refused(_) => ErrorCode::EventNotAllowed,
             Self::Validation { .. } => ErrorCode::ValidationFailed,
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
-            Self::Refused(_) => ErrorCode::EventNotAllowed,
             Self::Serialize { .. } | Self::HookFailed(_) => ErrorCode::Internal,
         };
         let details = match self {
@@ -409,9 +428,9 @@ impl ToWire for TriggerError {
 impl ToWire for HistoryError {
     fn to_wire(&self) -> WireError {
         let code = match self {
-            Self::RoomNotFound(_) => ErrorCode::RoomNotFound,
-            Self::NotInRoom(_) => ErrorCode::NotInRoom,
-            Self::InvalidEventName { .. } => ErrorCode::InvalidRequest,
+            Self::RoomNotFound(e) => e.code(),
+            Self::NotInRoom(e) => e.code(),
+            Self::InvalidEventName(e) => e.code(),
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::Store(_) | Self::HookFailed(_) => ErrorCode::Internal,
         };
@@ -424,53 +443,30 @@ impl ToWire for HistoryError {
     }
 }
 
-impl ToWire for CreateRoomError {
-    fn to_wire(&self) -> WireError {
-        let code = match self {
+impl Coded for CreateRoomError {
+    fn code(&self) -> ErrorCode {
+        match self {
             Self::InvalidId { .. } | Self::InvalidName => ErrorCode::InvalidRequest,
             Self::Exists(_) => ErrorCode::RoomExists,
-            Self::TooManyRooms(_) | Self::TooManyRoomsForUser(_) => ErrorCode::PermissionDenied,
-        };
-        WireError::new(code, self.to_string())
+            Self::Reserved(_) | Self::TooManyRooms(_) | Self::TooManyRoomsForUser(_) => {
+                ErrorCode::PermissionDenied
+            }
+        }
     }
 }
 
-impl ToWire for DeleteRoomError {
-    fn to_wire(&self) -> WireError {
-        let code = match self {
-            Self::RoomNotFound(_) => ErrorCode::RoomNotFound,
+impl Coded for DeleteRoomError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::RoomNotFound(e) => e.code(),
             Self::Declared(_) | Self::NotCreator(_) => ErrorCode::PermissionDenied,
-        };
-        WireError::new(code, self.to_string())
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_code_serializes_as_its_wire_name() {
-        let codes = [
-            ErrorCode::InvalidRequest,
-            ErrorCode::RoomNotFound,
-            ErrorCode::RoomExists,
-            ErrorCode::RoomFull,
-            ErrorCode::JoinDenied,
-            ErrorCode::NotInRoom,
-            ErrorCode::EventNotAllowed,
-            ErrorCode::ValidationFailed,
-            ErrorCode::PermissionDenied,
-            ErrorCode::RateLimited,
-            ErrorCode::PayloadTooLarge,
-            ErrorCode::Internal,
-        ];
-        for code in codes {
-            let json = serde_json::to_value(code).unwrap();
-            assert_eq!(json, code.as_str());
-            assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), code);
-        }
-    }
 
     #[test]
     fn validation_errors_carry_details_and_a_readable_summary() {
@@ -483,7 +479,7 @@ mod tests {
                 },
                 ValidationIssue {
                     path: String::new(),
-                    message: "missing senderId".into(),
+                    message: "not an object".into(),
                 },
             ],
         };
@@ -491,7 +487,7 @@ mod tests {
         assert_eq!(wire.code, ErrorCode::ValidationFailed);
         assert_eq!(
             wire.message,
-            "`message` payload is invalid: /text: too short; missing senderId"
+            "`message` payload is invalid: /text: too short; not an object"
         );
         assert_eq!(wire.details.as_ref().map(Vec::len), Some(2));
         let json = serde_json::to_value(&wire).unwrap();
@@ -499,12 +495,32 @@ mod tests {
     }
 
     #[test]
+    fn a_leaf_keeps_its_code_and_message_in_every_operation() {
+        let leaf = RoomNotFound("x".into());
+        let wires = [
+            leaf.to_wire(),
+            JoinError::from(leaf.clone()).to_wire(),
+            TriggerError::from(leaf.clone()).to_wire(),
+            HistoryError::from(leaf.clone()).to_wire(),
+            DeleteRoomError::from(leaf.clone()).to_wire(),
+            SubscribeError::from(NotJoined::from(leaf.clone())).to_wire(),
+        ];
+        for wire in wires {
+            assert_eq!(
+                wire,
+                WireError::new(ErrorCode::RoomNotFound, "room `x` does not exist")
+            );
+        }
+        let not_in = TriggerError::from(NotJoined::NotInRoom(NotInRoom("chat".into())));
+        assert_eq!(not_in.to_wire().code, ErrorCode::NotInRoom);
+    }
+
+    #[test]
     fn store_failures_do_not_leak_their_message() {
         let wire = HistoryError::Store("disk /var/db/secret.sqlite is full".into()).to_wire();
         assert_eq!(wire.code, ErrorCode::Internal);
         assert!(!wire.message.contains("secret"));
-        let no_details =
-            serde_json::to_value(JoinError::RoomNotFound("x".into()).to_wire()).unwrap();
+        let no_details = serde_json::to_value(RoomNotFound("x".into()).to_wire()).unwrap();
         assert!(no_details.get("details").is_none());
     }
 }

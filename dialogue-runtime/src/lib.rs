@@ -35,49 +35,52 @@
 #![warn(unreachable_pub)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-mod client;
-mod clients;
-mod cors;
-mod dialogue;
+// The layers, each depending only on those below it (a test checks):
+//   api → wire → engine → state → (envelope, error, control, store)
+mod api;
+mod control;
 mod engine;
 mod envelope;
 mod error;
-mod fanout;
-mod handles;
-mod history;
-mod hooks;
-mod jwt;
-mod limits;
-pub mod protocol;
-mod requests;
-mod room;
-mod rooms;
-mod session;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-mod validation;
+mod state;
+mod store;
+mod wire;
 
-pub use cors::Cors;
-pub use dialogue::{Dialogue, DialogueBuilder, RoomOptions, ServeError};
+/// The wire protocol as one description (names, payloads, error codes); see
+/// the guide [`protocol`](guide::protocol).
+pub use dialogue_core::protocol;
+
+pub use api::builder::DialogueBuilder;
+pub use api::client::{ClientRooms, ConnectedClient, SendError};
+pub use api::dialogue::{Dialogue, ServeError};
+pub use api::room::{ListenerHandle, Room, TypedRoom};
+pub use control::cors::Cors;
+pub use control::hooks::{
+    DEFAULT_HOOK_TIMEOUT, Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo,
+};
+pub use control::jwt::{DEFAULT_LEEWAY, JwtAuth, JwtError, JwtKeyError};
+pub use control::limits::{DEFAULT_MAX_PAYLOAD, Limits};
 pub use dialogue_core::{
     Accepts, DeclaredRoom, DialogueApp, Event, PayloadDeserialize, PayloadSchema, PayloadSerialize,
     PayloadTs, PerUserRoom, SharedRoom, build, rules, spec,
 };
 pub use dialogue_macros::{Event, JsonSchema, TS, dialogue};
-pub use envelope::{EventMessage, Published, SYSTEM};
+pub use engine::validation::{MAX_ISSUE_MESSAGE, MAX_ISSUES};
+pub use envelope::StampedEvent;
 pub use error::{
-    CreateRoomError, DeleteRoomError, ErrorCode, HistoryError, JoinError, LeaveError, RequestError,
-    SubscribeError, ToWire, TriggerError, ValidationIssue, WireError,
+    BuildError, CreateRoomError, DeleteRoomError, HistoryError, InvalidEventName, JoinError,
+    LeaveError, NotInRoom, NotJoined, RequestError, RoomNotFound, SubscribeError, ToWire,
+    TriggerError,
 };
-pub use handles::{ClientRooms, ConnectedClient, ListenerHandle, Room, SendError, TypedRoom};
-pub use history::{HistoryStore, MAX_PAGE, StoreError};
-pub use hooks::{
-    DEFAULT_HOOK_TIMEOUT, Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo,
+pub use protocol::{
+    ErrorCode, EventMessage, MAX_HISTORY_PAGE as MAX_PAGE, Position, RoomInfo, SYSTEM,
+    ValidationIssue, WireError,
 };
-pub use jwt::{DEFAULT_LEEWAY, JwtAuth, JwtError, JwtKeyError};
-pub use limits::{DEFAULT_MAX_PAYLOAD, Limits};
-pub use protocol::RoomInfo;
-pub use validation::{BuildError, MAX_ISSUE_MESSAGE, MAX_ISSUES};
+pub use state::connection::Transport;
+pub use state::room::RoomOptions;
+#[cfg(feature = "sqlite")]
+pub use store::sqlite;
+pub use store::{HistoryStore, StoreError};
 
 /// schemars, as dialogue uses it (for the `JsonSchema` trait and hand-written impls).
 pub use schemars;
@@ -110,6 +113,8 @@ pub mod guide {
     pub mod authentication {}
     #[doc = include_str!("../../docs/codegen.md")]
     pub mod codegen {}
+    #[doc = include_str!("../../docs/architecture.md")]
+    pub mod architecture {}
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use dialogue_client::ClientBuilder;
 use dialogue_runtime::prelude::*;
-use dialogue_runtime::{HistoryStore, Published, StoreError};
+use dialogue_runtime::{HistoryStore, StampedEvent, StoreError};
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ dialogue! {
 }
 
 /// One recorded event and its room.
-type Row = (String, Arc<Published>);
+type Row = (String, Arc<StampedEvent>);
 
 /// Everything recorded, in memory: stands in for a database.
 #[derive(Clone, Default)]
@@ -38,7 +38,7 @@ impl HistoryStore for Recorder {
     fn record(
         &self,
         room: &str,
-        event: Arc<Published>,
+        event: Arc<StampedEvent>,
     ) -> BoxFuture<'static, Result<(), StoreError>> {
         let rows = self.rows.clone();
         let room = room.to_owned();
@@ -54,8 +54,8 @@ impl HistoryStore for Recorder {
         event: &str,
         start: u64,
         end: u64,
-    ) -> BoxFuture<'static, Result<Vec<Arc<Published>>, StoreError>> {
-        let page: Vec<Arc<Published>> = self
+    ) -> BoxFuture<'static, Result<Vec<Arc<StampedEvent>>, StoreError>> {
+        let page: Vec<Arc<StampedEvent>> = self
             .rows
             .lock()
             .unwrap()
@@ -116,8 +116,8 @@ async fn pages_past_memory_come_from_the_store_in_order() {
         .collect();
     assert_eq!(
         seqs,
-        (0..10).collect::<Vec<_>>(),
-        "recorded in acceptance order"
+        (1..=10).collect::<Vec<_>>(),
+        "recorded in acceptance order, the first event seq 1"
     );
 
     let client = ClientBuilder::new(&url)

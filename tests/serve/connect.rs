@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::harness::{Server, TRANSPORTS, WAIT, eventually};
 
-/// The greeting holds exactly a non-empty `clientId` and the `userId`.
+/// The greeting holds exactly a non-empty `clientId`, the `userId` and the
+/// protocol's version.
 fn assert_greeting_shape(greeting: &Value) {
     let keys: HashSet<&str> = greeting
         .as_object()
@@ -16,7 +17,12 @@ fn assert_greeting_shape(greeting: &Value) {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, HashSet::from(["clientId", "userId"]), "{greeting}");
+    assert_eq!(
+        keys,
+        HashSet::from(["clientId", "userId", "protocol"]),
+        "{greeting}"
+    );
+    assert_eq!(greeting["protocol"], 2, "{greeting}");
     assert!(
         greeting["clientId"]
             .as_str()

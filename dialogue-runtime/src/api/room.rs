@@ -1,21 +1,20 @@
-//! The server API's handles: rooms, typed rooms, connected clients and
-//! listeners. Each is cheap to clone and refers to the live server.
+//! Rooms as the server's code sees them: [`Room`] (any room),
+//! [`TypedRoom`] (a declared room, checked at compile time) and
+//! [`ListenerHandle`].
 
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, Weak};
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::client::ClientState;
+use crate::api::client::ConnectedClient;
 use crate::engine::Engine;
-use crate::envelope::{EventMessage, SYSTEM};
-use crate::error::{HistoryError, JoinError, LeaveError, SubscribeError, TriggerError};
-use crate::protocol::{RoomIdPayload, RoomInfo, names};
-use crate::room::{Listener, RoomState};
-use crate::rules::WILDCARD;
+use crate::engine::publish::PublishOutcome;
+use crate::error::{HistoryError, InvalidEventName, TriggerError};
+use crate::protocol::{EventMessage, Position, RoomInfo, SYSTEM};
 use crate::spec::{RoomEvents, Subscriptions};
+use crate::state::room::{Listener, RoomState};
 use crate::{Accepts, DeclaredRoom, DialogueApp, Event};
 
 /// A room of the running server, declared or created at run time.
@@ -46,6 +45,10 @@ impl std::fmt::Debug for Room {
 }
 
 impl Room {
+    pub(crate) fn new(state: Arc<RoomState>, engine: Arc<Engine>) -> Self {
+        Self { state, engine }
+    }
+
     /// The room id.
     pub fn id(&self) -> &str {
         &self.state.id
@@ -53,37 +56,38 @@ impl Room {
 
     /// Its name.
     pub fn name(&self) -> &str {
-        &self.state.name
+        &self.state.config.name
     }
 
     /// Its description.
     pub fn description(&self) -> Option<&str> {
-        self.state.description.as_deref()
+        self.state.config.description.as_deref()
     }
 
     /// Its capacity.
     pub fn max_size(&self) -> Option<u32> {
-        self.state.max_size
+        self.state.config.max_size
     }
 
     /// The events clients may trigger in it.
     pub fn events(&self) -> &RoomEvents {
-        &self.state.events
+        &self.state.config.events
     }
 
     /// What a joining client is subscribed to.
     pub fn default_subscriptions(&self) -> &Subscriptions {
-        &self.state.default_subscriptions
+        &self.state.config.default_subscriptions
     }
 
     /// The user who created it (rooms created at run time).
     pub fn created_by(&self) -> Option<&str> {
-        self.state.created_by.as_deref()
+        self.state.config.created_by.as_deref()
     }
 
-    /// Whether it is declared in `dialogue!` (rather than created at run time).
+    /// Whether it is declared in `dialogue!` (rather than created at run
+    /// time); per-user instances count as declared.
     pub fn is_declared(&self) -> bool {
-        self.state.declared
+        self.state.is_declared()
     }
 
     /// Members now.
@@ -98,18 +102,23 @@ impl Room {
 
     /// The user a per-user room belongs to.
     pub fn owner(&self) -> Option<&str> {
-        self.state.owner.as_deref()
+        self.state.owner()
     }
 
-    /// Its members.
+    /// The room's latest position: its epoch and the seq of its latest event
+    /// (0 before the first).
+    pub fn position(&self) -> Position {
+        self.state.stream.position()
+    }
+
+    /// Its members connected to this server.
     pub fn participants(&self) -> Vec<ConnectedClient> {
         self.state
+            .seats
             .members()
-            .into_iter()
-            .map(|state| ConnectedClient {
-                state,
-                engine: self.engine.clone(),
-            })
+            .iter()
+            .filter_map(|id| self.engine.state.directory.get(id))
+            .map(|state| ConnectedClient::new(state, self.engine.clone()))
             .collect()
     }
 
@@ -127,25 +136,25 @@ impl Room {
         data: Value,
         from: Option<&str>,
     ) -> Result<EventMessage, TriggerError> {
-        crate::rules::check_event_name(event).map_err(|source| TriggerError::InvalidEventName {
-            name: event.to_owned(),
-            source,
-        })?;
+        InvalidEventName::check(event)?;
         let from = from.unwrap_or(SYSTEM);
-        let publication = self
+        let published = self
             .engine
             .publish(&self.state, event, &data, from, None)
             .await?;
+        let PublishOutcome {
+            stamped,
+            transformed,
+            then,
+        } = published;
+        then.run().await;
         // What everyone received: `before_each` may have transformed it.
-        let received = publication.transformed().cloned();
-        let timestamp = publication.published.timestamp();
-        self.engine.after_publish(publication).await;
-        Ok(received.unwrap_or_else(|| EventMessage {
+        Ok(transformed.unwrap_or_else(|| EventMessage {
             event: event.to_owned(),
             room_id: self.state.id.clone(),
             data,
             from: from.to_owned(),
-            timestamp,
+            timestamp: stamped.timestamp(),
             meta: None,
         }))
     }
@@ -162,8 +171,8 @@ impl Room {
         let page = self.engine.history(&self.state, event, start, end).await?;
         page.events
             .iter()
-            .map(|published| {
-                published
+            .map(|stamped| {
+                stamped
                     .message()
                     .map_err(|e| HistoryError::Store(e.to_string()))
             })
@@ -276,16 +285,20 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                 event: E::NAME.to_owned(),
                 reason: e.to_string(),
             })?;
-        let engine = &self.room.engine;
-        let publication = engine
+        let published = self
+            .room
+            .engine
             .publish(&self.room.state, E::NAME, &data, from, None)
             .await?;
+        let PublishOutcome {
+            stamped,
+            transformed,
+            then,
+        } = published;
+        then.run().await;
         // What everyone received: `before_each` may have transformed it (and
         // validated the result against the schema, so it reads back as `E`).
-        let received = publication.transformed().cloned();
-        let timestamp = publication.published.timestamp();
-        engine.after_publish(publication).await;
-        Ok(match received {
+        Ok(match transformed {
             Some(message) => {
                 let data = E::deserialize_payload(message.data).unwrap_or(event);
                 EventMessage {
@@ -302,7 +315,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                 room_id: self.room.state.id.clone(),
                 data: event,
                 from: from.to_owned(),
-                timestamp,
+                timestamp: stamped.timestamp(),
                 meta: None,
             },
         })
@@ -356,157 +369,5 @@ impl ListenerHandle {
         self.room
             .upgrade()
             .is_some_and(|room| room.remove_listener(self.id))
-    }
-}
-
-/// A connected client, as the server sees it.
-#[derive(Clone)]
-pub struct ConnectedClient {
-    pub(crate) state: Arc<ClientState>,
-    pub(crate) engine: Arc<Engine>,
-}
-
-impl std::fmt::Debug for ConnectedClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectedClient")
-            .field("id", &self.state.id)
-            .field("user_id", &self.state.user_id)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Why a message could not be sent to a client.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// The client is gone.
-    #[error("the client is disconnected")]
-    Disconnected,
-    /// The payload could not be serialized.
-    #[error("cannot serialize the message: {0}")]
-    Serialize(String),
-}
-
-impl ConnectedClient {
-    /// The connection id (unique per connection).
-    pub fn id(&self) -> &str {
-        &self.state.id
-    }
-
-    /// The application's user id (one user may hold several connections).
-    pub fn user_id(&self) -> &str {
-        &self.state.user_id
-    }
-
-    /// What authentication established (claims), if any.
-    pub fn auth(&self) -> Option<&Value> {
-        self.state.auth.as_ref()
-    }
-
-    /// The handshake's auth object without `userId`.
-    pub fn meta(&self) -> &Map<String, Value> {
-        &self.state.meta
-    }
-
-    /// Whether it is still connected.
-    pub fn is_connected(&self) -> bool {
-        self.state.is_connected()
-    }
-
-    /// Joins a room on the client's behalf; the client receives
-    /// `dialogue:joined` (and history) as if it had asked.
-    pub async fn join(&self, room_id: &str) -> Result<(), JoinError> {
-        let outcome = self.engine.join(&self.state, room_id).await?;
-        self.engine.notify_joined(&self.state, &outcome);
-        self.engine.joined(&self.state, &outcome).await;
-        Ok(())
-    }
-
-    /// Leaves a room; the client receives `dialogue:left` when it was in it.
-    pub async fn leave(&self, room_id: &str) -> Result<(), LeaveError> {
-        if self.engine.leave(&self.state, room_id)? {
-            let _ = self
-                .state
-                .socket
-                .emit(names::LEFT, &RoomIdPayload { room_id });
-            self.engine.left(&self.state, room_id).await;
-        }
-        Ok(())
-    }
-
-    /// Subscribes to an event in a joined room.
-    pub fn subscribe(&self, room_id: &str, event: &str) -> Result<(), SubscribeError> {
-        self.engine.subscribe(&self.state, room_id, event)
-    }
-
-    /// Subscribes to every event in a joined room.
-    pub fn subscribe_all(&self, room_id: &str) -> Result<(), SubscribeError> {
-        self.engine.subscribe(&self.state, room_id, WILDCARD)
-    }
-
-    /// Unsubscribes from an event (`*`: from the wildcard) in a joined room.
-    pub fn unsubscribe(&self, room_id: &str, event: &str) -> Result<(), SubscribeError> {
-        self.engine.unsubscribe(&self.state, room_id, event)
-    }
-
-    /// The rooms joined, sorted.
-    pub fn rooms(&self) -> Vec<String> {
-        self.state.room_ids()
-    }
-
-    /// The subscriptions in a joined room (`*` for all); empty if not joined.
-    pub fn subscriptions(&self, room_id: &str) -> Vec<String> {
-        self.state.subscriptions(room_id).unwrap_or_default()
-    }
-
-    /// Sends `data` as `event` to this client only.
-    pub fn send<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), SendError> {
-        if !self.state.is_connected() {
-            return Err(SendError::Disconnected);
-        }
-        self.state
-            .socket
-            .emit(event, data)
-            .map_err(|error| match error {
-                socketioxide::SendError::Serialize(e) => SendError::Serialize(e.to_string()),
-                _ => SendError::Disconnected,
-            })
-    }
-
-    /// Disconnects the client; its rooms are left as on any disconnection.
-    pub fn disconnect(&self) {
-        let _ = self.state.socket.clone().disconnect();
-    }
-}
-
-/// The rooms a user is in, across all of their connections.
-#[derive(Debug, Clone)]
-pub struct ClientRooms {
-    /// The room ids, sorted.
-    pub ids: Vec<String>,
-    clients: Vec<ConnectedClient>,
-}
-
-impl ClientRooms {
-    pub(crate) fn new(clients: Vec<ConnectedClient>) -> Self {
-        let mut ids: Vec<String> = clients.iter().flat_map(ConnectedClient::rooms).collect();
-        ids.sort();
-        ids.dedup();
-        Self { ids, clients }
-    }
-
-    /// Calls `f` with each room id.
-    pub fn for_all(&self, mut f: impl FnMut(&str)) {
-        self.ids.iter().for_each(|id| f(id));
-    }
-
-    /// Removes the user from every room (all connections), calling `f` with
-    /// each room id after leaving it.
-    pub async fn leave_all(&self, mut f: impl FnMut(&str)) {
-        for id in &self.ids {
-            for client in &self.clients {
-                let _ = client.leave(id).await;
-            }
-            f(id);
-        }
     }
 }

@@ -1,35 +1,19 @@
 //! Lifecycle hooks: the application's own rules, run by the server at fixed
-//! points (see the guide `docs/hooks.md` for the order).
+//! points (see the guide `docs/hooks.md` for the order and the rules).
 //!
-//! Hooks are stored type-erased in the engine. The builder wraps each typed
-//! closure, which receives the typed `Dialogue<App>` as its context. Every
-//! call is bounded by a timeout and isolated from panics: a failing hook is
-//! logged and, where it decides something, refuses with `INTERNAL`; it never
-//! takes the server down.
+//! This module holds what hooks receive and return, and [`hook_table!`], the
+//! one list of hooks: the engine's slots (`engine::hooks`) and the builder's
+//! setters (`api::builder`) are both generated from it.
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use futures_util::FutureExt;
 use serde_json::{Map, Value};
 
-use crate::engine::Engine;
-use crate::envelope::EventMessage;
-use crate::handles::{ConnectedClient, Room};
+use crate::protocol::EventMessage;
 
 /// How long a hook may take by default before it counts as failed.
 pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A boxed hook future.
-pub(crate) type BoxFut<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
-/// A type-erased hook: called with the engine (from which the typed
-/// `Dialogue` is made) and its arguments.
-pub(crate) type Hook<Args, Out> = Arc<dyn Fn(Arc<Engine>, Args) -> BoxFut<Out> + Send + Sync>;
 
 /// A hook's refusal, or its failure.
 ///
@@ -179,126 +163,81 @@ pub struct LoadRequest {
     pub end: u64,
 }
 
-/// The hooks of one server. Each is optional.
-pub(crate) struct Hooks {
-    pub(crate) authenticate: Option<Hook<Handshake, Result<Identity, HookError>>>,
-    pub(crate) on_connect: Option<Hook<SocketInfo, ()>>,
-    pub(crate) on_disconnect: Option<Hook<SocketInfo, ()>>,
-    pub(crate) before_join: Option<Hook<(ConnectedClient, Room), Result<(), HookError>>>,
-    pub(crate) on_connected: Option<Hook<ConnectedClient, ()>>,
-    pub(crate) on_disconnected: Option<Hook<ConnectedClient, ()>>,
-    pub(crate) on_joined: Option<Hook<(ConnectedClient, String), ()>>,
-    pub(crate) on_left: Option<Hook<(ConnectedClient, String), ()>>,
-    pub(crate) on_room_created: Option<Hook<Room, ()>>,
-    pub(crate) on_room_deleted: Option<Hook<String, ()>>,
-    pub(crate) before_each: Option<Hook<EventMessage, Result<EventMessage, HookError>>>,
-    pub(crate) after_each: Option<Hook<(EventMessage, usize), ()>>,
-    pub(crate) on_triggered: Option<Hook<EventMessage, ()>>,
-    pub(crate) on_cleanup: Option<Hook<Evicted, ()>>,
-    pub(crate) on_load: Option<Hook<LoadRequest, Result<Vec<EventMessage>, HookError>>>,
-    pub(crate) timeout: Duration,
-}
-
-impl Default for Hooks {
-    fn default() -> Self {
-        Self {
-            authenticate: None,
-            on_connect: None,
-            on_disconnect: None,
-            before_join: None,
-            on_connected: None,
-            on_disconnected: None,
-            on_joined: None,
-            on_left: None,
-            on_room_created: None,
-            on_room_deleted: None,
-            before_each: None,
-            after_each: None,
-            on_triggered: None,
-            on_cleanup: None,
-            on_load: None,
-            timeout: DEFAULT_HOOK_TIMEOUT,
-        }
-    }
-}
-
-/// Why a hook produced no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum HookFailure {
-    /// It refused, with a reason for the client.
-    Refused(String),
-    /// It failed, panicked or ran out of time (already logged).
-    Failed,
-}
-
-/// Runs one hook: bounded by the timeout, with panics caught and failures
-/// logged under the hook's name.
-pub(crate) async fn run<Args, Out>(
-    engine: &Arc<Engine>,
-    name: &'static str,
-    hook: &Hook<Args, Out>,
-    args: Args,
-) -> Result<Out, HookFailure> {
-    // Calling the closure may itself panic, before there is a future.
-    let future = match std::panic::catch_unwind(AssertUnwindSafe(|| hook(engine.clone(), args))) {
-        Ok(future) => future,
-        Err(panic) => {
-            tracing::error!(hook = name, reason = %panic_message(&*panic), "a hook panicked");
-            return Err(HookFailure::Failed);
+/// The hooks, one row each, handed to the macro `$then`: the engine expands
+/// it into its slots, the builder into its setters.
+///
+/// A row is `name: kind (argument: Type, ...) -> Output;` under the setter's
+/// documentation. The kinds, and how several registrations of one hook
+/// combine:
+///
+/// - `observe`: every registration runs, in registration order;
+/// - `decide`: every registration must allow, in registration order (the
+///   first refusal wins);
+/// - `transform`: each registration gets what the one before returned;
+/// - `single`: one registration only; a second is a build error.
+///
+/// Argument types are the handles closures receive (`ConnectedClient`,
+/// `Room`) or plain values; the engine's slots hold the state behind the
+/// handles, and the builder wraps each closure to make the handles.
+macro_rules! hook_table {
+    ($then:ident) => {
+        $then! {
+            /// Decides who a connection is, during the handshake: return the
+            /// [`Identity`](crate::Identity), or refuse
+            /// (`HookError::refuse(reason)`: the client's `connect_error` says
+            /// `reason`). Without it, the user id is `auth.userId` or the
+            /// connection id. [`jwt`](Self::jwt) registers one; a second
+            /// registration is a build error.
+            authenticate: single (handshake: Handshake) -> Identity;
+            /// Runs when a socket is connected and greeted, before
+            /// `on_connected`.
+            on_connect: observe (info: SocketInfo);
+            /// Runs when a socket is gone, after `on_disconnected` and
+            /// `on_left`.
+            on_disconnect: observe (info: SocketInfo);
+            /// Runs when a client is connected; its requests wait until every
+            /// `on_connected` returned, so they may put the client in rooms
+            /// first.
+            on_connected: observe (client: ConnectedClient);
+            /// Runs when a client disconnects, while it is still in its rooms.
+            on_disconnected: observe (client: ConnectedClient);
+            /// Decides whether a client may join a room: `Ok(())`, or refuse
+            /// (`JOIN_DENIED` with the reason). Runs after the room's own
+            /// rules; with several registrations, each must allow.
+            before_join: decide (client: ConnectedClient, room: Room) -> ();
+            /// Runs after a client joined a room (and got its answer).
+            on_joined: observe (client: ConnectedClient, room_id: String);
+            /// Runs after a client left a room: asked, deleted room or
+            /// disconnection.
+            on_left: observe (client: ConnectedClient, room_id: String);
+            /// Runs after a room was created at run time (and everyone was
+            /// told).
+            on_room_created: observe (room: Room);
+            /// Runs after a room was deleted (and everyone was told).
+            on_room_deleted: observe (room_id: String);
+            /// Decides every event before it is broadcast, the server's
+            /// included: return the message to send (the same, or with other
+            /// `data`, `meta` or `from`; it is validated again), or refuse
+            /// (`EVENT_NOT_ALLOWED` with the reason). The event name and room
+            /// cannot change. With several registrations, each gets what the
+            /// one before returned.
+            before_each: transform (message: EventMessage) -> EventMessage;
+            /// Runs after each event was broadcast, with how many sockets it
+            /// was sent to (counting them costs a walk over the recipients).
+            after_each: observe (message: EventMessage, recipients: usize);
+            /// Runs after each event, after `after_each`.
+            on_triggered: observe (message: EventMessage);
+            /// Receives events as they leave a room's in-memory history, one
+            /// call per event, in order: persist them to page past memory
+            /// with `on_load`.
+            on_cleanup: observe (evicted: Evicted);
+            /// Loads history older than memory holds (newest first), when no
+            /// [`HistoryStore`](crate::HistoryStore) is set. See
+            /// [`LoadRequest`](crate::LoadRequest) for the indices. One
+            /// registration only.
+            on_load: single (request: LoadRequest) -> Vec<EventMessage>;
         }
     };
-    match tokio::time::timeout(
-        engine.hooks.timeout,
-        AssertUnwindSafe(future).catch_unwind(),
-    )
-    .await
-    {
-        Ok(Ok(out)) => Ok(out),
-        Ok(Err(panic)) => {
-            tracing::error!(hook = name, reason = %panic_message(&*panic), "a hook panicked");
-            Err(HookFailure::Failed)
-        }
-        Err(_) => {
-            tracing::error!(hook = name, timeout = ?engine.hooks.timeout, "a hook ran out of time");
-            Err(HookFailure::Failed)
-        }
-    }
 }
 
-/// Runs a deciding hook: its own `Err` is a refusal or a logged failure.
-pub(crate) async fn decide<Args, T>(
-    engine: &Arc<Engine>,
-    name: &'static str,
-    hook: &Hook<Args, Result<T, HookError>>,
-    args: Args,
-) -> Result<T, HookFailure> {
-    match run(engine, name, hook, args).await? {
-        Ok(value) => Ok(value),
-        Err(HookError::Refused(reason)) => Err(HookFailure::Refused(reason)),
-        Err(HookError::Failed(error)) => {
-            tracing::error!(hook = name, %error, "a hook failed");
-            Err(HookFailure::Failed)
-        }
-    }
-}
-
-/// Runs an observing hook, if there is one; a failure is only logged.
-pub(crate) async fn observe<Args>(
-    engine: &Arc<Engine>,
-    name: &'static str,
-    hook: &Option<Hook<Args, ()>>,
-    args: impl FnOnce() -> Args,
-) {
-    if let Some(hook) = hook {
-        let _ = run(engine, name, hook, args()).await;
-    }
-}
-
-/// The text of a panic payload.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".to_owned())
-}
+pub(crate) use hook_table;

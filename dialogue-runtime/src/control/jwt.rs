@@ -9,7 +9,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
-use crate::hooks::{Handshake, HookError, Identity};
+use crate::control::hooks::{Handshake, HookError, Identity};
 use crate::rules::MAX_NAME_LEN;
 
 /// The leeway on `exp` and `nbf` by default: clocks are never quite in step.

@@ -1,5 +1,6 @@
-//! The rooms of a running server: declared ones, fixed at start-up and read
-//! without a lock, and rooms created at run time.
+//! The rooms: declared ones (fixed at start-up, read without a lock),
+//! per-user instances (made from their declaration on first use), and rooms
+//! created at run time (in the registry); creating and deleting them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,9 +8,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 
-use crate::room::RoomState;
+use crate::engine::hooks;
+use crate::engine::{Engine, Followup};
+use crate::error::{CreateRoomError, DeleteRoomError, RoomNotFound};
+use crate::protocol::{RoomIdPayload, RoomInfo, ServerEvent};
 use crate::rules;
 use crate::spec::{AppSpec, RoomSpec};
+use crate::state::State;
+use crate::state::fanout::GREETED;
+use crate::state::registry::Exists;
+use crate::state::room::{RoomKind, RoomOptions, RoomState};
 
 /// A per-user room as declared: instances are made from it on first use.
 pub(crate) struct Template {
@@ -30,17 +38,37 @@ impl Template {
     }
 }
 
-pub(crate) struct RoomRegistry {
+/// The rooms the declaration makes: the same on every node.
+pub(crate) struct Rooms {
     declared: HashMap<String, Arc<RoomState>>,
-    templates: Vec<Template>,
     /// Declared rooms in declaration order, for listing.
     declared_order: Vec<Arc<RoomState>>,
-    dynamic: RwLock<HashMap<String, Arc<RoomState>>>,
+    templates: Vec<Template>,
+    /// Per-user instances made on this node.
+    instances: RwLock<HashMap<String, Arc<RoomState>>>,
     next_order: AtomicU64,
 }
 
-impl RoomRegistry {
-    pub(crate) fn new(spec: &AppSpec) -> Self {
+/// Who creates a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Creator<'a> {
+    /// A client (its user): counts against the limits on created rooms.
+    Client(&'a str),
+    /// The server's own code: no limits.
+    Server,
+}
+
+/// Who deletes a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deleter<'a> {
+    /// A client (its user): only the room's creator may.
+    Client(&'a str),
+    /// The server's own code: any room created at run time.
+    Server,
+}
+
+impl Rooms {
+    pub(crate) fn new(spec: &AppSpec, state: &State) -> Self {
         let (per_user, shared): (Vec<&RoomSpec>, Vec<&RoomSpec>) = spec
             .rooms
             .iter()
@@ -48,7 +76,10 @@ impl RoomRegistry {
         let declared_order: Vec<Arc<RoomState>> = shared
             .into_iter()
             .enumerate()
-            .map(|(i, room)| Arc::new(RoomState::declared(room, room.id.clone(), None, i as u64)))
+            .map(|(order, room)| {
+                let config = RoomOptions::declared(room, room.id.clone());
+                Arc::new(state.room(config, RoomKind::Declared, order as u64))
+            })
             .collect();
         let templates = per_user
             .into_iter()
@@ -69,15 +100,7 @@ impl RoomRegistry {
                 .collect(),
             next_order: AtomicU64::new(declared_order.len() as u64),
             declared_order,
-            dynamic: RwLock::new(HashMap::new()),
-        }
-    }
-
-    /// The room with this id.
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<RoomState>> {
-        match self.declared.get(id) {
-            Some(room) => Some(room.clone()),
-            None => self.dynamic.read().get(id).cloned(),
+            instances: RwLock::new(HashMap::new()),
         }
     }
 
@@ -93,54 +116,214 @@ impl RoomRegistry {
         self.templates.iter().find(|t| t.spec.id == pattern)
     }
 
+    /// A creation-order number for a new room.
+    fn next_order(&self) -> u64 {
+        self.next_order.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+impl Engine {
+    /// The room with this id: declared, a per-user instance already made, or
+    /// created at run time.
+    pub(crate) fn room(&self, id: &str) -> Option<Arc<RoomState>> {
+        if let Some(room) = self.rooms.declared.get(id) {
+            return Some(room.clone());
+        }
+        if let Some(room) = self.rooms.instances.read().get(id) {
+            return Some(room.clone());
+        }
+        self.state.registry.get(id)
+    }
+
+    /// A declared room (never removed).
+    pub(crate) fn declared_room(&self, id: &str) -> Option<Arc<RoomState>> {
+        self.rooms.declared.get(id).cloned()
+    }
+
     /// `owner`'s instance of `template`, made on first use.
     pub(crate) fn instance(&self, template: &Template, owner: &str) -> Arc<RoomState> {
         let id = template.id_for(owner);
-        if let Some(room) = self.dynamic.read().get(&id) {
+        if let Some(room) = self.rooms.instances.read().get(&id) {
             return room.clone();
         }
-        let mut dynamic = self.dynamic.write();
-        dynamic
+        let mut instances = self.rooms.instances.write();
+        instances
             .entry(id.clone())
             .or_insert_with(|| {
-                Arc::new(RoomState::declared(
-                    &template.spec,
-                    id,
-                    Some(owner.to_owned()),
-                    self.next_order(),
-                ))
+                let config = RoomOptions::declared(&template.spec, id);
+                let kind = RoomKind::Instance {
+                    owner: owner.to_owned(),
+                };
+                Arc::new(self.state.room(config, kind, self.rooms.next_order()))
             })
             .clone()
     }
 
     /// Every room: declared ones in declaration order, then the others in
     /// creation order.
-    pub(crate) fn all(&self) -> Vec<Arc<RoomState>> {
-        let mut dynamic: Vec<Arc<RoomState>> = self.dynamic.read().values().cloned().collect();
-        dynamic.sort_by_key(|room| room.order);
-        self.declared_order.iter().cloned().chain(dynamic).collect()
+    pub(crate) fn all_rooms(&self) -> Vec<Arc<RoomState>> {
+        let mut others: Vec<Arc<RoomState>> = self.state.registry.all();
+        others.extend(self.rooms.instances.read().values().cloned());
+        others.sort_by_key(|room| room.order);
+        self.rooms
+            .declared_order
+            .iter()
+            .cloned()
+            .chain(others)
+            .collect()
     }
 
-    /// A creation-order number for a new room.
-    pub(crate) fn next_order(&self) -> u64 {
-        self.next_order.fetch_add(1, Ordering::Relaxed)
+    /// What `listRooms` shows: every room but the instances of per-user
+    /// rooms, which would list user ids to everyone.
+    pub(crate) fn room_infos(&self) -> Vec<RoomInfo> {
+        self.all_rooms()
+            .iter()
+            .filter(|room| room.owner().is_none())
+            .map(|room| room.info())
+            .collect()
     }
 
-    /// Adds a room created at run time; `false` when the id is taken.
-    pub(crate) fn insert(&self, room: Arc<RoomState>) -> bool {
-        if self.declared.contains_key(&room.id) {
-            return false;
+    /// Creates a room at run time and tells everyone; the follow-up runs
+    /// `on_room_created`.
+    pub(crate) async fn create_room(
+        self: &Arc<Self>,
+        options: RoomOptions,
+        creator: Creator<'_>,
+    ) -> Result<(Arc<RoomState>, Followup), CreateRoomError> {
+        rules::check_room_id(&options.id).map_err(|source| CreateRoomError::InvalidId {
+            id: options.id.clone(),
+            source,
+        })?;
+        if let Creator::Client(user) = creator {
+            self.check_room_quotas(user)?;
         }
-        let mut dynamic = self.dynamic.write();
-        if dynamic.contains_key(&room.id) {
-            return false;
+        let name = options.name.trim();
+        if name.is_empty() || name.len() > rules::MAX_NAME_LEN {
+            return Err(CreateRoomError::InvalidName);
         }
-        dynamic.insert(room.id.clone(), room);
-        true
+        let options = RoomOptions {
+            name: name.to_owned(),
+            ..options
+        };
+        let id = options.id.clone();
+        if self.rooms.declared.contains_key(&id) {
+            return Err(CreateRoomError::Exists(id));
+        }
+        if self.rooms.template_of(&id).is_some() {
+            return Err(CreateRoomError::Reserved(id));
+        }
+        let order = self.rooms.next_order();
+        let room = Arc::new(self.state.room(options, RoomKind::Created, order));
+        if let Err(Exists) = self.state.registry.insert(room.clone()).await {
+            return Err(CreateRoomError::Exists(id));
+        }
+        self.broadcast_all(ServerEvent::RoomCreated, &room.info());
+        let engine = self.clone();
+        let created = room.clone();
+        let then = Followup::of(async move {
+            hooks::observe(
+                &engine,
+                "on_room_created",
+                &engine.hooks.on_room_created,
+                || (created,),
+            )
+            .await;
+        });
+        Ok((room, then))
     }
 
-    /// Removes a room created at run time.
-    pub(crate) fn remove(&self, id: &str) -> Option<Arc<RoomState>> {
-        self.dynamic.write().remove(id)
+    fn check_room_quotas(&self, creator: &str) -> Result<(), CreateRoomError> {
+        let limits = &self.limits;
+        if limits.dynamic_rooms.is_none() && limits.dynamic_rooms_per_user.is_none() {
+            return Ok(());
+        }
+        let created = self.state.registry.all();
+        if let Some(max) = limits.dynamic_rooms
+            && created.len() >= max
+        {
+            return Err(CreateRoomError::TooManyRooms(max));
+        }
+        if let Some(max) = limits.dynamic_rooms_per_user
+            && created
+                .iter()
+                .filter(|r| r.config.created_by.as_deref() == Some(creator))
+                .count()
+                >= max
+        {
+            return Err(CreateRoomError::TooManyRoomsForUser(max));
+        }
+        Ok(())
+    }
+
+    /// Deletes a room created at run time: its members are removed and
+    /// everyone is told. The follow-up runs `on_left` for each removed
+    /// member, then `on_room_deleted`.
+    pub(crate) async fn delete_room(
+        self: &Arc<Self>,
+        room_id: &str,
+        deleter: Deleter<'_>,
+    ) -> Result<Followup, DeleteRoomError> {
+        let room = self
+            .room(room_id)
+            .ok_or_else(|| RoomNotFound(room_id.to_owned()))?;
+        if room.is_declared() {
+            return Err(DeleteRoomError::Declared(room_id.to_owned()));
+        }
+        if let Deleter::Client(user) = deleter
+            && room.config.created_by.as_deref() != Some(user)
+        {
+            return Err(DeleteRoomError::NotCreator(room_id.to_owned()));
+        }
+        if self.state.registry.remove(room_id).await.is_none() {
+            // Deleted by a racing call.
+            return Err(RoomNotFound(room_id.to_owned()).into());
+        }
+        let mut removed = Vec::new();
+        for member_id in room.seats.close().await {
+            let Some(member) = self.state.directory.get(&member_id) else {
+                continue;
+            };
+            if let Some(membership) = member.remove_membership(room_id) {
+                member.conn.leave(membership.keys());
+                removed.push(member);
+            }
+        }
+        self.broadcast_all(ServerEvent::RoomDeleted, &RoomIdPayload::new(room_id));
+        let engine = self.clone();
+        let room_id = room_id.to_owned();
+        Ok(Followup::of(async move {
+            for member in removed {
+                engine.left(&member, &room_id).await;
+            }
+            hooks::observe(
+                &engine,
+                "on_room_deleted",
+                &engine.hooks.on_room_deleted,
+                || (room_id,),
+            )
+            .await;
+        }))
+    }
+
+    /// Sends `payload` as `event` to every greeted client of this node.
+    pub(crate) fn broadcast_all<T: serde::Serialize + ?Sized>(
+        &self,
+        event: ServerEvent,
+        payload: &T,
+    ) {
+        if self.is_stopped() {
+            return;
+        }
+        // Written once, then sent as is.
+        let raw = match serde_json::value::to_raw_value(payload) {
+            Ok(raw) => raw,
+            Err(error) => {
+                tracing::error!(event = event.wire_name(), %error, "cannot serialize a broadcast");
+                return;
+            }
+        };
+        self.state
+            .fanout
+            .send(vec![GREETED.to_owned()], event.wire_name(), &raw);
     }
 }

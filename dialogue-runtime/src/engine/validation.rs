@@ -6,7 +6,8 @@ use std::num::NonZeroU32;
 
 use serde_json::Value;
 
-use crate::error::ValidationIssue;
+use crate::error::BuildError;
+use crate::protocol::ValidationIssue;
 use crate::spec::AppSpec;
 
 /// At most this many issues are reported for one payload, so that a large
@@ -16,19 +17,6 @@ pub const MAX_ISSUES: usize = 20;
 /// An issue's message is cut to about this many bytes: the validator quotes
 /// the offending value, which may be the whole (large) payload.
 pub const MAX_ISSUE_MESSAGE: usize = 200;
-
-/// Why an application's schemas could not be compiled.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum BuildError {
-    /// A schema the validator refuses (a bug in a hand-written `JsonSchema`).
-    #[error("the JSON Schema of event `{event}` does not compile: {reason}")]
-    InvalidSchema {
-        /// The event.
-        event: String,
-        /// What the validator said.
-        reason: String,
-    },
-}
 
 /// What the server knows of one declared event at run time.
 pub(crate) struct EventRuntime {
@@ -54,11 +42,26 @@ impl EventRuntime {
             .iter_errors(data)
             .take(MAX_ISSUES)
             .map(|error| ValidationIssue {
-                path: error.instance_path().to_string(),
+                path: pointer_of(&error),
                 message: shorten(error.to_string()),
             })
             .collect())
     }
+}
+
+/// Where a failure is, as a JSON pointer into the payload. A missing
+/// required property is reported at its own pointer (`/senderId`), as Zod
+/// and dialogue-ts report it, not at the object that lacks it.
+fn pointer_of(error: &jsonschema::ValidationError<'_>) -> String {
+    let mut path = error.instance_path().to_string();
+    if let jsonschema::error::ValidationErrorKind::Required {
+        property: Value::String(name),
+    } = error.kind()
+    {
+        path.push('/');
+        path.push_str(&name.replace('~', "~0").replace('/', "~1"));
+    }
+    path
 }
 
 /// Cuts `message` to [`MAX_ISSUE_MESSAGE`] bytes (at a character boundary),
@@ -169,7 +172,10 @@ mod tests {
             issues[1].message
         );
         let missing = event.validate(&json!({})).unwrap_err();
-        assert_eq!(missing[0].path, "");
+        assert_eq!(
+            missing[0].path, "/text",
+            "at the missing property's own pointer"
+        );
         assert!(
             missing[0]
                 .message

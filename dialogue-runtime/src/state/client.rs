@@ -1,4 +1,5 @@
-//! A connected client: its identity, its rooms and subscriptions.
+//! A client connected to this node: its identity, its rooms and its
+//! subscriptions in each.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -6,16 +7,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
-use socketioxide::extract::SocketRef;
 
-use crate::fanout;
-use crate::limits::Rates;
-use crate::room::RoomState;
+use crate::control::limits::Rates;
 use crate::rules::WILDCARD;
 use crate::spec::Subscriptions;
+use crate::state::connection::Connection;
+use crate::state::fanout;
+use crate::state::room::RoomState;
 
 /// A client's membership of one room.
-pub(crate) struct Membership {
+pub(crate) struct RoomMembership {
     pub(crate) room: Arc<RoomState>,
     /// Subscribed to `*`.
     pub(crate) all: bool,
@@ -23,17 +24,17 @@ pub(crate) struct Membership {
     pub(crate) events: BTreeSet<String>,
 }
 
-impl Membership {
+impl RoomMembership {
     /// A new membership with the room's default subscriptions.
     pub(crate) fn new(room: Arc<RoomState>) -> Self {
-        let (all, events) = match &room.default_subscriptions {
+        let (all, events) = match &room.config.default_subscriptions {
             Subscriptions::All => (true, BTreeSet::new()),
             Subscriptions::Only(names) => (false, names.iter().cloned().collect()),
         };
         Self { room, all, events }
     }
 
-    /// The socketioxide rooms this membership is subscribed through.
+    /// The fan-out keys this membership is subscribed through.
     pub(crate) fn keys(&self) -> Vec<String> {
         let room = &self.room.id;
         let mut keys: Vec<String> = self.events.iter().map(|e| fanout::key(room, e)).collect();
@@ -53,22 +54,31 @@ impl Membership {
     }
 }
 
+/// Whether a subscription is being added or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Subscribe,
+    Unsubscribe,
+}
+
 /// A connected client's state. Shared as `Arc<ClientState>`.
 ///
 /// `memberships` is the only lock, held briefly and never together with a
-/// room's lock: a client's requests are handled one at a time, so it is
-/// contended only by server-side calls.
+/// room's: a client's requests are handled one at a time, so it is contended
+/// only by server-side calls.
 pub(crate) struct ClientState {
     /// The connection's public id (not the transport's session id, which is a
     /// credential of the polling transport and never shown).
     pub(crate) id: String,
     pub(crate) user_id: String,
+    /// What authentication established (claims).
     pub(crate) auth: Option<Value>,
+    /// The handshake's auth object without `userId`.
     pub(crate) meta: Map<String, Value>,
-    pub(crate) socket: SocketRef,
+    pub(crate) conn: Box<dyn Connection>,
     pub(crate) rates: Rates,
     connected: AtomicBool,
-    memberships: Mutex<HashMap<String, Membership>>,
+    memberships: Mutex<HashMap<String, RoomMembership>>,
 }
 
 impl ClientState {
@@ -77,7 +87,7 @@ impl ClientState {
         user_id: String,
         auth: Option<Value>,
         meta: Map<String, Value>,
-        socket: SocketRef,
+        conn: Box<dyn Connection>,
         rates: Rates,
     ) -> Self {
         Self {
@@ -85,7 +95,7 @@ impl ClientState {
             user_id,
             auth,
             meta,
-            socket,
+            conn,
             rates,
             connected: AtomicBool::new(true),
             memberships: Mutex::new(HashMap::new()),
@@ -98,13 +108,13 @@ impl ClientState {
     }
 
     /// Marks the client gone and hands back its memberships.
-    pub(crate) fn disconnect(&self) -> Vec<Membership> {
+    pub(crate) fn disconnect(&self) -> Vec<RoomMembership> {
         self.connected.store(false, Ordering::Release);
-        let memberships: Vec<Membership> =
+        let memberships: Vec<RoomMembership> =
             self.memberships.lock().drain().map(|(_, m)| m).collect();
         for membership in &memberships {
             if membership.all {
-                membership.room.wildcard_left();
+                membership.room.wildcard_unsubscribed();
             }
         }
         memberships
@@ -125,55 +135,50 @@ impl ClientState {
         self.memberships.lock().contains_key(room_id)
     }
 
-    /// Records a membership; returns its subscription keys, or `None` when the
+    /// Records a membership; returns its fan-out keys, or `None` when the
     /// client is already a member (or gone).
-    pub(crate) fn add_membership(&self, membership: Membership) -> Option<Vec<String>> {
+    pub(crate) fn add_membership(&self, membership: RoomMembership) -> Option<Vec<String>> {
         let mut memberships = self.memberships.lock();
         if !self.is_connected() || memberships.contains_key(&membership.room.id) {
             return None;
         }
         let keys = membership.keys();
         if membership.all {
-            membership.room.wildcard_joined();
+            membership.room.wildcard_subscribed();
         }
         memberships.insert(membership.room.id.clone(), membership);
         Some(keys)
     }
 
     /// Ends a membership.
-    pub(crate) fn remove_membership(&self, room_id: &str) -> Option<Membership> {
+    pub(crate) fn remove_membership(&self, room_id: &str) -> Option<RoomMembership> {
         let membership = self.memberships.lock().remove(room_id)?;
         if membership.all {
-            membership.room.wildcard_left();
+            membership.room.wildcard_unsubscribed();
         }
         Some(membership)
     }
 
-    /// Subscribes to `event` (`*` for all) in a joined room; returns the key to
-    /// join, `None` when not a member.
-    pub(crate) fn subscribe(&self, room_id: &str, event: &str) -> Option<String> {
+    /// Subscribes to or unsubscribes from `event` (`*` for all) in a joined
+    /// room; returns the key to join or leave, `None` when not a member.
+    pub(crate) fn change_subscription(
+        &self,
+        room_id: &str,
+        event: &str,
+        change: Change,
+    ) -> Option<String> {
         let mut memberships = self.memberships.lock();
         let membership = memberships.get_mut(room_id)?;
+        let on = change == Change::Subscribe;
         if event == WILDCARD {
-            if !membership.all {
-                membership.room.wildcard_joined();
+            match (membership.all, on) {
+                (false, true) => membership.room.wildcard_subscribed(),
+                (true, false) => membership.room.wildcard_unsubscribed(),
+                _ => {}
             }
-            membership.all = true;
-        } else {
+            membership.all = on;
+        } else if on {
             membership.events.insert(event.to_owned());
-        }
-        Some(fanout::key(room_id, event))
-    }
-
-    /// The reverse of [`subscribe`](Self::subscribe).
-    pub(crate) fn unsubscribe(&self, room_id: &str, event: &str) -> Option<String> {
-        let mut memberships = self.memberships.lock();
-        let membership = memberships.get_mut(room_id)?;
-        if event == WILDCARD {
-            if membership.all {
-                membership.room.wildcard_left();
-            }
-            membership.all = false;
         } else {
             membership.events.remove(event);
         }
@@ -189,6 +194,9 @@ impl ClientState {
 
     /// The subscriptions in a joined room.
     pub(crate) fn subscriptions(&self, room_id: &str) -> Option<Vec<String>> {
-        self.memberships.lock().get(room_id).map(Membership::names)
+        self.memberships
+            .lock()
+            .get(room_id)
+            .map(RoomMembership::names)
     }
 }

@@ -1,11 +1,30 @@
-//! The connected clients, by connection id and by user.
+//! The clients connected to this node, by connection id and by user.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::client::ClientState;
+use crate::state::client::ClientState;
+
+/// Where the engine finds the clients connected to this node. Written on
+/// connect and disconnect only; read by the server API.
+pub(crate) trait ClientDirectory: Send + Sync + 'static {
+    /// Adds a client; `false` if its id is taken.
+    fn insert(&self, client: Arc<ClientState>) -> bool;
+
+    /// Removes a client.
+    fn remove(&self, client: &ClientState);
+
+    /// The client with this connection id.
+    fn get(&self, id: &str) -> Option<Arc<ClientState>>;
+
+    /// The connections of one user.
+    fn of_user(&self, user_id: &str) -> Vec<Arc<ClientState>>;
+
+    /// Every client.
+    fn all(&self) -> Vec<Arc<ClientState>>;
+}
 
 #[derive(Default)]
 struct Maps {
@@ -13,15 +32,14 @@ struct Maps {
     by_user: HashMap<String, Vec<Arc<ClientState>>>,
 }
 
-/// Written on connect and disconnect only; read by the server API.
+/// The directory in this process's memory.
 #[derive(Default)]
-pub(crate) struct ClientRegistry {
+pub(crate) struct MemoryDirectory {
     maps: RwLock<Maps>,
 }
 
-impl ClientRegistry {
-    /// Adds a client; `false` if its id is taken.
-    pub(crate) fn insert(&self, client: Arc<ClientState>) -> bool {
+impl ClientDirectory for MemoryDirectory {
+    fn insert(&self, client: Arc<ClientState>) -> bool {
         let mut maps = self.maps.write();
         if maps.by_id.contains_key(&client.id) {
             return false;
@@ -34,8 +52,7 @@ impl ClientRegistry {
         true
     }
 
-    /// Removes a client.
-    pub(crate) fn remove(&self, client: &ClientState) {
+    fn remove(&self, client: &ClientState) {
         let mut maps = self.maps.write();
         maps.by_id.remove(&client.id);
         if let Some(list) = maps.by_user.get_mut(&client.user_id) {
@@ -46,13 +63,11 @@ impl ClientRegistry {
         }
     }
 
-    /// The client with this connection id.
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<ClientState>> {
+    fn get(&self, id: &str) -> Option<Arc<ClientState>> {
         self.maps.read().by_id.get(id).cloned()
     }
 
-    /// The connections of one user.
-    pub(crate) fn of_user(&self, user_id: &str) -> Vec<Arc<ClientState>> {
+    fn of_user(&self, user_id: &str) -> Vec<Arc<ClientState>> {
         self.maps
             .read()
             .by_user
@@ -61,8 +76,7 @@ impl ClientRegistry {
             .unwrap_or_default()
     }
 
-    /// Every client.
-    pub(crate) fn all(&self) -> Vec<Arc<ClientState>> {
+    fn all(&self) -> Vec<Arc<ClientState>> {
         self.maps.read().by_id.values().cloned().collect()
     }
 }

@@ -1,19 +1,147 @@
-//! A room's state: what it accepts, who is in it, what it keeps.
+//! A room as this node holds it: its configuration, its seats and stream
+//! (through the backend), its `on` listeners, and the count of its local
+//! `*` subscribers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use serde_json::Value;
 
-use crate::client::ClientState;
-use crate::envelope::{EventMessage, Published};
-use crate::history::RoomHistory;
-use crate::protocol::RoomInfo;
+use crate::protocol::{EventMessage, RoomInfo};
 use crate::spec::{HistorySync, RoomEvents, RoomSpec, Subscriptions};
+use crate::state::seats::Seats;
+use crate::state::stream::Stream;
+
+/// A room's configuration: what it is called, what it accepts, who joins
+/// it. Rooms declared in `dialogue!` have theirs from the declaration; rooms
+/// created at run time from these options (see
+/// [`Dialogue::create_room`](crate::Dialogue::create_room)).
+///
+/// ```
+/// use dialogue_runtime::RoomOptions;
+///
+/// let options = RoomOptions::new("game-42", "Game 42").max_size(4).created_by("alice");
+/// assert_eq!(options.id, "game-42");
+/// assert_eq!(options.max_size, Some(4));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RoomOptions {
+    /// The room id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// Its capacity.
+    pub max_size: Option<u32>,
+    /// The events clients may trigger: any by default.
+    pub events: RoomEvents,
+    /// What joiners are subscribed to: everything by default.
+    pub default_subscriptions: Subscriptions,
+    /// What history a joining client receives: none by default.
+    pub sync_history_on_join: HistorySync,
+    /// Claims a client's authentication must carry to join.
+    pub required_claims: BTreeMap<String, Value>,
+    /// The creator, who alone may delete it from a client.
+    pub created_by: Option<String>,
+}
+
+impl RoomOptions {
+    /// A room that takes any event and subscribes joiners to all of them.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            max_size: None,
+            events: RoomEvents::Any,
+            default_subscriptions: Subscriptions::All,
+            sync_history_on_join: HistorySync::Off,
+            required_claims: BTreeMap::new(),
+            created_by: None,
+        }
+    }
+
+    /// The options of a declared room, under the id `id` (a per-user room's
+    /// instance has its own).
+    pub(crate) fn declared(spec: &RoomSpec, id: String) -> Self {
+        Self {
+            id,
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            max_size: spec.max_size.map(NonZeroU32::get),
+            events: spec.events.clone(),
+            default_subscriptions: spec.default_subscriptions.clone(),
+            sync_history_on_join: spec.sync_history_on_join,
+            required_claims: spec.required_claims.clone(),
+            created_by: None,
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the capacity.
+    pub fn max_size(mut self, max_size: u32) -> Self {
+        self.max_size = Some(max_size);
+        self
+    }
+
+    /// Sets the events clients may trigger (names of declared events are
+    /// validated against their schemas).
+    pub fn events(mut self, events: RoomEvents) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Sets what joiners are subscribed to.
+    pub fn default_subscriptions(mut self, subscriptions: Subscriptions) -> Self {
+        self.default_subscriptions = subscriptions;
+        self
+    }
+
+    /// Sets what history a joining client receives.
+    pub fn sync_history_on_join(mut self, sync: HistorySync) -> Self {
+        self.sync_history_on_join = sync;
+        self
+    }
+
+    /// Requires a claim of every joiner's authentication: equal to `value`,
+    /// or an array containing it.
+    pub fn require_claim(mut self, claim: impl Into<String>, value: Value) -> Self {
+        self.required_claims.insert(claim.into(), value);
+        self
+    }
+
+    /// Records the creator.
+    pub fn created_by(mut self, user_id: impl Into<String>) -> Self {
+        self.created_by = Some(user_id.into());
+        self
+    }
+}
+
+/// Where a room comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RoomKind {
+    /// Declared in `dialogue!`.
+    Declared,
+    /// One user's instance of a per-user room (`user:{userId}`).
+    Instance {
+        /// The user it belongs to.
+        owner: String,
+    },
+    /// Created at run time, by a client or the server.
+    Created,
+}
 
 /// A listener registered with `on`: called with each event of its name.
 pub(crate) type ListenerFn =
@@ -26,217 +154,102 @@ pub(crate) struct Listener {
     pub(crate) call: Arc<ListenerFn>,
 }
 
-/// Everything about one room. Shared as `Arc<RoomState>`.
-///
-/// Locks: `members` guards capacity, `history` guards the buffers and the
-/// sequence, `listeners` the `on` handlers; each is held briefly and never
-/// together with a client's lock.
+/// Everything this node holds of one room. Shared as `Arc<RoomState>`.
 pub(crate) struct RoomState {
+    /// The room id (also `config.id`).
     pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) description: Option<String>,
-    pub(crate) max_size: Option<u32>,
-    pub(crate) events: RoomEvents,
-    pub(crate) default_subscriptions: Subscriptions,
-    pub(crate) sync_history: HistorySync,
-    pub(crate) created_by: Option<String>,
-    /// Declared in `dialogue!` (rather than created at run time); per-user
-    /// instances count as declared.
-    pub(crate) declared: bool,
-    /// Claims a member's authentication must carry.
-    pub(crate) required_claims: BTreeMap<String, Value>,
-    /// The user a per-user room belongs to.
-    pub(crate) owner: Option<String>,
+    pub(crate) config: RoomOptions,
+    pub(crate) kind: RoomKind,
     /// Creation order, for listing.
     pub(crate) order: u64,
-    /// Set once, when the room is deleted; a join racing the deletion sees it.
-    deleted: AtomicBool,
-    /// Members by client id.
-    members: Mutex<HashMap<String, Weak<ClientState>>>,
-    /// How many members are subscribed to `*`. When none is, a broadcast goes
-    /// to the event's key alone: socketioxide then skips the de-duplication
-    /// set it builds for a broadcast to several of its rooms, which costs
-    /// about a tenth of the server's CPU at saturation. Kept by
-    /// [`ClientState`]'s membership methods, raised before a socket joins the
-    /// `*` key and lowered as it leaves, so it never undercounts a member
-    /// that should receive.
-    wildcard_members: AtomicUsize,
-    /// The next sequence number; assigned under the `history` lock for events
-    /// kept in history, so buffer order is acceptance order.
-    seq: AtomicU64,
-    history: Mutex<RoomHistory>,
+    /// Who holds a seat, against `max_size`.
+    pub(crate) seats: Box<dyn Seats>,
+    /// Its events: order, history, delivery.
+    pub(crate) stream: Box<dyn Stream>,
+    /// How many of this node's members are subscribed to `*` (see
+    /// `state::fanout::deliver`). Raised before a socket joins the `*` key
+    /// and lowered as it leaves, so it never undercounts a member that
+    /// should receive.
+    wildcard_subscribers: AtomicUsize,
     listeners: RwLock<Vec<Listener>>,
 }
 
-/// Why a member could not be added.
-pub(crate) enum AdmitError {
-    Full(u32),
-    Deleted,
-}
-
 impl RoomState {
-    /// A declared room, or (with `owner`) one user's instance of a per-user
-    /// room, whose id is then `id`.
-    pub(crate) fn declared(spec: &RoomSpec, id: String, owner: Option<String>, order: u64) -> Self {
-        let mut room = Self::new(
-            id,
-            spec.name.clone(),
-            spec.description.clone(),
-            spec.max_size.map(|n| n.get()),
-            spec.events.clone(),
-            spec.default_subscriptions.clone(),
-            spec.sync_history_on_join,
-            None,
-            true,
-            order,
-        );
-        room.required_claims = spec.required_claims.clone();
-        room.owner = owner;
-        room
-    }
-
-    /// A room created at run time.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        id: String,
-        name: String,
-        description: Option<String>,
-        max_size: Option<u32>,
-        events: RoomEvents,
-        default_subscriptions: Subscriptions,
-        sync_history: HistorySync,
-        created_by: Option<String>,
-        declared: bool,
+        config: RoomOptions,
+        kind: RoomKind,
         order: u64,
+        seats: Box<dyn Seats>,
+        stream: Box<dyn Stream>,
     ) -> Self {
         Self {
-            id,
-            name,
-            description,
-            max_size,
-            events,
-            default_subscriptions,
-            sync_history,
-            created_by,
-            declared,
-            required_claims: BTreeMap::new(),
-            owner: None,
+            id: config.id.clone(),
+            config,
+            kind,
             order,
-            deleted: AtomicBool::new(false),
-            members: Mutex::new(HashMap::new()),
-            wildcard_members: AtomicUsize::new(0),
-            seq: AtomicU64::new(0),
-            history: Mutex::new(RoomHistory::default()),
+            seats,
+            stream,
+            wildcard_subscribers: AtomicUsize::new(0),
             listeners: RwLock::new(Vec::new()),
         }
     }
 
-    /// One more member subscribed to `*` (before its socket joins the key).
-    pub(crate) fn wildcard_joined(&self) {
-        self.wildcard_members.fetch_add(1, Ordering::AcqRel);
+    /// The user a per-user room belongs to.
+    pub(crate) fn owner(&self) -> Option<&str> {
+        match &self.kind {
+            RoomKind::Instance { owner } => Some(owner),
+            _ => None,
+        }
     }
 
-    /// One member fewer subscribed to `*`.
-    pub(crate) fn wildcard_left(&self) {
+    /// Declared, or an instance of a declared per-user room.
+    pub(crate) fn is_declared(&self) -> bool {
+        !matches!(self.kind, RoomKind::Created)
+    }
+
+    /// One more local member subscribed to `*` (before its socket joins the
+    /// key).
+    pub(crate) fn wildcard_subscribed(&self) {
+        self.wildcard_subscribers.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// One local member fewer subscribed to `*`.
+    pub(crate) fn wildcard_unsubscribed(&self) {
         // Saturating: a miscount must never wrap to "everyone".
         let _ = self
-            .wildcard_members
+            .wildcard_subscribers
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 Some(n.saturating_sub(1))
             });
     }
 
-    /// Whether any member is subscribed to `*`.
-    pub(crate) fn has_wildcard_members(&self) -> bool {
-        self.wildcard_members.load(Ordering::Acquire) > 0
-    }
-
-    /// Adds a member unless the room is full or deleted; capacity is checked
-    /// and taken under one lock, so racing joins never overfill the room.
-    pub(crate) fn admit(&self, client: &Arc<ClientState>) -> Result<(), AdmitError> {
-        let mut members = self.members.lock();
-        if self.deleted.load(Ordering::Acquire) {
-            return Err(AdmitError::Deleted);
-        }
-        if let Some(max) = self.max_size
-            && members.len() >= max as usize
-            && !members.contains_key(&client.id)
-        {
-            return Err(AdmitError::Full(max));
-        }
-        members.insert(client.id.clone(), Arc::downgrade(client));
-        Ok(())
-    }
-
-    /// Removes a member; whether it was one.
-    pub(crate) fn release(&self, client_id: &str) -> bool {
-        self.members.lock().remove(client_id).is_some()
-    }
-
-    /// Marks the room deleted and hands back its members.
-    pub(crate) fn close(&self) -> Vec<Arc<ClientState>> {
-        let mut members = self.members.lock();
-        self.deleted.store(true, Ordering::Release);
-        members.drain().filter_map(|(_, c)| c.upgrade()).collect()
-    }
-
-    /// Whether the room was deleted.
-    pub(crate) fn is_deleted(&self) -> bool {
-        self.deleted.load(Ordering::Acquire)
-    }
-
-    /// Whether it holds `max_size` members now.
-    pub(crate) fn is_full(&self) -> bool {
-        self.max_size.is_some_and(|max| self.size() >= max as usize)
+    /// Whether any local member is subscribed to `*`.
+    pub(crate) fn has_wildcard_subscribers(&self) -> bool {
+        self.wildcard_subscribers.load(Ordering::Acquire) > 0
     }
 
     /// Members now.
     pub(crate) fn size(&self) -> usize {
-        self.members.lock().len()
+        self.seats.count()
     }
 
-    /// The members, connected ones only.
-    pub(crate) fn members(&self) -> Vec<Arc<ClientState>> {
-        self.members
-            .lock()
-            .values()
-            .filter_map(Weak::upgrade)
-            .collect()
+    /// Whether it holds `max_size` members now.
+    pub(crate) fn is_full(&self) -> bool {
+        self.config
+            .max_size
+            .is_some_and(|max| self.size() >= max as usize)
     }
 
     /// What clients learn about the room.
     pub(crate) fn info(&self) -> RoomInfo {
         RoomInfo {
             id: self.id.clone(),
-            name: self.name.clone(),
-            description: self.description.clone(),
+            name: self.config.name.clone(),
+            description: self.config.description.clone(),
             size: self.size(),
-            max_size: self.max_size,
-            created_by_id: self.created_by.clone(),
+            max_size: self.config.max_size,
+            created_by_id: self.config.created_by.clone(),
         }
-    }
-
-    /// A sequence number for an event not kept in history.
-    pub(crate) fn next_seq(&self) -> u64 {
-        self.seq.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Stamps an event with the next sequence number and keeps it in history,
-    /// both under the history lock so that buffer order is acceptance order.
-    pub(crate) fn stamp_and_keep<E>(
-        &self,
-        limit: usize,
-        stamp: impl FnOnce(u64) -> Result<Published, E>,
-    ) -> Result<(Arc<Published>, Option<Arc<Published>>), E> {
-        let mut history = self.history.lock();
-        let published = Arc::new(stamp(self.next_seq())?);
-        let evicted = history.push(published.clone(), limit);
-        Ok((published, evicted))
-    }
-
-    /// Runs `read` on the in-memory history.
-    pub(crate) fn with_history<T>(&self, read: impl FnOnce(&RoomHistory) -> T) -> T {
-        read(&self.history.lock())
     }
 
     /// Registers a listener.

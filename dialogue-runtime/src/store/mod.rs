@@ -1,20 +1,18 @@
-//! Event history: ring buffers in memory, per room and event type, and the
-//! [`HistoryStore`] trait through which a persistent store keeps more.
+//! History stores: the [`HistoryStore`] trait through which a persistent
+//! store keeps more history than memory does, and its implementations.
 //!
 //! Order is the order the server accepted events (each room numbers them),
 //! never the millisecond timestamp, so a burst within one millisecond keeps its
 //! order. Pages are newest first: index 0 is the latest event.
 
-use std::collections::{HashMap, VecDeque};
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use crate::envelope::Published;
-
-/// The largest page a `getHistory` returns; a request for more is cut to this
-/// and the answer's `end` says where it stopped.
-pub const MAX_PAGE: u64 = 100;
+use crate::envelope::StampedEvent;
 
 /// A persistent history store, consulted past the in-memory buffers.
 ///
@@ -26,15 +24,15 @@ pub const MAX_PAGE: u64 = 100;
 /// ```
 /// use std::sync::{Arc, Mutex};
 ///
-/// use dialogue_runtime::{HistoryStore, Published, StoreError};
+/// use dialogue_runtime::{HistoryStore, StampedEvent, StoreError};
 /// use futures_util::future::BoxFuture;
 ///
 /// /// Keeps everything, in memory: a stand-in for a database.
 /// #[derive(Default)]
-/// struct Everything(Arc<Mutex<Vec<(String, String, Arc<Published>)>>>);
+/// struct Everything(Arc<Mutex<Vec<(String, String, Arc<StampedEvent>)>>>);
 ///
 /// impl HistoryStore for Everything {
-///     fn record(&self, room: &str, event: Arc<Published>) -> BoxFuture<'static, Result<(), StoreError>> {
+///     fn record(&self, room: &str, event: Arc<StampedEvent>) -> BoxFuture<'static, Result<(), StoreError>> {
 ///         let rows = self.0.clone();
 ///         let key = (room.to_owned(), event.event().to_owned());
 ///         Box::pin(async move {
@@ -44,9 +42,9 @@ pub const MAX_PAGE: u64 = 100;
 ///     }
 ///
 ///     fn page(&self, room: &str, event: &str, start: u64, end: u64)
-///         -> BoxFuture<'static, Result<Vec<Arc<Published>>, StoreError>>
+///         -> BoxFuture<'static, Result<Vec<Arc<StampedEvent>>, StoreError>>
 ///     {
-///         let rows: Vec<Arc<Published>> = self.0.lock().unwrap().iter().rev()
+///         let rows: Vec<Arc<StampedEvent>> = self.0.lock().unwrap().iter().rev()
 ///             .filter(|(r, e, _)| r == room && e == event)
 ///             .map(|(_, _, p)| p.clone())
 ///             .skip(start as usize)
@@ -61,7 +59,7 @@ pub trait HistoryStore: Send + Sync + 'static {
     fn record(
         &self,
         room: &str,
-        event: Arc<Published>,
+        event: Arc<StampedEvent>,
     ) -> BoxFuture<'static, Result<(), StoreError>>;
 
     /// The events named `event` in `room`, newest first, from index `start`
@@ -72,111 +70,10 @@ pub trait HistoryStore: Send + Sync + 'static {
         event: &str,
         start: u64,
         end: u64,
-    ) -> BoxFuture<'static, Result<Vec<Arc<Published>>, StoreError>>;
+    ) -> BoxFuture<'static, Result<Vec<Arc<StampedEvent>>, StoreError>>;
 }
 
 /// A history store's failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct StoreError(pub String);
-
-/// A room's in-memory history: one ring buffer per event type.
-#[derive(Debug, Default)]
-pub(crate) struct RoomHistory {
-    buffers: HashMap<String, VecDeque<Arc<Published>>>,
-}
-
-impl RoomHistory {
-    /// Keeps `event`, dropping the oldest of its type past `limit`; returns
-    /// what was dropped.
-    pub(crate) fn push(&mut self, event: Arc<Published>, limit: usize) -> Option<Arc<Published>> {
-        let buffer = match self.buffers.get_mut(event.event()) {
-            Some(buffer) => buffer,
-            None => self
-                .buffers
-                .entry(event.event().to_owned())
-                .or_insert_with(|| VecDeque::with_capacity(limit.min(64))),
-        };
-        buffer.push_back(event);
-        if buffer.len() > limit {
-            buffer.pop_front()
-        } else {
-            None
-        }
-    }
-
-    /// How many events named `event` memory holds.
-    pub(crate) fn len(&self, event: &str) -> usize {
-        self.buffers.get(event).map_or(0, VecDeque::len)
-    }
-
-    /// Events named `event`, newest first, in `start..end`.
-    pub(crate) fn page(&self, event: &str, start: usize, end: usize) -> Vec<Arc<Published>> {
-        let Some(buffer) = self.buffers.get(event) else {
-            return Vec::new();
-        };
-        buffer
-            .iter()
-            .rev()
-            .skip(start)
-            .take(end.saturating_sub(start))
-            .cloned()
-            .collect()
-    }
-
-    /// The latest `per_event` events of every type (all kept when `None`),
-    /// merged newest first.
-    pub(crate) fn latest(&self, per_event: Option<usize>) -> Vec<Arc<Published>> {
-        let mut events: Vec<Arc<Published>> = self
-            .buffers
-            .values()
-            .flat_map(|buffer| {
-                let take = per_event.unwrap_or(buffer.len());
-                buffer.iter().rev().take(take).cloned()
-            })
-            .collect();
-        events.sort_unstable_by_key(|event| std::cmp::Reverse(event.seq()));
-        events
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn published(seq: u64, event: &str) -> Arc<Published> {
-        Arc::new(Published::stamp(seq, "r", event, &json!(seq), "u", None).unwrap())
-    }
-
-    fn seqs(events: &[Arc<Published>]) -> Vec<u64> {
-        events.iter().map(|e| e.seq()).collect()
-    }
-
-    #[test]
-    fn buffers_keep_the_newest_up_to_their_limit() {
-        let mut history = RoomHistory::default();
-        let mut dropped = Vec::new();
-        for seq in 0..5 {
-            dropped.extend(history.push(published(seq, "m"), 3));
-        }
-        assert_eq!(seqs(&dropped), [0, 1]);
-        assert_eq!(history.len("m"), 3);
-        assert_eq!(seqs(&history.page("m", 0, 50)), [4, 3, 2], "newest first");
-        assert_eq!(seqs(&history.page("m", 1, 2)), [3]);
-        assert!(history.page("m", 3, 10).is_empty());
-        assert!(history.page("m", 2, 1).is_empty(), "end before start");
-        assert!(history.page("other", 0, 10).is_empty());
-    }
-
-    #[test]
-    fn latest_merges_event_types_by_acceptance_order() {
-        let mut history = RoomHistory::default();
-        for (seq, event) in [(0, "a"), (1, "b"), (2, "a"), (3, "a"), (4, "b")] {
-            history.push(published(seq, event), 10);
-        }
-        assert_eq!(seqs(&history.latest(None)), [4, 3, 2, 1, 0]);
-        assert_eq!(seqs(&history.latest(Some(1))), [4, 3]);
-    }
-}

@@ -22,8 +22,8 @@ use futures_util::future::BoxFuture;
 use rusqlite::{Connection, params};
 use serde_json::value::RawValue;
 
-use crate::envelope::Published;
-use crate::history::{HistoryStore, StoreError};
+use crate::envelope::StampedEvent;
+use crate::store::{HistoryStore, StoreError};
 
 /// History kept in a SQLite file (created on first use).
 ///
@@ -88,7 +88,7 @@ impl HistoryStore for SqliteHistory {
     fn record(
         &self,
         room: &str,
-        event: Arc<Published>,
+        event: Arc<StampedEvent>,
     ) -> BoxFuture<'static, Result<(), StoreError>> {
         let room = room.to_owned();
         self.with(move |connection| {
@@ -107,7 +107,7 @@ impl HistoryStore for SqliteHistory {
         event: &str,
         start: u64,
         end: u64,
-    ) -> BoxFuture<'static, Result<Vec<Arc<Published>>, StoreError>> {
+    ) -> BoxFuture<'static, Result<Vec<Arc<StampedEvent>>, StoreError>> {
         let (room, event) = (room.to_owned(), event.to_owned());
         let limit = end.saturating_sub(start).min(i64::MAX as u64) as i64;
         let offset = start.min(i64::MAX as u64) as i64;
@@ -129,7 +129,7 @@ impl HistoryStore for SqliteHistory {
                 .map(|(id, envelope)| {
                     let json =
                         RawValue::from_string(envelope).map_err(|e| StoreError(e.to_string()))?;
-                    let published = Published::from_json(id as u64, json)
+                    let published = StampedEvent::from_json(id as u64, json)
                         .map_err(|e| StoreError(e.to_string()))?;
                     Ok(Arc::new(published))
                 })
@@ -144,16 +144,13 @@ mod tests {
 
     use super::*;
 
-    fn published(n: u64, event: &str) -> Arc<Published> {
-        Arc::new(Published::stamp(n, "r", event, &json!({ "n": n }), "u", None).unwrap())
+    fn published(n: u64, event: &str) -> Arc<StampedEvent> {
+        Arc::new(StampedEvent::stamp(n, "r", event, &json!({ "n": n }), "u", None).unwrap())
     }
 
     #[tokio::test]
     async fn pages_are_newest_first_and_survive_reopening() {
-        let dir = std::env::temp_dir().join(format!(
-            "dialogue-sqlite-{}",
-            crate::session::new_client_id()
-        ));
+        let dir = std::env::temp_dir().join(format!("dialogue-sqlite-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("history.sqlite");
         {

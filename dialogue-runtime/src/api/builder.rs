@@ -1,0 +1,331 @@
+//! [`DialogueBuilder`]: a server's configuration before it starts. Its hook
+//! setters are generated from the one table of hooks
+//! ([`hook_table!`](crate::control::hooks::hook_table)).
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
+use socketioxide_core::adapter::{DefinedAdapter, Spawnable};
+
+use crate::DialogueApp;
+use crate::api::client::ConnectedClient;
+use crate::api::dialogue::Dialogue;
+use crate::api::room::Room;
+use crate::control::cors::Cors;
+use crate::control::hooks::{
+    Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo, hook_table,
+};
+use crate::control::jwt::{JwtAuth, JwtError};
+use crate::control::limits::Limits;
+use crate::engine::hooks::Hooks;
+use crate::engine::validation::EventTable;
+use crate::engine::{Engine, Parts};
+use crate::error::BuildError;
+use crate::protocol::EventMessage;
+use crate::spec::AppSpec;
+use crate::state::client::ClientState;
+use crate::state::room::RoomState;
+use crate::state::{Memory, State};
+use crate::store::HistoryStore;
+use crate::wire;
+use crate::wire::socket::SocketFanout;
+
+/// Packets waiting to be written to one socket (socketioxide's buffer,
+/// 128 by default). Well above the request queue, so that every request
+/// waiting can be answered even while the client is slow to read; the
+/// buffer grows only as it fills. A client that stops reading altogether
+/// fills it and is disconnected at the next heartbeat.
+const OUTGOING_CAPACITY: usize = 4096;
+
+/// Configures a [`Dialogue`] before it starts.
+///
+/// ```no_run
+/// use std::num::NonZeroU32;
+///
+/// # use dialogue_runtime::prelude::*;
+/// use dialogue_runtime::{Cors, HookError};
+/// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+/// # pub struct Message { pub text: String }
+/// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let dialogue = Dialogue::<ChatApp>::builder()
+///     .trigger_rate(NonZeroU32::new(20).unwrap())
+///     .cors(Cors::origins(["https://app.example.com"]))
+///     .before_join(|_, client, room| async move {
+///         if room.id() == "chat" && client.user_id().starts_with("guest-") {
+///             return Err(HookError::refuse("guests may not chat"));
+///         }
+///         Ok(())
+///     })
+///     .build()?;
+/// # Ok(()) }
+/// ```
+pub struct DialogueBuilder<A> {
+    hooks: Hooks,
+    /// Hooks of kind `single` registered more than once.
+    twice: Vec<&'static str>,
+    cors: Cors,
+    store: Option<Arc<dyn HistoryStore>>,
+    limits: Limits,
+    transport_limit: Option<usize>,
+    _app: PhantomData<fn() -> A>,
+}
+
+impl<A> std::fmt::Debug for DialogueBuilder<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DialogueBuilder")
+            .field("store", &self.store.is_some())
+            .field("limits", &self.limits)
+            .field("transport_limit", &self.transport_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A hook's argument as the closure receives it, from the engine's value.
+trait HookArg: Sized {
+    type Raw;
+    fn from_raw(raw: Self::Raw, engine: &Arc<Engine>) -> Self;
+}
+
+impl HookArg for ConnectedClient {
+    type Raw = Arc<ClientState>;
+    fn from_raw(raw: Self::Raw, engine: &Arc<Engine>) -> Self {
+        ConnectedClient::new(raw, engine.clone())
+    }
+}
+
+impl HookArg for Room {
+    type Raw = Arc<RoomState>;
+    fn from_raw(raw: Self::Raw, engine: &Arc<Engine>) -> Self {
+        Room::new(raw, engine.clone())
+    }
+}
+
+macro_rules! plain_hook_args {
+    ($($plain:ty),+) => {$(
+        impl HookArg for $plain {
+            type Raw = Self;
+            fn from_raw(raw: Self, _: &Arc<Engine>) -> Self {
+                raw
+            }
+        }
+    )+};
+}
+
+plain_hook_args!(
+    String,
+    usize,
+    EventMessage,
+    Handshake,
+    SocketInfo,
+    Evicted,
+    LoadRequest
+);
+
+/// What a hook's future returns, by kind.
+macro_rules! hook_output {
+    (observe) => { () };
+    ($kind:ident -> $out:ty) => { Result<$out, HookError> };
+}
+
+/// Stores a wrapped hook in its slot, by kind.
+macro_rules! store_hook {
+    (single, $builder:ident, $name:ident, $hook:ident) => {
+        if $builder.hooks.slots.$name.is_some() {
+            $builder.twice.push(stringify!($name));
+        } else {
+            $builder.hooks.slots.$name = Some($hook);
+        }
+    };
+    ($kind:ident, $builder:ident, $name:ident, $hook:ident) => {
+        $builder.hooks.slots.$name.push($hook);
+    };
+}
+
+/// One setter per row of the hook table.
+macro_rules! setters {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident : $kind:ident ( $($arg:ident : $ty:ident),* ) $(-> $out:ty)? ;
+    )+) => {
+        impl<A: DialogueApp> DialogueBuilder<A> {
+            $(
+                $(#[doc = $doc])*
+                pub fn $name<F, Fut>(mut self, hook: F) -> Self
+                where
+                    F: Fn(Dialogue<A>, $($ty),*) -> Fut + Send + Sync + 'static,
+                    Fut: Future<Output = hook_output!($kind $(-> $out)?)> + Send + 'static,
+                {
+                    let wrapped = Arc::new(
+                        move |engine: Arc<Engine>, ($($arg,)*): ($(<$ty as HookArg>::Raw,)*)| {
+                            let future = hook(
+                                Dialogue::from_engine(engine.clone()),
+                                $(<$ty as HookArg>::from_raw($arg, &engine)),*
+                            );
+                            Box::pin(future) as crate::engine::hooks::BoxFut<_>
+                        },
+                    );
+                    store_hook!($kind, self, $name, wrapped);
+                    self
+                }
+            )+
+        }
+    };
+}
+
+hook_table!(setters);
+
+impl<A: DialogueApp> DialogueBuilder<A> {
+    pub(crate) fn new() -> Self {
+        Self {
+            hooks: Hooks::default(),
+            twice: Vec::new(),
+            cors: Cors::default(),
+            store: None,
+            limits: Limits::default(),
+            transport_limit: None,
+            _app: PhantomData,
+        }
+    }
+
+    /// Keeps history in `store` too (write-through), so clients page past
+    /// what memory holds.
+    pub fn history_store(mut self, store: impl HistoryStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Sets every limit at once (see [`Limits`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The largest `data` (and `meta`) a client may trigger, in bytes of JSON;
+    /// past it `PAYLOAD_TOO_LARGE`. Default 64 KiB.
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.limits.max_payload = bytes;
+        self
+    }
+
+    /// At most `per_second` triggers per second per connection; past it
+    /// `RATE_LIMITED`.
+    pub fn trigger_rate(mut self, per_second: NonZeroU32) -> Self {
+        self.limits.triggers_per_second = Some(per_second);
+        self
+    }
+
+    /// At most `per_minute` `getHistory` requests per minute per connection;
+    /// past it `RATE_LIMITED`.
+    pub fn history_rate(mut self, per_minute: NonZeroU32) -> Self {
+        self.limits.history_requests_per_minute = Some(per_minute);
+        self
+    }
+
+    /// At most `rooms` rooms per connection; past it `JOIN_DENIED`.
+    pub fn max_rooms_per_connection(mut self, rooms: usize) -> Self {
+        self.limits.rooms_per_connection = Some(rooms);
+        self
+    }
+
+    /// At most `rooms` rooms created by clients at once, and `per_user` per
+    /// user; past them `PERMISSION_DENIED`.
+    pub fn max_dynamic_rooms(mut self, rooms: usize, per_user: usize) -> Self {
+        self.limits.dynamic_rooms = Some(rooms);
+        self.limits.dynamic_rooms_per_user = Some(per_user);
+        self
+    }
+
+    /// The largest Socket.IO message a client may send; anything longer
+    /// closes the connection. By default twice `max_payload` plus 16 KiB
+    /// (144 KiB with the default payload limit), so an oversized payload
+    /// gets `PAYLOAD_TOO_LARGE` and the connection stays, while a message
+    /// far past it is cut by the transport.
+    pub fn transport_limit(mut self, bytes: usize) -> Self {
+        self.transport_limit = Some(bytes);
+        self
+    }
+
+    /// Authenticates with JWTs from `auth.token`: `sub` becomes the user id,
+    /// the claims `client.auth()`. It registers the `authenticate` hook, so
+    /// registering that too is a build error.
+    pub fn jwt(self, jwt: JwtAuth) -> Self {
+        let jwt = Arc::new(jwt);
+        self.authenticate(move |_, handshake| {
+            let jwt = jwt.clone();
+            async move { jwt.authenticate(&handshake).map_err(JwtError::refusal) }
+        })
+    }
+
+    /// Which browser origins may connect (default: all, for development).
+    /// Applies to the long-polling transport and the routes of
+    /// [`Dialogue::router`].
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.cors = cors;
+        self
+    }
+
+    /// How long a hook may run before it counts as failed (default 10 s).
+    pub fn hook_timeout(mut self, timeout: Duration) -> Self {
+        self.hooks.timeout = timeout;
+        self
+    }
+
+    /// Compiles the application's schemas and prepares the server. Call it
+    /// inside a Tokio runtime.
+    pub fn build(self) -> Result<Dialogue<A>, BuildError> {
+        if let Some(hook) = self.twice.first() {
+            return Err(BuildError::HookRegisteredTwice { hook });
+        }
+        let spec: &'static AppSpec = A::spec();
+        let events = EventTable::compile(spec)?;
+        let transport_limit = self.transport_limit.unwrap_or_else(|| {
+            self.limits
+                .max_payload
+                .saturating_mul(2)
+                .saturating_add(16 * 1024)
+        });
+        let builder = SocketIo::builder()
+            .max_payload(transport_limit as u64)
+            .ws_max_message_size(transport_limit)
+            .ws_max_frame_size(transport_limit)
+            .max_buffer_size(OUTGOING_CAPACITY);
+        let (layer, io) = builder.build_layer();
+        // CORS wraps the Socket.IO layer: a preflight must be answered before
+        // the polling transport sees the request.
+        let router = axum::Router::new().layer(layer);
+        let router = match self.cors.layer() {
+            Some(cors) => router.layer(cors),
+            None => router,
+        };
+        Ok(Dialogue::from_engine(self.start(spec, events, io, router)))
+    }
+
+    /// The engine on `io`, whatever its adapter, serving the protocol.
+    fn start<Ad: Adapter + DefinedAdapter>(
+        self,
+        spec: &'static AppSpec,
+        events: EventTable,
+        io: SocketIo<Ad>,
+        router: axum::Router,
+    ) -> Arc<Engine> {
+        let state = State::new(Box::new(Memory::new()), Box::new(SocketFanout(io.clone())));
+        let engine = Engine::new(Parts {
+            spec,
+            events,
+            state,
+            limits: self.limits,
+            hooks: self.hooks,
+            store: self.store,
+            router,
+        });
+        // The local adapter has nothing to initialize.
+        wire::register(&io, &engine).spawn();
+        engine
+    }
+}

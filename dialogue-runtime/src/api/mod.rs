@@ -1,0 +1,7 @@
+//! What applications call: the server ([`Dialogue`](dialogue::Dialogue)),
+//! its builder, and the handles of rooms and clients.
+
+pub(crate) mod builder;
+pub(crate) mod client;
+pub(crate) mod dialogue;
+pub(crate) mod room;

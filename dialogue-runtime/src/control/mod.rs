@@ -1,0 +1,10 @@
+//! What the application controls: its hooks (and what they receive), who may
+//! connect (authentication, CORS) and how much a client may do (limits).
+//!
+//! Nothing here reaches into the engine: these are the types and rules the
+//! engine and the builder share.
+
+pub(crate) mod cors;
+pub(crate) mod hooks;
+pub(crate) mod jwt;
+pub(crate) mod limits;

@@ -1,0 +1,209 @@
+//! Publishing: a client's trigger (membership, the room's rules), then what
+//! every event goes through: validation, `before_each`, stamping, the
+//! room's stream (order, history, delivery), and the hooks after it.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::engine::hooks::{self, HookFailure};
+use crate::engine::{Engine, Followup};
+use crate::envelope::{StampedEvent, now_millis};
+use crate::error::{InvalidEventName, TriggerError};
+use crate::protocol::EventMessage;
+use crate::spec::RoomEvents;
+use crate::state::client::ClientState;
+use crate::state::fanout::{self, Delivered};
+use crate::state::room::RoomState;
+use crate::state::stream::{Append, Stamp};
+
+/// An event a room accepted.
+pub(crate) struct PublishOutcome {
+    /// The event as stamped and delivered.
+    pub(crate) stamped: Arc<StampedEvent>,
+    /// What `before_each` made of it, which is exactly what was delivered;
+    /// `None` when no hook changed it (the payload as given went out).
+    pub(crate) transformed: Option<EventMessage>,
+    /// `after_each`, `on_triggered` and the room's listeners.
+    pub(crate) then: Followup,
+}
+
+impl Engine {
+    /// A client's trigger: its rate, the name, membership and the room's
+    /// rules, then [`publish`](Self::publish).
+    pub(crate) async fn client_trigger(
+        self: &Arc<Self>,
+        client: &ClientState,
+        room_id: &str,
+        event: &str,
+        data: &Value,
+        meta: Option<&Map<String, Value>>,
+    ) -> Result<PublishOutcome, TriggerError> {
+        if !client.rates.trigger() {
+            let rate = self.limits.triggers_per_second.map_or(0, |n| n.get());
+            return Err(TriggerError::RateLimited(rate));
+        }
+        InvalidEventName::check(event)?;
+        let room = self.joined_room(client, room_id)?;
+        if !room.config.events.allows(event) {
+            return Err(TriggerError::EventNotAllowed {
+                room: room_id.to_owned(),
+                event: event.to_owned(),
+            });
+        }
+        self.publish(&room, event, data, &client.user_id, meta)
+            .await
+    }
+
+    /// Validates, lets `before_each` refuse or transform, stamps, keeps and
+    /// delivers one event through the room's stream. The server's own
+    /// triggers come here directly (it may push any event into any room).
+    ///
+    /// The envelope is written once, in the stream's order; the broadcast,
+    /// history and join sync all send those bytes.
+    pub(crate) async fn publish(
+        self: &Arc<Self>,
+        room: &Arc<RoomState>,
+        event: &str,
+        data: &Value,
+        from: &str,
+        meta: Option<&Map<String, Value>>,
+    ) -> Result<PublishOutcome, TriggerError> {
+        let declared = self.events.get(event);
+        // Rooms that take any event (`*`, and rooms created by clients) pass
+        // data through; everywhere else a declared event is validated.
+        let validator = declared.filter(|_| !matches!(room.config.events, RoomEvents::Any));
+        let validate = |data: &Value| match validator {
+            Some(declared) => declared
+                .validate(data)
+                .map_err(|issues| TriggerError::Validation {
+                    event: event.to_owned(),
+                    issues,
+                }),
+            None => Ok(()),
+        };
+        validate(data)?;
+
+        let transformed = if self.hooks.before_each.is_empty() {
+            None
+        } else {
+            let proposed = EventMessage {
+                event: event.to_owned(),
+                room_id: room.id.clone(),
+                data: data.clone(),
+                from: from.to_owned(),
+                timestamp: now_millis(),
+                meta: meta.cloned(),
+            };
+            let message = match hooks::transform(
+                self,
+                "before_each",
+                &self.hooks.before_each,
+                proposed,
+            )
+            .await
+            {
+                Ok(message) => message,
+                Err(HookFailure::Refused(reason)) => return Err(TriggerError::Refused(reason)),
+                Err(HookFailure::Failed) => return Err(TriggerError::HookFailed("before_each")),
+            };
+            if message.event != event || message.room_id != room.id {
+                tracing::error!(room = %room.id, event, "before_each changed the event name or room");
+                return Err(TriggerError::HookFailed("before_each"));
+            }
+            if message.data != *data && validate(&message.data).is_err() {
+                tracing::error!(room = %room.id, event, "before_each made the payload invalid");
+                return Err(TriggerError::HookFailed("before_each"));
+            }
+            Some(message)
+        };
+
+        // Without `before_each`, the envelope is written straight from the
+        // borrowed payload; with it, the hook's message is what is written.
+        let stamp: Stamp<'_> = match &transformed {
+            Some(message) => Box::new(move |seq| StampedEvent::from_message(seq, message)),
+            None => {
+                Box::new(move |seq| StampedEvent::stamp(seq, &room.id, event, data, from, meta))
+            }
+        };
+        // Counting walks the recipients: only when a hook wants the count.
+        let count = !self.hooks.after_each.is_empty();
+        let deliver = |stamped: &StampedEvent| {
+            if self.is_stopped() {
+                return Delivered::default();
+            }
+            fanout::deliver(&*self.state.fanout, room, stamped, count)
+        };
+        let appended = room
+            .stream
+            .append(Append {
+                keep: declared.and_then(|d| d.history()),
+                stamp,
+                deliver: &deliver,
+            })
+            .await
+            .map_err(|e| TriggerError::Serialize {
+                event: event.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if appended.delivered.missed.0 > 0 {
+            tracing::warn!(
+                room = %room.id, event, missed = appended.delivered.missed.0,
+                "some clients are not reading: their buffer is full and they missed an event"
+            );
+        }
+        if declared.and_then(|d| d.history()).is_some() {
+            self.record_history(&room.id, &appended.event, appended.evicted);
+        }
+        tracing::debug!(room = %room.id, event, user = from, seq = appended.event.seq(), "event published");
+
+        let wants_message = !self.hooks.after_each.is_empty()
+            || !self.hooks.on_triggered.is_empty()
+            || room.has_listeners(event);
+        let then = if wants_message {
+            let message = match &transformed {
+                Some(message) => message.clone(),
+                None => EventMessage {
+                    event: event.to_owned(),
+                    room_id: room.id.clone(),
+                    data: data.clone(),
+                    from: from.to_owned(),
+                    timestamp: appended.event.timestamp(),
+                    meta: meta.cloned(),
+                },
+            };
+            let engine = self.clone();
+            let room = room.clone();
+            let recipients = appended.delivered.recipients;
+            Followup::of(async move { engine.after_publish(&room, message, recipients).await })
+        } else {
+            Followup::none()
+        };
+        Ok(PublishOutcome {
+            stamped: appended.event,
+            transformed,
+            then,
+        })
+    }
+
+    /// What follows a publication: `after_each`, `on_triggered`, then the
+    /// room's listeners (each in its own task).
+    async fn after_publish(
+        self: &Arc<Self>,
+        room: &RoomState,
+        message: EventMessage,
+        recipients: usize,
+    ) {
+        hooks::observe(self, "after_each", &self.hooks.after_each, || {
+            (message.clone(), recipients)
+        })
+        .await;
+        hooks::observe(self, "on_triggered", &self.hooks.on_triggered, || {
+            (message.clone(),)
+        })
+        .await;
+        for listener in room.listeners_of(&message.event) {
+            tokio::spawn(listener(&message));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! One client's transport, as the engine sees it: whatever socket and
+//! adapter is behind it (the wire layer implements this for socketioxide's
+//! sockets on any adapter).
+
+use axum::http::HeaderMap;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// How a client is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// A WebSocket.
+    Websocket,
+    /// HTTP long-polling.
+    Polling,
+}
+
+impl Transport {
+    /// `websocket` or `polling`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Websocket => "websocket",
+            Self::Polling => "polling",
+        }
+    }
+}
+
+/// Why something could not be sent to one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SendFailure {
+    /// The client is gone.
+    Gone,
+    /// The client does not read what it is sent: its outgoing buffer is full.
+    Full,
+    /// The payload could not be written as JSON.
+    Serialize,
+}
+
+/// What the engine does with one client's socket.
+///
+/// Sending takes JSON already written: the engine writes a payload once,
+/// whatever the adapter, and every method is object-safe so that the engine
+/// holds `dyn Connection` and never names socketioxide's adapter type.
+pub(crate) trait Connection: Send + Sync + 'static {
+    /// Sends `payload` as `event` to this client.
+    fn emit_raw(&self, event: &str, payload: &RawValue) -> Result<(), SendFailure>;
+
+    /// Subscribes the socket to fan-out keys (`state::fanout`).
+    fn join(&self, keys: Vec<String>);
+
+    /// Unsubscribes the socket from fan-out keys.
+    fn leave(&self, keys: Vec<String>);
+
+    /// Ends the Socket.IO connection (the client does not reconnect by
+    /// itself).
+    fn disconnect(&self);
+
+    /// Drops what the wire keeps on the socket for this client (its request
+    /// queue, its state): used at shutdown, when the socket's own
+    /// disconnection handler will not run.
+    fn detach(&self);
+
+    /// How it is connected.
+    fn transport(&self) -> Transport;
+
+    /// The HTTP headers of its first request.
+    fn headers(&self) -> &HeaderMap;
+}
+
+impl dyn Connection {
+    /// Writes `payload` as JSON and sends it as `event`.
+    pub(crate) fn emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        payload: &T,
+    ) -> Result<(), SendFailure> {
+        let raw = serde_json::value::to_raw_value(payload).map_err(|_| SendFailure::Serialize)?;
+        self.emit_raw(event, &raw)
+    }
+}

@@ -1,0 +1,129 @@
+//! The state seam: where everything a client relies on lives, behind traits,
+//! so that the engine's rules never depend on where it is kept.
+//!
+//! | concept | trait | memory (default) |
+//! |---|---|---|
+//! | rooms created at run time | [`RoomRegistry`](registry::RoomRegistry) | [`MemoryRegistry`](registry::MemoryRegistry) |
+//! | membership and capacity, per room | [`Seats`](seats::Seats) | [`MemorySeats`](seats::MemorySeats) |
+//! | order, history and delivery, per room | [`Stream`](stream::Stream) | [`MemoryStream`](stream::MemoryStream) |
+//! | the clients of this node | [`ClientDirectory`](directory::ClientDirectory) | [`MemoryDirectory`](directory::MemoryDirectory) |
+//! | sending to this node's sockets | [`Fanout`](fanout::Fanout) | socketioxide's adapter (`wire::socket`) |
+//! | one client's socket | [`Connection`](connection::Connection) | socketioxide's socket (`wire::socket`) |
+//!
+//! A [`Backend`] makes the per-room parts and the registry; one backend is
+//! chosen when the server is built. The rule every backend keeps: changes
+//! go to the authority (async, atomic), reads of configuration and counts
+//! are this node's view (sync), and a room's events are delivered by each
+//! node to its own sockets, in seq order. `docs/architecture.md` says how
+//! a durable store and a broker plug in.
+
+pub(crate) mod client;
+pub(crate) mod connection;
+pub(crate) mod directory;
+pub(crate) mod fanout;
+pub(crate) mod history;
+pub(crate) mod registry;
+pub(crate) mod room;
+pub(crate) mod seats;
+pub(crate) mod stream;
+
+use std::sync::Arc;
+
+use crate::state::directory::{ClientDirectory, MemoryDirectory};
+use crate::state::fanout::Fanout;
+use crate::state::registry::{MemoryRegistry, RoomRegistry};
+use crate::state::room::{RoomKind, RoomOptions, RoomState};
+use crate::state::seats::{MemorySeats, Seats};
+use crate::state::stream::{MemoryStream, Stream};
+
+/// Makes the state of a server: one registry and directory, and each room's
+/// seats and stream.
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// The registry of rooms created at run time.
+    fn registry(&self) -> Box<dyn RoomRegistry>;
+
+    /// The directory of this node's clients.
+    fn directory(&self) -> Box<dyn ClientDirectory>;
+
+    /// The seats of the room `room_id`.
+    fn seats(&self, room_id: &str) -> Box<dyn Seats>;
+
+    /// The stream of the room `room_id`.
+    fn stream(&self, room_id: &str) -> Box<dyn Stream>;
+}
+
+/// Everything in this process's memory: lost with it.
+pub(crate) struct Memory {
+    /// This process's epoch: every stream starts in it, so positions from
+    /// before a restart are never taken for current ones.
+    epoch: Arc<str>,
+}
+
+impl Memory {
+    pub(crate) fn new() -> Self {
+        Self {
+            epoch: new_epoch().into(),
+        }
+    }
+}
+
+impl Backend for Memory {
+    fn registry(&self) -> Box<dyn RoomRegistry> {
+        Box::new(MemoryRegistry::default())
+    }
+
+    fn directory(&self) -> Box<dyn ClientDirectory> {
+        Box::new(MemoryDirectory::default())
+    }
+
+    fn seats(&self, _room_id: &str) -> Box<dyn Seats> {
+        Box::new(MemorySeats::default())
+    }
+
+    fn stream(&self, _room_id: &str) -> Box<dyn Stream> {
+        Box::new(MemoryStream::new(self.epoch.clone()))
+    }
+}
+
+/// An epoch no other process draws: 64 random bits, in hex.
+pub(crate) fn new_epoch() -> String {
+    format!("{:016x}", random_u64())
+}
+
+/// 64 bits from the standard library's randomly keyed hasher (no RNG crate
+/// in the build for this), mixed with a counter so that two calls differ.
+pub(crate) fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.finish()
+}
+
+/// The state of one running server: its backend's parts and this node's
+/// fan-out.
+pub(crate) struct State {
+    pub(crate) backend: Box<dyn Backend>,
+    pub(crate) registry: Box<dyn RoomRegistry>,
+    pub(crate) directory: Box<dyn ClientDirectory>,
+    pub(crate) fanout: Box<dyn Fanout>,
+}
+
+impl State {
+    pub(crate) fn new(backend: Box<dyn Backend>, fanout: Box<dyn Fanout>) -> Self {
+        Self {
+            registry: backend.registry(),
+            directory: backend.directory(),
+            backend,
+            fanout,
+        }
+    }
+
+    /// A room of this node, its seats and stream made by the backend.
+    pub(crate) fn room(&self, config: RoomOptions, kind: RoomKind, order: u64) -> RoomState {
+        let seats = self.backend.seats(&config.id);
+        let stream = self.backend.stream(&config.id);
+        RoomState::new(config, kind, order, seats, stream)
+    }
+}

@@ -1,0 +1,127 @@
+//! Membership and capacity of one room: who holds a seat, taken atomically
+//! against `maxSize`.
+
+use std::collections::HashSet;
+
+use futures_util::future::{self, BoxFuture};
+use parking_lot::Mutex;
+
+/// Why a seat could not be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SeatError {
+    /// The room holds this many members already.
+    Full(u32),
+    /// The room was deleted.
+    Closed,
+}
+
+/// The seats of one room. Members are connection ids.
+///
+/// Changes go to the backend's authority (async, atomic: racing joins never
+/// overfill a room); `count` and `members` read this node's view.
+pub(crate) trait Seats: Send + Sync + 'static {
+    /// Takes a seat for `member` unless the room is closed or holds `max`
+    /// members; a member taking its seat again succeeds.
+    fn take<'a>(
+        &'a self,
+        member: &'a str,
+        max: Option<u32>,
+    ) -> BoxFuture<'a, Result<(), SeatError>>;
+
+    /// Gives a seat back; whether `member` held one.
+    fn release<'a>(&'a self, member: &'a str) -> BoxFuture<'a, bool>;
+
+    /// Closes the room: no seat can be taken afterwards. Hands back the
+    /// members that held one.
+    fn close(&self) -> BoxFuture<'_, Vec<String>>;
+
+    /// Members now.
+    fn count(&self) -> usize;
+
+    /// The members now.
+    fn members(&self) -> Vec<String>;
+
+    /// Whether the room was closed.
+    fn is_closed(&self) -> bool;
+}
+
+/// Seats in this process's memory: one lock per room, held only to check and
+/// take a seat.
+#[derive(Debug, Default)]
+pub(crate) struct MemorySeats {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    members: HashSet<String>,
+    closed: bool,
+}
+
+impl Seats for MemorySeats {
+    fn take<'a>(
+        &'a self,
+        member: &'a str,
+        max: Option<u32>,
+    ) -> BoxFuture<'a, Result<(), SeatError>> {
+        let mut inner = self.inner.lock();
+        let taken = if inner.closed {
+            Err(SeatError::Closed)
+        } else if inner.members.contains(member) {
+            Ok(())
+        } else if let Some(max) = max.filter(|&max| inner.members.len() >= max as usize) {
+            Err(SeatError::Full(max))
+        } else {
+            inner.members.insert(member.to_owned());
+            Ok(())
+        };
+        Box::pin(future::ready(taken))
+    }
+
+    fn release<'a>(&'a self, member: &'a str) -> BoxFuture<'a, bool> {
+        let held = self.inner.lock().members.remove(member);
+        Box::pin(future::ready(held))
+    }
+
+    fn close(&self) -> BoxFuture<'_, Vec<String>> {
+        let mut inner = self.inner.lock();
+        inner.closed = true;
+        let members = inner.members.drain().collect();
+        Box::pin(future::ready(members))
+    }
+
+    fn count(&self) -> usize {
+        self.inner.lock().members.len()
+    }
+
+    fn members(&self) -> Vec<String> {
+        self.inner.lock().members.iter().cloned().collect()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.inner.lock().closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn seats_are_bounded_idempotent_and_closed_for_good() {
+        let seats = MemorySeats::default();
+        assert_eq!(seats.take("a", Some(2)).await, Ok(()));
+        assert_eq!(seats.take("a", Some(2)).await, Ok(()), "again");
+        assert_eq!(seats.take("b", Some(2)).await, Ok(()));
+        assert_eq!(seats.take("c", Some(2)).await, Err(SeatError::Full(2)));
+        assert_eq!(seats.count(), 2);
+        assert!(seats.release("a").await);
+        assert!(!seats.release("a").await);
+        let mut members = seats.close().await;
+        members.sort();
+        assert_eq!(members, ["b"]);
+        assert_eq!(seats.take("d", None).await, Err(SeatError::Closed));
+        assert!(seats.is_closed());
+        assert_eq!(seats.count(), 0);
+    }
+}

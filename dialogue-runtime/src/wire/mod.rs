@@ -1,0 +1,44 @@
+//! The wire: the Socket.IO side of the server, on socketioxide with any
+//! adapter. A connection's life (`connection`), its requests in order
+//! (`queue`), reading and dispatching them (`requests`), the one place that
+//! answers (`reply`), and socketioxide behind the state seam (`socket`).
+//!
+//! Everything here is generic over socketioxide's adapter; the engine below
+//! it never names one.
+
+pub(crate) mod connection;
+pub(crate) mod queue;
+pub(crate) mod reply;
+pub(crate) mod requests;
+pub(crate) mod socket;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{SocketRef, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide_core::adapter::DefinedAdapter;
+
+use crate::engine::Engine;
+
+/// Serves the protocol on the default namespace of `io`: the middleware sets
+/// each socket up before it is acknowledged, the handler greets it. Returns
+/// the adapter's initialization (nothing to wait for with the local one).
+pub(crate) fn register<A: Adapter + DefinedAdapter>(
+    io: &SocketIo<A>,
+    engine: &Arc<Engine>,
+) -> A::InitRes {
+    let greeter = engine.clone();
+    let engine = engine.clone();
+    let middleware = move |socket: SocketRef<A>, auth: TryData<Value>| {
+        let engine = engine.clone();
+        async move { connection::connect(engine, socket, connection::auth_object(auth)).await }
+    };
+    let handler = move |socket: SocketRef<A>| {
+        let engine = greeter.clone();
+        async move { connection::connected(engine, socket).await }
+    };
+    io.ns("/", handler.with(middleware))
+}

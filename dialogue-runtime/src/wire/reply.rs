@@ -1,0 +1,215 @@
+//! Answers: the one place that replies to a request, in the form the client
+//! chose. With an acknowledgement callback the outcome is one ack
+//! (`{ ok: true, ... }` or `{ ok: false, error }`); without one it is the
+//! protocol's events (`dialogue:joined`, ...) or `dialogue:error`.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::Serialize;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::AckSender;
+
+use crate::envelope::StampedEvent;
+use crate::protocol::{
+    AckError, AckOk, Done, HistoryPage, HistoryPush, Joined, RawEnvelope, Request, RoomAnswer,
+    RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent, TriggerAnswer, WireError,
+};
+use crate::state::connection::{Connection, SendFailure};
+use crate::state::room::RoomState;
+
+/// What a request succeeded with.
+pub(crate) enum Answer {
+    /// Nothing to say: `{ ok: true }`, no event.
+    Done,
+    /// Left a room (event form: `dialogue:left`).
+    Left(String),
+    /// Joined a room (event form: `dialogue:joined`, then
+    /// `dialogue:history` when `history` is there).
+    Joined {
+        room: Arc<RoomState>,
+        /// The history sync, newest first, when the join carries one.
+        history: Option<Vec<Arc<StampedEvent>>>,
+    },
+    /// A trigger's stamped event (no event form: the broadcast is it).
+    Triggered(Arc<StampedEvent>),
+    /// A page of history (event form: `dialogue:historyResponse`).
+    History {
+        room_id: String,
+        event_name: String,
+        events: Vec<Arc<StampedEvent>>,
+        start: u64,
+        end: u64,
+    },
+    /// The rooms (event form: `dialogue:rooms`).
+    Rooms(Vec<RoomInfo>),
+    /// A room created (no event form: the `roomCreated` broadcast reaches
+    /// the creator too).
+    RoomCreated(RoomInfo),
+}
+
+/// Where an answer goes: the client's socket, and its acknowledgement when
+/// it asked for one.
+pub(crate) struct Reply<'a, A: Adapter> {
+    conn: &'a dyn Connection,
+    ack: Option<AckSender<A>>,
+}
+
+impl<'a, A: Adapter> Reply<'a, A> {
+    pub(crate) fn new(conn: &'a dyn Connection, ack: Option<AckSender<A>>) -> Self {
+        Self { conn, ack }
+    }
+
+    /// Answers `request` with an error: in the acknowledgement, else as
+    /// `dialogue:error`.
+    pub(crate) fn fail(self, request: &str, error: WireError) {
+        tracing::debug!(request, code = %error.code, message = %error.message, "request refused");
+        match self.ack {
+            Some(ack) => acknowledge(ack, &AckError::new(&error)),
+            None => emit(self.conn, ServerEvent::Error, &error),
+        }
+    }
+
+    /// Answers `request` with its outcome.
+    pub(crate) fn answer(self, request: Request, answer: Answer) {
+        match self.ack {
+            Some(ack) => send_ack(ack, answer),
+            None => send_events(self.conn, request, answer),
+        }
+    }
+}
+
+fn envelopes(events: &[Arc<StampedEvent>]) -> Vec<RawEnvelope<'_>> {
+    events.iter().map(|e| e.envelope()).collect()
+}
+
+/// The acknowledgement form: `{ ok: true, ...answer }`.
+fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) {
+    match &answer {
+        Answer::Done | Answer::Left(_) => acknowledge(ack, &AckOk::new(Done {})),
+        Answer::Joined { room, history } => acknowledge(
+            ack,
+            &AckOk::new(Joined {
+                room_id: Cow::Borrowed(&room.id),
+                room_name: Cow::Borrowed(&room.config.name),
+                history: history.as_deref().map(envelopes),
+            }),
+        ),
+        Answer::Triggered(stamped) => acknowledge(
+            ack,
+            &AckOk::new(TriggerAnswer {
+                message: stamped.envelope(),
+            }),
+        ),
+        Answer::History {
+            room_id,
+            event_name,
+            events,
+            start,
+            end,
+        } => acknowledge(
+            ack,
+            &AckOk::new(HistoryPage {
+                room_id: Cow::Borrowed(room_id),
+                event_name: Cow::Borrowed(event_name),
+                events: envelopes(events),
+                start: *start,
+                end: *end,
+            }),
+        ),
+        Answer::Rooms(rooms) => acknowledge(
+            ack,
+            &AckOk::new(RoomsAnswer {
+                rooms: Cow::Borrowed(rooms),
+            }),
+        ),
+        Answer::RoomCreated(room) => acknowledge(
+            ack,
+            &AckOk::new(RoomAnswer {
+                room: Cow::Borrowed(room),
+            }),
+        ),
+    }
+}
+
+/// The event form: the events the protocol answers `request` with
+/// ([`Request::answers`]).
+pub(crate) fn send_events(conn: &dyn Connection, request: Request, answer: Answer) {
+    let sent = |event: ServerEvent| {
+        debug_assert!(
+            request.answers().contains(&event),
+            "{request:?} is not answered with {event:?} (protocol::messages)"
+        );
+        event
+    };
+    match answer {
+        Answer::Done | Answer::Triggered(_) | Answer::RoomCreated(_) => {}
+        Answer::Left(room_id) => emit(conn, sent(ServerEvent::Left), &RoomIdPayload::new(&room_id)),
+        Answer::Joined { room, history } => {
+            let joined = Joined {
+                room_id: Cow::Borrowed(&room.id),
+                room_name: Cow::Borrowed(&room.config.name),
+                history: None,
+            };
+            emit(conn, sent(ServerEvent::Joined), &joined);
+            if let Some(history) = history {
+                let push = HistoryPush {
+                    room_id: Cow::Borrowed(&room.id),
+                    events: envelopes(&history),
+                };
+                emit(conn, sent(ServerEvent::History), &push);
+            }
+        }
+        Answer::History {
+            room_id,
+            event_name,
+            events,
+            start,
+            end,
+        } => {
+            let page = HistoryPage {
+                room_id: Cow::Borrowed(&room_id),
+                event_name: Cow::Borrowed(&event_name),
+                events: envelopes(&events),
+                start,
+                end,
+            };
+            emit(conn, sent(ServerEvent::HistoryResponse), &page);
+        }
+        Answer::Rooms(rooms) => emit(conn, sent(ServerEvent::Rooms), &rooms),
+    }
+}
+
+fn acknowledge<A: Adapter, T: Serialize>(ack: AckSender<A>, answer: &T) {
+    if let Err(error) = ack.send(answer) {
+        let failure = match error {
+            socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull) => {
+                SendFailure::Full
+            }
+            _ => SendFailure::Gone,
+        };
+        undelivered("acknowledgement", failure);
+    }
+}
+
+fn emit<T: Serialize + ?Sized>(conn: &dyn Connection, event: ServerEvent, payload: &T) {
+    if let Err(failure) = conn.emit(event.wire_name(), payload) {
+        undelivered(event.wire_name(), failure);
+    }
+}
+
+/// Logs an answer that could not be queued: the client left, or stopped
+/// reading (socketioxide then closes the connection at its next heartbeat).
+fn undelivered(what: &str, failure: SendFailure) {
+    match failure {
+        SendFailure::Full => {
+            tracing::warn!(
+                what,
+                "a client is not reading its answers; it will be disconnected"
+            );
+        }
+        SendFailure::Gone | SendFailure::Serialize => {
+            tracing::debug!(what, ?failure, "an answer was not delivered");
+        }
+    }
+}
