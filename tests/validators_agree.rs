@@ -3,7 +3,8 @@
 //!
 //! A property test with a fixed-seed generator: for every event of the
 //! conformance app and of the fixture with every payload shape, values of the
-//! Rust payload type, serialized, must pass both; mutations of them (a field
+//! Rust payload type, serialized, must pass both (the server's side is
+//! `Dialogue::validate`, exactly what a trigger gets); mutations of them (a field
 //! removed, added, retyped, stretched, out of range) and random JSON must get
 //! the same verdict from both, and the same JSON pointers when invalid. All
 //! the cases go through one node process.
@@ -25,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::Duration;
 
-use dialogue_runtime::DialogueApp;
 use dialogue_runtime::spec::AppSpec;
+use dialogue_runtime::{Dialogue, DialogueApp};
 use serde::Serialize;
 use serde_json::{Value, json};
 use support::conformance::{self, ConformanceApp};
@@ -426,18 +427,19 @@ struct Case {
     typed: bool,
 }
 
-fn cases_for(spec: &AppSpec, rng: &mut Rng, per_event: usize) -> Vec<Case> {
+/// The server's verdict: the issue paths `Dialogue::validate` reports.
+type ServerCheck<'a> = &'a dyn Fn(&str, &Value) -> BTreeSet<String>;
+
+fn cases_for(
+    spec: &AppSpec,
+    server: ServerCheck<'_>,
+    rng: &mut Rng,
+    per_event: usize,
+) -> Vec<Case> {
     let mut cases = Vec::new();
     for event in &spec.events {
-        let validator = jsonschema::options()
-            .should_validate_formats(true)
-            .build(&event.schema)
-            .unwrap_or_else(|error| panic!("the schema of `{}` compiles: {error}", event.name));
         let mut push = |data: Value, typed: bool| {
-            let server = validator
-                .iter_errors(&data)
-                .map(|error| error.instance_path().to_string())
-                .collect();
+            let server = server(&event.name, &data);
             cases.push(Case {
                 event: event.name.clone(),
                 data,
@@ -498,7 +500,21 @@ fn client_verdicts(spec: &AppSpec, name: &str, cases: &[Case]) -> Vec<BTreeSet<S
         .collect()
 }
 
-fn agree(spec: &AppSpec, name: &str) {
+fn agree<A: DialogueApp>(name: &str) {
+    let spec = A::spec();
+    // The server's own validation, as a trigger gets it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let _inside = runtime.enter();
+    let dialogue = Dialogue::<A>::builder().build().expect("the server builds");
+    let server = |event: &str, data: &Value| -> BTreeSet<String> {
+        match dialogue.validate(event, data) {
+            Ok(()) => BTreeSet::new(),
+            Err(issues) => issues.into_iter().map(|issue| issue.path).collect(),
+        }
+    };
     let seed = std::env::var("DIALOGUE_PROPTEST_SEED")
         .ok()
         .and_then(|seed| seed.parse().ok())
@@ -508,7 +524,7 @@ fn agree(spec: &AppSpec, name: &str) {
         .and_then(|n| n.parse().ok())
         .unwrap_or(DEFAULT_CASES);
     let mut rng = Rng(seed);
-    let cases = cases_for(spec, &mut rng, per_event);
+    let cases = cases_for(spec, &server, &mut rng, per_event);
     let client = client_verdicts(spec, name, &cases);
 
     let mut disagreements = Vec::new();
@@ -589,10 +605,10 @@ fn verdict(paths: &BTreeSet<String>) -> String {
 
 #[test]
 fn client_and_server_validators_agree_on_the_conformance_events() {
-    agree(ConformanceApp::spec(), "conformance");
+    agree::<ConformanceApp>("conformance");
 }
 
 #[test]
 fn client_and_server_validators_agree_on_every_payload_shape() {
-    agree(ShapesApp::spec(), "shapes");
+    agree::<ShapesApp>("shapes");
 }

@@ -17,6 +17,7 @@
 mod asyncapi;
 mod bundle;
 mod cli;
+mod prose;
 mod typescript;
 
 use std::path::{Path, PathBuf};
@@ -152,25 +153,4 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> std::io::Result<Drift> {
     }
     drift.extra.sort();
     Ok(drift)
-}
-
-/// The spec as pretty JSON, deterministic (fields in declaration order, map
-/// keys sorted, LF line endings, a final newline), for files that are checked
-/// in and diffed.
-///
-/// ```
-/// use dialogue_core::spec::AppSpec;
-///
-/// let spec = AppSpec::builder("Empty").build().unwrap();
-/// let json = dialogue_codegen::spec_json(&spec);
-/// assert!(json.starts_with("{\n  \"name\": \"Empty\""));
-/// assert!(json.ends_with("}\n"));
-/// ```
-pub fn spec_json(spec: &AppSpec) -> String {
-    // Structs serialize in field order and the schemas' maps are sorted
-    // (serde_json without `preserve_order`), so the text is stable. The model
-    // has no map with non-string keys, so serializing cannot fail.
-    let mut json = serde_json::to_string_pretty(spec).unwrap_or_default();
-    json.push('\n');
-    json
 }

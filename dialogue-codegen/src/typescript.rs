@@ -10,13 +10,15 @@ use dialogue_core::spec::{AppSpec, RoomEvents, RoomSpec, TsDecl};
 
 use crate::CodegenError;
 
+mod protocol;
+
 /// The client runtime: everything that does not depend on the application.
 /// It refers to the names the generated part defines (see [`generated`]).
 const RUNTIME: &str = include_str!("typescript/runtime.ts");
 
-/// Names the module declares besides the payload types (the generated part's
-/// and the runtime's); a payload type may not take one of them. A test checks
-/// that every name the runtime exports is here.
+/// Names the module declares besides the payload types and the protocol's
+/// (the generated part's and the runtime's); a payload type may not take one
+/// of them. A test checks that every name the runtime exports is here.
 const RESERVED: &[&str] = &[
     "AnyEvents",
     "ConnectionState",
@@ -24,7 +26,6 @@ const RESERVED: &[&str] = &[
     "DialogueClient",
     "DialogueClientOptions",
     "DialogueError",
-    "ErrorCode",
     "EventMessage",
     "EventPayloads",
     "JoinedRoom",
@@ -33,7 +34,6 @@ const RESERVED: &[&str] = &[
     "ReceivesOf",
     "RoomContext",
     "RoomId",
-    "RoomInfo",
     "RoomMessage",
     "RoomReceives",
     "RoomTriggers",
@@ -44,11 +44,15 @@ const RESERVED: &[&str] = &[
     "UserRoomReceives",
     "UserRoomTriggers",
     "VALIDATED_ROOMS",
-    "ValidationIssue",
     "createDialogueClient",
     "io",
     "validatePayload",
 ];
+
+/// Whether a payload type may not take `name`.
+fn is_reserved(name: &str) -> bool {
+    RESERVED.contains(&name) || protocol::declared_names().iter().any(|n| n == name)
+}
 
 /// The whole `dialogue.ts`: header, generated part, runtime.
 pub fn typescript(spec: &AppSpec, regenerate: &str) -> Result<String, CodegenError> {
@@ -60,6 +64,7 @@ pub fn typescript(spec: &AppSpec, regenerate: &str) -> Result<String, CodegenErr
         spec.name
     );
     out.push_str("import { io, type Socket } from \"socket.io-client\";\n\n");
+    out.push_str(&protocol::protocol_part());
     out.push_str(&generated(spec)?);
     out.push('\n');
     out.push_str(RUNTIME);
@@ -205,7 +210,7 @@ fn declarations(spec: &AppSpec) -> Result<BTreeMap<String, TsDecl>, CodegenError
     for event in &spec.events {
         let own = std::iter::once(&event.typescript.decl);
         for decl in own.chain(&event.typescript.dependencies) {
-            if RESERVED.contains(&decl.name.as_str()) {
+            if is_reserved(&decl.name) {
                 return Err(CodegenError::ReservedName {
                     name: decl.name.clone(),
                     event: event.name.clone(),
@@ -299,6 +304,9 @@ mod tests {
                 RESERVED.contains(&name),
                 "`{name}` is exported by runtime.ts but not in RESERVED"
             );
+        }
+        for name in protocol::declared_names() {
+            assert!(is_reserved(&name), "{name}");
         }
         let sorted = RESERVED.windows(2).all(|pair| pair[0] < pair[1]);
         assert!(sorted, "RESERVED is sorted");

@@ -128,7 +128,7 @@ for (const transport of TRANSPORTS) {
       const client = makeClient(transport, { auth: { userId } });
       assert.equal(client.state, "disconnected");
       assert.equal(client.connected, false);
-      assert.equal(client.userId, undefined);
+      assert.equal(client.userId, "", "empty until the server greets the client");
       const greeted = next<void>((h) => client.onConnect(() => h()), "onConnect");
       const connecting = client.connect();
       assert.equal(client.state, "connecting");
@@ -360,7 +360,8 @@ for (const transport of TRANSPORTS) {
       assert.equal(failure.code, "VALIDATION_FAILED");
       assert.deepEqual(
         failure.details?.map((issue) => issue.path),
-        [""],
+        ["/isTyping"],
+        "a missing property is reported at its own pointer",
       );
     });
 
@@ -492,8 +493,8 @@ describe("validatePayload (no server)", () => {
 
   test("issues are JSON pointers with messages", () => {
     assert.deepEqual(validatePayload("message", {}), [
-      { path: "", message: '"text" is a required property' },
-      { path: "", message: '"senderId" is a required property' },
+      { path: "/text", message: '"text" is a required property' },
+      { path: "/senderId", message: '"senderId" is a required property' },
     ]);
     assert.deepEqual(validatePayload("typing", { isTyping: "yes" }), [
       { path: "/isTyping", message: '"yes" is not of type "boolean"' },

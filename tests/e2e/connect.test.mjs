@@ -8,11 +8,12 @@ closeSocketsAfterEachTest();
 
 for (const transport of TRANSPORTS) {
   describe(`connect (${transport})`, () => {
-    it("sends dialogue:connected { clientId, userId } before anything else, userId from auth.userId", async () => {
+    it("sends dialogue:connected { clientId, userId, protocol: 2 } before anything else, userId from auth.userId", async () => {
       const userId = uid("alice");
       const alice = await connect(transport, { auth: { userId } });
       assert.equal(alice.log[0].event, "dialogue:connected", `first event: ${alice.summary()}`);
-      assert.deepEqual(Object.keys(alice.hello).sort(), ["clientId", "userId"]);
+      assert.deepEqual(Object.keys(alice.hello).sort(), ["clientId", "protocol", "userId"]);
+      assert.equal(alice.hello.protocol, 2);
       assert.equal(alice.hello.userId, userId);
       assert.equal(typeof alice.hello.clientId, "string");
       assert.ok(alice.hello.clientId.length > 0);

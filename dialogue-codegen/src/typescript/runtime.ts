@@ -1,9 +1,11 @@
 // ---- Client runtime (the same for every application) ----
 //
 // Everything below is hand-written (dialogue-codegen/src/typescript/runtime.ts)
-// and refers to the application's part above: EventPayloads, RoomTriggers,
-// RoomReceives, UserRoomTriggers, UserRoomReceives, SCHEMAS, VALIDATED_ROOMS
-// and USER_ROOMS. Its only dependency is socket.io-client.
+// and refers to the parts above: the protocol's names and payload types
+// (WIRE, ErrorCode, RoomInfo, JoinRequest, Joined, ...) and the application's
+// EventPayloads, RoomTriggers, RoomReceives, UserRoomTriggers,
+// UserRoomReceives, SCHEMAS, VALIDATED_ROOMS and USER_ROOMS. Its only
+// dependency is socket.io-client.
 
 /** A JSON Schema (draft 2020-12), as the server validates with. */
 export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
@@ -37,35 +39,6 @@ export type JoinedRoom<R extends string> = RoomContext<TriggersOf<R>, ReceivesOf
 /** How the client stands with the server. */
 export type ConnectionState = "disconnected" | "connecting" | "connected" | "reconnecting";
 
-/**
- * Why a request failed: the protocol's codes (docs/protocol.md), and the client's
- * own: `TIMEOUT` (no answer within `timeout` ms), `CONNECT_FAILED` (the
- * server refused the connection or could not be reached), `DISCONNECTED`
- * (`disconnect()` was called while connecting).
- */
-export type ErrorCode =
-  | "INVALID_REQUEST"
-  | "ROOM_NOT_FOUND"
-  | "ROOM_EXISTS"
-  | "ROOM_FULL"
-  | "JOIN_DENIED"
-  | "NOT_IN_ROOM"
-  | "EVENT_NOT_ALLOWED"
-  | "VALIDATION_FAILED"
-  | "PERMISSION_DENIED"
-  | "RATE_LIMITED"
-  | "PAYLOAD_TOO_LARGE"
-  | "INTERNAL"
-  | "TIMEOUT"
-  | "CONNECT_FAILED"
-  | "DISCONNECTED";
-
-/** One way a payload fails its event's schema; `path` is a JSON pointer into the payload. */
-export interface ValidationIssue {
-  path: string;
-  message: string;
-}
-
 /** A failed request: the protocol's `code`, a readable `message`, and for `VALIDATION_FAILED` each issue. */
 export class DialogueError extends Error {
   readonly code: ErrorCode;
@@ -98,25 +71,8 @@ export interface EventMessage<T = unknown, E extends string = string> {
 /** Any event a room with receivable events `R` may deliver: a union discriminated by `event`. */
 export type RoomMessage<R> = { [E in keyof R & string]: EventMessage<R[E], E> }[keyof R & string];
 
-/** A room as the server describes it. */
-export interface RoomInfo {
-  id: string;
-  name: string;
-  description?: string;
-  /** Members now. */
-  size: number;
-  maxSize?: number;
-  /** Who created it (rooms created at runtime). */
-  createdById?: string;
-}
-
 /** What `client.createRoom` asks for. */
-export interface CreateRoomOptions {
-  id: string;
-  name: string;
-  description?: string;
-  maxSize?: number;
-}
+export type CreateRoomOptions = CreateRoomRequest;
 
 /** The options of [`createDialogueClient`]. */
 export interface DialogueClientOptions {
@@ -180,8 +136,8 @@ export interface RoomContext<T extends object = any, R extends object = any> {
 
 /** The client of a Dialogue server, typed by the application's declarations. */
 export interface DialogueClient {
-  /** The user the server knows this client as, once connected. */
-  readonly userId: string | undefined;
+  /** The user the server knows this client as; empty until the server has greeted it. */
+  readonly userId: string;
   /** Whether the server has greeted this connection (`dialogue:connected`). */
   readonly connected: boolean;
   /** How the client stands with the server. */
@@ -255,7 +211,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   });
 
   let state: ConnectionState = "disconnected";
-  let userId: string | undefined;
+  let userId = "";
   let greetedBefore = false;
   let pending: { promise: Promise<void>; resolve: () => void; reject: (error: DialogueError) => void } | undefined;
 
@@ -293,8 +249,8 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     else waiting.reject(outcome.error);
   };
 
-  socket.on("dialogue:connected", (hello: { clientId?: string; userId?: string }) => {
-    userId = typeof hello?.userId === "string" ? hello.userId : undefined;
+  socket.on(WIRE.connected, (hello: Partial<Connected>) => {
+    userId = typeof hello?.userId === "string" ? hello.userId : "";
     state = "connected";
     const again = greetedBefore;
     greetedBefore = true;
@@ -302,7 +258,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     if (again) {
       // The server forgot this connection's rooms with the old one: join them again.
       for (const room of rooms.values()) {
-        request<{ roomName: string; history?: EventMessage[] }>("dialogue:join", { roomId: room.roomId }).then(
+        request<Joined>(WIRE.join, { roomId: room.roomId } satisfies JoinRequest).then(
           (answer) => {
             // What was said while away, as on a first join.
             if (Array.isArray(answer.history)) {
@@ -345,25 +301,25 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     }
     callEach(disconnectHandlers, reason);
   });
-  socket.on("dialogue:event", (message: EventMessage) => {
+  socket.on(WIRE.event, (message: EventMessage) => {
     const holding = held.get(message?.roomId);
     if (holding !== undefined) holding.push(message);
     else rooms.get(message?.roomId)?.dispatch(message);
   });
-  socket.on("dialogue:history", (push: { roomId: string; events: EventMessage[] }) => {
+  socket.on(WIRE.history, (push: HistoryPush) => {
     if (push && Array.isArray(push.events)) callEach(historyHandlers, push.roomId, push.events);
   });
-  socket.on("dialogue:roomCreated", (room: RoomInfo) => callEach(roomCreatedHandlers, room));
-  socket.on("dialogue:roomDeleted", (deleted: { roomId: string }) => {
+  socket.on(WIRE.roomCreated, (room: RoomInfo) => callEach(roomCreatedHandlers, room));
+  socket.on(WIRE.roomDeleted, (deleted: RoomIdPayload) => {
     rooms.get(deleted?.roomId)?.close();
     callEach(roomDeletedHandlers, deleted?.roomId);
   });
-  socket.on("dialogue:error", (error: { code: ErrorCode; message: string; details?: ValidationIssue[] }) => {
+  socket.on(WIRE.error, (error: WireError) => {
     reportError(new DialogueError(error?.code ?? "INTERNAL", error?.message ?? "error", error?.details));
   });
 
   /** A request in the acknowledgement form; resolves with the answer's fields. */
-  async function request<A>(event: string, payload?: unknown): Promise<A> {
+  async function request<A>(event: (typeof WIRE)[keyof typeof WIRE], payload?: unknown): Promise<A> {
     let answer: unknown;
     try {
       const timed = socket.timeout(ackTimeout);
@@ -412,9 +368,9 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
           );
         }
       }
-      const payload: Record<string, unknown> = { roomId, event, data: data === undefined ? null : data };
-      if (meta !== undefined) payload["meta"] = meta;
-      const answer = await request<{ message: EventMessage }>("dialogue:trigger", payload);
+      const payload: TriggerRequest = { roomId, event, data: data === undefined ? null : data };
+      if (meta !== undefined) payload.meta = meta;
+      const answer = await request<TriggerAnswer>(WIRE.trigger, payload);
       return answer.message;
     };
     const context = {
@@ -455,23 +411,25 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
         };
       },
       subscribe(event: string): Promise<void> {
-        return reported(request<unknown>("dialogue:subscribe", { roomId, eventName: event }).then(() => undefined));
+        const subscription: SubscribeRequest = { roomId, eventName: event };
+        return reported(request<Done>(WIRE.subscribe, subscription).then(() => undefined));
       },
       subscribeAll(): Promise<void> {
-        return reported(request<unknown>("dialogue:subscribeAll", { roomId }).then(() => undefined));
+        return reported(request<Done>(WIRE.subscribeAll, { roomId } satisfies RoomRequest).then(() => undefined));
       },
       unsubscribe(event: string): Promise<void> {
-        return reported(request<unknown>("dialogue:unsubscribe", { roomId, eventName: event }).then(() => undefined));
+        const subscription: SubscribeRequest = { roomId, eventName: event };
+        return reported(request<Done>(WIRE.unsubscribe, subscription).then(() => undefined));
       },
       leave(): Promise<void> {
         close();
-        return reported(request<unknown>("dialogue:leave", { roomId }).then(() => undefined));
+        return reported(request<Done>(WIRE.leave, { roomId } satisfies RoomRequest).then(() => undefined));
       },
       async getHistory(event: string, start?: number, end?: number): Promise<EventMessage[]> {
-        const query: Record<string, unknown> = { roomId, eventName: event };
-        if (start !== undefined) query["start"] = start;
-        if (end !== undefined) query["end"] = end;
-        const page = await request<{ events: EventMessage[] }>("dialogue:getHistory", query);
+        const query: HistoryRequest = { roomId, eventName: event };
+        if (start !== undefined) query.start = start;
+        if (end !== undefined) query.end = end;
+        const page = await request<HistoryPage>(WIRE.getHistory, query);
         return page.events;
       },
     };
@@ -481,7 +439,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   const idOf = (room: string | { readonly id: string }): string => (typeof room === "string" ? room : room.id);
 
   const client = {
-    get userId(): string | undefined {
+    get userId(): string {
       return userId;
     },
     get connected(): boolean {
@@ -515,9 +473,9 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       const roomId = idOf(target);
       const first = !rooms.has(roomId) && !held.has(roomId);
       if (first) held.set(roomId, []);
-      let answer: { roomId: string; roomName: string; history?: EventMessage[] };
+      let answer: Joined;
       try {
-        answer = await request<{ roomId: string; roomName: string; history?: EventMessage[] }>("dialogue:join", { roomId });
+        answer = await request<Joined>(WIRE.join, { roomId } satisfies JoinRequest);
       } catch (error) {
         if (first) held.delete(roomId);
         throw error;
@@ -547,13 +505,13 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       return rooms.get(idOf(target));
     },
     async listRooms(): Promise<RoomInfo[]> {
-      return (await request<{ rooms: RoomInfo[] }>("dialogue:listRooms")).rooms;
+      return (await request<RoomsAnswer>(WIRE.listRooms)).rooms;
     },
     async createRoom(room: CreateRoomOptions): Promise<RoomInfo> {
-      return (await request<{ room: RoomInfo }>("dialogue:createRoom", room)).room;
+      return (await request<RoomAnswer>(WIRE.createRoom, room satisfies CreateRoomRequest)).room;
     },
     async deleteRoom(room: string | { readonly id: string }): Promise<void> {
-      await request<unknown>("dialogue:deleteRoom", { roomId: idOf(room) });
+      await request<Done>(WIRE.deleteRoom, { roomId: idOf(room) } satisfies RoomRequest);
     },
     onConnect: (handler: () => void) => listen(connectHandlers, handler),
     onDisconnect: (handler: (reason: string) => void) => listen(disconnectHandlers, handler),
@@ -699,14 +657,16 @@ function jsonSchemaCheck(schema: JsonSchema, value: unknown, path: string, root:
     const keys = Object.keys(object);
     const properties = isObject(s["properties"]) ? (s["properties"] as Record<string, JsonSchema>) : {};
     const patterns = isObject(s["patternProperties"]) ? (s["patternProperties"] as Record<string, JsonSchema>) : {};
+    // A missing property is reported at its own pointer (`/senderId`), as the server does.
+    const pointer = (name: string): string => `${path}/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`;
     if (Array.isArray(s["required"])) {
       for (const name of s["required"] as string[]) {
-        if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`);
+        if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`, pointer(name));
       }
     }
     const extra: string[] = [];
     for (const key of keys) {
-      const at = `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      const at = pointer(key);
       let matched = false;
       if (Object.prototype.hasOwnProperty.call(properties, key)) {
         matched = true;
@@ -737,7 +697,7 @@ function jsonSchemaCheck(schema: JsonSchema, value: unknown, path: string, root:
       for (const [key, needed] of Object.entries(s["dependentRequired"] as Record<string, string[]>)) {
         if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
         for (const name of needed) {
-          if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`);
+          if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`, pointer(name));
         }
       }
     }

@@ -42,7 +42,9 @@ export async function rightUsages(): Promise<void> {
   await client.connect();
   const state: "disconnected" | "connecting" | "connected" | "reconnecting" = client.state;
   const connected: boolean = client.connected;
-  const me: string | undefined = client.userId;
+  // A string, as dialogue-ts's client has it (empty before the greeting).
+  assertType<Equals<typeof client.userId, string>>(true);
+  const me: string = client.userId;
   void [state, connected, me];
 
   assertType<Equals<RoomId, "chat" | "small" | "sandbox" | "readonly" | "orders">>(true);
@@ -55,7 +57,7 @@ export async function rightUsages(): Promise<void> {
   chat.trigger("message", { text: "hi", senderId: "alice" });
   chat.trigger("message", { text: "hi", senderId: "alice" }, { traceId: "x" });
   chat.trigger("typing", { isTyping: true });
-  const sent = await chat.send("message", { text: "hi", senderId: client.userId! });
+  const sent = await chat.send("message", { text: "hi", senderId: client.userId });
   assertType<Equals<typeof sent, EventMessage<Message, "message">>>(true);
   const text: string = sent.data.text;
   const from: string = sent.from;

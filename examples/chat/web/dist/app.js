@@ -3390,6 +3390,48 @@ Object.assign(lookup2, {
 });
 
 // src/generated/dialogue.ts
+var WIRE = {
+  /** Join a room; its default subscriptions apply. */
+  join: "dialogue:join",
+  /** Leave a room. */
+  leave: "dialogue:leave",
+  /** Subscribe to an event (or `*`) in a joined room. */
+  subscribe: "dialogue:subscribe",
+  /** Subscribe to every event of a joined room. */
+  subscribeAll: "dialogue:subscribeAll",
+  /** Unsubscribe from an event (or `*`) in a joined room. */
+  unsubscribe: "dialogue:unsubscribe",
+  /** Trigger an event in a joined room. */
+  trigger: "dialogue:trigger",
+  /** Read a page of a joined room's history of one event, newest first. */
+  getHistory: "dialogue:getHistory",
+  /** List the rooms. */
+  listRooms: "dialogue:listRooms",
+  /** Create a room; everyone is told with `dialogue:roomCreated`. */
+  createRoom: "dialogue:createRoom",
+  /** Delete a room one may delete; everyone is told with `dialogue:roomDeleted`. */
+  deleteRoom: "dialogue:deleteRoom",
+  /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
+  connected: "dialogue:connected",
+  /** A join succeeded: `{ roomId, roomName }`. */
+  joined: "dialogue:joined",
+  /** A leave succeeded: `{ roomId }`. */
+  left: "dialogue:left",
+  /** An event of a room the client subscribes to: an `EventMessage`. */
+  event: "dialogue:event",
+  /** After a join, the room's latest events, newest first. */
+  history: "dialogue:history",
+  /** A page of history, answering `dialogue:getHistory`. */
+  historyResponse: "dialogue:historyResponse",
+  /** The rooms, answering `dialogue:listRooms`. */
+  rooms: "dialogue:rooms",
+  /** A room was created. */
+  roomCreated: "dialogue:roomCreated",
+  /** A room was deleted (its members were removed). */
+  roomDeleted: "dialogue:roomDeleted",
+  /** A request failed (in the event form): `{ code, message, details? }`. */
+  error: "dialogue:error"
+};
 var SCHEMAS = {
   "message": {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -3511,7 +3553,7 @@ function createDialogueClient(options) {
     ...options.transports === void 0 ? {} : { transports: options.transports }
   });
   let state = "disconnected";
-  let userId;
+  let userId = "";
   let greetedBefore = false;
   let pending;
   const connectHandlers = /* @__PURE__ */ new Set();
@@ -3537,15 +3579,15 @@ function createDialogueClient(options) {
     if (outcome.error === void 0) waiting.resolve();
     else waiting.reject(outcome.error);
   };
-  socket.on("dialogue:connected", (hello) => {
-    userId = typeof hello?.userId === "string" ? hello.userId : void 0;
+  socket.on(WIRE.connected, (hello) => {
+    userId = typeof hello?.userId === "string" ? hello.userId : "";
     state = "connected";
     const again = greetedBefore;
     greetedBefore = true;
     settle({});
     if (again) {
       for (const room of rooms.values()) {
-        request("dialogue:join", { roomId: room.roomId }).then(
+        request(WIRE.join, { roomId: room.roomId }).then(
           (answer) => {
             if (Array.isArray(answer.history)) {
               room.setHistory(answer.history);
@@ -3584,20 +3626,20 @@ function createDialogueClient(options) {
     }
     callEach(disconnectHandlers, reason);
   });
-  socket.on("dialogue:event", (message) => {
+  socket.on(WIRE.event, (message) => {
     const holding = held.get(message?.roomId);
     if (holding !== void 0) holding.push(message);
     else rooms.get(message?.roomId)?.dispatch(message);
   });
-  socket.on("dialogue:history", (push) => {
+  socket.on(WIRE.history, (push) => {
     if (push && Array.isArray(push.events)) callEach(historyHandlers, push.roomId, push.events);
   });
-  socket.on("dialogue:roomCreated", (room) => callEach(roomCreatedHandlers, room));
-  socket.on("dialogue:roomDeleted", (deleted) => {
+  socket.on(WIRE.roomCreated, (room) => callEach(roomCreatedHandlers, room));
+  socket.on(WIRE.roomDeleted, (deleted) => {
     rooms.get(deleted?.roomId)?.close();
     callEach(roomDeletedHandlers, deleted?.roomId);
   });
-  socket.on("dialogue:error", (error) => {
+  socket.on(WIRE.error, (error) => {
     reportError(new DialogueError(error?.code ?? "INTERNAL", error?.message ?? "error", error?.details));
   });
   async function request(event, payload) {
@@ -3643,8 +3685,8 @@ function createDialogueClient(options) {
         }
       }
       const payload = { roomId, event, data: data === void 0 ? null : data };
-      if (meta !== void 0) payload["meta"] = meta;
-      const answer = await request("dialogue:trigger", payload);
+      if (meta !== void 0) payload.meta = meta;
+      const answer = await request(WIRE.trigger, payload);
       return answer.message;
     };
     const context = {
@@ -3685,23 +3727,25 @@ function createDialogueClient(options) {
         };
       },
       subscribe(event) {
-        return reported(request("dialogue:subscribe", { roomId, eventName: event }).then(() => void 0));
+        const subscription = { roomId, eventName: event };
+        return reported(request(WIRE.subscribe, subscription).then(() => void 0));
       },
       subscribeAll() {
-        return reported(request("dialogue:subscribeAll", { roomId }).then(() => void 0));
+        return reported(request(WIRE.subscribeAll, { roomId }).then(() => void 0));
       },
       unsubscribe(event) {
-        return reported(request("dialogue:unsubscribe", { roomId, eventName: event }).then(() => void 0));
+        const subscription = { roomId, eventName: event };
+        return reported(request(WIRE.unsubscribe, subscription).then(() => void 0));
       },
       leave() {
         close();
-        return reported(request("dialogue:leave", { roomId }).then(() => void 0));
+        return reported(request(WIRE.leave, { roomId }).then(() => void 0));
       },
       async getHistory(event, start, end) {
         const query = { roomId, eventName: event };
-        if (start !== void 0) query["start"] = start;
-        if (end !== void 0) query["end"] = end;
-        const page = await request("dialogue:getHistory", query);
+        if (start !== void 0) query.start = start;
+        if (end !== void 0) query.end = end;
+        const page = await request(WIRE.getHistory, query);
         return page.events;
       }
     };
@@ -3745,7 +3789,7 @@ function createDialogueClient(options) {
       if (first) held.set(roomId, []);
       let answer;
       try {
-        answer = await request("dialogue:join", { roomId });
+        answer = await request(WIRE.join, { roomId });
       } catch (error) {
         if (first) held.delete(roomId);
         throw error;
@@ -3773,13 +3817,13 @@ function createDialogueClient(options) {
       return rooms.get(idOf(target));
     },
     async listRooms() {
-      return (await request("dialogue:listRooms")).rooms;
+      return (await request(WIRE.listRooms)).rooms;
     },
     async createRoom(room) {
-      return (await request("dialogue:createRoom", room)).room;
+      return (await request(WIRE.createRoom, room)).room;
     },
     async deleteRoom(room) {
-      await request("dialogue:deleteRoom", { roomId: idOf(room) });
+      await request(WIRE.deleteRoom, { roomId: idOf(room) });
     },
     onConnect: (handler) => listen(connectHandlers, handler),
     onDisconnect: (handler) => listen(disconnectHandlers, handler),
@@ -3910,14 +3954,15 @@ function jsonSchemaCheck(schema, value2, path, root, issues) {
     const keys = Object.keys(object);
     const properties = isObject2(s["properties"]) ? s["properties"] : {};
     const patterns = isObject2(s["patternProperties"]) ? s["patternProperties"] : {};
+    const pointer = (name) => `${path}/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`;
     if (Array.isArray(s["required"])) {
       for (const name of s["required"]) {
-        if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`);
+        if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`, pointer(name));
       }
     }
     const extra = [];
     for (const key of keys) {
-      const at = `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      const at = pointer(key);
       let matched = false;
       if (Object.prototype.hasOwnProperty.call(properties, key)) {
         matched = true;
@@ -3948,7 +3993,7 @@ function jsonSchemaCheck(schema, value2, path, root, issues) {
       for (const [key, needed] of Object.entries(s["dependentRequired"])) {
         if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
         for (const name of needed) {
-          if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`);
+          if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`, pointer(name));
         }
       }
     }

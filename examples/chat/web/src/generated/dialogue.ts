@@ -3,6 +3,388 @@
 
 import { io, type Socket } from "socket.io-client";
 
+// ---- Protocol (from dialogue-core's protocol module; docs/protocol.md) ----
+
+/** The protocol version this client speaks (`dialogue:connected` carries the server's). */
+export const PROTOCOL_VERSION = 2;
+
+/** Every event name of the protocol: requests (client → server), then events (server → client). */
+export const WIRE = {
+  /** Join a room; its default subscriptions apply. */
+  join: "dialogue:join",
+  /** Leave a room. */
+  leave: "dialogue:leave",
+  /** Subscribe to an event (or `*`) in a joined room. */
+  subscribe: "dialogue:subscribe",
+  /** Subscribe to every event of a joined room. */
+  subscribeAll: "dialogue:subscribeAll",
+  /** Unsubscribe from an event (or `*`) in a joined room. */
+  unsubscribe: "dialogue:unsubscribe",
+  /** Trigger an event in a joined room. */
+  trigger: "dialogue:trigger",
+  /** Read a page of a joined room's history of one event, newest first. */
+  getHistory: "dialogue:getHistory",
+  /** List the rooms. */
+  listRooms: "dialogue:listRooms",
+  /** Create a room; everyone is told with `dialogue:roomCreated`. */
+  createRoom: "dialogue:createRoom",
+  /** Delete a room one may delete; everyone is told with `dialogue:roomDeleted`. */
+  deleteRoom: "dialogue:deleteRoom",
+  /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
+  connected: "dialogue:connected",
+  /** A join succeeded: `{ roomId, roomName }`. */
+  joined: "dialogue:joined",
+  /** A leave succeeded: `{ roomId }`. */
+  left: "dialogue:left",
+  /** An event of a room the client subscribes to: an `EventMessage`. */
+  event: "dialogue:event",
+  /** After a join, the room's latest events, newest first. */
+  history: "dialogue:history",
+  /** A page of history, answering `dialogue:getHistory`. */
+  historyResponse: "dialogue:historyResponse",
+  /** The rooms, answering `dialogue:listRooms`. */
+  rooms: "dialogue:rooms",
+  /** A room was created. */
+  roomCreated: "dialogue:roomCreated",
+  /** A room was deleted (its members were removed). */
+  roomDeleted: "dialogue:roomDeleted",
+  /** A request failed (in the event form): `{ code, message, details? }`. */
+  error: "dialogue:error",
+} as const;
+
+/** Why a request failed: the protocol's codes (docs/protocol.md), then the client's own. */
+export type ErrorCode =
+  /** A request's payload is missing fields or has the wrong types. */
+  | "INVALID_REQUEST"
+  /** No such room. */
+  | "ROOM_NOT_FOUND"
+  /** `createRoom` with an id in use. */
+  | "ROOM_EXISTS"
+  /** A join past the room's `maxSize`. */
+  | "ROOM_FULL"
+  /** `before_join` (or a room rule) refused the join. */
+  | "JOIN_DENIED"
+  /** Trigger, subscribe or read history in a room not joined. */
+  | "NOT_IN_ROOM"
+  /** The room does not accept that event from clients. */
+  | "EVENT_NOT_ALLOWED"
+  /** The payload fails the event's schema. */
+  | "VALIDATION_FAILED"
+  /** Not allowed for this user, e.g. deleting a room one did not create. */
+  | "PERMISSION_DENIED"
+  /** Over a configured rate. */
+  | "RATE_LIMITED"
+  /** Over the configured size. */
+  | "PAYLOAD_TOO_LARGE"
+  /** A hook failed; the message says no more than that. */
+  | "INTERNAL"
+  /** An application request with a name the application does not declare. */
+  | "UNKNOWN_REQUEST"
+  /** The connection's token expired (sent just before the disconnect). */
+  | "TOKEN_EXPIRED"
+  /** Missing or wrong credentials. */
+  | "UNAUTHORIZED"
+  /** The broker or the history store cannot be reached; nothing was accepted. */
+  | "UNAVAILABLE"
+  /** No answer within the client's `timeout`. */
+  | "TIMEOUT"
+  /** The server refused the connection or could not be reached. */
+  | "CONNECT_FAILED"
+  /** `disconnect()` was called while connecting. */
+  | "DISCONNECTED";
+
+/**
+ * `dialogue:connected`: the server's greeting, before anything else.
+ */
+export type Connected = {
+/**
+ * Unique per connection.
+ */
+clientId: string,
+/**
+ * The application's user (one user may hold several connections).
+ */
+userId: string,
+/**
+ * The protocol's version ([`PROTOCOL_VERSION`]).
+ */
+protocol: number, };
+
+/**
+ * `dialogue:createRoom`: `{ id, name, description?, maxSize? }`.
+ */
+export type CreateRoomRequest = {
+/**
+ * The new room's id.
+ */
+id: string,
+/**
+ * Its human-readable name.
+ */
+name: string,
+/**
+ * Its description.
+ */
+description?: string,
+/**
+ * Its capacity (at least 1).
+ */
+maxSize?: number, };
+
+/**
+ * The acknowledgement of requests that have nothing to say but "done":
+ * `{ ok: true }`.
+ */
+export type Done = Record<symbol, never>;
+
+/**
+ * `dialogue:historyResponse`, and the fields of the getHistory
+ * acknowledgement.
+ */
+export type HistoryPage = {
+/**
+ * The room.
+ */
+roomId: string,
+/**
+ * The event.
+ */
+eventName: string,
+/**
+ * The page, newest first.
+ */
+events: Array<EventMessage>,
+/**
+ * The first index of the page.
+ */
+start: number,
+/**
+ * The index past the page (where the next page starts).
+ */
+end: number, };
+
+/**
+ * `dialogue:history`: the events sent on join, newest first.
+ */
+export type HistoryPush = {
+/**
+ * The room joined.
+ */
+roomId: string,
+/**
+ * Its latest events, newest first.
+ */
+events: Array<EventMessage>, };
+
+/**
+ * `dialogue:getHistory`: `{ roomId, eventName, start?, end? }`, indices
+ * newest first (defaults 0 and 50, end exclusive).
+ */
+export type HistoryRequest = {
+/**
+ * A joined room.
+ */
+roomId: string,
+/**
+ * The event whose history to read.
+ */
+eventName: string,
+/**
+ * The first index (0 is the newest event); default 0.
+ */
+start?: number,
+/**
+ * The index past the last; default 50.
+ */
+end?: number, };
+
+/**
+ * `dialogue:join`: `{ roomId }`.
+ */
+export type JoinRequest = {
+/**
+ * The room to join.
+ */
+roomId: string, };
+
+/**
+ * `dialogue:joined`, and the fields of the join acknowledgement.
+ */
+export type Joined = {
+/**
+ * The room joined.
+ */
+roomId: string,
+/**
+ * Its name.
+ */
+roomName: string,
+/**
+ * Only in the acknowledgement, when the room syncs history on join:
+ * the events, newest first.
+ */
+history?: Array<EventMessage>, };
+
+/**
+ * A place in a room's stream: its `epoch` and the `seq` of an event (0
+ * before the first).
+ */
+export type Position = {
+/**
+ * Changes whenever the room's sequence may have restarted or lost events.
+ */
+epoch: string,
+/**
+ * The seq of the latest event at this position; the first event is 1.
+ */
+seq: number, };
+
+/**
+ * The createRoom acknowledgement's fields: `{ room }`.
+ */
+export type RoomAnswer = {
+/**
+ * The room created.
+ */
+room: RoomInfo, };
+
+/**
+ * `{ roomId }`: `dialogue:left`, `dialogue:roomDeleted`.
+ */
+export type RoomIdPayload = {
+/**
+ * The room.
+ */
+roomId: string, };
+
+/**
+ * What clients learn about a room (`dialogue:rooms`, `dialogue:roomCreated`).
+ */
+export type RoomInfo = {
+/**
+ * The room id.
+ */
+id: string,
+/**
+ * Its human-readable name.
+ */
+name: string,
+/**
+ * Its description.
+ */
+description?: string,
+/**
+ * Members now.
+ */
+size: number,
+/**
+ * Its capacity.
+ */
+maxSize?: number,
+/**
+ * The user who created it (rooms created at run time).
+ */
+createdById?: string, };
+
+/**
+ * `{ roomId }`: `dialogue:leave`, `dialogue:subscribeAll`,
+ * `dialogue:deleteRoom`.
+ */
+export type RoomRequest = {
+/**
+ * The room.
+ */
+roomId: string, };
+
+/**
+ * The listRooms acknowledgement's fields: `{ rooms }`.
+ */
+export type RoomsAnswer = {
+/**
+ * Every room a client may see.
+ */
+rooms: Array<RoomInfo>, };
+
+/**
+ * `{ roomId, eventName }`: `dialogue:subscribe`, `dialogue:unsubscribe`.
+ */
+export type SubscribeRequest = {
+/**
+ * A joined room.
+ */
+roomId: string,
+/**
+ * An event name, or `*` for every event.
+ */
+eventName: string, };
+
+/**
+ * The trigger acknowledgement's fields: `{ message }`, the stamped envelope
+ * everyone received.
+ */
+export type TriggerAnswer = {
+/**
+ * The event as broadcast.
+ */
+message: EventMessage, };
+
+/**
+ * `dialogue:trigger`: `{ roomId, event, data, meta? }`.
+ *
+ * `data` and `meta` are kept as sent, so that their size is checked before
+ * they are read. Left out (`undefined` in JavaScript), `data` is `null`, the
+ * payload of an event without data.
+ */
+export type TriggerRequest = {
+/**
+ * A joined room.
+ */
+roomId: string,
+/**
+ * The event's wire name.
+ */
+event: string,
+/**
+ * The payload, validated against the event's schema.
+ */
+data?: unknown,
+/**
+ * Passed through unvalidated; an object.
+ */
+meta?: Record<string, unknown>, };
+
+/**
+ * One way a payload fails its event's schema.
+ */
+export type ValidationIssue = {
+/**
+ * A JSON pointer into the payload (`data`), e.g. `/text`; empty for the
+ * payload itself. A missing required property is reported at its own
+ * pointer (`/senderId`).
+ */
+path: string,
+/**
+ * What is wrong, e.g. `"" is shorter than 1 character`.
+ */
+message: string, };
+
+/**
+ * An error as the wire carries it: `{ code, message, details? }`.
+ */
+export type WireError = {
+/**
+ * The protocol's code.
+ */
+code: ErrorCode,
+/**
+ * A readable message.
+ */
+message: string,
+/**
+ * For `VALIDATION_FAILED`: each failure.
+ */
+details?: Array<ValidationIssue>, };
+
 // ---- Payload types ----
 
 /**
@@ -174,9 +556,11 @@ const USER_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boo
 // ---- Client runtime (the same for every application) ----
 //
 // Everything below is hand-written (dialogue-codegen/src/typescript/runtime.ts)
-// and refers to the application's part above: EventPayloads, RoomTriggers,
-// RoomReceives, UserRoomTriggers, UserRoomReceives, SCHEMAS, VALIDATED_ROOMS
-// and USER_ROOMS. Its only dependency is socket.io-client.
+// and refers to the parts above: the protocol's names and payload types
+// (WIRE, ErrorCode, RoomInfo, JoinRequest, Joined, ...) and the application's
+// EventPayloads, RoomTriggers, RoomReceives, UserRoomTriggers,
+// UserRoomReceives, SCHEMAS, VALIDATED_ROOMS and USER_ROOMS. Its only
+// dependency is socket.io-client.
 
 /** A JSON Schema (draft 2020-12), as the server validates with. */
 export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
@@ -210,35 +594,6 @@ export type JoinedRoom<R extends string> = RoomContext<TriggersOf<R>, ReceivesOf
 /** How the client stands with the server. */
 export type ConnectionState = "disconnected" | "connecting" | "connected" | "reconnecting";
 
-/**
- * Why a request failed: the protocol's codes (docs/protocol.md), and the client's
- * own: `TIMEOUT` (no answer within `timeout` ms), `CONNECT_FAILED` (the
- * server refused the connection or could not be reached), `DISCONNECTED`
- * (`disconnect()` was called while connecting).
- */
-export type ErrorCode =
-  | "INVALID_REQUEST"
-  | "ROOM_NOT_FOUND"
-  | "ROOM_EXISTS"
-  | "ROOM_FULL"
-  | "JOIN_DENIED"
-  | "NOT_IN_ROOM"
-  | "EVENT_NOT_ALLOWED"
-  | "VALIDATION_FAILED"
-  | "PERMISSION_DENIED"
-  | "RATE_LIMITED"
-  | "PAYLOAD_TOO_LARGE"
-  | "INTERNAL"
-  | "TIMEOUT"
-  | "CONNECT_FAILED"
-  | "DISCONNECTED";
-
-/** One way a payload fails its event's schema; `path` is a JSON pointer into the payload. */
-export interface ValidationIssue {
-  path: string;
-  message: string;
-}
-
 /** A failed request: the protocol's `code`, a readable `message`, and for `VALIDATION_FAILED` each issue. */
 export class DialogueError extends Error {
   readonly code: ErrorCode;
@@ -271,25 +626,8 @@ export interface EventMessage<T = unknown, E extends string = string> {
 /** Any event a room with receivable events `R` may deliver: a union discriminated by `event`. */
 export type RoomMessage<R> = { [E in keyof R & string]: EventMessage<R[E], E> }[keyof R & string];
 
-/** A room as the server describes it. */
-export interface RoomInfo {
-  id: string;
-  name: string;
-  description?: string;
-  /** Members now. */
-  size: number;
-  maxSize?: number;
-  /** Who created it (rooms created at runtime). */
-  createdById?: string;
-}
-
 /** What `client.createRoom` asks for. */
-export interface CreateRoomOptions {
-  id: string;
-  name: string;
-  description?: string;
-  maxSize?: number;
-}
+export type CreateRoomOptions = CreateRoomRequest;
 
 /** The options of [`createDialogueClient`]. */
 export interface DialogueClientOptions {
@@ -353,8 +691,8 @@ export interface RoomContext<T extends object = any, R extends object = any> {
 
 /** The client of a Dialogue server, typed by the application's declarations. */
 export interface DialogueClient {
-  /** The user the server knows this client as, once connected. */
-  readonly userId: string | undefined;
+  /** The user the server knows this client as; empty until the server has greeted it. */
+  readonly userId: string;
   /** Whether the server has greeted this connection (`dialogue:connected`). */
   readonly connected: boolean;
   /** How the client stands with the server. */
@@ -428,7 +766,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   });
 
   let state: ConnectionState = "disconnected";
-  let userId: string | undefined;
+  let userId = "";
   let greetedBefore = false;
   let pending: { promise: Promise<void>; resolve: () => void; reject: (error: DialogueError) => void } | undefined;
 
@@ -466,8 +804,8 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     else waiting.reject(outcome.error);
   };
 
-  socket.on("dialogue:connected", (hello: { clientId?: string; userId?: string }) => {
-    userId = typeof hello?.userId === "string" ? hello.userId : undefined;
+  socket.on(WIRE.connected, (hello: Partial<Connected>) => {
+    userId = typeof hello?.userId === "string" ? hello.userId : "";
     state = "connected";
     const again = greetedBefore;
     greetedBefore = true;
@@ -475,7 +813,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     if (again) {
       // The server forgot this connection's rooms with the old one: join them again.
       for (const room of rooms.values()) {
-        request<{ roomName: string; history?: EventMessage[] }>("dialogue:join", { roomId: room.roomId }).then(
+        request<Joined>(WIRE.join, { roomId: room.roomId } satisfies JoinRequest).then(
           (answer) => {
             // What was said while away, as on a first join.
             if (Array.isArray(answer.history)) {
@@ -518,25 +856,25 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     }
     callEach(disconnectHandlers, reason);
   });
-  socket.on("dialogue:event", (message: EventMessage) => {
+  socket.on(WIRE.event, (message: EventMessage) => {
     const holding = held.get(message?.roomId);
     if (holding !== undefined) holding.push(message);
     else rooms.get(message?.roomId)?.dispatch(message);
   });
-  socket.on("dialogue:history", (push: { roomId: string; events: EventMessage[] }) => {
+  socket.on(WIRE.history, (push: HistoryPush) => {
     if (push && Array.isArray(push.events)) callEach(historyHandlers, push.roomId, push.events);
   });
-  socket.on("dialogue:roomCreated", (room: RoomInfo) => callEach(roomCreatedHandlers, room));
-  socket.on("dialogue:roomDeleted", (deleted: { roomId: string }) => {
+  socket.on(WIRE.roomCreated, (room: RoomInfo) => callEach(roomCreatedHandlers, room));
+  socket.on(WIRE.roomDeleted, (deleted: RoomIdPayload) => {
     rooms.get(deleted?.roomId)?.close();
     callEach(roomDeletedHandlers, deleted?.roomId);
   });
-  socket.on("dialogue:error", (error: { code: ErrorCode; message: string; details?: ValidationIssue[] }) => {
+  socket.on(WIRE.error, (error: WireError) => {
     reportError(new DialogueError(error?.code ?? "INTERNAL", error?.message ?? "error", error?.details));
   });
 
   /** A request in the acknowledgement form; resolves with the answer's fields. */
-  async function request<A>(event: string, payload?: unknown): Promise<A> {
+  async function request<A>(event: (typeof WIRE)[keyof typeof WIRE], payload?: unknown): Promise<A> {
     let answer: unknown;
     try {
       const timed = socket.timeout(ackTimeout);
@@ -585,9 +923,9 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
           );
         }
       }
-      const payload: Record<string, unknown> = { roomId, event, data: data === undefined ? null : data };
-      if (meta !== undefined) payload["meta"] = meta;
-      const answer = await request<{ message: EventMessage }>("dialogue:trigger", payload);
+      const payload: TriggerRequest = { roomId, event, data: data === undefined ? null : data };
+      if (meta !== undefined) payload.meta = meta;
+      const answer = await request<TriggerAnswer>(WIRE.trigger, payload);
       return answer.message;
     };
     const context = {
@@ -628,23 +966,25 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
         };
       },
       subscribe(event: string): Promise<void> {
-        return reported(request<unknown>("dialogue:subscribe", { roomId, eventName: event }).then(() => undefined));
+        const subscription: SubscribeRequest = { roomId, eventName: event };
+        return reported(request<Done>(WIRE.subscribe, subscription).then(() => undefined));
       },
       subscribeAll(): Promise<void> {
-        return reported(request<unknown>("dialogue:subscribeAll", { roomId }).then(() => undefined));
+        return reported(request<Done>(WIRE.subscribeAll, { roomId } satisfies RoomRequest).then(() => undefined));
       },
       unsubscribe(event: string): Promise<void> {
-        return reported(request<unknown>("dialogue:unsubscribe", { roomId, eventName: event }).then(() => undefined));
+        const subscription: SubscribeRequest = { roomId, eventName: event };
+        return reported(request<Done>(WIRE.unsubscribe, subscription).then(() => undefined));
       },
       leave(): Promise<void> {
         close();
-        return reported(request<unknown>("dialogue:leave", { roomId }).then(() => undefined));
+        return reported(request<Done>(WIRE.leave, { roomId } satisfies RoomRequest).then(() => undefined));
       },
       async getHistory(event: string, start?: number, end?: number): Promise<EventMessage[]> {
-        const query: Record<string, unknown> = { roomId, eventName: event };
-        if (start !== undefined) query["start"] = start;
-        if (end !== undefined) query["end"] = end;
-        const page = await request<{ events: EventMessage[] }>("dialogue:getHistory", query);
+        const query: HistoryRequest = { roomId, eventName: event };
+        if (start !== undefined) query.start = start;
+        if (end !== undefined) query.end = end;
+        const page = await request<HistoryPage>(WIRE.getHistory, query);
         return page.events;
       },
     };
@@ -654,7 +994,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   const idOf = (room: string | { readonly id: string }): string => (typeof room === "string" ? room : room.id);
 
   const client = {
-    get userId(): string | undefined {
+    get userId(): string {
       return userId;
     },
     get connected(): boolean {
@@ -688,9 +1028,9 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       const roomId = idOf(target);
       const first = !rooms.has(roomId) && !held.has(roomId);
       if (first) held.set(roomId, []);
-      let answer: { roomId: string; roomName: string; history?: EventMessage[] };
+      let answer: Joined;
       try {
-        answer = await request<{ roomId: string; roomName: string; history?: EventMessage[] }>("dialogue:join", { roomId });
+        answer = await request<Joined>(WIRE.join, { roomId } satisfies JoinRequest);
       } catch (error) {
         if (first) held.delete(roomId);
         throw error;
@@ -720,13 +1060,13 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       return rooms.get(idOf(target));
     },
     async listRooms(): Promise<RoomInfo[]> {
-      return (await request<{ rooms: RoomInfo[] }>("dialogue:listRooms")).rooms;
+      return (await request<RoomsAnswer>(WIRE.listRooms)).rooms;
     },
     async createRoom(room: CreateRoomOptions): Promise<RoomInfo> {
-      return (await request<{ room: RoomInfo }>("dialogue:createRoom", room)).room;
+      return (await request<RoomAnswer>(WIRE.createRoom, room satisfies CreateRoomRequest)).room;
     },
     async deleteRoom(room: string | { readonly id: string }): Promise<void> {
-      await request<unknown>("dialogue:deleteRoom", { roomId: idOf(room) });
+      await request<Done>(WIRE.deleteRoom, { roomId: idOf(room) } satisfies RoomRequest);
     },
     onConnect: (handler: () => void) => listen(connectHandlers, handler),
     onDisconnect: (handler: (reason: string) => void) => listen(disconnectHandlers, handler),
@@ -872,14 +1212,16 @@ function jsonSchemaCheck(schema: JsonSchema, value: unknown, path: string, root:
     const keys = Object.keys(object);
     const properties = isObject(s["properties"]) ? (s["properties"] as Record<string, JsonSchema>) : {};
     const patterns = isObject(s["patternProperties"]) ? (s["patternProperties"] as Record<string, JsonSchema>) : {};
+    // A missing property is reported at its own pointer (`/senderId`), as the server does.
+    const pointer = (name: string): string => `${path}/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`;
     if (Array.isArray(s["required"])) {
       for (const name of s["required"] as string[]) {
-        if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`);
+        if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`, pointer(name));
       }
     }
     const extra: string[] = [];
     for (const key of keys) {
-      const at = `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      const at = pointer(key);
       let matched = false;
       if (Object.prototype.hasOwnProperty.call(properties, key)) {
         matched = true;
@@ -910,7 +1252,7 @@ function jsonSchemaCheck(schema: JsonSchema, value: unknown, path: string, root:
       for (const [key, needed] of Object.entries(s["dependentRequired"] as Record<string, string[]>)) {
         if (!Object.prototype.hasOwnProperty.call(object, key)) continue;
         for (const name of needed) {
-          if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`);
+          if (!Object.prototype.hasOwnProperty.call(object, name)) fail(`${JSON.stringify(name)} is a required property`, pointer(name));
         }
       }
     }
