@@ -1,6 +1,6 @@
 //! The spec model of the conformance server, snapshotted.
 //!
-//! The snapshot is the reviewed contract of CONFORMANCE.md in model form;
+//! The snapshot is the reviewed contract of docs/conformance.md in model form;
 //! when the declarations change on purpose, regenerate it with
 //! `INSTA_UPDATE=always cargo test --test conformance_spec` (or
 //! `cargo insta review`) and read the diff.

@@ -56,7 +56,6 @@
 
 #![warn(unreachable_pub)]
 
-mod base64;
 mod builder;
 mod client;
 mod driver;

@@ -14,11 +14,21 @@
 //!
 //! Decoding never panics: anything malformed becomes [`Error::InvalidPacket`].
 
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Error, base64};
+use crate::Error;
+
+/// Standard base64 (RFC 4648), as Engine.IO carries binary messages on HTTP
+/// long-polling (`b<base64>`): padded when written, padding optional when
+/// read.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// The record separator that joins packets in an HTTP long-polling payload.
 pub const RECORD_SEPARATOR: char = '\x1e';
@@ -95,7 +105,7 @@ impl EnginePacket {
             EnginePacket::Message(text) => format!("4{text}"),
             EnginePacket::Upgrade => "5".to_owned(),
             EnginePacket::Noop => "6".to_owned(),
-            EnginePacket::Binary(data) => format!("b{}", base64::encode(data)),
+            EnginePacket::Binary(data) => format!("b{}", BASE64.encode(data)),
         }
     }
 
@@ -123,9 +133,9 @@ impl EnginePacket {
             '4' => EnginePacket::Message(rest.to_owned()),
             '5' => EnginePacket::Upgrade,
             '6' => EnginePacket::Noop,
-            'b' => match base64::decode(rest) {
-                Some(data) => EnginePacket::Binary(Bytes::from(data)),
-                None => return Err(Error::invalid_packet("bad base64 in binary packet", text)),
+            'b' => match BASE64.decode(rest) {
+                Ok(data) => EnginePacket::Binary(Bytes::from(data)),
+                Err(_) => return Err(Error::invalid_packet("bad base64 in binary packet", text)),
             },
             _ => return Err(Error::invalid_packet("unknown engine.io packet type", text)),
         })
@@ -773,5 +783,28 @@ mod tests {
             panic!("wrong error");
         };
         assert!(packet.chars().count() <= 301);
+    }
+
+    #[test]
+    fn binary_on_polling_is_standard_base64_with_optional_padding() {
+        let cases: [(&[u8], &str); 7] = [
+            (b"", ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg=="),
+            (b"fooba", "Zm9vYmE="),
+            (b"foobar", "Zm9vYmFy"),
+        ];
+        for (raw, encoded) in cases {
+            assert_eq!(BASE64.encode(raw), encoded);
+            assert_eq!(BASE64.decode(encoded).as_deref().ok(), Some(raw));
+        }
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(BASE64.decode(BASE64.encode(&all)).ok(), Some(all));
+        assert_eq!(BASE64.decode("Zm9vYg").ok(), Some(b"foob".to_vec()));
+        for bad in ["Z", "Zm=v", "Zg===", "Zm9v\n"] {
+            assert!(BASE64.decode(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -106,59 +106,52 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
         .rooms
         .iter()
         .partition(|room| room.user_pattern().is_none());
-    let map = |out: &mut String,
-               name: &str,
-               doc: &str,
-               receive: bool,
-               rooms: &[&RoomSpec],
-               per_user: bool| {
-        let _ = writeln!(out, "/** {doc} */\nexport interface {name} {{");
-        for room in rooms {
-            let key = match room.user_pattern() {
-                Some((prefix, suffix)) if per_user => {
-                    format!(
-                        "[roomId: `{}${{string}}{}`]",
-                        template(prefix),
-                        template(suffix)
-                    )
-                }
-                _ => quote(&room.id),
-            };
-            let _ = writeln!(out, "  {key}: {};", room_events(spec, room, receive));
-        }
-        out.push_str("}\n\n");
-    };
+    let map =
+        |out: &mut String, name: &str, doc: &str, direction: Direction, rooms: &[&RoomSpec]| {
+            let _ = writeln!(out, "/** {doc} */\nexport interface {name} {{");
+            for room in rooms {
+                // A per-user room is keyed by the pattern of its instances' ids.
+                let key = match room.user_pattern() {
+                    Some((prefix, suffix)) => {
+                        format!(
+                            "[roomId: `{}${{string}}{}`]",
+                            template(prefix),
+                            template(suffix)
+                        )
+                    }
+                    _ => quote(&room.id),
+                };
+                let _ = writeln!(out, "  {key}: {};", room_events(spec, room, direction));
+            }
+            out.push_str("}\n\n");
+        };
     map(
         &mut out,
         "RoomTriggers",
         "What a client may trigger in each declared room.",
-        false,
+        Direction::Send,
         &shared,
-        false,
     );
     map(
         &mut out,
         "RoomReceives",
         "What a client may receive in each declared room (the server may push any event into a room that takes none from clients).",
-        true,
+        Direction::Receive,
         &shared,
-        false,
     );
     map(
         &mut out,
         "UserRoomTriggers",
         "What a user may trigger in their own per-user room.",
-        false,
+        Direction::Send,
         &per_user,
-        true,
     );
     map(
         &mut out,
         "UserRoomReceives",
         "What a user may receive in their own per-user room.",
-        true,
+        Direction::Receive,
         &per_user,
-        true,
     );
 
     out.push_str(
@@ -236,7 +229,17 @@ fn declarations(spec: &AppSpec) -> Result<BTreeMap<String, TsDecl>, CodegenError
 /// The event map of a room: to send, its client events; to receive, those
 /// and its server events. `AnyEvents` for `*`; a room that takes nothing and
 /// names no server events may receive every event.
-fn room_events(spec: &AppSpec, room: &RoomSpec, receive: bool) -> String {
+/// Which way events go, for a room's event map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// What a client may trigger.
+    Send,
+    /// What a client may receive.
+    Receive,
+}
+
+fn room_events(spec: &AppSpec, room: &RoomSpec, direction: Direction) -> String {
+    let receive = direction == Direction::Receive;
     match &room.events {
         RoomEvents::Any => "AnyEvents".to_owned(),
         RoomEvents::Only(names) if names.is_empty() && room.server_events.is_empty() => {

@@ -36,7 +36,7 @@ pub trait DeclaredRoom: Copy + Send + Sync + 'static {
 /// Implemented by a room handle for each event the server may trigger in it
 /// with a typed call: the events of its `events` list; any event for `*`; and
 /// any event for a room with `events: []`, where clients may trigger nothing
-/// and the server may push anything (PROTOCOL.md).
+/// and the server may push anything (docs/protocol.md).
 ///
 /// The trait has no `E: Event` bound of its own, so that a non-event type in
 /// a room's `events` is reported once, where the expansion reads its name;

@@ -115,6 +115,8 @@ pub mod guide {
     pub mod codegen {}
     #[doc = include_str!("../../docs/architecture.md")]
     pub mod architecture {}
+    #[doc = include_str!("../../docs/conformance.md")]
+    pub mod conformance {}
 }
 
 /// The README's examples, compiled and run as doctests.

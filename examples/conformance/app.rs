@@ -1,5 +1,5 @@
 //! The declarations of the conformance server, exactly as
-//! `../shared/CONFORMANCE.md` fixes them. Every end-to-end test, client and
+//! docs/conformance.md fixes them. Every end-to-end test, client and
 //! benchmark relies on them: change nothing here without a note there.
 
 use dialogue_runtime::prelude::*;
@@ -38,7 +38,7 @@ pub struct OrderUpdated {
 
 /// Where an order is: received, being prepared, on its way, arrived.
 // No doc comments on the variants: with them schemars writes a `oneOf` of
-// constants, where CONFORMANCE.md promises a plain `enum` of four strings.
+// constants, where docs/conformance.md promises a plain `enum` of four strings.
 #[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 #[schemars(inline)]
@@ -50,7 +50,7 @@ pub enum OrderStatus {
 }
 
 dialogue! {
-    /// The conformance server of CONFORMANCE.md.
+    /// The conformance server of docs/conformance.md.
     pub ConformanceApp {
         chat: {
             name: "Chat Room",

@@ -1,4 +1,4 @@
-//! The conformance server: the fixed application of `../shared/CONFORMANCE.md`
+//! The conformance server: the fixed application of docs/conformance.md
 //! that end-to-end tests, clients and benchmarks run against.
 //!
 //! Run: `cargo run --release --example conformance`

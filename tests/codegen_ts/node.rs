@@ -2,7 +2,7 @@
 //! client: both come from `tests/e2e` (`npm ci` there installs the pinned
 //! `typescript` and `socket.io-client` of its lockfile).
 
-#![allow(dead_code)] // Each test file uses part of it.
+#![allow(dead_code, reason = "each test file uses part of it")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,4 +1,4 @@
-//! The conformance server's switches (CONFORMANCE.md), on the real binary:
+//! The conformance server's switches (docs/conformance.md), on the real binary:
 //! `DIALOGUE_JWT_SECRET`, `DIALOGUE_TRIGGER_RATE`, `DIALOGUE_MAX_PAYLOAD`.
 
 use dialogue_client::{Client, Transport};

@@ -3,7 +3,7 @@
 //! share: requests in both answer forms, a log that hooks write to, a gate
 //! that holds a hook, and plain HTTP requests.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test file uses part of the harness")]
 
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -14,6 +14,7 @@ mod claims;
 mod conformance_switches;
 mod cors;
 mod hook_failures;
+mod hooks_compose;
 mod hooks_history;
 mod hooks_order;
 mod hooks_refuse;

@@ -25,7 +25,7 @@ export const WAIT_MS = 3000;
 /** The short quiet period used only to assert that something does NOT arrive. */
 export const QUIET_MS = 100;
 
-/** The five rooms CONFORMANCE.md declares. */
+/** The five rooms docs/conformance.md declares. */
 export const DECLARED_ROOMS = ["chat", "small", "sandbox", "readonly", "orders"];
 
 /**
@@ -258,7 +258,7 @@ export async function assertNothing(client, event, match = () => true, why = "")
 /** A valid `message` payload of the conformance server. */
 export const message = (text) => ({ text, senderId: "client-says" });
 
-/** Asserts `msg` is an envelope of CONFORMANCE.md's shape. */
+/** Asserts `msg` is an envelope of docs/conformance.md's shape. */
 export function assertEnvelope(msg, { event, roomId, data, from }) {
   assert.equal(msg.event, event);
   assert.equal(msg.roomId, roomId);

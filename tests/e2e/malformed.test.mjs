@@ -89,7 +89,7 @@ for (const transport of TRANSPORTS) {
     });
 
     it("events outside the protocol are not fatal", async () => {
-      // PROTOCOL.md does not say how they are answered (this server answers
+      // docs/protocol.md does not say how they are answered (this server answers
       // INVALID_REQUEST); only that the connection survives is asserted.
       const client = await connect(transport);
       client.emit("hello", { roomId: "chat" });

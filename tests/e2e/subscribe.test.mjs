@@ -119,7 +119,7 @@ for (const transport of TRANSPORTS) {
       assertError(await outsider.next("dialogue:error"), "NOT_IN_ROOM");
       outsider.emit("dialogue:subscribeAll", { roomId: "orders" });
       assertError(await outsider.next("dialogue:error"), "NOT_IN_ROOM");
-      // PROTOCOL.md names no error for unsubscribe outside a room: only an answer is required.
+      // docs/protocol.md names no error for unsubscribe outside a room: only an answer is required.
       const unsub = await outsider.ack("dialogue:unsubscribe", { roomId: "chat", eventName: "message" });
       assert.equal(typeof unsub.ok, "boolean", JSON.stringify(unsub));
       // And an outsider still receives nothing from the room.

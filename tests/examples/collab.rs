@@ -1,6 +1,9 @@
 //! `collab`: documents made on demand, versions, cursors and presence.
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the example's app is shared with its binary; the test uses part"
+)]
 #[path = "../../examples/collab/app.rs"]
 mod app;
 

@@ -1,6 +1,9 @@
 //! `dashboard`: metrics every period, alerts on crossing, admins only.
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the example's app is shared with its binary; the test uses part"
+)]
 #[path = "../../examples/dashboard/app.rs"]
 mod app;
 

@@ -1,6 +1,9 @@
 //! `game`: capacity, moves checked by schema and rules, state at 30 Hz.
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the example's app is shared with its binary; the test uses part"
+)]
 #[path = "../../examples/game/app.rs"]
 mod app;
 

@@ -1,6 +1,9 @@
 //! `iot`: readings from devices, derived alerts, online and offline.
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the example's app is shared with its binary; the test uses part"
+)]
 #[path = "../../examples/iot/app.rs"]
 mod app;
 

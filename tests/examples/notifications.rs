@@ -1,6 +1,9 @@
 //! `notifications`: per-user rooms fed by the shop's HTTP routes.
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the example's app is shared with its binary; the test uses part"
+)]
 #[path = "../../examples/notifications/app.rs"]
 mod app;
 

@@ -1,6 +1,9 @@
 //! `persistence`: history past memory, through `on_cleanup` and `on_load`.
 
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the example's app is shared with its binary; the test uses part"
+)]
 #[path = "../../examples/persistence/app.rs"]
 mod app;
 

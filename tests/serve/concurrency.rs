@@ -328,7 +328,7 @@ async fn many_senders_at_once_are_all_delivered_once_and_kept_in_order() {
     assert!(raced.is_ok(), "bounded");
 }
 
-/// PROTOCOL.md: on success the server emits `dialogue:connected` "before
+/// docs/protocol.md: on success the server emits `dialogue:connected` "before
 /// anything else", even while it broadcasts to everyone (`roomCreated` and
 /// `roomDeleted` go to every connected client).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

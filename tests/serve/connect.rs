@@ -1,5 +1,5 @@
 //! Connecting: the `dialogue:connected` greeting and where the user id comes
-//! from (PROTOCOL.md "Connecting", CONFORMANCE.md "Identity").
+//! from (docs/protocol.md "Connecting", docs/conformance.md "Identity").
 
 use std::collections::HashSet;
 

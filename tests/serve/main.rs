@@ -1,5 +1,5 @@
 //! The runtime over the wire: a real server on a loopback port, driven by
-//! real Socket.IO clients on both transports, for every rule of PROTOCOL.md.
+//! real Socket.IO clients on both transports, for every rule of docs/protocol.md.
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -1,5 +1,5 @@
 //! Malformed requests: every one is answered (INVALID_REQUEST, or the code
-//! PROTOCOL.md documents for it) in the form the client chose, and the
+//! docs/protocol.md documents for it) in the form the client chose, and the
 //! connection stays usable.
 
 use dialogue_client::{Client, Transport};
@@ -388,7 +388,7 @@ async fn a_huge_request_within_the_transport_limit_is_answered() {
     }
 }
 
-/// CONFORMANCE.md: the largest accepted `data` is 64 KiB by default; past it
+/// docs/conformance.md: the largest accepted `data` is 64 KiB by default; past it
 /// `PAYLOAD_TOO_LARGE`, and the connection stays.
 #[tokio::test]
 async fn data_past_the_payload_limit_is_payload_too_large() {

@@ -19,7 +19,7 @@ pub const QUIET: Duration = Duration::from_millis(200);
 /// Both transports, for the tests that run on each.
 pub const TRANSPORTS: [Transport; 2] = [Transport::WebSocket, Transport::Polling];
 
-/// The two answer forms of a request (PROTOCOL.md, "Acknowledgements").
+/// The two answer forms of a request (docs/protocol.md, "Acknowledgements").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
     /// Emitted without acknowledgement: answers and errors are events.

@@ -10,7 +10,7 @@ use syn::ext::IdentExt;
 use syn::{Ident, LitInt, Type};
 
 use super::model::{
-    App, AppDef, EventList, Events, Room, RoomDef, Subscriptions, Sync, SyncHistory,
+    App, AppDef, EventList, Events, HistoryOnJoin, Room, RoomDef, Subscriptions, SyncHistory,
 };
 use crate::errors::Errors;
 
@@ -350,10 +350,14 @@ fn max_size(def: &RoomDef, errors: &mut Errors) -> Result<Option<u32>, ()> {
     .map(Some)
 }
 
-fn sync_history(def: &RoomDef, errors: &mut Errors) -> Option<Sync> {
+fn sync_history(def: &RoomDef, errors: &mut Errors) -> Option<HistoryOnJoin> {
     match &def.sync_history_on_join {
-        None => Some(Sync::Off),
-        Some(SyncHistory::Flag(flag)) => Some(if flag.value { Sync::All } else { Sync::Off }),
+        None => Some(HistoryOnJoin::Off),
+        Some(SyncHistory::Flag(flag)) => Some(if flag.value {
+            HistoryOnJoin::All
+        } else {
+            HistoryOnJoin::Off
+        }),
         Some(SyncHistory::Count(lit)) => positive(
             lit,
             "`sync_history_on_join: 0` sends nothing; write `false` (or leave it out) to send \
@@ -362,7 +366,7 @@ fn sync_history(def: &RoomDef, errors: &mut Errors) -> Option<Sync> {
             errors,
         )
         .ok()
-        .map(Sync::Latest),
+        .map(HistoryOnJoin::Latest),
     }
 }
 

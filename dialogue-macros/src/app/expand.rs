@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Type, Visibility};
 
 use super::check::{event_index, type_text};
-use super::model::{App, Events, Room, Subscriptions, Sync};
+use super::model::{App, Events, HistoryOnJoin, Room, Subscriptions};
 
 pub(crate) fn expand(app: &App<'_>) -> TokenStream {
     let private = crate::private_path();
@@ -32,12 +32,12 @@ pub(crate) fn expand(app: &App<'_>) -> TokenStream {
         #vis struct #ident;
 
         #[doc = #module_doc]
-        #[allow(unreachable_pub)]
+        #[allow(unreachable_pub, reason = "the room types are public as the app is; the crate may not re-export them")]
         #vis mod #module {
             #(#room_types)*
         }
 
-        #[allow(dead_code)]
+        #[allow(dead_code, reason = "an application uses some of its room handles only")]
         impl #ident {
             #(#handles)*
         }
@@ -137,7 +137,7 @@ fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
     let handle = quote!(#module::#ty);
     let accepts = match &room.events {
         // `*`: any event. `[]`: clients may trigger nothing, and the server may
-        // push any event (PROTOCOL.md), so both take every event type.
+        // push any event (docs/protocol.md), so both take every event type.
         Events::Any => accepts_all(&handle),
         Events::Only(list) if list.is_empty() && room.server_events.is_empty() => {
             accepts_all(&handle)
@@ -296,9 +296,9 @@ fn room_spec(app: &App<'_>, room: &Room<'_>) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let sync = match room.sync_history {
-        Sync::Off => quote!(#private::HistorySync::Off),
-        Sync::All => quote!(#private::HistorySync::All),
-        Sync::Latest(n) => quote!(#private::HistorySync::Latest(#private::nonzero(#n))),
+        HistoryOnJoin::Off => quote!(#private::HistorySync::Off),
+        HistoryOnJoin::All => quote!(#private::HistorySync::All),
+        HistoryOnJoin::Latest(n) => quote!(#private::HistorySync::Latest(#private::nonzero(#n))),
     };
     let claims = room.def.required_claims.iter().flatten().map(|claim| {
         let name = &claim.name;

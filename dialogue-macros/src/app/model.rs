@@ -60,7 +60,7 @@ pub(crate) struct Room<'a> {
     pub(crate) server_events: Vec<&'a Type>,
     pub(crate) subscriptions: Subscriptions<'a>,
     pub(crate) max_size: Option<u32>,
-    pub(crate) sync_history: Sync,
+    pub(crate) sync_history: HistoryOnJoin,
     /// The id's parts around `{userId}`, for a per-user room.
     pub(crate) per_user: bool,
     /// `GameLobby` for `game_lobby`.
@@ -82,7 +82,7 @@ pub(crate) enum Subscriptions<'a> {
 }
 
 /// A checked `sync_history_on_join`.
-pub(crate) enum Sync {
+pub(crate) enum HistoryOnJoin {
     Off,
     All,
     Latest(u32),

@@ -90,7 +90,7 @@ pub(crate) fn shadow_item(
         #[derive(#private::ShadowAttributes)]
         #extra
         #(#attrs)*
-        #[allow(dead_code, non_camel_case_types, clippy::all)]
+        #[allow(dead_code, non_camel_case_types, clippy::all, reason = "a shadow copy of the user's type, read only by the derives")]
         #body
     }
 }

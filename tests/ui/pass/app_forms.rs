@@ -23,7 +23,7 @@ use events::Message;
 
 dialogue! {
     /// A public app with every form.
-    #[allow(dead_code)]
+    #[allow(dead_code, reason = "attributes on the app pass through; the app is never served")]
     pub Public {
         /// The room's doc comment is its description.
         r#type: { name: "Type", events: [events::Message, events::Ping], default_subscriptions: [Message] },

@@ -11,7 +11,7 @@ pub struct HTTPRequestSent {
     pub url: String,
 }
 
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, reason = "a raw identifier event name is one of the forms under test")]
 #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
 pub struct r#match {
     pub id: u64,
