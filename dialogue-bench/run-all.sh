@@ -14,6 +14,14 @@
 #   QUICK=1 dialogue-bench/run-all.sh         # reduced counts, about 4 minutes
 #   SCENARIOS="fanout100 storm" SERVERS="ours bare" dialogue-bench/run-all.sh
 #
+# Two builds of ours, run alternately (to measure a change against the build
+# before it on a noisy machine): name each build's conformance binary in
+# BUILDS and repeat. Each repeat runs every build once, in turn, on a fresh
+# server; the summary then compares the medians (dialogue-load --compare).
+#   dialogue-bench/build-at.sh b668929 target/bench/builds/before
+#   BUILDS="before=target/bench/builds/before/conformance after=target/release/examples/conformance" \
+#     REPEAT=3 SERVERS="" SCENARIOS=fanout1000x3 dialogue-bench/run-all.sh
+#
 # Bounded: every dialogue-load run has --max-time, every server start waits
 # at most 30 s, the whole script stops after $BUDGET seconds (default 2400).
 # Loopback only. It stops only the processes it started, by their PID.
@@ -24,8 +32,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/target/bench"
 BUDGET="${BUDGET:-2400}"
 QUICK="${QUICK:-0}"
-SERVERS="${SERVERS:-ours bare node}"
-ALL="fanout100 fanout1000 fanout1000sat fanout10000 rooms storm idle validation validation-sandbox"
+SERVERS="${SERVERS-ours bare node}"
+ALL="fanout100 fanout1000 fanout1000sat fanout1000x3 fanout10000 rooms storm idle validation validation-sandbox"
+# name=binary pairs of extra builds of ours (see above), and how many times
+# each scenario runs.
+BUILDS="${BUILDS:-}"
+REPEAT="${REPEAT:-1}"
 SCENARIOS="${SCENARIOS:-$ALL}"
 PORT_OURS="${PORT_OURS:-3100}"
 PORT_BARE="${PORT_BARE:-3101}"
@@ -66,8 +78,23 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 port_of() {
-  case "$1" in ours) echo "$PORT_OURS" ;; bare) echo "$PORT_BARE" ;; node) echo "$PORT_NODE" ;; esac
+  case "$1" in ours) echo "$PORT_OURS" ;; bare) echo "$PORT_BARE" ;; node) echo "$PORT_NODE" ;; *) echo "$PORT_OURS" ;; esac
 }
+
+# The binary of a build named in BUILDS.
+build_of() {
+  local pair
+  for pair in $BUILDS; do
+    if [[ "${pair%%=*}" == "$1" ]]; then echo "${pair#*=}"; return 0; fi
+  done
+  return 1
+}
+BUILD_NAMES=""
+for pair in $BUILDS; do
+  name="${pair%%=*}"; bin="${pair#*=}"
+  [[ -x "$bin" ]] || { echo "BUILDS: $name=$bin is not an executable"; exit 2; }
+  BUILD_NAMES="$BUILD_NAMES $name"
+done
 
 # start_server NAME: starts it in the background, records its PID in
 # $started and in PID_<NAME>, waits for its "listening on" line.
@@ -79,6 +106,7 @@ start_server() {
     ours) PORT="$port" "$ROOT/target/release/examples/conformance" >"$log" 2>&1 & ;;
     bare) PORT="$port" "$ROOT/target/release/bare-socketioxide" >"$log" 2>&1 & ;;
     node) PORT="$port" node "$ROOT/dialogue-bench/node-peer/server.mjs" >"$log" 2>&1 & ;;
+    *) PORT="$port" "$(build_of "$name")" >"$log" 2>&1 & ;;
   esac
   pid=$!
   started+=("$pid")
@@ -97,6 +125,7 @@ args_of() {
     fanout100)          echo "--scenario fanout --subscribers 100 --rate 100 --duration $DURATION" ;;
     fanout1000)         echo "--scenario fanout --subscribers 1000 --rate 100 --duration $DURATION" ;;
     fanout1000sat)      echo "--scenario fanout --subscribers 1000 --rate 1000 --duration 5" ;;
+    fanout1000x3)       echo "--scenario fanout --subscribers 1000 --publishers 3 --rate 1000 --duration 5" ;;
     fanout10000)        echo "--scenario fanout --subscribers $BIG --rate 10 --duration $DURATION" ;;
     rooms)              echo "--scenario rooms --rooms $ROOMS --members 10 --rate 1 --duration $DURATION" ;;
     storm)              echo "--scenario storm --connections $BIG" ;;
@@ -108,29 +137,40 @@ args_of() {
 }
 
 : > "$OUT/results.jsonl"
-for case in $SCENARIOS; do
-  if (( SECONDS > BUDGET )); then echo "budget of $BUDGET s spent; stopping"; break; fi
-  servers="$SERVERS"
-  # The sandbox control only means something for the validating server.
-  [[ "$case" == validation-sandbox ]] && servers="ours"
-  for name in $servers; do
-    start_server "$name"
-  done
-  for name in $servers; do
-    if (( SECONDS > BUDGET )); then break; fi
-    protocol=bare; [[ "$name" == ours ]] && protocol=dialogue
-    pidvar="PID_$name"
-    echo "== $case against $name"
-    # shellcheck disable=SC2046
-    "$LOAD" $(args_of "$case") --target "127.0.0.1:$(port_of "$name")" \
-      --protocol "$protocol" --label "$name" --pid "${!pidvar}" \
-      --max-time 150 --json-out "$OUT/results.jsonl" \
-      >/dev/null 2>"$OUT/$case-$name.txt" || echo "   (dialogue-load exited non-zero)"
-    cat "$OUT/$case-$name.txt"
-    sleep 1
-  done
+# run_case CASE NAME: starts NAME afresh, runs CASE against it, stops it.
+run_case() {
+  local case="$1" name="$2" protocol=bare pidvar
+  [[ "$name" == bare || "$name" == node ]] || protocol=dialogue
+  start_server "$name"
+  pidvar="PID_$name"
+  echo "== $case against $name"
+  # shellcheck disable=SC2046
+  "$LOAD" $(args_of "$case") --target "127.0.0.1:$(port_of "$name")" \
+    --protocol "$protocol" --label "$name" --pid "${!pidvar}" \
+    --max-time 150 --json-out "$OUT/results.jsonl" \
+    >/dev/null 2>"$OUT/$case-$name.txt" || echo "   (dialogue-load exited non-zero)"
+  cat "$OUT/$case-$name.txt"
   stop_servers
+  sleep 1
+}
+
+for case in $SCENARIOS; do
+  servers="$SERVERS$BUILD_NAMES"
+  # The sandbox control only means something for the validating server.
+  [[ "$case" == validation-sandbox ]] && servers="ours$BUILD_NAMES"
+  for round in $(seq "$REPEAT"); do
+    for name in $servers; do
+      if (( SECONDS > BUDGET )); then echo "budget of $BUDGET s spent; stopping"; break 3; fi
+      (( REPEAT > 1 )) && echo "-- round $round of $REPEAT"
+      run_case "$case" "$name"
+    done
+  done
 done
 
 "$LOAD" --summarize "$OUT/results.jsonl" | tee "$OUT/summary.md"
+set -- $BUILD_NAMES
+if (( $# >= 2 )); then
+  echo
+  "$LOAD" --compare "$OUT/results.jsonl" "$1" "$2" | tee "$OUT/compare.md"
+fi
 echo "results in $OUT"

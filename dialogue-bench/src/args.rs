@@ -123,6 +123,7 @@ dialogue-load: a Socket.IO v5 load generator for Dialogue (loopback only)
 
 USAGE: dialogue-load --scenario fanout|rooms|storm|idle|validation [OPTIONS]
        dialogue-load --summarize RESULTS.jsonl   (a Markdown table with ratios)
+       dialogue-load --compare RESULTS.jsonl A B (two builds: medians, B/A)
 
   --target HOST:PORT    server, in 127.0.0.0/8 only        [127.0.0.1:3000]
   --protocol dialogue|bare   bare: the peers (rooms are joined without

@@ -321,9 +321,9 @@ fn show(value: f64) -> String {
     }
 }
 
-/// The side-by-side summary of JSON lines (as `--json-out` writes them), as
-/// a Markdown table with ratios ours/bare and ours/node.
-pub fn summarize(lines: &str) -> String {
+/// The runs of JSON lines (as `--json-out` writes them), and their cases in
+/// order of appearance.
+fn runs_and_cases(lines: &str) -> (Vec<serde_json::Value>, Vec<String>) {
     let runs: Vec<serde_json::Value> = lines
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
@@ -335,31 +335,105 @@ pub fn summarize(lines: &str) -> String {
             cases.push(case);
         }
     }
+    (runs, cases)
+}
+
+/// The metrics worth comparing for a scenario.
+fn metrics_of(scenario: &str) -> &'static [Metric] {
+    match scenario {
+        "storm" => STORM,
+        "idle" => IDLE,
+        _ => THROUGHPUT,
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    })
+}
+
+/// One metric of every run of `case` by `label`.
+fn values_of(runs: &[serde_json::Value], case: &str, label: &str, metric: &Metric) -> Vec<f64> {
+    runs.iter()
+        .filter(|r| r["case"] == case && r["label"] == label)
+        .filter_map(|r| {
+            r.pointer(metric.pointer)
+                .and_then(serde_json::Value::as_f64)
+        })
+        .collect()
+}
+
+/// Two builds (labels `a` and `b`) over repeated runs: per case and metric,
+/// the median of each, the ratio b/a, and every run's value, as a Markdown
+/// table. This is how a change is measured against the build before it.
+pub fn compare(lines: &str, a: &str, b: &str) -> String {
+    let (runs, cases) = runs_and_cases(lines);
+    let mut out = format!(
+        "| case | metric | {a} (median) | {b} (median) | {b}/{a} | {a} runs | {b} runs |\n|---|---|---:|---:|---:|---|---|\n"
+    );
+    for case in &cases {
+        let scenario = runs
+            .iter()
+            .find(|r| r["case"] == case.as_str())
+            .and_then(|r| r["scenario"].as_str())
+            .unwrap_or("");
+        for metric in metrics_of(scenario) {
+            let (first, second) = (
+                values_of(&runs, case, a, metric),
+                values_of(&runs, case, b, metric),
+            );
+            let list = |values: &[f64]| {
+                values
+                    .iter()
+                    .map(|v| show(*v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let (ma, mb) = (median(first.clone()), median(second.clone()));
+            let ratio = match (ma, mb) {
+                (Some(x), Some(y)) if x != 0.0 => format!("{:.3}", y / x),
+                _ => "-".to_owned(),
+            };
+            let cell = |v: Option<f64>| v.map_or("-".to_owned(), show);
+            let _ = writeln!(
+                out,
+                "| {case} | {} | {} | {} | {ratio} | {} | {} |",
+                metric.name,
+                cell(ma),
+                cell(mb),
+                list(&first),
+                list(&second)
+            );
+        }
+    }
+    out
+}
+
+/// The side-by-side summary of JSON lines (as `--json-out` writes them), as
+/// a Markdown table with ratios ours/bare and ours/node. A server run
+/// several times on a case shows its median.
+pub fn summarize(lines: &str) -> String {
+    let (runs, cases) = runs_and_cases(lines);
     let mut out = String::from(
         "| case | metric | ours | bare | node | ours/bare | ours/node |\n|---|---|---:|---:|---:|---:|---:|\n",
     );
     for case in &cases {
-        let of = |label: &str| {
-            runs.iter()
-                .rev()
-                .find(|r| r["case"] == case.as_str() && r["label"] == label)
-        };
-        let scenario = of("ours")
-            .or_else(|| of("bare"))
-            .or_else(|| of("node"))
+        let scenario = runs
+            .iter()
+            .find(|r| r["case"] == case.as_str())
             .and_then(|r| r["scenario"].as_str())
             .unwrap_or("");
-        let metrics = match scenario {
-            "storm" => STORM,
-            "idle" => IDLE,
-            _ => THROUGHPUT,
-        };
-        for metric in metrics {
-            let value = |label: &str| {
-                of(label)
-                    .and_then(|r| r.pointer(metric.pointer))
-                    .and_then(serde_json::Value::as_f64)
-            };
+        for metric in metrics_of(scenario) {
+            let value = |label: &str| median(values_of(&runs, case, label, metric));
             let (ours, bare, node) = (value("ours"), value("bare"), value("node"));
             let cell = |v: Option<f64>| v.map_or("-".to_owned(), show);
             let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
@@ -411,6 +485,36 @@ mod tests {
             ),
             "{table}"
         );
+    }
+
+    #[test]
+    fn builds_compare_by_the_median_of_their_runs() {
+        let line = |label: &str, rate: f64| {
+            Report {
+                scenario: "fanout".into(),
+                case: "fanout 3x1000 @1000/s".into(),
+                label: label.into(),
+                deliveries_per_sec: rate,
+                ..Report::default()
+            }
+            .json()
+        };
+        let lines = [
+            line("before", 100.0),
+            line("after", 90.0),
+            line("before", 300.0),
+            line("after", 95.0),
+            line("before", 200.0),
+            line("after", 400.0),
+        ]
+        .join("\n");
+        let table = compare(&lines, "before", "after");
+        assert!(
+            table.contains("| fanout 3x1000 @1000/s | deliveries/s | 200 | 95 | 0.475 | 100, 300, 200 | 90, 95, 400 |"),
+            "{table}"
+        );
+        assert_eq!(median(vec![4.0, 1.0]), Some(2.5));
+        assert_eq!(median(vec![]), None);
     }
 
     #[test]

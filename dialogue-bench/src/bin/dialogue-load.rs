@@ -13,12 +13,18 @@ use dialogue_bench::{report, scenario};
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, file] = argv.as_slice()
-        && flag == "--summarize"
-    {
+    let summary = match argv.as_slice() {
+        [flag, file] if flag == "--summarize" => Some((file, None)),
+        [flag, file, a, b] if flag == "--compare" => Some((file, Some((a, b)))),
+        _ => None,
+    };
+    if let Some((file, builds)) = summary {
         return match std::fs::read_to_string(file) {
             Ok(lines) => {
-                print!("{}", report::summarize(&lines));
+                match builds {
+                    None => print!("{}", report::summarize(&lines)),
+                    Some((a, b)) => print!("{}", report::compare(&lines, a, b)),
+                }
                 ExitCode::SUCCESS
             }
             Err(error) => {

@@ -314,7 +314,10 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         io: SocketIo<Ad>,
         router: axum::Router,
     ) -> Arc<Engine> {
-        let state = State::new(Box::new(Memory::new()), Box::new(SocketFanout(io.clone())));
+        let state = State::new(
+            Box::new(Memory::new()),
+            Arc::new(SocketFanout::new(io.clone())),
+        );
         let engine = Engine::new(Parts {
             spec,
             events,

@@ -13,7 +13,6 @@ use crate::error::{InvalidEventName, TriggerError};
 use crate::protocol::EventMessage;
 use crate::spec::RoomEvents;
 use crate::state::client::ClientState;
-use crate::state::fanout::{self, Delivered};
 use crate::state::room::RoomState;
 use crate::state::stream::{Append, Stamp};
 
@@ -127,31 +126,21 @@ impl Engine {
             }
         };
         // Counting walks the recipients: only when a hook wants the count.
-        let count = !self.hooks.after_each.is_empty();
-        let deliver = |stamped: &StampedEvent| {
-            if self.is_stopped() {
-                return Delivered::default();
-            }
-            fanout::deliver(&*self.state.fanout, room, stamped, count)
+        let recipients = match self.hooks.after_each.is_empty() {
+            true => 0,
+            false => room.fanout.recipients(event),
         };
         let appended = room
             .stream
             .append(Append {
                 keep: declared.and_then(|d| d.history()),
                 stamp,
-                deliver: &deliver,
             })
             .await
             .map_err(|e| TriggerError::Serialize {
                 event: event.to_owned(),
                 reason: e.to_string(),
             })?;
-        if appended.delivered.missed.0 > 0 {
-            tracing::warn!(
-                room = %room.id, event, missed = appended.delivered.missed.0,
-                "some clients are not reading: their buffer is full and they missed an event"
-            );
-        }
         if declared.and_then(|d| d.history()).is_some() {
             self.record_history(&room.id, &appended.event, appended.evicted);
         }
@@ -174,7 +163,6 @@ impl Engine {
             };
             let engine = self.clone();
             let room = room.clone();
-            let recipients = appended.delivered.recipients;
             Followup::of(async move { engine.after_publish(&room, message, recipients).await })
         } else {
             Followup::none()

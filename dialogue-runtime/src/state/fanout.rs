@@ -9,9 +9,12 @@
 //!
 //! Delivery is local: every node sends a room's events to its own sockets
 //! (how events reach the other nodes is the room stream's business,
-//! `state::stream`). That is what makes the `*` shortcut of
-//! [`deliver`] sound: whether anyone is subscribed to `*` is asked of this
-//! node's sockets, which are exactly the ones this call delivers to.
+//! `state::stream`). That is what makes the `*` shortcut of [`RoomFanout`]
+//! sound: whether anyone is subscribed to `*` is asked of this node's
+//! sockets, which are exactly the ones it delivers to.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::future::BoxFuture;
 use serde_json::value::RawValue;
@@ -19,7 +22,7 @@ use serde_json::value::RawValue;
 use crate::envelope::StampedEvent;
 use crate::protocol::ServerEvent;
 use crate::rules::WILDCARD;
-use crate::state::room::RoomState;
+use crate::state::delivery::Deliver;
 
 /// Separates room id and event name in a key; neither can contain it (the
 /// naming rules refuse control characters).
@@ -47,7 +50,8 @@ pub(crate) struct Missed(pub(crate) usize);
 /// Sending to the sockets of this node.
 pub(crate) trait Fanout: Send + Sync + 'static {
     /// Sends `payload` as `event` to every socket of this node in any of
-    /// `keys`, each once. Returns once every socket's queue holds it.
+    /// `keys`, each once. Returns once every socket's queue holds it. After
+    /// `close` it sends nothing.
     fn send(&self, keys: Vec<String>, event: &str, payload: &RawValue) -> Missed;
 
     /// How many sockets of this node are in any of `keys`.
@@ -57,36 +61,50 @@ pub(crate) trait Fanout: Send + Sync + 'static {
     fn close(&self) -> BoxFuture<'static, ()>;
 }
 
-/// What delivering one event did on this node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Delivered {
-    /// Sockets it was sent to, when counted (`count` asked for it).
-    pub(crate) recipients: usize,
-    /// Sockets that could not take it.
-    pub(crate) missed: Missed,
+/// A room's delivery to the sockets of this node subscribed to an event's
+/// name or to `*`.
+pub(crate) struct RoomFanout {
+    pub(crate) room_id: String,
+    /// This node's members subscribed to `*` (kept by the room's state).
+    pub(crate) wildcard: Arc<AtomicUsize>,
+    pub(crate) fanout: Arc<dyn Fanout>,
 }
 
-/// Delivers a room's event to the sockets of this node subscribed to its
-/// name or to `*`; counts them first when `count` (a walk over the
-/// recipients, only for hooks that want it).
-pub(crate) fn deliver(
-    fanout: &dyn Fanout,
-    room: &RoomState,
-    stamped: &StampedEvent,
-    count: bool,
-) -> Delivered {
-    let event = stamped.event();
-    // Without local `*` subscribers the event goes to one key: socketioxide
-    // then skips the de-duplication set it builds for a send to several of
-    // its rooms, which costs about a tenth of the server's CPU at saturation.
-    let keys = if room.has_wildcard_subscribers() {
-        vec![key(&room.id, event), key(&room.id, WILDCARD)]
-    } else {
-        vec![key(&room.id, event)]
-    };
-    let recipients = if count { fanout.count(keys.clone()) } else { 0 };
-    let missed = fanout.send(keys, ServerEvent::Event.wire_name(), stamped.json());
-    Delivered { recipients, missed }
+impl RoomFanout {
+    /// The keys an event named `event` goes to. Without local `*`
+    /// subscribers it is one key: socketioxide then skips the
+    /// de-duplication set it builds for a send to several of its rooms,
+    /// which costs about a tenth of the server's CPU at saturation.
+    fn keys(&self, event: &str) -> Vec<String> {
+        if self.wildcard.load(Ordering::Acquire) > 0 {
+            vec![key(&self.room_id, event), key(&self.room_id, WILDCARD)]
+        } else {
+            vec![key(&self.room_id, event)]
+        }
+    }
+
+    /// How many sockets of this node an event named `event` goes to now (a
+    /// walk over them: only for hooks that want the count).
+    pub(crate) fn recipients(&self, event: &str) -> usize {
+        self.fanout.count(self.keys(event))
+    }
+}
+
+impl Deliver for RoomFanout {
+    fn deliver(&self, stamped: &StampedEvent) {
+        let event = stamped.event();
+        let missed = self.fanout.send(
+            self.keys(event),
+            ServerEvent::Event.wire_name(),
+            stamped.json(),
+        );
+        if missed.0 > 0 {
+            tracing::warn!(
+                room = %self.room_id, event, seq = stamped.seq(), missed = missed.0,
+                "clients that are not reading missed an event: their buffer is full"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

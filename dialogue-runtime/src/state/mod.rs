@@ -5,7 +5,8 @@
 //! |---|---|---|
 //! | rooms created at run time | [`RoomRegistry`](registry::RoomRegistry) | [`MemoryRegistry`](registry::MemoryRegistry) |
 //! | membership and capacity, per room | [`Seats`](seats::Seats) | [`MemorySeats`](seats::MemorySeats) |
-//! | order, history and delivery, per room | [`Stream`](stream::Stream) | [`MemoryStream`](stream::MemoryStream) |
+//! | order and history, per room | [`Stream`](stream::Stream) | [`MemoryStream`](stream::MemoryStream) |
+//! | delivery on this node in seq order, per room | [`Delivery`](delivery::Delivery) | (one for every backend) |
 //! | the clients of this node | [`ClientDirectory`](directory::ClientDirectory) | [`MemoryDirectory`](directory::MemoryDirectory) |
 //! | sending to this node's sockets | [`Fanout`](fanout::Fanout) | socketioxide's adapter (`wire::socket`) |
 //! | one client's socket | [`Connection`](connection::Connection) | socketioxide's socket (`wire::socket`) |
@@ -19,6 +20,7 @@
 
 pub(crate) mod client;
 pub(crate) mod connection;
+pub(crate) mod delivery;
 pub(crate) mod directory;
 pub(crate) mod fanout;
 pub(crate) mod history;
@@ -28,9 +30,11 @@ pub(crate) mod seats;
 pub(crate) mod stream;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
+use crate::state::delivery::Delivery;
 use crate::state::directory::{ClientDirectory, MemoryDirectory};
-use crate::state::fanout::Fanout;
+use crate::state::fanout::{Fanout, RoomFanout};
 use crate::state::registry::{MemoryRegistry, RoomRegistry};
 use crate::state::room::{RoomKind, RoomOptions, RoomState};
 use crate::state::seats::{MemorySeats, Seats};
@@ -48,8 +52,9 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// The seats of the room `room_id`.
     fn seats(&self, room_id: &str) -> Box<dyn Seats>;
 
-    /// The stream of the room `room_id`.
-    fn stream(&self, room_id: &str) -> Box<dyn Stream>;
+    /// The stream of the room `room_id`, which hands its events to
+    /// `delivery` on this node, in seq order.
+    fn stream(&self, room_id: &str, delivery: Arc<Delivery>) -> Box<dyn Stream>;
 }
 
 /// Everything in this process's memory: lost with it.
@@ -80,8 +85,8 @@ impl Backend for Memory {
         Box::new(MemorySeats::default())
     }
 
-    fn stream(&self, _room_id: &str) -> Box<dyn Stream> {
-        Box::new(MemoryStream::new(self.epoch.clone()))
+    fn stream(&self, _room_id: &str, delivery: Arc<Delivery>) -> Box<dyn Stream> {
+        Box::new(MemoryStream::new(self.epoch.clone(), delivery))
     }
 }
 
@@ -107,11 +112,11 @@ pub(crate) struct State {
     pub(crate) backend: Box<dyn Backend>,
     pub(crate) registry: Box<dyn RoomRegistry>,
     pub(crate) directory: Box<dyn ClientDirectory>,
-    pub(crate) fanout: Box<dyn Fanout>,
+    pub(crate) fanout: Arc<dyn Fanout>,
 }
 
 impl State {
-    pub(crate) fn new(backend: Box<dyn Backend>, fanout: Box<dyn Fanout>) -> Self {
+    pub(crate) fn new(backend: Box<dyn Backend>, fanout: Arc<dyn Fanout>) -> Self {
         Self {
             registry: backend.registry(),
             directory: backend.directory(),
@@ -120,10 +125,27 @@ impl State {
         }
     }
 
-    /// A room of this node, its seats and stream made by the backend.
+    /// A room of this node, its seats and stream made by the backend, its
+    /// events delivered to this node's sockets.
     pub(crate) fn room(&self, config: RoomOptions, kind: RoomKind, order: u64) -> RoomState {
+        let fanout = Arc::new(RoomFanout {
+            room_id: config.id.clone(),
+            wildcard: Arc::new(AtomicUsize::new(0)),
+            fanout: self.fanout.clone(),
+        });
+        let delivery = Delivery::new(Box::new(ArcFanout(fanout.clone())));
         let seats = self.backend.seats(&config.id);
-        let stream = self.backend.stream(&config.id);
-        RoomState::new(config, kind, order, seats, stream)
+        let stream = self.backend.stream(&config.id, delivery);
+        RoomState::new(config, kind, order, seats, stream, fanout)
+    }
+}
+
+/// A room's fan-out shared by its state (which counts `*` subscribers and
+/// asks for recipients) and its delivery.
+struct ArcFanout(Arc<RoomFanout>);
+
+impl crate::state::delivery::Deliver for ArcFanout {
+    fn deliver(&self, event: &crate::envelope::StampedEvent) {
+        self.0.deliver(event);
     }
 }

@@ -7,13 +7,14 @@ use std::future::Future;
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use parking_lot::RwLock;
 use serde_json::Value;
 
 use crate::protocol::{EventMessage, RoomInfo};
 use crate::spec::{HistorySync, RoomEvents, RoomSpec, Subscriptions};
+use crate::state::fanout::RoomFanout;
 use crate::state::seats::Seats;
 use crate::state::stream::Stream;
 
@@ -164,13 +165,13 @@ pub(crate) struct RoomState {
     pub(crate) order: u64,
     /// Who holds a seat, against `max_size`.
     pub(crate) seats: Box<dyn Seats>,
-    /// Its events: order, history, delivery.
+    /// Its events: order and history.
     pub(crate) stream: Box<dyn Stream>,
-    /// How many of this node's members are subscribed to `*` (see
-    /// `state::fanout::deliver`). Raised before a socket joins the `*` key
-    /// and lowered as it leaves, so it never undercounts a member that
-    /// should receive.
-    wildcard_subscribers: AtomicUsize,
+    /// Its delivery to this node's sockets, which keeps the count of this
+    /// node's members subscribed to `*` (see `state::fanout`). The count is
+    /// raised before a socket joins the `*` key and lowered as it leaves, so
+    /// it never undercounts a member that should receive.
+    pub(crate) fanout: Arc<RoomFanout>,
     listeners: RwLock<Vec<Listener>>,
 }
 
@@ -181,6 +182,7 @@ impl RoomState {
         order: u64,
         seats: Box<dyn Seats>,
         stream: Box<dyn Stream>,
+        fanout: Arc<RoomFanout>,
     ) -> Self {
         Self {
             id: config.id.clone(),
@@ -189,7 +191,7 @@ impl RoomState {
             order,
             seats,
             stream,
-            wildcard_subscribers: AtomicUsize::new(0),
+            fanout,
             listeners: RwLock::new(Vec::new()),
         }
     }
@@ -210,22 +212,18 @@ impl RoomState {
     /// One more local member subscribed to `*` (before its socket joins the
     /// key).
     pub(crate) fn wildcard_subscribed(&self) {
-        self.wildcard_subscribers.fetch_add(1, Ordering::AcqRel);
+        self.fanout.wildcard.fetch_add(1, Ordering::AcqRel);
     }
 
     /// One local member fewer subscribed to `*`.
     pub(crate) fn wildcard_unsubscribed(&self) {
         // Saturating: a miscount must never wrap to "everyone".
         let _ = self
-            .wildcard_subscribers
+            .fanout
+            .wildcard
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 Some(n.saturating_sub(1))
             });
-    }
-
-    /// Whether any local member is subscribed to `*`.
-    pub(crate) fn has_wildcard_subscribers(&self) -> bool {
-        self.wildcard_subscribers.load(Ordering::Acquire) > 0
     }
 
     /// Members now.

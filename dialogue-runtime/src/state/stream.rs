@@ -10,15 +10,12 @@ use futures_util::future::BoxFuture;
 
 use crate::envelope::StampedEvent;
 use crate::protocol::Position;
-use crate::state::fanout::Delivered;
+use crate::state::delivery::{Delivery, Turn};
 use crate::state::history::RoomHistory;
 
 /// Writes the envelope of an event once it has its seq.
 pub(crate) type Stamp<'a> =
     Box<dyn FnOnce(u64) -> Result<StampedEvent, serde_json::Error> + Send + 'a>;
-
-/// Hands an event to this node's subscribers (see `state::fanout::deliver`).
-pub(crate) type Deliver<'a> = &'a (dyn Fn(&StampedEvent) -> Delivered + Sync);
 
 /// One event to append.
 pub(crate) struct Append<'a> {
@@ -27,8 +24,6 @@ pub(crate) struct Append<'a> {
     pub(crate) keep: Option<NonZeroU32>,
     /// Writes the envelope for the seq it gets.
     pub(crate) stamp: Stamp<'a>,
-    /// Delivers it.
-    pub(crate) deliver: Deliver<'a>,
 }
 
 /// What appending did.
@@ -37,16 +32,15 @@ pub(crate) struct Appended {
     pub(crate) event: Arc<StampedEvent>,
     /// The event of the same name that left the history to make room.
     pub(crate) evicted: Option<Arc<StampedEvent>>,
-    /// Its delivery on this node.
-    pub(crate) delivered: Delivered,
 }
 
 /// The stream of one room.
 ///
 /// `append` is the one way in: it gives the event the next seq, keeps it,
-/// and delivers it, so that every member receives a room's events in seq
-/// order however many publish at once. Reads (`latest`, `page`) may go to
-/// the backend; `position` is this node's view.
+/// and hands it to the room's [`Delivery`] on every node in seq order, so
+/// that every member receives a room's events in that order however many
+/// publish at once. Reads (`latest`, `page`) may go to the backend;
+/// `position` is this node's view.
 pub(crate) trait Stream: Send + Sync + 'static {
     /// The room's latest position.
     fn position(&self) -> Position;
@@ -75,21 +69,24 @@ pub(crate) trait Stream: Send + Sync + 'static {
 /// ring buffers per event name.
 pub(crate) struct MemoryStream {
     epoch: Arc<str>,
+    /// Where its events go, in seq order.
+    delivery: Arc<Delivery>,
     /// The latest seq, readable without the lock (written under it).
     seq: AtomicU64,
-    /// The order of appends. An async lock: it is held while the event is
-    /// delivered (so that delivery follows seq order), and a publisher
-    /// waiting for it must not hold up a runtime thread.
-    tail: tokio::sync::Mutex<RoomHistory>,
+    /// The order of appends: the seq, the history and the delivery queue
+    /// change together under it, briefly (delivery itself happens outside
+    /// it, see `state::delivery`).
+    tail: parking_lot::Mutex<RoomHistory>,
 }
 
 impl MemoryStream {
-    /// An empty stream in `epoch`.
-    pub(crate) fn new(epoch: Arc<str>) -> Self {
+    /// An empty stream in `epoch`, delivering through `delivery`.
+    pub(crate) fn new(epoch: Arc<str>, delivery: Arc<Delivery>) -> Self {
         Self {
             epoch,
+            delivery,
             seq: AtomicU64::new(0),
-            tail: tokio::sync::Mutex::new(RoomHistory::default()),
+            tail: parking_lot::Mutex::new(RoomHistory::default()),
         }
     }
 }
@@ -107,24 +104,27 @@ impl Stream for MemoryStream {
         append: Append<'a>,
     ) -> BoxFuture<'a, Result<Appended, serde_json::Error>> {
         Box::pin(async move {
-            let mut history = self.tail.lock().await;
-            let seq = self.seq.load(Ordering::Acquire) + 1;
-            let event = Arc::new((append.stamp)(seq)?);
-            self.seq.store(seq, Ordering::Release);
-            let evicted = append
-                .keep
-                .and_then(|limit| history.push(event.clone(), limit.get() as usize));
-            let delivered = (append.deliver)(&event);
-            Ok(Appended {
-                event,
-                evicted,
-                delivered,
-            })
+            self.delivery.room_for_more().await;
+            let (appended, turn) = {
+                let mut history = self.tail.lock();
+                let seq = self.seq.load(Ordering::Acquire) + 1;
+                let event = Arc::new((append.stamp)(seq)?);
+                self.seq.store(seq, Ordering::Release);
+                let evicted = append
+                    .keep
+                    .and_then(|limit| history.push(event.clone(), limit.get() as usize));
+                let turn = self.delivery.push(event.clone());
+                (Appended { event, evicted }, turn)
+            };
+            if turn == Turn::Drain {
+                self.delivery.drain();
+            }
+            Ok(appended)
         })
     }
 
     fn latest(&self, per_event: Option<usize>) -> BoxFuture<'_, Vec<Arc<StampedEvent>>> {
-        Box::pin(async move { self.tail.lock().await.latest(per_event) })
+        Box::pin(std::future::ready(self.tail.lock().latest(per_event)))
     }
 
     fn page<'a>(
@@ -133,10 +133,11 @@ impl Stream for MemoryStream {
         start: usize,
         end: usize,
     ) -> BoxFuture<'a, (Vec<Arc<StampedEvent>>, usize)> {
-        Box::pin(async move {
-            let history = self.tail.lock().await;
-            (history.page(event, start, end), history.len(event))
-        })
+        let history = self.tail.lock();
+        Box::pin(std::future::ready((
+            history.page(event, start, end),
+            history.len(event),
+        )))
     }
 }
 
@@ -150,21 +151,25 @@ mod tests {
         Box::new(move |seq| StampedEvent::stamp(seq, "r", event, &json!(seq), "u", None))
     }
 
+    struct Record(Arc<parking_lot::Mutex<Vec<u64>>>);
+
+    impl crate::state::delivery::Deliver for Record {
+        fn deliver(&self, event: &StampedEvent) {
+            self.0.lock().push(event.seq());
+        }
+    }
+
     #[tokio::test]
     async fn appends_number_from_one_keep_their_history_and_deliver_in_order() {
-        let stream = MemoryStream::new("e".into());
+        let delivered = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let delivery = Delivery::new(Box::new(Record(delivered.clone())));
+        let stream = MemoryStream::new("e".into(), delivery);
         assert_eq!(stream.position().seq, 0, "before the first event");
-        let delivered = parking_lot::Mutex::new(Vec::new());
-        let deliver = |event: &StampedEvent| {
-            delivered.lock().push(event.seq());
-            Delivered::default()
-        };
         for name in ["a", "b", "a", "a"] {
             stream
                 .append(Append {
                     keep: NonZeroU32::new(2),
                     stamp: stamp(name),
-                    deliver: &deliver,
                 })
                 .await
                 .unwrap();
@@ -173,7 +178,6 @@ mod tests {
             .append(Append {
                 keep: None,
                 stamp: stamp("c"),
-                deliver: &deliver,
             })
             .await
             .unwrap();

@@ -1,6 +1,9 @@
 //! socketioxide behind the state seam: one socket as a
 //! [`Connection`], the namespace as this node's [`Fanout`], on any adapter.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::http::HeaderMap;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -78,15 +81,32 @@ pub(crate) fn transport_of<A: Adapter>(socket: &SocketRef<A>) -> Transport {
 }
 
 /// The default namespace's sockets on this node.
-pub(crate) struct SocketFanout<A: Adapter>(pub(crate) SocketIo<A>);
+pub(crate) struct SocketFanout<A: Adapter> {
+    io: SocketIo<A>,
+    /// Set by `close`: socketioxide's operators panic once it is closed, so
+    /// nothing reaches them after it.
+    closed: Arc<AtomicBool>,
+}
+
+impl<A: Adapter> SocketFanout<A> {
+    pub(crate) fn new(io: SocketIo<A>) -> Self {
+        Self {
+            io,
+            closed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
 
 impl<A: Adapter> Fanout for SocketFanout<A> {
     fn send(&self, keys: Vec<String>, event: &str, payload: &RawValue) -> Missed {
+        if self.closed.load(Ordering::Acquire) {
+            return Missed::default();
+        }
         // Local: each node delivers to its own sockets (`state::fanout`). The
         // local part of a broadcast completes without waiting (socketioxide's
         // adapters send to local sockets synchronously), which is what lets
         // the stream deliver in order under its lock.
-        let Some(outcome) = self.0.local().to(keys).emit(event, payload).now_or_never() else {
+        let Some(outcome) = self.io.local().to(keys).emit(event, payload).now_or_never() else {
             tracing::error!(
                 event,
                 "the adapter did not deliver locally at once; the event was not sent"
@@ -109,11 +129,15 @@ impl<A: Adapter> Fanout for SocketFanout<A> {
     }
 
     fn count(&self, keys: Vec<String>) -> usize {
-        self.0.local().to(keys).sockets().len()
+        if self.closed.load(Ordering::Acquire) {
+            return 0;
+        }
+        self.io.local().to(keys).sockets().len()
     }
 
     fn close(&self) -> BoxFuture<'static, ()> {
-        let io = self.0.clone();
+        self.closed.store(true, Ordering::Release);
+        let io = self.io.clone();
         Box::pin(async move { io.close().await })
     }
 }
