@@ -32,9 +32,11 @@ struct Chat {
 impl Chat {
     /// The example's server (page and realtime) on `127.0.0.1:0`.
     async fn start() -> Self {
-        let dialogue = presence::announce(Dialogue::<ChatApp>::builder())
-            .build()
-            .expect("builds");
+        // Departures are announced when a session's grace period ends: one
+        // second here, so the browser test sees a closed tab leave.
+        let builder =
+            Dialogue::<ChatApp>::builder().resume_grace(std::time::Duration::from_secs(1));
+        let dialogue = presence::announce(builder).build().expect("builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds");

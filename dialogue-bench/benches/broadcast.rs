@@ -59,6 +59,7 @@ fn broadcast(c: &mut Criterion) {
         data: &payload,
         from: "user-0042".to_owned(),
         timestamp: 1_700_000_000_000,
+        seq: 42,
         meta: None,
     };
     group.bench_function("envelope (serialize once)", |b| {

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use schemars::SchemaGenerator;
-use schemars::generate::SchemaSettings;
+use schemars::generate::{Contract, SchemaSettings};
 use serde_json::{Map, Value, json};
 
 use dialogue_core::protocol::{EventMessage, Request, ServerEvent, TriggerRequest};
@@ -282,31 +282,42 @@ fn room_channel(
 const SCHEMAS: &str = "/components/schemas";
 
 /// The protocol's messages and schemas, from dialogue-core's protocol module.
+///
+/// Each schema is registered (draft-07, AsyncAPI's default schema format)
+/// under `components/schemas`. What clients send is described as the server
+/// reads it (a field with a default may be left out); what the server sends
+/// as it writes it (a field it always writes is required).
 struct Protocol {
-    /// Registers each schema it is asked for (draft-07, AsyncAPI's default
-    /// schema format) under `components/schemas`.
-    generator: SchemaGenerator,
+    /// Requests: what the server accepts.
+    requests: SchemaGenerator,
+    /// Answers and events: what the server sends.
+    answers: SchemaGenerator,
 }
 
 impl Protocol {
     fn new() -> Self {
-        let settings = SchemaSettings::draft07().with(|settings| {
-            settings.definitions_path = SCHEMAS.into();
-        });
-        let mut generator = settings.into_generator();
+        let settings = |contract: Contract| {
+            SchemaSettings::draft07().with(|settings| {
+                settings.definitions_path = SCHEMAS.into();
+                settings.contract = contract;
+            })
+        };
+        let mut requests = settings(Contract::Deserialize).into_generator();
+        let mut answers = settings(Contract::Serialize).into_generator();
         // The envelopes the per-event messages start from.
-        generator.subschema_for::<EventMessage>();
-        generator.subschema_for::<TriggerRequest<'static>>();
-        Self { generator }
+        answers.subschema_for::<EventMessage>();
+        requests.subschema_for::<TriggerRequest<'static>>();
+        Self { requests, answers }
     }
 
     /// The schema registered as `name`, with this event's name as `event`
     /// and its payload as `data`.
     fn specialized(&self, name: &str, spec: &AppSpec, event: &EventSpec) -> Value {
         let mut schema = self
-            .generator
+            .answers
             .definitions()
             .get(name)
+            .or_else(|| self.requests.definitions().get(name))
             .cloned()
             .unwrap_or_else(|| json!({ "type": "object" }));
         if let Value::Object(object) = &mut schema {
@@ -335,13 +346,13 @@ impl Protocol {
             "required": ["ok", "error"],
             "properties": {
                 "ok": { "const": false },
-                "error": self.generator.subschema_for::<dialogue_core::protocol::WireError>(),
+                "error": self.answers.subschema_for::<dialogue_core::protocol::WireError>(),
             },
         });
         for &request in Request::ALL {
             let id = request.key();
             let mut message = json!({ "name": request.wire_name(), "summary": request.summary() });
-            match request.payload_schema(&mut self.generator) {
+            match request.payload_schema(&mut self.requests) {
                 Some(payload) => message["payload"] = payload.to_value(),
                 None => message["description"] = Value::String("No payload.".into()),
             }
@@ -352,7 +363,7 @@ impl Protocol {
             );
 
             let ack_id = format!("{id}Ack");
-            let answer = request.answer_schema(&mut self.generator).to_value();
+            let answer = request.answer_schema(&mut self.answers).to_value();
             let ok = json!({
                 "allOf": [
                     { "type": "object", "required": ["ok"], "properties": { "ok": { "const": true } } },
@@ -391,7 +402,7 @@ impl Protocol {
                 json!({
                     "name": event.wire_name(),
                     "summary": event.summary(),
-                    "payload": event.payload_schema(&mut self.generator).to_value(),
+                    "payload": event.payload_schema(&mut self.answers).to_value(),
                 }),
             );
             channel_messages.insert(
@@ -428,9 +439,15 @@ impl Protocol {
         );
     }
 
-    /// Every schema registered, by name.
+    /// Every schema registered, by name. A type both sent and received
+    /// (a `Position`) has one schema both ways: the requests' and answers'
+    /// must agree, which a test checks.
     fn schemas(mut self) -> Value {
-        let mut schemas = Value::Object(self.generator.take_definitions(true));
+        let mut schemas = self.answers.take_definitions(true);
+        for (name, schema) in self.requests.take_definitions(true) {
+            schemas.entry(name).or_insert(schema);
+        }
+        let mut schemas = Value::Object(schemas);
         crate::prose::clean_descriptions(&mut schemas);
         schemas
     }
@@ -466,5 +483,33 @@ mod tests {
         ] {
             assert!(doc["components"]["schemas"].get(name).is_some(), "{name}");
         }
+        let seq_required = doc["components"]["schemas"]["EventMessage"]["required"]
+            .as_array()
+            .is_some_and(|required| required.iter().any(|r| r == "seq"));
+        assert!(seq_required, "the server always writes `seq`");
+    }
+
+    #[test]
+    fn a_type_sent_both_ways_has_one_schema() {
+        let mut protocol = Protocol::new();
+        for &request in Request::ALL {
+            request.payload_schema(&mut protocol.requests);
+            request.answer_schema(&mut protocol.answers);
+        }
+        for &event in ServerEvent::ALL {
+            event.payload_schema(&mut protocol.answers);
+        }
+        let (sent, read) = (
+            protocol.answers.definitions(),
+            protocol.requests.definitions(),
+        );
+        let mut shared = 0;
+        for (name, schema) in read {
+            if let Some(other) = sent.get(name) {
+                assert_eq!(schema, other, "`{name}` is described one way");
+                shared += 1;
+            }
+        }
+        assert!(shared >= 1, "Position is both sent and read");
     }
 }

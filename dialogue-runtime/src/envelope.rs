@@ -21,9 +21,9 @@ use crate::protocol::{EventMessage, RawEnvelope};
 /// use serde_json::value::RawValue;
 ///
 /// let json = RawValue::from_string(
-///     r#"{"event":"message","roomId":"chat","data":{"text":"hi"},"from":"u1","timestamp":1700000000000}"#.to_owned(),
+///     r#"{"event":"message","roomId":"chat","data":{"text":"hi"},"from":"u1","timestamp":1700000000000,"seq":7}"#.to_owned(),
 /// ).unwrap();
-/// let event = StampedEvent::from_json(7, json).unwrap();
+/// let event = StampedEvent::from_json(0, json).unwrap();
 /// assert_eq!((event.seq(), event.event()), (7, "message"));
 /// assert_eq!(event.message().unwrap().data["text"], "hi");
 /// ```
@@ -55,6 +55,7 @@ impl StampedEvent {
             data: &'a Value,
             from: &'a str,
             timestamp: u64,
+            seq: u64,
             #[serde(skip_serializing_if = "Option::is_none")]
             meta: Option<&'a Map<String, Value>>,
         }
@@ -65,6 +66,7 @@ impl StampedEvent {
             data,
             from,
             timestamp,
+            seq,
             meta,
         })?;
         Ok(Self {
@@ -75,31 +77,57 @@ impl StampedEvent {
         })
     }
 
-    /// Writes a complete message as it is (its `from`, `timestamp`, `meta`).
+    /// Writes a complete message as it is (its `from`, `timestamp`, `meta`)
+    /// with the seq `seq`.
     pub(crate) fn from_message(
         seq: u64,
         message: &EventMessage,
     ) -> Result<Self, serde_json::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct WithSeq<'a> {
+            event: &'a str,
+            room_id: &'a str,
+            data: &'a Value,
+            from: &'a str,
+            timestamp: u64,
+            seq: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a Map<String, Value>>,
+        }
+        let json = serde_json::value::to_raw_value(&WithSeq {
+            event: &message.event,
+            room_id: &message.room_id,
+            data: &message.data,
+            from: &message.from,
+            timestamp: message.timestamp,
+            seq,
+            meta: message.meta.as_ref(),
+        })?;
         Ok(Self {
             seq,
             event: message.event.clone(),
             timestamp: message.timestamp,
-            json: serde_json::value::to_raw_value(message)?,
+            json,
         })
     }
 
     /// An envelope already written, e.g. read back from a history store.
+    /// Its own `seq`, when it has one, wins over `seq` (written by a server
+    /// before positions existed, it has none).
     pub fn from_json(seq: u64, json: Box<RawValue>) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
         struct Head {
             event: String,
             timestamp: u64,
+            #[serde(default)]
+            seq: Option<u64>,
         }
-        let Head { event, timestamp } = serde_json::from_str(json.get())?;
+        let head: Head = serde_json::from_str(json.get())?;
         Ok(Self {
-            seq,
-            event,
-            timestamp,
+            seq: head.seq.unwrap_or(seq),
+            event: head.event,
+            timestamp: head.timestamp,
             json,
         })
     }
@@ -167,11 +195,15 @@ mod tests {
         assert_eq!(message.room_id, "chat");
         assert_eq!(message.from, "u1");
         assert_eq!(message.data, json!({ "text": "hi" }));
-        assert_eq!(message.meta.unwrap()["trace"], "t1");
+        assert_eq!(message.meta.as_ref().unwrap()["trace"], "t1");
         assert!(message.timestamp > 1_600_000_000_000);
         assert_eq!(stamped.seq(), 7);
-        let again = StampedEvent::from_json(7, stamped.json().to_owned()).unwrap();
-        assert_eq!(again.event(), "message");
+        assert_eq!(message.seq, 7, "the envelope carries its seq");
+        let again = StampedEvent::from_json(0, stamped.json().to_owned()).unwrap();
+        assert_eq!((again.event(), again.seq()), ("message", 7));
+        let proposed = EventMessage { seq: 0, ..message };
+        let accepted = StampedEvent::from_message(9, &proposed).unwrap();
+        assert_eq!(accepted.message().unwrap().seq, 9, "the room's seq wins");
     }
 
     #[test]

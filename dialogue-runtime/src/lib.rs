@@ -50,7 +50,7 @@ mod wire;
 /// the guide [`protocol`](guide::protocol).
 pub use dialogue_core::protocol;
 
-pub use api::builder::DialogueBuilder;
+pub use api::builder::{DEFAULT_RESUME_GRACE, DialogueBuilder};
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
 pub use api::dialogue::{Dialogue, ServeError};
 pub use api::room::{ListenerHandle, Room, TypedRoom};
@@ -77,6 +77,7 @@ pub use protocol::{
     ValidationIssue, WireError,
 };
 pub use state::connection::Transport;
+pub use state::recovery::{DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE};
 pub use state::room::RoomOptions;
 #[cfg(feature = "sqlite")]
 pub use store::sqlite;

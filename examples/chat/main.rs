@@ -42,7 +42,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let dialogue = match presence::announce(Dialogue::<ChatApp>::builder()).build() {
+    // A closed tab is announced as gone once its session's grace period
+    // ends: ten seconds for a chat (a reload or a short cut within it
+    // comes back as if nothing happened).
+    let builder = Dialogue::<ChatApp>::builder().resume_grace(std::time::Duration::from_secs(10));
+    let dialogue = match presence::announce(builder).build() {
         Ok(dialogue) => dialogue,
         Err(error) => {
             eprintln!("cannot start: {error}");

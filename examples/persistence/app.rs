@@ -44,6 +44,7 @@ dialogue! {
 ///     seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order of eviction
 ///     room_id TEXT NOT NULL, event_name TEXT NOT NULL,
 ///     sender TEXT NOT NULL, timestamp INTEGER NOT NULL,
+///     room_seq INTEGER NOT NULL,              -- the event's place in its room
 ///     data TEXT NOT NULL, meta TEXT
 /// );
 /// ```
@@ -76,6 +77,7 @@ impl Archive {
                  event_name TEXT NOT NULL,
                  sender TEXT NOT NULL,
                  timestamp INTEGER NOT NULL,
+                 room_seq INTEGER NOT NULL,
                  data TEXT NOT NULL,
                  meta TEXT
              );
@@ -108,8 +110,8 @@ impl Archive {
             let batch = connection.transaction()?;
             {
                 let mut insert = batch.prepare_cached(
-                    "INSERT INTO archived_events (room_id, event_name, sender, timestamp, data, meta)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO archived_events (room_id, event_name, sender, timestamp, room_seq, data, meta)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
                 for event in &events {
                     let meta = event.meta.as_ref().map(|meta| serde_json::Value::Object(meta.clone()).to_string());
@@ -118,6 +120,7 @@ impl Archive {
                         event.event,
                         event.from,
                         event.timestamp as i64,
+                        event.seq as i64,
                         event.data.to_string(),
                         meta,
                     ])?;
@@ -142,7 +145,7 @@ impl Archive {
         let offset = start.min(i64::MAX as u64) as i64;
         self.with(move |connection| {
             let mut select = connection.prepare_cached(
-                "SELECT sender, timestamp, data, meta FROM archived_events
+                "SELECT sender, timestamp, data, meta, room_seq FROM archived_events
                  WHERE room_id = ?1 AND event_name = ?2
                  ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
             )?;
@@ -155,6 +158,7 @@ impl Archive {
                     data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
                     from: row.get(0)?,
                     timestamp: row.get::<_, i64>(1)? as u64,
+                    seq: row.get::<_, i64>(4)? as u64,
                     meta: meta.and_then(|meta| serde_json::from_str(&meta).ok()),
                 })
             })?;

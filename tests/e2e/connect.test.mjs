@@ -8,12 +8,14 @@ closeSocketsAfterEachTest();
 
 for (const transport of TRANSPORTS) {
   describe(`connect (${transport})`, () => {
-    it("sends dialogue:connected { clientId, userId, protocol: 2 } before anything else, userId from auth.userId", async () => {
+    it("sends dialogue:connected { clientId, userId, protocol: 2, resumeToken } before anything else, userId from auth.userId", async () => {
       const userId = uid("alice");
       const alice = await connect(transport, { auth: { userId } });
       assert.equal(alice.log[0].event, "dialogue:connected", `first event: ${alice.summary()}`);
-      assert.deepEqual(Object.keys(alice.hello).sort(), ["clientId", "protocol", "userId"]);
+      assert.deepEqual(Object.keys(alice.hello).sort(), ["clientId", "protocol", "resumeToken", "userId"]);
       assert.equal(alice.hello.protocol, 2);
+      assert.equal(typeof alice.hello.resumeToken, "string");
+      assert.ok(alice.hello.resumeToken.length >= 22, "at least 128 random bits");
       assert.equal(alice.hello.userId, userId);
       assert.equal(typeof alice.hello.clientId, "string");
       assert.ok(alice.hello.clientId.length > 0);

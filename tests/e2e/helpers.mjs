@@ -269,3 +269,19 @@ export function assertEnvelope(msg, { event, roomId, data, from }) {
   // Same machine: the server's clock and ours agree to well within a minute.
   assert.ok(Math.abs(msg.timestamp - Date.now()) < 60_000, `timestamp ${msg.timestamp} is not now`);
 }
+
+/** Asserts a `dialogue:joined` payload: exactly `{ roomId, roomName, position }`, the position an epoch and a seq. */
+export function assertJoined(joined, roomId, roomName) {
+  assert.deepEqual(Object.keys(joined).sort(), ["position", "roomId", "roomName"], JSON.stringify(joined));
+  assert.equal(joined.roomId, roomId);
+  assert.equal(joined.roomName, roomName);
+  assertPosition(joined.position);
+}
+
+/** Asserts a position: `{ epoch: non-empty string, seq: integer >= 0 }`. */
+export function assertPosition(position) {
+  assert.deepEqual(Object.keys(position ?? {}).sort(), ["epoch", "seq"], JSON.stringify(position));
+  assert.equal(typeof position.epoch, "string");
+  assert.ok(position.epoch.length > 0);
+  assert.ok(Number.isInteger(position.seq) && position.seq >= 0, JSON.stringify(position));
+}

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::harness::{Server, TRANSPORTS, WAIT, eventually};
 
-/// The greeting holds exactly a non-empty `clientId`, the `userId` and the
-/// protocol's version.
+/// The greeting holds exactly a non-empty `clientId`, the `userId`, the
+/// protocol's version and a resume token.
 fn assert_greeting_shape(greeting: &Value) {
     let keys: HashSet<&str> = greeting
         .as_object()
@@ -19,10 +19,16 @@ fn assert_greeting_shape(greeting: &Value) {
         .collect();
     assert_eq!(
         keys,
-        HashSet::from(["clientId", "userId", "protocol"]),
+        HashSet::from(["clientId", "userId", "protocol", "resumeToken"]),
         "{greeting}"
     );
     assert_eq!(greeting["protocol"], 2, "{greeting}");
+    assert!(
+        greeting["resumeToken"]
+            .as_str()
+            .is_some_and(|token| token.len() >= 22),
+        "128 random bits at least: {greeting}"
+    );
     assert!(
         greeting["clientId"]
             .as_str()

@@ -6,8 +6,8 @@ use dialogue_runtime::spec::RoomEvents;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    Form, Server, TRANSPORTS, ask_ok, assert_silent, cases, join, message, next, refused_with,
-    trigger,
+    Form, Server, TRANSPORTS, ask_ok, assert_joined, assert_silent, cases, join, message, next,
+    refused_with, trigger,
 };
 
 const DECLARED: [&str; 5] = ["chat", "small", "sandbox", "readonly", "orders"];
@@ -446,10 +446,7 @@ async fn a_created_room_can_be_used_as_a_message_room() {
         alice
             .emit("dialogue:join", json!({ "roomId": id }))
             .unwrap();
-        assert_eq!(
-            next(&alice, "dialogue:joined").await,
-            json!({ "roomId": id, "roomName": "Plain" })
-        );
+        assert_joined(&next(&alice, "dialogue:joined").await, &id, "Plain");
         alice
             .emit(
                 "dialogue:trigger",

@@ -49,8 +49,13 @@ async fn a_disconnecting_client_leaves_its_rooms() {
 }
 
 #[tokio::test]
-async fn a_dropped_client_leaves_its_rooms() {
-    let server = Server::start().await;
+async fn a_dropped_client_keeps_its_seat_for_the_grace_period_then_leaves() {
+    let grace = std::time::Duration::from_millis(400);
+    let dialogue = Dialogue::<ConformanceApp>::builder()
+        .resume_grace(grace)
+        .build()
+        .unwrap();
+    let server = Server::serve(dialogue).await;
     let chat = server.dialogue.room(ConformanceApp::chat());
     for transport in TRANSPORTS {
         let alice = server.connect("alice", transport).await;
@@ -58,7 +63,28 @@ async fn a_dropped_client_leaves_its_rooms() {
         assert_eq!(chat.size(), 1);
         // No goodbye: the connection just goes.
         drop(alice);
-        eventually("the dropped client is forgotten", || {
+        eventually("the dropped connection is gone", || {
+            server.dialogue.get_all_clients().is_empty()
+        })
+        .await;
+        assert_eq!(chat.size(), 1, "its session, held, keeps the seat");
+        eventually("the held session ends with the grace period", || {
+            chat.size() == 0
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_says_goodbye_leaves_at_once() {
+    let server = Server::start().await;
+    let chat = server.dialogue.room(ConformanceApp::chat());
+    for transport in TRANSPORTS {
+        let alice = server.connect("alice", transport).await;
+        join(&alice, "chat").await;
+        assert_eq!(chat.size(), 1);
+        alice.disconnect().await;
+        eventually("the client and its seat are gone", || {
             chat.size() == 0 && server.dialogue.get_all_clients().is_empty()
         })
         .await;

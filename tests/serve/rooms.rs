@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use crate::harness::{
-    Form, Server, TRANSPORTS, arg, ask, assert_silent, cases, join, message, next, refused_with,
-    trigger,
+    Form, Server, TRANSPORTS, arg, ask, assert_joined, assert_silent, cases, join, message, next,
+    refused_with, trigger,
 };
 use crate::support::conformance::{ConformanceApp, Message};
 
@@ -25,7 +25,7 @@ async fn join_answers_joined_with_the_room_name() {
                         .emit("dialogue:join", json!({ "roomId": room }))
                         .unwrap();
                     let joined = next(&client, "dialogue:joined").await;
-                    assert_eq!(joined, json!({ "roomId": room, "roomName": name }));
+                    assert_joined(&joined, room, name);
                 }
                 Form::Ack => {
                     let joined = join(&client, room).await;
@@ -101,7 +101,7 @@ async fn joining_again_answers_joined_and_changes_nothing() {
                     .emit("dialogue:join", json!({ "roomId": "chat" }))
                     .unwrap();
                 let again = next(&alice, "dialogue:joined").await;
-                assert_eq!(again, json!({ "roomId": "chat", "roomName": "Chat Room" }));
+                assert_joined(&again, "chat", "Chat Room");
                 // No second history: the member has it already.
                 assert_silent(&alice, "dialogue:history").await;
             }

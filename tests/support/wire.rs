@@ -167,3 +167,33 @@ pub async fn assert_usable(client: &Client) {
     let answer = ask_ok(client, "dialogue:listRooms", Value::Null).await;
     assert!(answer["rooms"].is_array(), "{answer}");
 }
+
+/// Asserts that `joined` is exactly `{ roomId, roomName, position }` (the
+/// event form of `dialogue:joined` for a join without `since`), `position`
+/// an epoch and a seq.
+pub fn assert_joined(joined: &Value, room: &str, name: &str) {
+    let keys: std::collections::BTreeSet<&str> = joined
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["position", "roomId", "roomName"].into_iter().collect(),
+        "{joined}"
+    );
+    assert_eq!(joined["roomId"], room, "{joined}");
+    assert_eq!(joined["roomName"], name, "{joined}");
+    assert_position(&joined["position"]);
+}
+
+/// Asserts that `position` is `{ epoch: non-empty string, seq: number }`.
+pub fn assert_position(position: &Value) {
+    assert!(
+        position["epoch"].as_str().is_some_and(|e| !e.is_empty()),
+        "{position}"
+    );
+    assert!(position["seq"].is_u64(), "{position}");
+    assert_eq!(position.as_object().map(|o| o.len()), Some(2), "{position}");
+}

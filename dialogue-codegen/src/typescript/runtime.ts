@@ -64,6 +64,8 @@ export interface EventMessage<T = unknown, E extends string = string> {
   from: string;
   /** Unix milliseconds, set by the server. */
   timestamp: number;
+  /** Its place in the room's stream (1, 2, 3 … over all its event names), set by the server. */
+  seq: number;
   /** Passed through unvalidated. */
   meta?: Record<string, unknown>;
 }

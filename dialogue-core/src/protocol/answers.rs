@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::envelope::{RawEnvelope, RoomInfo};
+use super::envelope::{Position, RawEnvelope, RoomInfo};
 use super::errors::WireError;
 
 /// The version of the protocol this crate speaks, sent in
@@ -22,10 +22,13 @@ pub const PROTOCOL_VERSION: u32 = 2;
 /// ```
 /// use dialogue_core::protocol::{Connected, PROTOCOL_VERSION};
 ///
-/// let hello = Connected::new("c1", "alice");
+/// let hello = Connected::new("c1", "alice", "t0k3n");
 /// assert_eq!(
 ///     serde_json::to_value(&hello).unwrap(),
-///     serde_json::json!({ "clientId": "c1", "userId": "alice", "protocol": PROTOCOL_VERSION })
+///     serde_json::json!({
+///         "clientId": "c1", "userId": "alice", "protocol": PROTOCOL_VERSION,
+///         "resumeToken": "t0k3n",
+///     })
 /// );
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, TS)]
@@ -37,17 +40,39 @@ pub struct Connected<'a> {
     /// The application's user (one user may hold several connections).
     #[serde(borrow)]
     pub user_id: Cow<'a, str>,
-    /// The protocol's version ([`PROTOCOL_VERSION`]).
+    /// The protocol's version, 2 for this one.
     pub protocol: u32,
+    /// The secret that resumes this session on a new connection
+    /// (`auth.resume`); never broadcast.
+    #[serde(borrow)]
+    pub resume_token: Cow<'a, str>,
+    /// Only when the handshake carried `auth.resume`: whether the session
+    /// was taken over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub resumed: Option<bool>,
+    /// Only after a resume: the rooms the session is a member of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rooms: Option<Vec<String>>,
+    /// Only after a resume: the rooms whose missed events follow (their
+    /// position was given and they still hold everything after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recovered: Option<Vec<String>>,
 }
 
 impl<'a> Connected<'a> {
-    /// The greeting of this protocol version.
-    pub fn new(client_id: &'a str, user_id: &'a str) -> Self {
+    /// The greeting of a new session.
+    pub fn new(client_id: &'a str, user_id: &'a str, resume_token: &'a str) -> Self {
         Self {
             client_id: Cow::Borrowed(client_id),
             user_id: Cow::Borrowed(user_id),
             protocol: PROTOCOL_VERSION,
+            resume_token: Cow::Borrowed(resume_token),
+            resumed: None,
+            rooms: None,
+            recovered: None,
         }
     }
 }
@@ -62,8 +87,22 @@ pub struct Joined<'a> {
     /// Its name.
     #[serde(borrow)]
     pub room_name: Cow<'a, str>,
-    /// Only in the acknowledgement, when the room syncs history on join:
-    /// the events, newest first.
+    /// The room's latest position when the member was added: every later
+    /// event reaches the member live.
+    pub position: Position,
+    /// Only when the join carried `since`: whether every event after it was
+    /// still held (then they are replayed), or the client must reload
+    /// through history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recovered: Option<bool>,
+    /// Only in the acknowledgement, when `recovered` is true: the events
+    /// missed, oldest first (possibly none).
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "Array<EventMessage>", optional)]
+    pub missed: Option<Vec<RawEnvelope<'a>>>,
+    /// Only in the acknowledgement, when the room syncs history on join
+    /// (and the join carried no `since`): the events, newest first.
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
     #[ts(type = "Array<EventMessage>", optional)]
     pub history: Option<Vec<RawEnvelope<'a>>>,

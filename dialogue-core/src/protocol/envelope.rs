@@ -18,9 +18,10 @@ use ts_rs::TS;
 /// use dialogue_core::protocol::EventMessage;
 ///
 /// let json = r#"{"event":"typing","roomId":"chat","data":{"isTyping":true},
-///                "from":"u1","timestamp":1700000000000}"#;
+///                "from":"u1","timestamp":1700000000000,"seq":7}"#;
 /// let message: EventMessage = serde_json::from_str(json).unwrap();
 /// assert_eq!(message.data["isTyping"], true);
+/// assert_eq!(message.seq, 7);
 /// assert!(message.meta.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -37,6 +38,14 @@ pub struct EventMessage<T = Value> {
     pub from: String,
     /// Unix milliseconds, when the server accepted it; set by the server.
     pub timestamp: u64,
+    /// Its place in the room's stream: every event the room accepts, of
+    /// any name, takes the next one (the first is 1); set by the server. 0
+    /// in a message not yet accepted (the one `before_each` proposes).
+    /// Always on the wire; read as 0 when absent, for messages stored before
+    /// positions existed.
+    #[serde(default)]
+    #[schemars(required)]
+    pub seq: u64,
     /// Passed through as the sender gave it, unvalidated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,

@@ -46,7 +46,7 @@ macro_rules! requests {
         /// let join = Request::from_wire("dialogue:join").unwrap();
         /// assert_eq!(join, Request::Join);
         /// assert_eq!(join.key(), "join");
-        /// assert_eq!(join.answers(), [ServerEvent::Joined, ServerEvent::History]);
+        /// assert_eq!(join.answers(), [ServerEvent::Joined, ServerEvent::Event, ServerEvent::History]);
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Request {
@@ -106,12 +106,13 @@ macro_rules! requests {
 }
 
 requests! {
-    /// Join a room; its default subscriptions apply.
+    /// Join a room (or replay what was missed since a position); its
+    /// default subscriptions apply unless the join names others.
     Join = "dialogue:join" {
         key: "join",
         payload: [JoinRequest],
         answer: Joined<'static>,
-        events: [Joined, History],
+        events: [Joined, Event, History],
     }
     /// Leave a room.
     Leave = "dialogue:leave" {

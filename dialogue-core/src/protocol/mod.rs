@@ -36,7 +36,8 @@ pub use envelope::{EventMessage, Position, RawEnvelope, RawJson, RoomInfo, SYSTE
 pub use errors::{ErrorCode, ValidationIssue, WireError};
 pub use messages::{Audience, Request, ServerEvent};
 pub use requests::{
-    CreateRoomRequest, HistoryRequest, JoinRequest, RoomRequest, SubscribeRequest, TriggerRequest,
+    CreateRoomRequest, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN, RoomRequest,
+    SubscribeRequest, TriggerRequest,
 };
 
 use crate::spec::TsDecl;

@@ -11,21 +11,38 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::envelope::RawJson;
+use super::envelope::{Position, RawJson};
 
-/// `dialogue:join`: `{ roomId }`.
+/// The longest trigger `id`, in bytes.
+pub const MAX_TRIGGER_ID_LEN: usize = 64;
+
+/// `dialogue:join`: `{ roomId, since?, subscriptions? }`.
 ///
 /// ```
 /// use dialogue_core::protocol::JoinRequest;
 ///
 /// let join: JoinRequest = serde_json::from_str(r#"{"roomId":"chat"}"#).unwrap();
 /// assert_eq!(join.room_id, "chat");
+/// let back: JoinRequest = serde_json::from_str(
+///     r#"{"roomId":"chat","since":{"epoch":"e1","seq":41},"subscriptions":["*"]}"#,
+/// ).unwrap();
+/// assert_eq!(back.since.unwrap().seq, 41);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct JoinRequest {
     /// The room to join.
     pub room_id: String,
+    /// The last position the client had in this room: the events after it
+    /// are replayed when the room still holds them all (`recovered`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub since: Option<Position>,
+    /// Event names (or `["*"]`) that replace the room's default
+    /// subscriptions for this member, before anything is replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub subscriptions: Option<Vec<String>>,
 }
 
 /// `{ roomId }`: `dialogue:leave`, `dialogue:subscribeAll`,
@@ -78,6 +95,13 @@ pub struct TriggerRequest<'a> {
     #[ts(type = "Record<string, unknown>", optional)]
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub meta: Option<RawJson<'a>>,
+    /// The client's own id for this trigger (at most 64 bytes): a trigger
+    /// the room already accepted with this id from the same user is not
+    /// accepted again, and its answer is the original message.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    #[schemars(length(max = 64))]
+    pub id: Option<Cow<'a, str>>,
 }
 
 /// `dialogue:getHistory`: `{ roomId, eventName, start?, end? }`, indices

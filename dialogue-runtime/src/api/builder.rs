@@ -29,6 +29,7 @@ use crate::error::BuildError;
 use crate::protocol::EventMessage;
 use crate::spec::AppSpec;
 use crate::state::client::ClientState;
+use crate::state::recovery::Window;
 use crate::state::room::RoomState;
 use crate::state::{Memory, State};
 use crate::store::HistoryStore;
@@ -41,6 +42,9 @@ use crate::wire::socket::SocketFanout;
 /// buffer grows only as it fills. A client that stops reading altogether
 /// fills it and is disconnected at the next heartbeat.
 const OUTGOING_CAPACITY: usize = 4096;
+
+/// How long a dropped connection's session is held, by default.
+pub const DEFAULT_RESUME_GRACE: Duration = Duration::from_secs(120);
 
 /// Configures a [`Dialogue`] before it starts.
 ///
@@ -73,6 +77,8 @@ pub struct DialogueBuilder<A> {
     store: Option<Arc<dyn HistoryStore>>,
     limits: Limits,
     transport_limit: Option<usize>,
+    window: Window,
+    grace: Duration,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -189,8 +195,30 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             store: None,
             limits: Limits::default(),
             transport_limit: None,
+            window: Window::default(),
+            grace: DEFAULT_RESUME_GRACE,
             _app: PhantomData,
         }
+    }
+
+    /// Each room's recovery window: its last `size` events (of every name),
+    /// none older than `age` (defaults 1000 and 300 s). A client that
+    /// comes back within it gets what it missed (docs/recovery.md); a trigger
+    /// id is remembered as long as its event is in it.
+    pub fn recovery_window(mut self, size: usize, age: Duration) -> Self {
+        self.window = Window {
+            size: size.max(1),
+            age,
+        };
+        self
+    }
+
+    /// How long the session of a dropped connection is held for a new
+    /// connection to resume it (default 120 s): its memberships,
+    /// subscriptions and seats stay. Zero holds nothing.
+    pub fn resume_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
     }
 
     /// Keeps history in `store` too (write-through), so clients page past
@@ -317,6 +345,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         let state = State::new(
             Box::new(Memory::new()),
             Arc::new(SocketFanout::new(io.clone())),
+            self.window,
         );
         let engine = Engine::new(Parts {
             spec,
@@ -326,6 +355,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             hooks: self.hooks,
             store: self.store,
             router,
+            grace: self.grace,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine).spawn();

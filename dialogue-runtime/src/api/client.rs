@@ -6,11 +6,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::engine::Engine;
+use crate::engine::join::{AnswerJoin, JoinOptions};
 use crate::error::{JoinError, LeaveError, SubscribeError};
 use crate::protocol::Request;
 use crate::rules::WILDCARD;
 use crate::state::client::{Change, ClientState};
-use crate::state::connection::SendFailure;
+use crate::state::connection::{SendFailure, Transport};
 use crate::wire::reply::{self, Answer};
 
 /// A connected client, as the server sees it.
@@ -73,17 +74,26 @@ impl ConnectedClient {
         self.state.is_connected()
     }
 
+    /// How it connected (a long-polling connection may have upgraded to a
+    /// WebSocket since).
+    pub fn transport(&self) -> Transport {
+        self.state.conn.transport()
+    }
+
     /// Joins a room on the client's behalf; the client receives
     /// `dialogue:joined` (and history) as if it had asked.
     pub async fn join(&self, room_id: &str) -> Result<(), JoinError> {
-        let outcome = self.engine.join(&self.state, room_id).await?;
-        let history = outcome.syncs_history().then(|| outcome.history.clone());
-        let answer = Answer::Joined {
-            room: outcome.room.clone(),
-            history,
-        };
-        reply::send_events(&*self.state.conn, Request::Join, answer);
-        outcome.then.run().await;
+        let ticket = self
+            .engine
+            .join(&self.state, room_id, JoinOptions::default())
+            .await?;
+        let client = self.state.clone();
+        let answer: AnswerJoin = Box::new(move |joined| {
+            if let Ok(joined) = joined {
+                reply::send_events(&*client.conn, Request::Join, Answer::Joined(joined.clone()));
+            }
+        });
+        ticket.complete(answer).await?.run().await;
         Ok(())
     }
 

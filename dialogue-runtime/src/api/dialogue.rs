@@ -13,6 +13,7 @@ use crate::api::client::{ClientRooms, ConnectedClient};
 use crate::api::room::{ListenerHandle, Room, TypedRoom};
 use crate::engine::Engine;
 use crate::engine::rooms::{Creator, Deleter};
+use crate::engine::sessions::Ending;
 use crate::error::{CreateRoomError, DeleteRoomError, RoomNotFound, TriggerError};
 use crate::protocol::{EventMessage, ValidationIssue};
 use crate::spec::AppSpec;
@@ -345,7 +346,7 @@ impl<A: DialogueApp> Dialogue<A> {
         // Disconnecting a client takes the way to its request loop (which
         // ends once what is queued is answered).
         for client in engine.state.directory.all() {
-            engine.disconnect(&client).await;
+            engine.connection_gone(&client, Ending::Ended).await;
             client.conn.detach();
         }
         // Bounded: a transport that does not drain must not hold the process.

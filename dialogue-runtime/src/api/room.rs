@@ -140,7 +140,7 @@ impl Room {
         let from = from.unwrap_or(SYSTEM);
         let published = self
             .engine
-            .publish(&self.state, event, &data, from, None)
+            .publish(&self.state, event, &data, from, None, None)
             .await?;
         let PublishOutcome {
             stamped,
@@ -155,6 +155,7 @@ impl Room {
             data,
             from: from.to_owned(),
             timestamp: stamped.timestamp(),
+            seq: stamped.seq(),
             meta: None,
         }))
     }
@@ -288,7 +289,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
         let published = self
             .room
             .engine
-            .publish(&self.room.state, E::NAME, &data, from, None)
+            .publish(&self.room.state, E::NAME, &data, from, None, None)
             .await?;
         let PublishOutcome {
             stamped,
@@ -307,6 +308,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                     data,
                     from: message.from,
                     timestamp: message.timestamp,
+                    seq: message.seq,
                     meta: message.meta,
                 }
             }
@@ -316,6 +318,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                 data: event,
                 from: from.to_owned(),
                 timestamp: stamped.timestamp(),
+                seq: stamped.seq(),
                 meta: None,
             },
         })
@@ -338,6 +341,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                 data,
                 from: message.from.clone(),
                 timestamp: message.timestamp,
+                seq: message.seq,
                 meta: message.meta.clone(),
             });
             let handler = handler.clone();

@@ -44,6 +44,20 @@ pub(crate) struct Identified {
     meta: Map<String, Value>,
 }
 
+impl Identified {
+    /// The user the handshake named, if any.
+    pub(crate) fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// Takes the user of a resumed session (the handshake named none).
+    pub(crate) fn adopt_user(&mut self, user_id: &str) {
+        if self.user_id.is_none() {
+            self.user_id = Some(user_id.to_owned());
+        }
+    }
+}
+
 impl Engine {
     /// Establishes who a connection is: the `authenticate` hook when there is
     /// one, else `auth.userId` (see [`default_identity`]). The rest of the
@@ -60,6 +74,10 @@ impl Engine {
             Value::Object(map) => map.clone(),
             _ => Map::new(),
         };
+        // A resume token is a secret, and positions belong to the server:
+        // neither is the client's `meta`.
+        meta.remove("resume");
+        meta.remove("positions");
         let handshake = || {
             (Handshake {
                 auth: auth.clone(),
@@ -141,25 +159,6 @@ impl Engine {
         })
         .await;
         true
-    }
-
-    /// Forgets a client that disconnected: `on_disconnected` (while it still
-    /// has its rooms), then its rooms (`on_left` each) and its registration,
-    /// then `on_disconnect`.
-    pub(crate) async fn disconnect(self: &Arc<Self>, client: &Arc<ClientState>) {
-        hooks::observe(self, "on_disconnected", &self.hooks.on_disconnected, || {
-            (client.clone(),)
-        })
-        .await;
-        for membership in client.disconnect() {
-            membership.room.seats.release(&client.id).await;
-            self.left(client, &membership.room.id).await;
-        }
-        self.state.directory.remove(client);
-        hooks::observe(self, "on_disconnect", &self.hooks.on_disconnect, || {
-            (socket_info(client),)
-        })
-        .await;
     }
 }
 

@@ -29,10 +29,13 @@ impl Followup {
         }
     }
 
-    /// Runs it.
+    /// Runs it. Awaited in place: a caller that gives up half way (a
+    /// timeout around it) drops it unfinished, and the rest runs in the
+    /// background.
     pub(crate) async fn run(mut self) {
-        if let Some(work) = self.work.take() {
+        if let Some(work) = self.work.as_mut() {
             work.await;
+            self.work = None;
         }
     }
 }
@@ -41,7 +44,16 @@ impl Drop for Followup {
     fn drop(&mut self) {
         if let Some(work) = self.work.take() {
             tracing::debug!("a follow-up was dropped before it ran; running it in the background");
-            tokio::spawn(work);
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(work);
+                }
+                Err(_) => {
+                    tracing::error!(
+                        "a follow-up was dropped outside a runtime; its hooks did not run"
+                    );
+                }
+            }
         }
     }
 }
@@ -71,6 +83,28 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(5), wait)
             .await
             .expect("the dropped follow-up ran")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_followup_given_up_half_way_finishes_in_the_background() {
+        let (halfway, reached) = tokio::sync::oneshot::channel();
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let open = gate.clone();
+        let followup = Followup::of(async move {
+            let _ = halfway.send(());
+            open.notified().await;
+            let _ = done.send(());
+        });
+        let running = tokio::spawn(followup.run());
+        reached.await.unwrap();
+        running.abort();
+        let _ = running.await;
+        gate.notify_one();
+        tokio::time::timeout(std::time::Duration::from_secs(5), finished)
+            .await
+            .expect("the rest ran")
             .unwrap();
     }
 }

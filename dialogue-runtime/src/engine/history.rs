@@ -133,7 +133,7 @@ impl Engine {
                 if let Some(loaded) = loaded {
                     let loaded = loaded.map_err(|_| HistoryError::HookFailed("on_load"))?;
                     for message in loaded.iter().take((end - start.max(in_memory)) as usize) {
-                        let stamped = StampedEvent::from_message(0, message)
+                        let stamped = StampedEvent::from_message(message.seq, message)
                             .map_err(|e| HistoryError::Store(e.to_string()))?;
                         events.push(Arc::new(stamped));
                     }

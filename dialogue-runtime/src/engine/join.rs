@@ -8,29 +8,56 @@ use crate::envelope::StampedEvent;
 use crate::error::{
     InvalidEventName, JoinError, LeaveError, NotInRoom, NotJoined, RoomNotFound, SubscribeError,
 };
+use crate::protocol::Position;
 use crate::rules::WILDCARD;
-use crate::spec::HistorySync;
+use crate::spec::{HistorySync, Subscriptions};
 use crate::state::client::{Change, ClientState, RoomMembership};
+use crate::state::delivery::Delivery;
 use crate::state::room::RoomState;
 use crate::state::seats::SeatError;
 
-/// What a successful join gives.
-pub(crate) struct JoinOutcome {
-    pub(crate) room: Arc<RoomState>,
-    /// The client was a member already: nothing changed.
-    pub(crate) already: bool,
-    /// History to send, newest first (empty when the room does not sync).
-    pub(crate) history: Vec<Arc<StampedEvent>>,
-    /// `on_joined` (nothing for a join again).
-    pub(crate) then: Followup,
+/// What a join asks for besides the room.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct JoinOptions {
+    /// The client's last position: replay what it missed.
+    pub(crate) since: Option<Position>,
+    /// Subscriptions replacing the room's defaults for this member.
+    pub(crate) subscriptions: Option<Subscriptions>,
 }
 
-impl JoinOutcome {
-    /// Whether the answer carries a history sync: a first join of a room
-    /// that syncs.
-    pub(crate) fn syncs_history(&self) -> bool {
-        !self.already && !self.room.config.sync_history_on_join.is_off()
-    }
+/// What a join answers with.
+#[derive(Clone)]
+pub(crate) struct JoinAnswer {
+    pub(crate) room: Arc<RoomState>,
+    /// The room's position when the member was added.
+    pub(crate) position: Position,
+    /// With `since`: whether everything after it was replayed.
+    pub(crate) recovered: Option<bool>,
+    /// With `since` and recovered: the events missed that the member
+    /// subscribes to, oldest first.
+    pub(crate) missed: Vec<Arc<StampedEvent>>,
+    /// Without `since`, on a first join of a room that syncs: its latest
+    /// events, newest first.
+    pub(crate) history: Option<Vec<Arc<StampedEvent>>>,
+}
+
+/// Gives the outcome of a join to whoever answers the client, inside the
+/// room's delivery order (so that its answer is queued on the client's
+/// socket before the room's next event).
+pub(crate) type AnswerJoin = Box<dyn FnOnce(&Result<JoinAnswer, JoinError>) + Send>;
+
+/// A join that passed every check and holds its seat: [`complete`] adds the
+/// member at a point of the room's delivery order and answers.
+///
+/// [`complete`]: JoinTicket::complete
+#[must_use = "complete it: the seat is held until then"]
+pub(crate) struct JoinTicket {
+    engine: Arc<Engine>,
+    client: Arc<ClientState>,
+    room: Arc<RoomState>,
+    /// The client was a member already.
+    already: bool,
+    options: JoinOptions,
 }
 
 /// What a leave did.
@@ -65,18 +92,28 @@ impl Engine {
         }
     }
 
-    /// Joins `client` to `room_id`, checking in order: the room, capacity,
+    /// Checks a join of `client` to `room_id`, in order: the room, the
+    /// subscriptions asked for, the connection's room limit, capacity,
     /// ownership of per-user rooms, required claims, `before_join`; then
-    /// takes a seat atomically. A member joining again changes nothing; a
+    /// takes a seat atomically. A member joining again passes at once. A
     /// refused join has no side effect.
     pub(crate) async fn join(
         self: &Arc<Self>,
         client: &Arc<ClientState>,
         room_id: &str,
-    ) -> Result<JoinOutcome, JoinError> {
+        options: JoinOptions,
+    ) -> Result<JoinTicket, JoinError> {
         let room = self.room_to_join(client, room_id)?;
+        check_subscriptions(&room, options.subscriptions.as_ref())?;
+        let ticket = |already| JoinTicket {
+            engine: self.clone(),
+            client: client.clone(),
+            room: room.clone(),
+            already,
+            options: options.clone(),
+        };
         if client.is_member(room_id) {
-            return Ok(again(room));
+            return Ok(ticket(true));
         }
         if let Some(max) = self.limits.rooms_per_connection
             && client.room_count() >= max
@@ -112,64 +149,14 @@ impl Engine {
             }
             Err(HookFailure::Failed) => return Err(JoinError::HookFailed("before_join")),
         }
-        self.admit(client, room).await
-    }
-
-    /// Takes a seat in the room and subscribes the client.
-    async fn admit(
-        self: &Arc<Self>,
-        client: &Arc<ClientState>,
-        room: Arc<RoomState>,
-    ) -> Result<JoinOutcome, JoinError> {
-        let room_id = room.id.as_str();
         match room.seats.take(&client.id, room.config.max_size).await {
-            Ok(()) => {}
-            Err(SeatError::Full(max_size)) => {
-                return Err(JoinError::RoomFull {
-                    room: room_id.to_owned(),
-                    max_size,
-                });
-            }
-            Err(SeatError::Closed) => return Err(RoomNotFound(room_id.to_owned()).into()),
+            Ok(()) => Ok(ticket(false)),
+            Err(SeatError::Full(max_size)) => Err(JoinError::RoomFull {
+                room: room_id.to_owned(),
+                max_size,
+            }),
+            Err(SeatError::Closed) => Err(RoomNotFound(room_id.to_owned()).into()),
         }
-        let Some(keys) = client.add_membership(RoomMembership::new(room.clone())) else {
-            // Gone meanwhile, or joined by a racing call that already counts.
-            if !client.is_member(room_id) {
-                room.seats.release(&client.id).await;
-                return Err(JoinError::Disconnected);
-            }
-            return Ok(again(room));
-        };
-        client.conn.join(keys.clone());
-        // A deletion that drained the seats before we recorded the
-        // membership, or left the room's keys before our socket joined them,
-        // cannot have undone either: undo both here. (The deletion closes
-        // the seats before draining, so one of us always sees the other.)
-        if room.seats.is_closed() {
-            client.remove_membership(room_id);
-            client.conn.leave(keys);
-            return Err(RoomNotFound(room_id.to_owned()).into());
-        }
-        let history = match room.config.sync_history_on_join {
-            HistorySync::Off => Vec::new(),
-            HistorySync::All => room.stream.latest(None).await,
-            HistorySync::Latest(n) => room.stream.latest(Some(n.get() as usize)).await,
-        };
-        let engine = self.clone();
-        let joined = client.clone();
-        let joined_room = room.id.clone();
-        let then = Followup::of(async move {
-            hooks::observe(&engine, "on_joined", &engine.hooks.on_joined, || {
-                (joined, joined_room)
-            })
-            .await;
-        });
-        Ok(JoinOutcome {
-            room,
-            already: false,
-            history,
-            then,
-        })
     }
 
     /// Removes `client` from `room_id`.
@@ -246,13 +233,151 @@ impl Engine {
     }
 }
 
-fn again(room: Arc<RoomState>) -> JoinOutcome {
-    JoinOutcome {
-        room,
-        already: true,
-        history: Vec::new(),
-        then: Followup::none(),
+impl JoinTicket {
+    /// Adds the member (or, joining again, applies its subscriptions) at a
+    /// point of the room's delivery order, and answers there through
+    /// `answer`: the room's position at that point, the missed events when
+    /// `since` is recovered, the history sync otherwise. Every event after
+    /// the position reaches the member live, none before it does. Returns
+    /// the follow-up (`on_joined`, for a first join).
+    pub(crate) async fn complete(self, answer: AnswerJoin) -> Result<Followup, JoinError> {
+        // Whoever runs last answers: the operation, or this call when the
+        // room was deleted before the operation could run.
+        let answer = Arc::new(parking_lot::Mutex::new(Some(answer)));
+        let answer_in_order = answer.clone();
+        let (sent, outcome) = tokio::sync::oneshot::channel();
+        let room = self.room.clone();
+        let op: crate::state::delivery::Op = Box::new(move |delivery| {
+            Box::pin(async move {
+                let result = self.add(&delivery).await;
+                let answer = answer_in_order.lock().take();
+                if let Some(answer) = answer {
+                    answer(&result);
+                }
+                let _ = sent.send((result.map(|_| ()), self));
+            })
+        });
+        room.stream.delivery().run_in_order(op).await;
+        let Ok((result, ticket)) = outcome.await else {
+            let error = JoinError::from(RoomNotFound(room.id.clone()));
+            let answer = answer.lock().take();
+            if let Some(answer) = answer {
+                answer(&Err(error.clone()));
+            }
+            return Err(error);
+        };
+        result?;
+        if ticket.already {
+            return Ok(Followup::none());
+        }
+        let JoinTicket {
+            engine,
+            client,
+            room,
+            ..
+        } = ticket;
+        Ok(Followup::of(async move {
+            hooks::observe(&engine, "on_joined", &engine.hooks.on_joined, || {
+                (client, room.id.clone())
+            })
+            .await;
+        }))
     }
+
+    /// The join itself, in the room's delivery order.
+    async fn add(&self, delivery: &Arc<Delivery>) -> Result<JoinAnswer, JoinError> {
+        let (client, room) = (&self.client, &self.room);
+        let room_id = room.id.as_str();
+        let subscriptions = self.options.subscriptions.as_ref();
+        let first = !self.already;
+        if first {
+            let membership = RoomMembership::new(room.clone(), subscriptions);
+            let Some(keys) = client.add_membership(membership) else {
+                // Gone meanwhile (a racing join of the same client counts
+                // as joining again).
+                if !client.is_member(room_id) {
+                    room.seats.release(&client.id).await;
+                    return Err(JoinError::Disconnected);
+                }
+                return self.answer(delivery, false).await;
+            };
+            client.conn.join(keys.clone());
+            // A deletion that drained the seats before we recorded the
+            // membership cannot have removed it: undo here. (The deletion
+            // closes the seats before draining, so one of us sees the
+            // other.)
+            if room.seats.is_closed() {
+                client.remove_membership(room_id);
+                client.conn.leave(keys);
+                return Err(RoomNotFound(room_id.to_owned()).into());
+            }
+        } else if let Some(subscriptions) = subscriptions
+            && let Some((leave, join)) = client.replace_subscriptions(room_id, subscriptions)
+        {
+            client.conn.leave(leave);
+            client.conn.join(join);
+        }
+        self.answer(delivery, first).await
+    }
+
+    async fn answer(&self, delivery: &Arc<Delivery>, first: bool) -> Result<JoinAnswer, JoinError> {
+        let (client, room) = (&self.client, &self.room);
+        let position = delivery.position();
+        let (recovered, missed) = match &self.options.since {
+            None => (None, Vec::new()),
+            Some(since) => match delivery.recover(since) {
+                Ok((events, _)) => {
+                    let missed = events
+                        .into_iter()
+                        .filter(|e| client.receives(&room.id, e.event()))
+                        .collect();
+                    (Some(true), missed)
+                }
+                Err(_) => (Some(false), Vec::new()),
+            },
+        };
+        let sync = &room.config.sync_history_on_join;
+        let history = if first && self.options.since.is_none() && !sync.is_off() {
+            let per_event = match sync {
+                HistorySync::Latest(n) => Some(n.get() as usize),
+                _ => None,
+            };
+            let mut events = room.stream.latest(per_event).await;
+            // What the stream accepted after this point reaches the member
+            // live: not in its history too.
+            events.retain(|e| e.seq() <= position.seq);
+            Some(events)
+        } else {
+            None
+        };
+        Ok(JoinAnswer {
+            room: room.clone(),
+            position,
+            recovered,
+            missed,
+            history,
+        })
+    }
+}
+
+/// Subscriptions name `*` or events the room may deliver.
+fn check_subscriptions(
+    room: &RoomState,
+    subscriptions: Option<&Subscriptions>,
+) -> Result<(), JoinError> {
+    let Some(Subscriptions::Only(names)) = subscriptions else {
+        return Ok(());
+    };
+    for name in names.iter().filter(|name| *name != WILDCARD) {
+        InvalidEventName::check(name)?;
+        if !room.config.receives(name) {
+            return Err(JoinError::EventNotAllowed {
+                room: room.id.clone(),
+                event: name.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn not_yours(room_id: &str) -> JoinError {

@@ -1,7 +1,9 @@
 //! The engine: the protocol's rules, in one place for the wire handlers and
 //! the server API alike. One file per family of operations:
 //!
-//! - `clients`: who connects, greeting, disconnection;
+//! - `clients`: who connects, and their greeting;
+//! - `sessions`: resume tokens, taking a session over, holding a dropped
+//!   connection's session;
 //! - `join`: joining, leaving, subscriptions;
 //! - `publish`: triggers, validation, `before_each`, stamping and delivery;
 //! - `history`: history pages, and the store writes behind the broadcast;
@@ -18,10 +20,12 @@ pub(crate) mod hooks;
 pub(crate) mod join;
 pub(crate) mod publish;
 pub(crate) mod rooms;
+pub(crate) mod sessions;
 pub(crate) mod validation;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -45,6 +49,8 @@ pub(crate) struct Parts {
     pub(crate) store: Option<Arc<dyn HistoryStore>>,
     /// The HTTP side (the Socket.IO endpoint, CORS), for `Dialogue::router`.
     pub(crate) router: axum::Router,
+    /// How long a dropped connection's session is held (zero: not held).
+    pub(crate) grace: Duration,
 }
 
 /// The shared state of one running server.
@@ -56,6 +62,8 @@ pub(crate) struct Engine {
     pub(crate) limits: Limits,
     pub(crate) hooks: Hooks,
     pub(crate) router: axum::Router,
+    /// How long a dropped connection's session is held (zero: not held).
+    pub(crate) grace: Duration,
     /// `true` once shutdown has begun; `serve` returns when it sees it.
     pub(crate) stop_signal: watch::Sender<bool>,
     history: HistoryWriter,
@@ -77,6 +85,7 @@ impl Engine {
                 limits: parts.limits,
                 hooks: parts.hooks,
                 router: parts.router,
+                grace: parts.grace,
                 stop_signal: watch::channel(false).0,
                 history,
                 next_listener: AtomicU64::new(0),

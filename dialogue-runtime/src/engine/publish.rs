@@ -14,11 +14,32 @@ use crate::protocol::EventMessage;
 use crate::spec::RoomEvents;
 use crate::state::client::ClientState;
 use crate::state::room::RoomState;
-use crate::state::stream::{Append, Stamp};
+use crate::state::stream::{Append, Appended, Kept, Stamp, TriggerId};
+
+/// A client's trigger, as read from its request.
+pub(crate) struct ClientTrigger<'a> {
+    pub(crate) room_id: &'a str,
+    pub(crate) event: &'a str,
+    pub(crate) data: &'a Value,
+    pub(crate) meta: Option<&'a Map<String, Value>>,
+    /// The client's id for it, to recognize a retry.
+    pub(crate) id: Option<&'a str>,
+}
+
+/// The answer to a trigger id accepted before: the original, and nothing
+/// runs again.
+fn repeat(original: Arc<StampedEvent>) -> PublishOutcome {
+    PublishOutcome {
+        stamped: original,
+        transformed: None,
+        then: Followup::none(),
+    }
+}
 
 /// An event a room accepted.
 pub(crate) struct PublishOutcome {
-    /// The event as stamped and delivered.
+    /// The event as stamped and delivered (for a repeated trigger id, the
+    /// original).
     pub(crate) stamped: Arc<StampedEvent>,
     /// What `before_each` made of it, which is exactly what was delivered;
     /// `None` when no hook changed it (the payload as given went out).
@@ -28,20 +49,21 @@ pub(crate) struct PublishOutcome {
 }
 
 impl Engine {
-    /// A client's trigger: its rate, the name, membership and the room's
-    /// rules, then [`publish`](Self::publish).
+    /// A client's trigger: the name, membership and the room's rules; a
+    /// trigger id the room accepted before gets the original back; then the
+    /// connection's rate and [`publish`](Self::publish).
     pub(crate) async fn client_trigger(
         self: &Arc<Self>,
         client: &ClientState,
-        room_id: &str,
-        event: &str,
-        data: &Value,
-        meta: Option<&Map<String, Value>>,
+        trigger: ClientTrigger<'_>,
     ) -> Result<PublishOutcome, TriggerError> {
-        if !client.rates.trigger() {
-            let rate = self.limits.triggers_per_second.map_or(0, |n| n.get());
-            return Err(TriggerError::RateLimited(rate));
-        }
+        let ClientTrigger {
+            room_id,
+            event,
+            data,
+            meta,
+            id,
+        } = trigger;
         InvalidEventName::check(event)?;
         let room = self.joined_room(client, room_id)?;
         if !room.config.events.allows(event) {
@@ -50,7 +72,18 @@ impl Engine {
                 event: event.to_owned(),
             });
         }
-        self.publish(&room, event, data, &client.user_id, meta)
+        let id = id.map(|id| TriggerId {
+            user: client.user_id.clone(),
+            id: id.to_owned(),
+        });
+        if let Some(original) = id.as_ref().and_then(|id| room.stream.repeated(id)) {
+            return Ok(repeat(original));
+        }
+        if !client.rates.trigger() {
+            let rate = self.limits.triggers_per_second.map_or(0, |n| n.get());
+            return Err(TriggerError::RateLimited(rate));
+        }
+        self.publish(&room, event, data, &client.user_id, meta, id)
             .await
     }
 
@@ -67,6 +100,7 @@ impl Engine {
         data: &Value,
         from: &str,
         meta: Option<&Map<String, Value>>,
+        id: Option<TriggerId>,
     ) -> Result<PublishOutcome, TriggerError> {
         let declared = self.events.get(event);
         // Rooms that take any event (`*`, and rooms created by clients) pass
@@ -92,6 +126,7 @@ impl Engine {
                 data: data.clone(),
                 from: from.to_owned(),
                 timestamp: now_millis(),
+                seq: 0,
                 meta: meta.cloned(),
             };
             let message = match hooks::transform(
@@ -130,34 +165,45 @@ impl Engine {
             true => 0,
             false => room.fanout.recipients(event),
         };
+        // The store and `on_cleanup` hear of kept events in seq order: under
+        // the stream's lock (queuing a job never blocks).
+        let kept: Kept<'_> = Box::new(|kept, evicted| self.record_history(&room.id, kept, evicted));
         let appended = room
             .stream
             .append(Append {
                 keep: declared.and_then(|d| d.history()),
                 stamp,
+                id,
+                kept: Some(kept),
             })
             .await
             .map_err(|e| TriggerError::Serialize {
                 event: event.to_owned(),
                 reason: e.to_string(),
             })?;
-        if declared.and_then(|d| d.history()).is_some() {
-            self.record_history(&room.id, &appended.event, appended.evicted);
-        }
-        tracing::debug!(room = %room.id, event, user = from, seq = appended.event.seq(), "event published");
+        let stamped = match appended {
+            Appended::New(stamped) => stamped,
+            // Accepted meanwhile by a racing retry.
+            Appended::Repeat(original) => return Ok(repeat(original)),
+        };
+        tracing::debug!(room = %room.id, event, user = from, seq = stamped.seq(), "event published");
 
         let wants_message = !self.hooks.after_each.is_empty()
             || !self.hooks.on_triggered.is_empty()
             || room.has_listeners(event);
         let then = if wants_message {
             let message = match &transformed {
-                Some(message) => message.clone(),
+                Some(message) => EventMessage {
+                    seq: stamped.seq(),
+                    ..message.clone()
+                },
                 None => EventMessage {
                     event: event.to_owned(),
                     room_id: room.id.clone(),
                     data: data.clone(),
                     from: from.to_owned(),
-                    timestamp: appended.event.timestamp(),
+                    timestamp: stamped.timestamp(),
+                    seq: stamped.seq(),
                     meta: meta.cloned(),
                 },
             };
@@ -167,8 +213,12 @@ impl Engine {
         } else {
             Followup::none()
         };
+        let transformed = transformed.map(|message| EventMessage {
+            seq: stamped.seq(),
+            ..message
+        });
         Ok(PublishOutcome {
-            stamped: appended.event,
+            stamped,
             transformed,
             then,
         })

@@ -279,7 +279,11 @@ impl Engine {
             return Err(RoomNotFound(room_id.to_owned()).into());
         }
         let mut removed = Vec::new();
-        for member_id in room.seats.close().await {
+        let members = room.seats.close().await;
+        // What is still queued for the room goes nowhere (a room created
+        // again with its id has its own delivery).
+        room.stream.delivery().close();
+        for member_id in members {
             let Some(member) = self.state.directory.get(&member_id) else {
                 continue;
             };

@@ -123,6 +123,17 @@ pub enum JoinError {
     /// The client is in as many rooms as one connection may be.
     #[error("a connection may be in at most {0} rooms; leave one first")]
     TooManyRooms(usize),
+    /// A subscription names an event nobody may send in the room.
+    #[error("room `{room}` has no event `{event}` to subscribe to")]
+    EventNotAllowed {
+        /// The room id.
+        room: String,
+        /// The event name.
+        event: String,
+    },
+    /// A subscription is not an event name or `*`.
+    #[error(transparent)]
+    InvalidEventName(#[from] InvalidEventName),
     /// A hook failed (it is logged).
     #[error("the server failed to handle the join")]
     HookFailed(&'static str),

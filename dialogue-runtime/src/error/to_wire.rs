@@ -87,6 +87,8 @@ impl Coded for JoinError {
             Self::RoomNotFound(e) => e.code(),
             Self::RoomFull { .. } => ErrorCode::RoomFull,
             Self::Denied { .. } | Self::TooManyRooms(_) => ErrorCode::JoinDenied,
+            Self::EventNotAllowed { .. } => ErrorCode::EventNotAllowed,
+            Self::InvalidEventName(e) => e.code(),
             Self::Disconnected | Self::HookFailed(_) => ErrorCode::Internal,
         }
     }

@@ -2,8 +2,8 @@
 //! subscriptions in each.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
@@ -14,6 +14,7 @@ use crate::spec::Subscriptions;
 use crate::state::connection::Connection;
 use crate::state::fanout;
 use crate::state::room::RoomState;
+use crate::state::sessions::SessionId;
 
 /// A client's membership of one room.
 pub(crate) struct RoomMembership {
@@ -25,13 +26,15 @@ pub(crate) struct RoomMembership {
 }
 
 impl RoomMembership {
-    /// A new membership with the room's default subscriptions.
-    pub(crate) fn new(room: Arc<RoomState>) -> Self {
-        let (all, events) = match &room.config.default_subscriptions {
-            Subscriptions::All => (true, BTreeSet::new()),
-            Subscriptions::Only(names) => (false, names.iter().cloned().collect()),
-        };
+    /// A new membership with `subscriptions`, or the room's default ones.
+    pub(crate) fn new(room: Arc<RoomState>, subscriptions: Option<&Subscriptions>) -> Self {
+        let (all, events) = split(subscriptions.unwrap_or(&room.config.default_subscriptions));
         Self { room, all, events }
+    }
+
+    /// Whether the member receives `event`.
+    pub(crate) fn receives(&self, event: &str) -> bool {
+        self.all || self.events.contains(event)
     }
 
     /// The fan-out keys this membership is subscribed through.
@@ -51,6 +54,18 @@ impl RoomMembership {
             names.push(WILDCARD.to_owned());
         }
         names
+    }
+}
+
+/// Subscriptions as (`*`, names).
+fn split(subscriptions: &Subscriptions) -> (bool, BTreeSet<String>) {
+    match subscriptions {
+        Subscriptions::All => (true, BTreeSet::new()),
+        Subscriptions::Only(names) => {
+            let all = names.iter().any(|name| name == WILDCARD);
+            let names = names.iter().filter(|n| *n != WILDCARD).cloned().collect();
+            (all, names)
+        }
     }
 }
 
@@ -78,6 +93,10 @@ pub(crate) struct ClientState {
     pub(crate) conn: Box<dyn Connection>,
     pub(crate) rates: Rates,
     connected: AtomicBool,
+    /// Its session (set once, when the session is opened or resumed).
+    session: OnceLock<SessionId>,
+    /// A new connection took its session over: its memberships moved there.
+    taken_over: AtomicBool,
     memberships: Mutex<HashMap<String, RoomMembership>>,
 }
 
@@ -98,8 +117,48 @@ impl ClientState {
             conn,
             rates,
             connected: AtomicBool::new(true),
+            session: OnceLock::new(),
+            taken_over: AtomicBool::new(false),
             memberships: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Its session.
+    pub(crate) fn session(&self) -> Option<SessionId> {
+        self.session.get().copied()
+    }
+
+    /// Records its session (once).
+    pub(crate) fn set_session(&self, id: SessionId) {
+        let _ = self.session.set(id);
+    }
+
+    /// Marks it taken over by a new connection of its session.
+    pub(crate) fn mark_taken_over(&self) {
+        self.taken_over.store(true, Ordering::Release);
+    }
+
+    /// Whether a new connection took its session over.
+    pub(crate) fn is_taken_over(&self) -> bool {
+        self.taken_over.load(Ordering::Acquire)
+    }
+
+    /// Marks its connection gone while its session is held: its memberships
+    /// stay (and count), nothing more reaches it.
+    pub(crate) fn mark_gone(&self) {
+        self.connected.store(false, Ordering::Release);
+    }
+
+    /// Hands its memberships over to a new connection of its session.
+    pub(crate) fn take_memberships(&self) -> Vec<RoomMembership> {
+        let memberships: Vec<RoomMembership> =
+            self.memberships.lock().drain().map(|(_, m)| m).collect();
+        for membership in &memberships {
+            if membership.all {
+                membership.room.wildcard_unsubscribed();
+            }
+        }
+        memberships
     }
 
     /// Whether the client is still connected.
@@ -183,6 +242,39 @@ impl ClientState {
             membership.events.remove(event);
         }
         Some(fanout::key(room_id, event))
+    }
+
+    /// Replaces the subscriptions in a joined room; returns the keys to
+    /// leave and to join, `None` when not a member.
+    pub(crate) fn replace_subscriptions(
+        &self,
+        room_id: &str,
+        subscriptions: &Subscriptions,
+    ) -> Option<(Vec<String>, Vec<String>)> {
+        let mut memberships = self.memberships.lock();
+        let membership = memberships.get_mut(room_id)?;
+        let old = membership.keys();
+        let (all, events) = split(subscriptions);
+        match (membership.all, all) {
+            (false, true) => membership.room.wildcard_subscribed(),
+            (true, false) => membership.room.wildcard_unsubscribed(),
+            _ => {}
+        }
+        membership.all = all;
+        membership.events = events;
+        let new = membership.keys();
+        let leave = old.iter().filter(|k| !new.contains(k)).cloned().collect();
+        let join = new.iter().filter(|k| !old.contains(k)).cloned().collect();
+        Some((leave, join))
+    }
+
+    /// Whether the member of `room_id` receives `event` (`false` when not a
+    /// member).
+    pub(crate) fn receives(&self, room_id: &str, event: &str) -> bool {
+        self.memberships
+            .lock()
+            .get(room_id)
+            .is_some_and(|m| m.receives(event))
     }
 
     /// The ids of the rooms joined, sorted.

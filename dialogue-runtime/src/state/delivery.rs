@@ -1,4 +1,6 @@
-//! The order in which this node delivers a room's events.
+//! The order in which this node delivers a room's events, keeps the latest
+//! of them for recovery, and makes the membership changes that must not
+//! interleave with them (a join with its position and replay).
 //!
 //! A room's events must reach every member in seq order, however many
 //! publish at once. Holding the room's lock while delivering would keep the
@@ -10,29 +12,41 @@
 //! So delivery is "flat combining": a publisher queues its event in seq order
 //! (under the stream's lock, briefly) and, if nobody is delivering, delivers
 //! the queue itself, its own event and those queued meanwhile by others;
-//! otherwise it returns at once and the one delivering takes its event too.
-//! Nobody waits for anybody. A publisher delivers at most [`BATCH`] events
-//! for the others, then hands the rest to a task of its own, so that no
-//! client's answers are held up by a busy room for long.
+//! otherwise it leaves its event to the one delivering and waits only for
+//! its own event to be out ([`Delivery::settled`]) before it answers. A
+//! publisher delivers at most [`BATCH`] items for the others, then hands the
+//! rest to a task of its own, so that no client's answers are held up by a
+//! busy room for long.
 //!
-//! The queue is bounded: past [`MAX_PENDING`] events, publishers wait
+//! The queue is bounded: past [`MAX_PENDING`] items, publishers wait
 //! ([`Delivery::room_for_more`]) until it is half empty. That is the room's
 //! backpressure: a flood slows its publishers (whose requests then queue,
 //! and past their own limit are refused with `RATE_LIMITED`) instead of
 //! growing memory and latency without bound.
+//!
+//! Work other than events ([`Ordered`] operations) runs in the same order:
+//! a join adds its member at a precise point between two events, so its
+//! position, its replay and its first live event neither overlap nor leave
+//! a gap.
 
 use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use crate::envelope::StampedEvent;
+use crate::envelope::{StampedEvent, now_millis};
+use crate::protocol::Position;
+use crate::state::recovery::{self, Decision, Window};
 
-/// Events one publisher delivers before it hands the rest to a task.
+/// Items one caller delivers before it hands the rest to a task.
 pub(crate) const BATCH: usize = 256;
 
-/// Events a room may have waiting for delivery before publishers wait.
+/// Items a room may have waiting for delivery before publishers wait.
 pub(crate) const MAX_PENDING: usize = 1024;
 
 /// Hands one of a room's events to the sockets of this node.
@@ -41,41 +55,115 @@ pub(crate) trait Deliver: Send + Sync + 'static {
     fn deliver(&self, event: &StampedEvent);
 }
 
-/// A room's events on their way to this node's sockets, in seq order.
+/// Work run in the room's delivery order, given the room's delivery (to
+/// read its position and recovery window). Between two events: no event is
+/// delivered while it runs.
+pub(crate) type Op = Box<dyn FnOnce(Arc<Delivery>) -> BoxFuture<'static, ()> + Send>;
+
+enum Work {
+    Event(Arc<StampedEvent>),
+    Run(Op),
+}
+
+/// A room's events on their way to this node's sockets, in seq order, and
+/// the latest of them, kept for recovery.
 pub(crate) struct Delivery {
     queue: Mutex<Queue>,
     deliver: Box<dyn Deliver>,
     /// Wakes the publishers waiting for room in a full queue.
     space: Notify,
+    /// Wakes the publishers waiting for their event to be delivered.
+    settled: Notify,
+    /// The seq of the last event delivered on this node.
+    delivered: AtomicU64,
+    /// Set when the room is deleted: nothing more is delivered.
+    closed: AtomicBool,
+    epoch: Mutex<Arc<str>>,
+    limits: Window,
 }
 
-#[derive(Default)]
 struct Queue {
-    pending: VecDeque<Arc<StampedEvent>>,
-    /// Someone is delivering: whoever queues now leaves its event to them.
+    pending: VecDeque<Work>,
+    /// Someone is delivering: whoever queues now leaves its work to them.
     draining: bool,
+    /// The latest events delivered, oldest first, for recovery.
+    window: VecDeque<Arc<StampedEvent>>,
 }
 
 /// Whether the caller of [`Delivery::push`] must deliver.
-#[must_use = "when it is `Drain`, call `Delivery::drain`: nobody else will deliver"]
+#[must_use = "when it is `Drain`, await `Delivery::drain`: nobody else will deliver"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Turn {
-    /// Nobody was delivering: the caller delivers (call `drain`).
+    /// Nobody was delivering: the caller delivers (await `drain`).
     Drain,
-    /// Someone is delivering and will take this event too.
+    /// Someone is delivering and will take this work too.
     Queued,
 }
 
 impl Delivery {
-    pub(crate) fn new(deliver: Box<dyn Deliver>) -> Arc<Self> {
+    /// A delivery in `epoch`, keeping the recovery window `limits`.
+    pub(crate) fn new(deliver: Box<dyn Deliver>, epoch: Arc<str>, limits: Window) -> Arc<Self> {
         Arc::new(Self {
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(Queue {
+                pending: VecDeque::new(),
+                draining: false,
+                window: VecDeque::new(),
+            }),
             deliver,
             space: Notify::new(),
+            settled: Notify::new(),
+            delivered: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            epoch: Mutex::new(epoch),
+            limits,
         })
     }
 
-    /// Waits while [`MAX_PENDING`] events wait for delivery (until half of
+    /// The position of this node's delivery: the room's epoch and the seq
+    /// of the last event delivered. Inside an [`Op`] it is exactly the
+    /// point the operation runs at.
+    pub(crate) fn position(&self) -> Position {
+        Position {
+            epoch: self.epoch.lock().to_string(),
+            seq: self.delivered.load(Ordering::Acquire),
+        }
+    }
+
+    /// The room's epoch.
+    pub(crate) fn epoch(&self) -> Arc<str> {
+        self.epoch.lock().clone()
+    }
+
+    /// Whether everything after `since` up to the current position is still
+    /// held, and if so those events, oldest first, with the seq they reach.
+    /// Inside an [`Op`] nothing is delivered meanwhile, so that seq is the
+    /// position the op runs at.
+    pub(crate) fn recover(
+        &self,
+        since: &Position,
+    ) -> Result<(Vec<Arc<StampedEvent>>, u64), Decision> {
+        let mut queue = self.queue.lock();
+        // Read under the queue's lock: the deliverer records an event in the
+        // window and then its seq, both before it takes the lock again.
+        let current = self.position();
+        self.limits
+            .evict(&mut queue.window, current.seq, now_millis());
+        let oldest = queue.window.front().map(|e| e.seq());
+        match recovery::decide(since, &current, oldest) {
+            Decision::Recovered => Ok((
+                queue
+                    .window
+                    .iter()
+                    .filter(|e| e.seq() > since.seq && e.seq() <= current.seq)
+                    .cloned()
+                    .collect(),
+                current.seq,
+            )),
+            other => Err(other),
+        }
+    }
+
+    /// Waits while [`MAX_PENDING`] items wait for delivery (until half of
     /// them are delivered); at once otherwise. Publishers call it before
     /// they append.
     pub(crate) async fn room_for_more(&self) {
@@ -83,7 +171,7 @@ impl Delivery {
             // Created before the check: it receives every wake-up from then
             // on, so none is lost between the check and the wait.
             let space = self.space.notified();
-            if self.queue.lock().pending.len() < MAX_PENDING {
+            if self.queue.lock().pending.len() < MAX_PENDING || self.is_closed() {
                 return;
             }
             space.await;
@@ -91,10 +179,14 @@ impl Delivery {
     }
 
     /// Queues `event`. Call it in seq order (the stream calls it under its
-    /// own lock); then, on [`Turn::Drain`], call [`drain`](Self::drain).
+    /// own lock); then, on [`Turn::Drain`], await [`drain`](Self::drain).
     pub(crate) fn push(&self, event: Arc<StampedEvent>) -> Turn {
+        self.push_work(Work::Event(event))
+    }
+
+    fn push_work(&self, work: Work) -> Turn {
         let mut queue = self.queue.lock();
-        queue.pending.push_back(event);
+        queue.pending.push_back(work);
         if queue.draining {
             Turn::Queued
         } else {
@@ -103,41 +195,120 @@ impl Delivery {
         }
     }
 
+    /// Runs `op` in the room's delivery order, and returns once it ran.
+    pub(crate) async fn run_in_order(self: &Arc<Self>, op: Op) {
+        let (done, ran) = tokio::sync::oneshot::channel::<()>();
+        let op: Op = Box::new(move |delivery| {
+            let work = op(delivery);
+            Box::pin(async move {
+                work.await;
+                let _ = done.send(());
+            })
+        });
+        if self.push_work(Work::Run(op)) == Turn::Drain {
+            self.drain().await;
+        }
+        // The sender drops unsent only when the room closes first.
+        let _ = ran.await;
+    }
+
+    /// Waits until the event `seq` is delivered on this node (or the room
+    /// closed).
+    pub(crate) async fn settled(&self, seq: u64) {
+        loop {
+            let settled = self.settled.notified();
+            if self.delivered.load(Ordering::Acquire) >= seq || self.is_closed() {
+                return;
+            }
+            settled.await;
+        }
+    }
+
     /// Delivers what is queued, in order, until the queue is empty; after
-    /// [`BATCH`] events the rest goes on in a task of its own. Only the
+    /// [`BATCH`] items the rest goes on in a task of its own. Only the
     /// caller that got [`Turn::Drain`] calls it.
-    pub(crate) fn drain(self: &Arc<Self>) {
-        for _ in 0..BATCH {
-            let next = {
-                let mut queue = self.queue.lock();
-                let next = queue.pending.pop_front();
-                if queue.pending.len() == MAX_PENDING / 2 {
-                    self.space.notify_waiters();
+    pub(crate) fn drain(self: &Arc<Self>) -> BoxFuture<'static, ()> {
+        let delivery = self.clone();
+        Box::pin(async move {
+            for _ in 0..BATCH {
+                let next = {
+                    let mut queue = delivery.queue.lock();
+                    let next = queue.pending.pop_front();
+                    if queue.pending.len() == MAX_PENDING / 2 {
+                        delivery.space.notify_waiters();
+                    }
+                    match next {
+                        Some(work) => work,
+                        None => {
+                            queue.draining = false;
+                            return;
+                        }
+                    }
+                };
+                delivery.run(next).await;
+            }
+            // Still busy: let a task go on, and the caller answer its client.
+            let rest = delivery.drain();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(rest);
                 }
-                match next {
-                    Some(event) => event,
-                    None => {
-                        queue.draining = false;
-                        return;
+                // Outside a runtime (never, in a server), finish here.
+                Err(_) => rest.await,
+            }
+        })
+    }
+
+    /// Delivers one event or runs one operation. A panic is contained (and
+    /// logged): the room goes on delivering.
+    async fn run(self: &Arc<Self>, work: Work) {
+        match work {
+            Work::Event(event) => {
+                if !self.is_closed() {
+                    let delivered = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        self.deliver.deliver(&event);
+                    }));
+                    if delivered.is_err() {
+                        tracing::error!(seq = event.seq(), "delivering an event panicked");
                     }
                 }
-            };
-            self.deliver.deliver(&next);
-        }
-        // Still busy: let a task go on, and the caller answer its client.
-        let delivery = self.clone();
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move { delivery.drain() });
+                let seq = event.seq();
+                {
+                    let mut queue = self.queue.lock();
+                    queue.window.push_back(event);
+                    self.limits.evict(&mut queue.window, seq, now_millis());
+                    self.delivered.store(seq, Ordering::Release);
+                }
+                self.settled.notify_waiters();
             }
-            // Outside a runtime (never, in a server), finish here.
-            Err(_) => delivery.drain(),
+            Work::Run(op) => {
+                let ran = AssertUnwindSafe(op(self.clone())).catch_unwind().await;
+                if ran.is_err() {
+                    tracing::error!("an operation in a room's delivery order panicked");
+                }
+            }
         }
+    }
+
+    /// Stops delivery for good (the room is deleted): what is queued is
+    /// dropped, and whoever waits on the room is let go.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.queue.lock().pending.clear();
+        self.space.notify_waiters();
+        self.settled.notify_waiters();
+    }
+
+    /// Whether the room was deleted.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use serde_json::json;
 
     use super::*;
@@ -154,27 +325,71 @@ mod tests {
         Arc::new(StampedEvent::stamp(seq, "r", "e", &json!(seq), "u", None).unwrap())
     }
 
-    #[test]
-    fn whoever_finds_it_idle_delivers_everything_queued_in_order() {
+    fn delivery(seen: &Arc<Mutex<Vec<u64>>>) -> Arc<Delivery> {
+        Delivery::new(
+            Box::new(Record(seen.clone())),
+            "e".into(),
+            Window::default(),
+        )
+    }
+
+    #[tokio::test]
+    async fn whoever_finds_it_idle_delivers_everything_queued_in_order() {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let delivery = Delivery::new(Box::new(Record(seen.clone())));
+        let delivery = delivery(&seen);
         assert_eq!(delivery.push(event(1)), Turn::Drain);
         // Others queue while the first has not delivered yet.
         assert_eq!(delivery.push(event(2)), Turn::Queued);
         assert_eq!(delivery.push(event(3)), Turn::Queued);
-        delivery.drain();
+        delivery.drain().await;
         assert_eq!(*seen.lock(), [1, 2, 3]);
+        delivery.settled(3).await;
+        assert_eq!(delivery.position().seq, 3);
         // Idle again: the next publisher delivers its own.
         assert_eq!(delivery.push(event(4)), Turn::Drain);
-        delivery.drain();
+        delivery.drain().await;
         assert_eq!(*seen.lock(), [1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn operations_run_between_the_events_queued_around_them() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let delivery = delivery(&seen);
+        assert_eq!(delivery.push(event(1)), Turn::Drain);
+        assert_eq!(delivery.push(event(2)), Turn::Queued);
+        let at = Arc::new(Mutex::new(None));
+        let record = at.clone();
+        let order = {
+            let delivery = delivery.clone();
+            tokio::spawn(async move {
+                delivery
+                    .run_in_order(Box::new(move |delivery| {
+                        Box::pin(async move { *record.lock() = Some(delivery.position().seq) })
+                    }))
+                    .await
+            })
+        };
+        tokio::task::yield_now().await;
+        assert_eq!(delivery.push(event(3)), Turn::Queued);
+        delivery.drain().await;
+        order.await.unwrap();
+        assert_eq!(*at.lock(), Some(2), "it ran after 2 and before 3");
+        assert_eq!(*seen.lock(), [1, 2, 3]);
+        let (replay, upto) = delivery
+            .recover(&Position {
+                epoch: "e".into(),
+                seq: 1,
+            })
+            .unwrap();
+        assert_eq!(replay.iter().map(|e| e.seq()).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(upto, 3);
     }
 
     #[tokio::test]
     async fn a_full_queue_holds_publishers_until_it_is_half_empty() {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let delivery = Delivery::new(Box::new(Record(seen.clone())));
-        tokio::time::timeout(std::time::Duration::from_secs(1), delivery.room_for_more())
+        let delivery = delivery(&seen);
+        tokio::time::timeout(Duration::from_secs(1), delivery.room_for_more())
             .await
             .expect("an empty queue has room");
         assert_eq!(delivery.push(event(1)), Turn::Drain);
@@ -187,8 +402,8 @@ mod tests {
         };
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished(), "a full queue holds the publisher");
-        delivery.drain();
-        tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+        delivery.drain().await;
+        tokio::time::timeout(Duration::from_secs(5), waiting)
             .await
             .expect("room again once half is delivered")
             .unwrap();
@@ -197,25 +412,57 @@ mod tests {
     #[tokio::test]
     async fn a_long_queue_goes_on_in_a_task_and_stays_in_order() {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let delivery = Delivery::new(Box::new(Record(seen.clone())));
+        let delivery = delivery(&seen);
         let total = BATCH as u64 * 3 + 7;
         assert_eq!(delivery.push(event(1)), Turn::Drain);
         for seq in 2..=total {
             assert_eq!(delivery.push(event(seq)), Turn::Queued);
         }
-        delivery.drain();
+        delivery.drain().await;
         assert_eq!(seen.lock().len(), BATCH, "the caller delivered one batch");
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-        while seen.lock().len() < total as usize {
-            assert!(tokio::time::Instant::now() < deadline, "the task finishes");
-            tokio::task::yield_now().await;
-        }
+        tokio::time::timeout(Duration::from_secs(5), delivery.settled(total))
+            .await
+            .expect("the task finishes");
         assert_eq!(*seen.lock(), (1..=total).collect::<Vec<_>>());
         assert_eq!(
             delivery.push(event(total + 1)),
             Turn::Drain,
             "idle at the end"
         );
-        delivery.drain();
+        delivery.drain().await;
+    }
+
+    struct Panics;
+
+    impl Deliver for Panics {
+        fn deliver(&self, event: &StampedEvent) {
+            assert_ne!(event.seq(), 2, "a bug in delivery");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_delivering_does_not_stop_the_room() {
+        let delivery = Delivery::new(Box::new(Panics), "e".into(), Window::default());
+        for seq in 1..=3 {
+            if delivery.push(event(seq)) == Turn::Drain {
+                delivery.drain().await;
+            }
+        }
+        tokio::time::timeout(Duration::from_secs(5), delivery.settled(3))
+            .await
+            .expect("3 delivered after 2 panicked");
+    }
+
+    #[tokio::test]
+    async fn a_closed_room_delivers_nothing_and_lets_waiters_go() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let delivery = delivery(&seen);
+        assert_eq!(delivery.push(event(1)), Turn::Drain);
+        delivery.close();
+        delivery.drain().await;
+        assert!(seen.lock().is_empty());
+        tokio::time::timeout(Duration::from_secs(1), delivery.settled(5))
+            .await
+            .expect("waiters are let go");
     }
 }

@@ -8,6 +8,7 @@
 //! | order and history, per room | [`Stream`](stream::Stream) | [`MemoryStream`](stream::MemoryStream) |
 //! | delivery on this node in seq order, per room | [`Delivery`](delivery::Delivery) | (one for every backend) |
 //! | the clients of this node | [`ClientDirectory`](directory::ClientDirectory) | [`MemoryDirectory`](directory::MemoryDirectory) |
+//! | resumable sessions | [`Sessions`](sessions::Sessions) | [`MemorySessions`](sessions::MemorySessions) |
 //! | sending to this node's sockets | [`Fanout`](fanout::Fanout) | socketioxide's adapter (`wire::socket`) |
 //! | one client's socket | [`Connection`](connection::Connection) | socketioxide's socket (`wire::socket`) |
 //!
@@ -24,20 +25,24 @@ pub(crate) mod delivery;
 pub(crate) mod directory;
 pub(crate) mod fanout;
 pub(crate) mod history;
+pub(crate) mod recovery;
 pub(crate) mod registry;
 pub(crate) mod room;
 pub(crate) mod seats;
+pub(crate) mod sessions;
 pub(crate) mod stream;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-use crate::state::delivery::Delivery;
+use crate::state::delivery::{Deliver, Delivery};
 use crate::state::directory::{ClientDirectory, MemoryDirectory};
 use crate::state::fanout::{Fanout, RoomFanout};
+use crate::state::recovery::Window;
 use crate::state::registry::{MemoryRegistry, RoomRegistry};
 use crate::state::room::{RoomKind, RoomOptions, RoomState};
 use crate::state::seats::{MemorySeats, Seats};
+use crate::state::sessions::{MemorySessions, Sessions};
 use crate::state::stream::{MemoryStream, Stream};
 
 /// Makes the state of a server: one registry and directory, and each room's
@@ -49,26 +54,24 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// The directory of this node's clients.
     fn directory(&self) -> Box<dyn ClientDirectory>;
 
+    /// The resumable sessions.
+    fn sessions(&self) -> Box<dyn Sessions>;
+
     /// The seats of the room `room_id`.
     fn seats(&self, room_id: &str) -> Box<dyn Seats>;
 
-    /// The stream of the room `room_id`, which hands its events to
-    /// `delivery` on this node, in seq order.
-    fn stream(&self, room_id: &str, delivery: Arc<Delivery>) -> Box<dyn Stream>;
+    /// The stream of the room `room_id`, which hands its events to a
+    /// [`Delivery`] through `deliver`, in seq order, keeping `window` for
+    /// recovery.
+    fn stream(&self, room_id: &str, deliver: Box<dyn Deliver>, window: Window) -> Box<dyn Stream>;
 }
 
 /// Everything in this process's memory: lost with it.
-pub(crate) struct Memory {
-    /// This process's epoch: every stream starts in it, so positions from
-    /// before a restart are never taken for current ones.
-    epoch: Arc<str>,
-}
+pub(crate) struct Memory;
 
 impl Memory {
     pub(crate) fn new() -> Self {
-        Self {
-            epoch: new_epoch().into(),
-        }
+        Self
     }
 }
 
@@ -81,12 +84,20 @@ impl Backend for Memory {
         Box::new(MemoryDirectory::default())
     }
 
+    fn sessions(&self) -> Box<dyn Sessions> {
+        Box::new(MemorySessions::default())
+    }
+
     fn seats(&self, _room_id: &str) -> Box<dyn Seats> {
         Box::new(MemorySeats::default())
     }
 
-    fn stream(&self, _room_id: &str, delivery: Arc<Delivery>) -> Box<dyn Stream> {
-        Box::new(MemoryStream::new(self.epoch.clone(), delivery))
+    fn stream(&self, _room_id: &str, deliver: Box<dyn Deliver>, window: Window) -> Box<dyn Stream> {
+        // An epoch of its own: positions from before a restart, or from a
+        // room of the same id deleted before, are never taken for current
+        // ones.
+        let delivery = Delivery::new(deliver, new_epoch().into(), window);
+        Box::new(MemoryStream::new(delivery, window))
     }
 }
 
@@ -112,16 +123,21 @@ pub(crate) struct State {
     pub(crate) backend: Box<dyn Backend>,
     pub(crate) registry: Box<dyn RoomRegistry>,
     pub(crate) directory: Box<dyn ClientDirectory>,
+    pub(crate) sessions: Box<dyn Sessions>,
     pub(crate) fanout: Arc<dyn Fanout>,
+    /// Each room's recovery window.
+    pub(crate) window: Window,
 }
 
 impl State {
-    pub(crate) fn new(backend: Box<dyn Backend>, fanout: Arc<dyn Fanout>) -> Self {
+    pub(crate) fn new(backend: Box<dyn Backend>, fanout: Arc<dyn Fanout>, window: Window) -> Self {
         Self {
             registry: backend.registry(),
             directory: backend.directory(),
+            sessions: backend.sessions(),
             backend,
             fanout,
+            window,
         }
     }
 
@@ -133,9 +149,10 @@ impl State {
             wildcard: Arc::new(AtomicUsize::new(0)),
             fanout: self.fanout.clone(),
         });
-        let delivery = Delivery::new(Box::new(ArcFanout(fanout.clone())));
         let seats = self.backend.seats(&config.id);
-        let stream = self.backend.stream(&config.id, delivery);
+        let stream =
+            self.backend
+                .stream(&config.id, Box::new(ArcFanout(fanout.clone())), self.window);
         RoomState::new(config, kind, order, seats, stream, fanout)
     }
 }
@@ -144,7 +161,7 @@ impl State {
 /// asks for recipients) and its delivery.
 struct ArcFanout(Arc<RoomFanout>);
 
-impl crate::state::delivery::Deliver for ArcFanout {
+impl Deliver for ArcFanout {
     fn deliver(&self, event: &crate::envelope::StampedEvent) {
         self.0.deliver(event);
     }

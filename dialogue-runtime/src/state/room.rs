@@ -43,6 +43,9 @@ pub struct RoomOptions {
     pub max_size: Option<u32>,
     /// The events clients may trigger: any by default.
     pub events: RoomEvents,
+    /// Events only the server triggers: clients receive them but may not
+    /// send them.
+    pub server_events: Vec<String>,
     /// What joiners are subscribed to: everything by default.
     pub default_subscriptions: Subscriptions,
     /// What history a joining client receives: none by default.
@@ -62,6 +65,7 @@ impl RoomOptions {
             description: None,
             max_size: None,
             events: RoomEvents::Any,
+            server_events: Vec::new(),
             default_subscriptions: Subscriptions::All,
             sync_history_on_join: HistorySync::Off,
             required_claims: BTreeMap::new(),
@@ -78,6 +82,7 @@ impl RoomOptions {
             description: spec.description.clone(),
             max_size: spec.max_size.map(NonZeroU32::get),
             events: spec.events.clone(),
+            server_events: spec.server_events.clone(),
             default_subscriptions: spec.default_subscriptions.clone(),
             sync_history_on_join: spec.sync_history_on_join,
             required_claims: spec.required_claims.clone(),
@@ -102,6 +107,16 @@ impl RoomOptions {
     pub fn events(mut self, events: RoomEvents) -> Self {
         self.events = events;
         self
+    }
+
+    /// Whether a member of the room may receive `event`: the events it takes
+    /// from clients and those the server pushes; in a room that takes no
+    /// events and names no server events, anything the server pushes.
+    pub fn receives(&self, event: &str) -> bool {
+        match &self.events {
+            RoomEvents::Only(names) if names.is_empty() && self.server_events.is_empty() => true,
+            events => events.allows(event) || self.server_events.iter().any(|name| name == event),
+        }
     }
 
     /// Sets what joiners are subscribed to.

@@ -31,6 +31,10 @@ pub(crate) trait Seats: Send + Sync + 'static {
     /// Gives a seat back; whether `member` held one.
     fn release<'a>(&'a self, member: &'a str) -> BoxFuture<'a, bool>;
 
+    /// Moves `from`'s seat to `to` (a session resumed on a new
+    /// connection), without ever freeing it; whether `from` held one.
+    fn transfer<'a>(&'a self, from: &'a str, to: &'a str) -> BoxFuture<'a, bool>;
+
     /// Closes the room: no seat can be taken afterwards. Hands back the
     /// members that held one.
     fn close(&self) -> BoxFuture<'_, Vec<String>>;
@@ -83,6 +87,15 @@ impl Seats for MemorySeats {
         Box::pin(future::ready(held))
     }
 
+    fn transfer<'a>(&'a self, from: &'a str, to: &'a str) -> BoxFuture<'a, bool> {
+        let mut inner = self.inner.lock();
+        let held = inner.members.remove(from);
+        if held && !inner.closed {
+            inner.members.insert(to.to_owned());
+        }
+        Box::pin(future::ready(held))
+    }
+
     fn close(&self) -> BoxFuture<'_, Vec<String>> {
         let mut inner = self.inner.lock();
         inner.closed = true;
@@ -115,11 +128,18 @@ mod tests {
         assert_eq!(seats.take("b", Some(2)).await, Ok(()));
         assert_eq!(seats.take("c", Some(2)).await, Err(SeatError::Full(2)));
         assert_eq!(seats.count(), 2);
-        assert!(seats.release("a").await);
+        assert!(seats.transfer("a", "a2").await, "a resumed as a2");
+        assert_eq!(
+            seats.take("c", Some(2)).await,
+            Err(SeatError::Full(2)),
+            "never freed"
+        );
+        assert!(seats.release("a2").await);
         assert!(!seats.release("a").await);
         let mut members = seats.close().await;
         members.sort();
         assert_eq!(members, ["b"]);
+        assert!(!seats.transfer("b", "b2").await, "closed");
         assert_eq!(seats.take("d", None).await, Err(SeatError::Closed));
         assert!(seats.is_closed());
         assert_eq!(seats.count(), 0);

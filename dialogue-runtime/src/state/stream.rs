@@ -1,21 +1,35 @@
 //! Each room's stream: the order of its events (an epoch and a gap-free
-//! `seq` over all its event names), what it keeps of them, and their
-//! delivery in that order.
+//! `seq` over all its event names), what it keeps of them for history, and
+//! the ids of the triggers it accepted (so a retry is not accepted twice).
 
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::future::BoxFuture;
 
-use crate::envelope::StampedEvent;
+use crate::envelope::{StampedEvent, now_millis};
 use crate::protocol::Position;
 use crate::state::delivery::{Delivery, Turn};
 use crate::state::history::RoomHistory;
+use crate::state::recovery::Window;
 
 /// Writes the envelope of an event once it has its seq.
 pub(crate) type Stamp<'a> =
     Box<dyn FnOnce(u64) -> Result<StampedEvent, serde_json::Error> + Send + 'a>;
+
+/// Told of each kept event (and of the one it pushed out of the history),
+/// in seq order, under the stream's lock: it must not block.
+pub(crate) type Kept<'a> =
+    Box<dyn FnOnce(&Arc<StampedEvent>, Option<Arc<StampedEvent>>) + Send + 'a>;
+
+/// A trigger's id, per user: `(user id, id)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct TriggerId {
+    pub(crate) user: String,
+    pub(crate) id: String,
+}
 
 /// One event to append.
 pub(crate) struct Append<'a> {
@@ -24,14 +38,19 @@ pub(crate) struct Append<'a> {
     pub(crate) keep: Option<NonZeroU32>,
     /// Writes the envelope for the seq it gets.
     pub(crate) stamp: Stamp<'a>,
+    /// Its trigger id: when the room already accepted it, nothing is
+    /// appended and the original comes back.
+    pub(crate) id: Option<TriggerId>,
+    /// Called when the event is kept for history.
+    pub(crate) kept: Option<Kept<'a>>,
 }
 
 /// What appending did.
-pub(crate) struct Appended {
-    /// The event, stamped.
-    pub(crate) event: Arc<StampedEvent>,
-    /// The event of the same name that left the history to make room.
-    pub(crate) evicted: Option<Arc<StampedEvent>>,
+pub(crate) enum Appended {
+    /// The event, stamped and queued for delivery.
+    New(Arc<StampedEvent>),
+    /// The trigger id was accepted before: this is the original event.
+    Repeat(Arc<StampedEvent>),
 }
 
 /// The stream of one room.
@@ -42,10 +61,19 @@ pub(crate) struct Appended {
 /// publish at once. Reads (`latest`, `page`) may go to the backend;
 /// `position` is this node's view.
 pub(crate) trait Stream: Send + Sync + 'static {
-    /// The room's latest position.
+    /// The room's latest position: its epoch and the seq of the latest
+    /// event it accepted.
     fn position(&self) -> Position;
 
-    /// Appends one event (see [`Append`]).
+    /// The room's delivery on this node.
+    fn delivery(&self) -> &Arc<Delivery>;
+
+    /// The event accepted with this trigger id, while the id is remembered
+    /// (as long as its event is in the recovery window).
+    fn repeated(&self, id: &TriggerId) -> Option<Arc<StampedEvent>>;
+
+    /// Appends one event (see [`Append`]). Returns once it is delivered on
+    /// this node.
     fn append<'a>(
         &'a self,
         append: Append<'a>,
@@ -65,10 +93,10 @@ pub(crate) trait Stream: Send + Sync + 'static {
     ) -> BoxFuture<'a, (Vec<Arc<StampedEvent>>, usize)>;
 }
 
-/// A stream in this process's memory: a new epoch per process, history in
-/// ring buffers per event name.
+/// A stream in this process's memory: an epoch of its own (so a room
+/// deleted and created again, or a restart, never repeats a position),
+/// history in ring buffers per event name.
 pub(crate) struct MemoryStream {
-    epoch: Arc<str>,
     /// Where its events go, in seq order.
     delivery: Arc<Delivery>,
     /// The latest seq, readable without the lock (written under it).
@@ -76,17 +104,45 @@ pub(crate) struct MemoryStream {
     /// The order of appends: the seq, the history and the delivery queue
     /// change together under it, briefly (delivery itself happens outside
     /// it, see `state::delivery`).
-    tail: parking_lot::Mutex<RoomHistory>,
+    tail: parking_lot::Mutex<Tail>,
+    /// How long trigger ids are remembered: as long as their event is in
+    /// the recovery window.
+    window: Window,
+}
+
+#[derive(Default)]
+struct Tail {
+    history: RoomHistory,
+    ids: HashMap<TriggerId, Arc<StampedEvent>>,
+    /// The ids in acceptance order, to forget them with their event.
+    id_order: VecDeque<(TriggerId, Arc<StampedEvent>)>,
 }
 
 impl MemoryStream {
-    /// An empty stream in `epoch`, delivering through `delivery`.
-    pub(crate) fn new(epoch: Arc<str>, delivery: Arc<Delivery>) -> Self {
+    /// An empty stream delivering through `delivery` (whose epoch is the
+    /// stream's), remembering trigger ids within `window`.
+    pub(crate) fn new(delivery: Arc<Delivery>, window: Window) -> Self {
         Self {
-            epoch,
             delivery,
             seq: AtomicU64::new(0),
-            tail: parking_lot::Mutex::new(RoomHistory::default()),
+            tail: parking_lot::Mutex::new(Tail::default()),
+            window,
+        }
+    }
+}
+
+impl Tail {
+    /// Forgets the ids whose event left the recovery window.
+    fn forget_ids(&mut self, window: &Window, latest: u64, now: u64) {
+        let oldest_seq = latest.saturating_sub(window.size as u64) + 1;
+        let oldest_time = now.saturating_sub(window.age.as_millis() as u64);
+        while let Some((id, event)) = self.id_order.front() {
+            if event.seq() < oldest_seq || event.timestamp() < oldest_time {
+                self.ids.remove(id);
+                self.id_order.pop_front();
+            } else {
+                break;
+            }
         }
     }
 }
@@ -94,9 +150,19 @@ impl MemoryStream {
 impl Stream for MemoryStream {
     fn position(&self) -> Position {
         Position {
-            epoch: self.epoch.to_string(),
+            epoch: self.delivery.epoch().to_string(),
             seq: self.seq.load(Ordering::Acquire),
         }
+    }
+
+    fn delivery(&self) -> &Arc<Delivery> {
+        &self.delivery
+    }
+
+    fn repeated(&self, id: &TriggerId) -> Option<Arc<StampedEvent>> {
+        let mut tail = self.tail.lock();
+        tail.forget_ids(&self.window, self.seq.load(Ordering::Acquire), now_millis());
+        tail.ids.get(id).cloned()
     }
 
     fn append<'a>(
@@ -105,26 +171,42 @@ impl Stream for MemoryStream {
     ) -> BoxFuture<'a, Result<Appended, serde_json::Error>> {
         Box::pin(async move {
             self.delivery.room_for_more().await;
-            let (appended, turn) = {
-                let mut history = self.tail.lock();
+            let (event, turn) = {
+                let mut tail = self.tail.lock();
+                if let Some(id) = &append.id {
+                    tail.forget_ids(&self.window, self.seq.load(Ordering::Acquire), now_millis());
+                    if let Some(original) = tail.ids.get(id) {
+                        return Ok(Appended::Repeat(original.clone()));
+                    }
+                }
                 let seq = self.seq.load(Ordering::Acquire) + 1;
                 let event = Arc::new((append.stamp)(seq)?);
                 self.seq.store(seq, Ordering::Release);
-                let evicted = append
-                    .keep
-                    .and_then(|limit| history.push(event.clone(), limit.get() as usize));
+                if let Some(limit) = append.keep {
+                    let evicted = tail.history.push(event.clone(), limit.get() as usize);
+                    if let Some(kept) = append.kept {
+                        kept(&event, evicted);
+                    }
+                }
+                if let Some(id) = append.id {
+                    tail.ids.insert(id.clone(), event.clone());
+                    tail.id_order.push_back((id, event.clone()));
+                }
                 let turn = self.delivery.push(event.clone());
-                (Appended { event, evicted }, turn)
+                (event, turn)
             };
             if turn == Turn::Drain {
-                self.delivery.drain();
+                self.delivery.drain().await;
             }
-            Ok(appended)
+            self.delivery.settled(event.seq()).await;
+            Ok(Appended::New(event))
         })
     }
 
     fn latest(&self, per_event: Option<usize>) -> BoxFuture<'_, Vec<Arc<StampedEvent>>> {
-        Box::pin(std::future::ready(self.tail.lock().latest(per_event)))
+        Box::pin(std::future::ready(
+            self.tail.lock().history.latest(per_event),
+        ))
     }
 
     fn page<'a>(
@@ -133,19 +215,23 @@ impl Stream for MemoryStream {
         start: usize,
         end: usize,
     ) -> BoxFuture<'a, (Vec<Arc<StampedEvent>>, usize)> {
-        let history = self.tail.lock();
-        Box::pin(std::future::ready((
-            history.page(event, start, end),
-            history.len(event),
-        )))
+        let tail = self.tail.lock();
+        let page = (
+            tail.history.page(event, start, end),
+            tail.history.len(event),
+        );
+        Box::pin(std::future::ready(page))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use serde_json::json;
 
     use super::*;
+    use crate::state::delivery::Deliver;
 
     fn stamp<'a>(event: &'a str) -> Stamp<'a> {
         Box::new(move |seq| StampedEvent::stamp(seq, "r", event, &json!(seq), "u", None))
@@ -153,35 +239,38 @@ mod tests {
 
     struct Record(Arc<parking_lot::Mutex<Vec<u64>>>);
 
-    impl crate::state::delivery::Deliver for Record {
+    impl Deliver for Record {
         fn deliver(&self, event: &StampedEvent) {
             self.0.lock().push(event.seq());
+        }
+    }
+
+    fn stream(delivered: &Arc<parking_lot::Mutex<Vec<u64>>>, window: Window) -> MemoryStream {
+        let delivery = Delivery::new(Box::new(Record(delivered.clone())), "e".into(), window);
+        MemoryStream::new(delivery, window)
+    }
+
+    fn append<'a>(name: &'a str, keep: Option<u32>, id: Option<&str>) -> Append<'a> {
+        Append {
+            keep: keep.and_then(NonZeroU32::new),
+            stamp: stamp(name),
+            id: id.map(|id| TriggerId {
+                user: "u".into(),
+                id: id.into(),
+            }),
+            kept: None,
         }
     }
 
     #[tokio::test]
     async fn appends_number_from_one_keep_their_history_and_deliver_in_order() {
         let delivered = Arc::new(parking_lot::Mutex::new(Vec::new()));
-        let delivery = Delivery::new(Box::new(Record(delivered.clone())));
-        let stream = MemoryStream::new("e".into(), delivery);
+        let stream = stream(&delivered, Window::default());
         assert_eq!(stream.position().seq, 0, "before the first event");
         for name in ["a", "b", "a", "a"] {
-            stream
-                .append(Append {
-                    keep: NonZeroU32::new(2),
-                    stamp: stamp(name),
-                })
-                .await
-                .unwrap();
+            stream.append(append(name, Some(2), None)).await.unwrap();
         }
-        let kept = stream
-            .append(Append {
-                keep: None,
-                stamp: stamp("c"),
-            })
-            .await
-            .unwrap();
-        assert!(kept.evicted.is_none());
+        stream.append(append("c", None, None)).await.unwrap();
         assert_eq!(*delivered.lock(), [1, 2, 3, 4, 5]);
         assert_eq!(
             stream.position(),
@@ -198,5 +287,45 @@ mod tests {
             latest.iter().map(|e| e.seq()).collect::<Vec<_>>(),
             [4, 3, 2]
         );
+    }
+
+    #[tokio::test]
+    async fn a_trigger_id_is_accepted_once_while_its_event_is_in_the_window() {
+        let delivered = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let window = Window {
+            size: 3,
+            age: Duration::from_secs(300),
+        };
+        let stream = stream(&delivered, window);
+        let Appended::New(first) = stream.append(append("m", None, Some("t1"))).await.unwrap()
+        else {
+            panic!("new");
+        };
+        let again = stream.append(append("m", None, Some("t1"))).await.unwrap();
+        assert!(matches!(again, Appended::Repeat(ref e) if e.seq() == first.seq()));
+        let other_user = Append {
+            id: Some(TriggerId {
+                user: "v".into(),
+                id: "t1".into(),
+            }),
+            ..append("m", None, None)
+        };
+        assert!(matches!(
+            stream.append(other_user).await.unwrap(),
+            Appended::New(_)
+        ));
+        assert_eq!(*delivered.lock(), [1, 2], "the repeat was not delivered");
+        for _ in 0..3 {
+            stream.append(append("m", None, None)).await.unwrap();
+        }
+        let id = TriggerId {
+            user: "u".into(),
+            id: "t1".into(),
+        };
+        assert!(stream.repeated(&id).is_none(), "its event left the window");
+        assert!(matches!(
+            stream.append(append("m", None, Some("t1"))).await.unwrap(),
+            Appended::New(_)
+        ));
     }
 }

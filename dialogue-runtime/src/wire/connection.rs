@@ -1,5 +1,5 @@
-//! One socket's life: who it is at connect, its greeting, and what its
-//! disconnection undoes.
+//! One socket's life: who it is at connect (and which session it resumes),
+//! its greeting, and what its disconnection undoes or holds.
 
 use std::sync::Arc;
 
@@ -10,11 +10,16 @@ use socketioxide::socket::DisconnectReason;
 
 use crate::engine::Engine;
 use crate::engine::clients::Refusal;
+use crate::engine::sessions::{Ending, Resuming};
 use crate::protocol::{Connected, ServerEvent};
 use crate::state::client::ClientState;
 use crate::state::fanout::GREETED;
 use crate::wire::queue::{Enqueued, Session};
 use crate::wire::socket::SocketConnection;
+
+/// What the middleware found out for the greeting: the session the
+/// handshake resumes, if any.
+struct Pending(parking_lot::Mutex<Option<Resuming>>);
 
 /// The connect middleware: runs before socketioxide acknowledges the
 /// connection, so the handlers exist before the first request can arrive.
@@ -23,12 +28,19 @@ pub(crate) async fn connect<A: Adapter>(
     socket: SocketRef<A>,
     auth: Value,
 ) -> Result<(), Refusal> {
-    let identified = engine.identify(&auth, &socket.req_parts().headers).await?;
+    let mut identified = engine.identify(&auth, &socket.req_parts().headers).await?;
+    let resuming = engine.find_session(&auth, identified.user_id()).await;
+    if let Resuming::Found(takeover, _) = &resuming {
+        identified.adopt_user(&takeover.previous.user_id);
+    }
     let client = engine.new_client(identified, Box::new(SocketConnection::new(socket.clone())))?;
     socket
         .extensions
         .insert(Session::<A>::new(engine.clone(), client.clone()));
     socket.extensions.insert(client.clone());
+    socket
+        .extensions
+        .insert(Arc::new(Pending(parking_lot::Mutex::new(Some(resuming)))));
     socket.on_fallback(async |_: Enqueued| {});
     let transport = client.conn.transport().as_str();
     socket.on_disconnect(
@@ -41,14 +53,27 @@ pub(crate) async fn connect<A: Adapter>(
 }
 
 /// The connect handler, after socketioxide acknowledged the connection: the
-/// first thing a client receives is `dialogue:connected`; only then are its
-/// requests worked through.
+/// first thing a client receives is `dialogue:connected` (with its session),
+/// then what a resumed session missed; only then are its requests worked
+/// through.
 pub(crate) async fn connected<A: Adapter>(engine: Arc<Engine>, socket: SocketRef<A>) {
     let Some(client) = socket.extensions.get::<Arc<ClientState>>() else {
         return;
     };
-    let hello = Connected::new(&client.id, &client.user_id);
+    let resuming = socket
+        .extensions
+        .get::<Arc<Pending>>()
+        .and_then(|pending| pending.0.lock().take())
+        .unwrap_or(Resuming::Fresh);
+    let greeting = engine.greet_session(&client, resuming).await;
+    let hello = Connected {
+        resumed: greeting.resumed,
+        rooms: greeting.rooms.clone(),
+        recovered: greeting.recovered.clone(),
+        ..Connected::new(&client.id, &client.user_id, greeting.token.as_str())
+    };
     let _ = client.conn.emit(ServerEvent::Connected.wire_name(), &hello);
+    engine.rejoin(&client, greeting).await;
     // Only now may anything else reach the client: broadcasts to everyone,
     // and the server API (which finds clients in the directory).
     socket.join(GREETED);
@@ -75,13 +100,33 @@ async fn disconnected<A: Adapter>(
     // socket → extensions → client → socket.
     socket.extensions.remove::<Session<A>>();
     if let Some(client) = socket.extensions.remove::<Arc<ClientState>>() {
-        tracing::info!(client = %client.id, user = %client.user_id, ?reason, "client disconnected");
+        let ending = ending_of(&client, reason);
+        tracing::info!(client = %client.id, user = %client.user_id, ?reason, ?ending, "client disconnected");
         // At shutdown the server forgot its clients already.
         if !engine.is_stopped() {
-            engine.disconnect(&client).await;
+            engine.connection_gone(&client, ending).await;
         }
     }
     socket.extensions.clear();
+}
+
+/// What a disconnection means for the session: the client asked, or the
+/// server closed the connection for good (namespace level), ends it; a
+/// dropped transport holds it.
+fn ending_of(client: &ClientState, reason: DisconnectReason) -> Ending {
+    if client.is_taken_over() {
+        return Ending::TakenOver;
+    }
+    match reason {
+        DisconnectReason::ClientNSDisconnect
+        | DisconnectReason::ServerNSDisconnect
+        | DisconnectReason::ClosingServer => Ending::Ended,
+        DisconnectReason::TransportClose
+        | DisconnectReason::TransportError
+        | DisconnectReason::HeartbeatTimeout
+        | DisconnectReason::MultipleHttpPollingError
+        | DisconnectReason::PacketParsingError => Ending::Dropped,
+    }
 }
 
 /// Reads the handshake's auth object; anything but an object counts as none.

@@ -168,7 +168,7 @@ impl<A: Adapter> FromMessage<A> for Enqueued {
             return Ok(Self);
         };
         if let Err(incoming) = session.state.enqueue(Incoming { value, ack }) {
-            let reply = Reply::new(&*session.state.client.conn, incoming.ack);
+            let reply = Reply::new(session.state.client.clone(), incoming.ack);
             reply.fail("request", RequestError::Overloaded.to_wire());
         }
         Ok(Self)
@@ -207,7 +207,7 @@ async fn work_through<A: Adapter>(
             tracing::error!(client = %client.id, user = %client.user_id, %reason, "a request handler panicked");
             // The acknowledgement, if any, went down with the handler; the
             // client still learns that its request failed.
-            Reply::<A>::new(&*client.conn, None).fail("request", RequestError::Failed.to_wire());
+            Reply::<A>::new(client.clone(), None).fail("request", RequestError::Failed.to_wire());
         }
     }
 }

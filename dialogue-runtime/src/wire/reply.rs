@@ -10,13 +10,14 @@ use serde::Serialize;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::AckSender;
 
+use crate::engine::join::JoinAnswer;
 use crate::envelope::StampedEvent;
 use crate::protocol::{
     AckError, AckOk, Done, HistoryPage, HistoryPush, Joined, RawEnvelope, Request, RoomAnswer,
     RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent, TriggerAnswer, WireError,
 };
+use crate::state::client::ClientState;
 use crate::state::connection::{Connection, SendFailure};
-use crate::state::room::RoomState;
 
 /// What a request succeeded with.
 pub(crate) enum Answer {
@@ -24,13 +25,10 @@ pub(crate) enum Answer {
     Done,
     /// Left a room (event form: `dialogue:left`).
     Left(String),
-    /// Joined a room (event form: `dialogue:joined`, then
-    /// `dialogue:history` when `history` is there).
-    Joined {
-        room: Arc<RoomState>,
-        /// The history sync, newest first, when the join carries one.
-        history: Option<Vec<Arc<StampedEvent>>>,
-    },
+    /// Joined a room (event form: `dialogue:joined`, then the missed
+    /// events as `dialogue:event` when recovered, or `dialogue:history`
+    /// when the room syncs history).
+    Joined(JoinAnswer),
     /// A trigger's stamped event (no event form: the broadcast is it).
     Triggered(Arc<StampedEvent>),
     /// A page of history (event form: `dialogue:historyResponse`).
@@ -49,15 +47,16 @@ pub(crate) enum Answer {
 }
 
 /// Where an answer goes: the client's socket, and its acknowledgement when
-/// it asked for one.
-pub(crate) struct Reply<'a, A: Adapter> {
-    conn: &'a dyn Connection,
+/// it asked for one. It owns both, so that an answer given inside a room's
+/// delivery order (a join's) can be sent from there.
+pub(crate) struct Reply<A: Adapter> {
+    client: Arc<ClientState>,
     ack: Option<AckSender<A>>,
 }
 
-impl<'a, A: Adapter> Reply<'a, A> {
-    pub(crate) fn new(conn: &'a dyn Connection, ack: Option<AckSender<A>>) -> Self {
-        Self { conn, ack }
+impl<A: Adapter> Reply<A> {
+    pub(crate) fn new(client: Arc<ClientState>, ack: Option<AckSender<A>>) -> Self {
+        Self { client, ack }
     }
 
     /// Answers `request` with an error: in the acknowledgement, else as
@@ -66,7 +65,7 @@ impl<'a, A: Adapter> Reply<'a, A> {
         tracing::debug!(request, code = %error.code, message = %error.message, "request refused");
         match self.ack {
             Some(ack) => acknowledge(ack, &AckError::new(&error)),
-            None => emit(self.conn, ServerEvent::Error, &error),
+            None => emit(&*self.client.conn, ServerEvent::Error, &error),
         }
     }
 
@@ -74,7 +73,7 @@ impl<'a, A: Adapter> Reply<'a, A> {
     pub(crate) fn answer(self, request: Request, answer: Answer) {
         match self.ack {
             Some(ack) => send_ack(ack, answer),
-            None => send_events(self.conn, request, answer),
+            None => send_events(&*self.client.conn, request, answer),
         }
     }
 }
@@ -87,12 +86,15 @@ fn envelopes(events: &[Arc<StampedEvent>]) -> Vec<RawEnvelope<'_>> {
 fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) {
     match &answer {
         Answer::Done | Answer::Left(_) => acknowledge(ack, &AckOk::new(Done {})),
-        Answer::Joined { room, history } => acknowledge(
+        Answer::Joined(joined) => acknowledge(
             ack,
             &AckOk::new(Joined {
-                room_id: Cow::Borrowed(&room.id),
-                room_name: Cow::Borrowed(&room.config.name),
-                history: history.as_deref().map(envelopes),
+                room_id: Cow::Borrowed(&joined.room.id),
+                room_name: Cow::Borrowed(&joined.room.config.name),
+                position: joined.position.clone(),
+                recovered: joined.recovered,
+                missed: (joined.recovered == Some(true)).then(|| envelopes(&joined.missed)),
+                history: joined.history.as_deref().map(envelopes),
             }),
         ),
         Answer::Triggered(stamped) => acknowledge(
@@ -145,17 +147,26 @@ pub(crate) fn send_events(conn: &dyn Connection, request: Request, answer: Answe
     match answer {
         Answer::Done | Answer::Triggered(_) | Answer::RoomCreated(_) => {}
         Answer::Left(room_id) => emit(conn, sent(ServerEvent::Left), &RoomIdPayload::new(&room_id)),
-        Answer::Joined { room, history } => {
-            let joined = Joined {
+        Answer::Joined(joined) => {
+            let room = &joined.room;
+            let payload = Joined {
                 room_id: Cow::Borrowed(&room.id),
                 room_name: Cow::Borrowed(&room.config.name),
+                position: joined.position.clone(),
+                recovered: joined.recovered,
+                missed: None,
                 history: None,
             };
-            emit(conn, sent(ServerEvent::Joined), &joined);
-            if let Some(history) = history {
+            emit(conn, sent(ServerEvent::Joined), &payload);
+            // What was missed, oldest first, before any live event: this
+            // runs in the room's delivery order.
+            for event in &joined.missed {
+                emit(conn, sent(ServerEvent::Event), event.json());
+            }
+            if let Some(history) = &joined.history {
                 let push = HistoryPush {
                     room_id: Cow::Borrowed(&room.id),
-                    events: envelopes(&history),
+                    events: envelopes(history),
                 };
                 emit(conn, sent(ServerEvent::History), &push);
             }

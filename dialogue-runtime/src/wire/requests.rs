@@ -12,12 +12,14 @@ use socketioxide::adapter::Adapter;
 use socketioxide::handler::Value as SioValue;
 use tracing::Instrument;
 
+use crate::engine::join::{AnswerJoin, JoinOptions, JoinTicket};
+use crate::engine::publish::ClientTrigger;
 use crate::engine::rooms::{Creator, Deleter};
 use crate::engine::{Engine, Followup};
 use crate::error::{HistoryError, RequestError, ToWire, TriggerError};
 use crate::protocol::{
-    CreateRoomRequest, DEFAULT_HISTORY_END, HistoryRequest, JoinRequest, Request, RoomRequest,
-    SubscribeRequest, TriggerRequest, WireError,
+    CreateRoomRequest, DEFAULT_HISTORY_END, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN,
+    Request, RoomRequest, SubscribeRequest, TriggerRequest, WireError,
 };
 use crate::rules::WILDCARD;
 use crate::spec::{RoomEvents, Subscriptions};
@@ -26,15 +28,16 @@ use crate::state::room::RoomOptions;
 use crate::wire::queue::Incoming;
 use crate::wire::reply::{Answer, Reply};
 
-/// A request handled: its answer, and what runs once it is sent.
-pub(crate) struct Handled {
-    answer: Answer,
-    then: Followup,
+/// A request handled: its answer and what runs once it is sent, or a join
+/// that answers from inside its room's delivery order.
+pub(crate) enum Handled {
+    Answer { answer: Answer, then: Followup },
+    Join(JoinTicket),
 }
 
 impl From<Answer> for Handled {
     fn from(answer: Answer) -> Self {
-        Self {
+        Self::Answer {
             answer,
             then: Followup::none(),
         }
@@ -47,7 +50,7 @@ pub(crate) async fn handle<A: Adapter>(
     client: &Arc<ClientState>,
     incoming: Incoming<A>,
 ) {
-    let reply = Reply::new(&*client.conn, incoming.ack);
+    let reply = Reply::new(client.clone(), incoming.ack);
     let (text, binary) = match &incoming.value {
         SioValue::Str(text, attachments) => {
             (&**text, attachments.as_ref().is_some_and(|a| !a.is_empty()))
@@ -81,9 +84,18 @@ pub(crate) async fn handle<A: Adapter>(
         .instrument(span)
         .await;
     match handled {
-        Ok(Handled { answer, then }) => {
+        Ok(Handled::Answer { answer, then }) => {
             reply.answer(request, answer);
             then.run().await;
+        }
+        Ok(Handled::Join(ticket)) => {
+            let answer: AnswerJoin = Box::new(move |joined| match joined {
+                Ok(joined) => reply.answer(request, Answer::Joined(joined.clone())),
+                Err(error) => reply.fail(request.wire_name(), error.to_wire()),
+            });
+            if let Ok(then) = ticket.complete(answer).await {
+                then.run().await;
+            }
         }
         Err(error) => reply.fail(&name, error),
     }
@@ -157,18 +169,15 @@ async fn join(
     request: JoinRequest,
 ) -> Result<Handled, WireError> {
     about(&request.room_id, None);
-    let outcome = engine
-        .join(client, &request.room_id)
+    let options = JoinOptions {
+        since: request.since,
+        subscriptions: request.subscriptions.map(Subscriptions::Only),
+    };
+    let ticket = engine
+        .join(client, &request.room_id, options)
         .await
         .map_err(|e| e.to_wire())?;
-    let history = outcome.syncs_history().then_some(outcome.history);
-    Ok(Handled {
-        answer: Answer::Joined {
-            room: outcome.room,
-            history,
-        },
-        then: outcome.then,
-    })
+    Ok(Handled::Join(ticket))
 }
 
 async fn leave(
@@ -181,7 +190,7 @@ async fn leave(
         .leave(client, &request.room_id)
         .await
         .map_err(|e| e.to_wire())?;
-    Ok(Handled {
+    Ok(Handled::Answer {
         answer: Answer::Left(request.room_id),
         then: outcome.then,
     })
@@ -219,17 +228,27 @@ async fn trigger(
 ) -> Result<Handled, WireError> {
     about(&request.room_id, Some(&request.event));
     let (data, meta) = read_trigger_parts(engine, &request)?;
+    if let Some(id) = &request.id
+        && id.len() > MAX_TRIGGER_ID_LEN
+    {
+        let reason = format!(
+            "`id` is {} bytes; at most {MAX_TRIGGER_ID_LEN} are accepted",
+            id.len()
+        );
+        return Err(malformed(Request::Trigger.wire_name(), &reason));
+    }
+    let trigger = ClientTrigger {
+        room_id: &request.room_id,
+        event: &request.event,
+        data: &data,
+        meta: meta.as_ref(),
+        id: request.id.as_deref(),
+    };
     let published = engine
-        .client_trigger(
-            client,
-            &request.room_id,
-            &request.event,
-            &data,
-            meta.as_ref(),
-        )
+        .client_trigger(client, trigger)
         .await
         .map_err(|e| e.to_wire())?;
-    Ok(Handled {
+    Ok(Handled::Answer {
         answer: Answer::Triggered(published.stamped),
         then: published.then,
     })
@@ -321,7 +340,7 @@ async fn create_room(
         .create_room(options, Creator::Client(&client.user_id))
         .await
         .map_err(|e| e.to_wire())?;
-    Ok(Handled {
+    Ok(Handled::Answer {
         answer: Answer::RoomCreated(room.info()),
         then,
     })
@@ -337,7 +356,7 @@ async fn delete_room(
         .delete_room(&request.room_id, Deleter::Client(&client.user_id))
         .await
         .map_err(|e| e.to_wire())?;
-    Ok(Handled {
+    Ok(Handled::Answer {
         answer: Answer::Done,
         then,
     })

@@ -3391,7 +3391,7 @@ Object.assign(lookup2, {
 
 // src/generated/dialogue.ts
 var WIRE = {
-  /** Join a room; its default subscriptions apply. */
+  /** Join a room (or replay what was missed since a position); its default subscriptions apply unless the join names others. */
   join: "dialogue:join",
   /** Leave a room. */
   leave: "dialogue:leave",

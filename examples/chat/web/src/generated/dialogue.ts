@@ -10,7 +10,7 @@ export const PROTOCOL_VERSION = 2;
 
 /** Every event name of the protocol: requests (client → server), then events (server → client). */
 export const WIRE = {
-  /** Join a room; its default subscriptions apply. */
+  /** Join a room (or replay what was missed since a position); its default subscriptions apply unless the join names others. */
   join: "dialogue:join",
   /** Leave a room. */
   leave: "dialogue:leave",
@@ -106,9 +106,28 @@ clientId: string,
  */
 userId: string,
 /**
- * The protocol's version ([`PROTOCOL_VERSION`]).
+ * The protocol's version, 2 for this one.
  */
-protocol: number, };
+protocol: number,
+/**
+ * The secret that resumes this session on a new connection
+ * (`auth.resume`); never broadcast.
+ */
+resumeToken: string,
+/**
+ * Only when the handshake carried `auth.resume`: whether the session
+ * was taken over.
+ */
+resumed?: boolean,
+/**
+ * Only after a resume: the rooms the session is a member of.
+ */
+rooms?: Array<string>,
+/**
+ * Only after a resume: the rooms whose missed events follow (their
+ * position was given and they still hold everything after it).
+ */
+recovered?: Array<string>, };
 
 /**
  * `dialogue:createRoom`: `{ id, name, description?, maxSize? }`.
@@ -199,13 +218,23 @@ start?: number,
 end?: number, };
 
 /**
- * `dialogue:join`: `{ roomId }`.
+ * `dialogue:join`: `{ roomId, since?, subscriptions? }`.
  */
 export type JoinRequest = {
 /**
  * The room to join.
  */
-roomId: string, };
+roomId: string,
+/**
+ * The last position the client had in this room: the events after it
+ * are replayed when the room still holds them all (`recovered`).
+ */
+since?: Position,
+/**
+ * Event names (or `["*"]`) that replace the room's default
+ * subscriptions for this member, before anything is replayed.
+ */
+subscriptions?: Array<string>, };
 
 /**
  * `dialogue:joined`, and the fields of the join acknowledgement.
@@ -220,8 +249,24 @@ roomId: string,
  */
 roomName: string,
 /**
- * Only in the acknowledgement, when the room syncs history on join:
- * the events, newest first.
+ * The room's latest position when the member was added: every later
+ * event reaches the member live.
+ */
+position: Position,
+/**
+ * Only when the join carried `since`: whether every event after it was
+ * still held (then they are replayed), or the client must reload
+ * through history.
+ */
+recovered?: boolean,
+/**
+ * Only in the acknowledgement, when `recovered` is true: the events
+ * missed, oldest first (possibly none).
+ */
+missed?: Array<EventMessage>,
+/**
+ * Only in the acknowledgement, when the room syncs history on join
+ * (and the join carried no `since`): the events, newest first.
  */
 history?: Array<EventMessage>, };
 
@@ -351,7 +396,13 @@ data?: unknown,
 /**
  * Passed through unvalidated; an object.
  */
-meta?: Record<string, unknown>, };
+meta?: Record<string, unknown>,
+/**
+ * The client's own id for this trigger (at most 64 bytes): a trigger
+ * the room already accepted with this id from the same user is not
+ * accepted again, and its answer is the original message.
+ */
+id?: string, };
 
 /**
  * One way a payload fails its event's schema.
@@ -619,6 +670,8 @@ export interface EventMessage<T = unknown, E extends string = string> {
   from: string;
   /** Unix milliseconds, set by the server. */
   timestamp: number;
+  /** Its place in the room's stream (1, 2, 3 … over all its event names), set by the server. */
+  seq: number;
   /** Passed through unvalidated. */
   meta?: Record<string, unknown>;
 }

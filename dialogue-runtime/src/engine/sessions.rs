@@ -1,0 +1,278 @@
+//! Sessions: each connection's resume token, a connection that takes a
+//! session over (`auth.resume`), and what a dropped connection leaves held
+//! for the grace period.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use serde_json::Value;
+
+use crate::engine::Engine;
+use crate::engine::hooks;
+use crate::envelope::StampedEvent;
+use crate::protocol::Position;
+use crate::state::client::ClientState;
+use crate::state::room::RoomState;
+use crate::state::sessions::{NoResume, Takeover, Token};
+
+/// A resume asked for in a handshake.
+pub(crate) struct ResumeRequest {
+    pub(crate) token: Token,
+    /// The client's position in each room, where it gave a well-formed one.
+    pub(crate) positions: HashMap<String, Position>,
+}
+
+impl ResumeRequest {
+    /// `auth.resume` (a string) and `auth.positions`, when the handshake
+    /// asks to resume. A non-string `auth.resume` is no resume at all; a
+    /// malformed entry of `auth.positions` is no position for that room.
+    pub(crate) fn read(auth: &Value) -> Option<Self> {
+        let token = auth.get("resume")?.as_str()?;
+        let positions = auth
+            .get("positions")
+            .and_then(Value::as_object)
+            .map(|positions| {
+                positions
+                    .iter()
+                    .filter_map(|(room, position)| {
+                        let position = serde_json::from_value(position.clone()).ok()?;
+                        Some((room.clone(), position))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Self {
+            token: Token::presented(token),
+            positions,
+        })
+    }
+}
+
+/// What a handshake's resume came to.
+pub(crate) enum Resuming {
+    /// None asked for.
+    Fresh,
+    /// Asked for, but the token is unknown, expired or another user's.
+    Refused,
+    /// Found: the session to take over.
+    Found(Takeover, ResumeRequest),
+}
+
+/// What `dialogue:connected` says of the session, and the rooms whose
+/// memberships come back.
+pub(crate) struct Greeting {
+    pub(crate) token: Token,
+    /// Only when the handshake asked to resume.
+    pub(crate) resumed: Option<bool>,
+    pub(crate) rooms: Option<Vec<String>>,
+    pub(crate) recovered: Option<Vec<String>>,
+    /// Done once the client was greeted (see [`Engine::rejoin`]).
+    rejoins: Vec<Rejoin>,
+}
+
+/// A membership back on a new connection: its socket joins the room's keys
+/// in the room's delivery order, after the missed events when recovered.
+struct Rejoin {
+    room: Arc<RoomState>,
+    keys: Vec<String>,
+    /// When recovered: the events missed up to the seq they reach.
+    missed: Option<(Vec<Arc<StampedEvent>>, u64)>,
+}
+
+/// How a connection ended, for its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// The client asked, or the server closed the connection for good: the
+    /// session ends now.
+    Ended,
+    /// The connection dropped: the session is held for the grace period.
+    Dropped,
+    /// A new connection took the session over.
+    TakenOver,
+}
+
+impl Engine {
+    /// Finds the session a handshake asks to resume, for `user` (`None`:
+    /// the handshake named no user of its own).
+    pub(crate) async fn find_session(&self, auth: &Value, user: Option<&str>) -> Resuming {
+        let Some(request) = ResumeRequest::read(auth) else {
+            return Resuming::Fresh;
+        };
+        match self.state.sessions.find(&request.token, user).await {
+            Ok(takeover) => Resuming::Found(takeover, request),
+            Err(NoResume::Unknown) => Resuming::Refused,
+            Err(NoResume::OtherUser) => {
+                tracing::debug!("a resume token of another user was refused");
+                Resuming::Refused
+            }
+        }
+    }
+
+    /// Opens `client`'s session, or hands it the one it resumes: its
+    /// memberships, subscriptions and seats, and which rooms recover.
+    pub(crate) async fn greet_session(
+        self: &Arc<Self>,
+        client: &Arc<ClientState>,
+        resuming: Resuming,
+    ) -> Greeting {
+        let (takeover, request) = match resuming {
+            Resuming::Found(takeover, request) => (takeover, request),
+            other => {
+                let (id, token) = self.state.sessions.open(client.clone()).await;
+                client.set_session(id);
+                let resumed = matches!(other, Resuming::Refused).then_some(false);
+                return Greeting {
+                    token,
+                    resumed,
+                    rooms: None,
+                    recovered: None,
+                    rejoins: Vec::new(),
+                };
+            }
+        };
+        let previous = &takeover.previous;
+        if !takeover.was_held {
+            // A live connection of the session: closed first, for good
+            // (at the namespace level, so it does not come back for it).
+            previous.mark_taken_over();
+            previous.conn.disconnect();
+        }
+        client.set_session(takeover.id);
+        let token = self
+            .state
+            .sessions
+            .resume(takeover.id, &request.token, client.clone())
+            .await;
+        let mut rooms = Vec::new();
+        let mut recovered = Vec::new();
+        let mut rejoins = Vec::new();
+        for membership in previous.take_memberships() {
+            let room = membership.room.clone();
+            room.seats.transfer(&previous.id, &client.id).await;
+            let missed = request
+                .positions
+                .get(&room.id)
+                .and_then(|since| room.stream.delivery().recover(since).ok());
+            let Some(keys) = client.add_membership(membership) else {
+                continue;
+            };
+            rooms.push(room.id.clone());
+            if missed.is_some() {
+                recovered.push(room.id.clone());
+            }
+            rejoins.push(Rejoin { room, keys, missed });
+        }
+        rooms.sort();
+        recovered.sort();
+        tracing::info!(client = %client.id, user = %client.user_id, rooms = rooms.len(), recovered = recovered.len(), "session resumed");
+        Greeting {
+            token,
+            resumed: Some(true),
+            rooms: Some(rooms),
+            recovered: Some(recovered),
+            rejoins,
+        }
+    }
+
+    /// After the greeting: each resumed membership's socket joins its room
+    /// in the room's delivery order, its missed events sent first, oldest
+    /// first, so that no live event of the room comes before them.
+    pub(crate) async fn rejoin(self: &Arc<Self>, client: &Arc<ClientState>, greeting: Greeting) {
+        for Rejoin { room, keys, missed } in greeting.rejoins {
+            let client = client.clone();
+            let room_id = room.id.clone();
+            let op: crate::state::delivery::Op = Box::new(move |delivery| {
+                Box::pin(async move {
+                    client.conn.join(keys);
+                    let Some((events, upto)) = missed else {
+                        return;
+                    };
+                    // Delivered between the greeting and now: after `upto`.
+                    let since = Position {
+                        epoch: delivery.epoch().to_string(),
+                        seq: upto,
+                    };
+                    let Ok((later, _)) = delivery.recover(&since) else {
+                        tracing::error!(room = %room_id, client = %client.id, "the recovery window moved past a resuming client; it reconnects to recover");
+                        client.conn.disconnect();
+                        return;
+                    };
+                    let event_name = crate::protocol::ServerEvent::Event.wire_name();
+                    for event in events.iter().chain(&later) {
+                        if client.receives(&room_id, event.event()) {
+                            let _ = client.conn.emit_raw(event_name, event.json());
+                        }
+                    }
+                })
+            });
+            room.stream.delivery().run_in_order(op).await;
+        }
+    }
+
+    /// A connection ended: its session ends, is held, or moved on.
+    ///
+    /// Hooks: `on_disconnected` (while the client is in its rooms) and
+    /// `on_disconnect` run for every connection; `on_left` runs when the
+    /// memberships end: now for an ended session, at the end of the grace
+    /// period for a held one that no connection resumed, never for one
+    /// taken over.
+    pub(crate) async fn connection_gone(
+        self: &Arc<Self>,
+        client: &Arc<ClientState>,
+        ending: Ending,
+    ) {
+        let session = client.session();
+        let hold = match (ending, session) {
+            (Ending::Dropped, Some(id)) if !self.grace.is_zero() => {
+                self.state.sessions.hold(id).await.map(|hold| (id, hold))
+            }
+            _ => None,
+        };
+        hooks::observe(self, "on_disconnected", &self.hooks.on_disconnected, || {
+            (client.clone(),)
+        })
+        .await;
+        match hold {
+            Some((id, hold)) => {
+                client.mark_gone();
+                let engine = Arc::downgrade(self);
+                let grace = self.grace;
+                tokio::spawn(async move {
+                    tokio::time::sleep(grace).await;
+                    expire(engine, id, hold).await;
+                });
+            }
+            None => {
+                if let (Some(id), false) = (session, ending == Ending::TakenOver) {
+                    self.state.sessions.end(id).await;
+                }
+                self.end_memberships(client).await;
+            }
+        }
+        self.state.directory.remove(client);
+        hooks::observe(self, "on_disconnect", &self.hooks.on_disconnect, || {
+            (crate::engine::clients::socket_info(client),)
+        })
+        .await;
+    }
+
+    /// Ends every membership of `client`: its seats go, `on_left` runs.
+    pub(crate) async fn end_memberships(self: &Arc<Self>, client: &Arc<ClientState>) {
+        for membership in client.disconnect() {
+            membership.room.seats.release(&client.id).await;
+            self.left(client, &membership.room.id).await;
+        }
+    }
+}
+
+/// The end of a grace period: the session ends unless a connection resumed
+/// it meanwhile.
+async fn expire(engine: Weak<Engine>, id: crate::state::sessions::SessionId, hold: u64) {
+    let Some(engine) = engine.upgrade() else {
+        return;
+    };
+    if let Some(client) = engine.state.sessions.expire(id, hold).await {
+        tracing::info!(client = %client.id, user = %client.user_id, "a held session expired");
+        engine.end_memberships(&client).await;
+    }
+}

@@ -1,0 +1,260 @@
+//! Resumable sessions: what a client keeps across a dropped connection (its
+//! memberships and subscriptions, its seats), found again by a secret
+//! token.
+//!
+//! A session is opened with every connection. When the connection drops
+//! without the client asking, the session is *held* for a grace period:
+//! its client state (rooms, subscriptions) stays, its seats still count.
+//! A new connection presenting the token takes the session over. Tokens
+//! rotate on every resume; the one before the latest stays good until the
+//! latest has been used, so an answer lost in a cut costs nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use futures_util::future::{self, BoxFuture};
+use parking_lot::Mutex;
+
+use crate::state::client::ClientState;
+
+/// A session's number, unique in this process.
+pub(crate) type SessionId = u64;
+
+/// A resume token: at least 128 random bits, URL-safe base64. Never
+/// logged: its `Debug` shows nothing of it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Token(String);
+
+impl Token {
+    /// A new token from the operating system's random source.
+    pub(crate) fn new() -> Self {
+        let mut bytes = [0u8; 16];
+        if getrandom::fill(&mut bytes).is_err() {
+            // No OS randomness (never on the platforms we build for): fall
+            // back to the keyed hasher's, still unpredictable from outside.
+            bytes[..8].copy_from_slice(&crate::state::random_u64().to_le_bytes());
+            bytes[8..].copy_from_slice(&crate::state::random_u64().to_le_bytes());
+        }
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// A token as a client presented it.
+    pub(crate) fn presented(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    /// The text to give the client.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(…)")
+    }
+}
+
+/// A session taken over by a new connection.
+pub(crate) struct Takeover {
+    pub(crate) id: SessionId,
+    /// The client state the session had: connected still, or held.
+    pub(crate) previous: Arc<ClientState>,
+    /// Whether it was held (its connection dropped) rather than live.
+    pub(crate) was_held: bool,
+}
+
+/// Why a token does not resume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoResume {
+    /// Unknown, expired, or older than the two latest.
+    Unknown,
+    /// Another user's session (it stays good for its owner).
+    OtherUser,
+}
+
+/// The sessions of a server.
+///
+/// Lookups and changes are async for backends that keep sessions elsewhere;
+/// in memory they are immediate.
+pub(crate) trait Sessions: Send + Sync + 'static {
+    /// Opens a session for a new connection's client; its first token.
+    fn open(&self, client: Arc<ClientState>) -> BoxFuture<'_, (SessionId, Token)>;
+
+    /// The session `token` resumes, for `user` (`None`: the new connection
+    /// named no user of its own, and keeps the session's). The session is
+    /// not changed until [`resume`](Self::resume).
+    fn find<'a>(
+        &'a self,
+        token: &'a Token,
+        user: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Takeover, NoResume>>;
+
+    /// Gives session `id` to `client` (taken over with `presented`), and a
+    /// new latest token; `presented` stays good until that one is used.
+    fn resume<'a>(
+        &'a self,
+        id: SessionId,
+        presented: &'a Token,
+        client: Arc<ClientState>,
+    ) -> BoxFuture<'a, Token>;
+
+    /// Holds session `id` (its connection dropped): returns the hold's
+    /// number, to [`expire`](Self::expire) that hold and no later one.
+    fn hold(&self, id: SessionId) -> BoxFuture<'_, Option<u64>>;
+
+    /// Ends session `id` if it is still held by hold `hold`; its client.
+    fn expire(&self, id: SessionId, hold: u64) -> BoxFuture<'_, Option<Arc<ClientState>>>;
+
+    /// Ends session `id` now (the client asked to leave).
+    fn end(&self, id: SessionId) -> BoxFuture<'_, ()>;
+}
+
+struct Record {
+    user_id: String,
+    latest: Token,
+    /// Good until `latest` is used.
+    previous: Option<Token>,
+    client: Arc<ClientState>,
+    /// The number of the hold in force, when the connection dropped.
+    held: Option<u64>,
+}
+
+/// Sessions in this process's memory.
+#[derive(Default)]
+pub(crate) struct MemorySessions {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: SessionId,
+    next_hold: u64,
+    records: HashMap<SessionId, Record>,
+    tokens: HashMap<Token, SessionId>,
+}
+
+impl Inner {
+    fn forget_tokens(&mut self, record_tokens: impl IntoIterator<Item = Token>) {
+        for token in record_tokens {
+            self.tokens.remove(&token);
+        }
+    }
+
+    fn remove(&mut self, id: SessionId) -> Option<Record> {
+        let record = self.records.remove(&id)?;
+        let tokens: Vec<Token> = std::iter::once(record.latest.clone())
+            .chain(record.previous.clone())
+            .collect();
+        self.forget_tokens(tokens);
+        Some(record)
+    }
+}
+
+impl Sessions for MemorySessions {
+    fn open(&self, client: Arc<ClientState>) -> BoxFuture<'_, (SessionId, Token)> {
+        let mut inner = self.inner.lock();
+        inner.next_id += 1;
+        let id = inner.next_id;
+        let token = Token::new();
+        inner.tokens.insert(token.clone(), id);
+        inner.records.insert(
+            id,
+            Record {
+                user_id: client.user_id.clone(),
+                latest: token.clone(),
+                previous: None,
+                client,
+                held: None,
+            },
+        );
+        Box::pin(future::ready((id, token)))
+    }
+
+    fn find<'a>(
+        &'a self,
+        token: &'a Token,
+        user: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Takeover, NoResume>> {
+        let inner = self.inner.lock();
+        let found = match inner
+            .tokens
+            .get(token)
+            .and_then(|id| Some((*id, inner.records.get(id)?)))
+        {
+            None => Err(NoResume::Unknown),
+            Some((_, record)) if user.is_some_and(|user| user != record.user_id) => {
+                Err(NoResume::OtherUser)
+            }
+            Some((id, record)) => Ok(Takeover {
+                id,
+                previous: record.client.clone(),
+                was_held: record.held.is_some(),
+            }),
+        };
+        Box::pin(future::ready(found))
+    }
+
+    fn resume<'a>(
+        &'a self,
+        id: SessionId,
+        presented: &'a Token,
+        client: Arc<ClientState>,
+    ) -> BoxFuture<'a, Token> {
+        let mut inner = self.inner.lock();
+        let token = Token::new();
+        if let Some(record) = inner.records.get_mut(&id) {
+            // The latest and the one presented stay; anything older goes.
+            let mut dropped: Vec<Token> = vec![record.latest.clone()];
+            dropped.extend(record.previous.take());
+            dropped.retain(|t| t != presented);
+            record.previous = Some(presented.clone());
+            record.latest = token.clone();
+            record.client = client;
+            record.held = None;
+            inner.forget_tokens(dropped);
+            inner.tokens.insert(token.clone(), id);
+        }
+        Box::pin(future::ready(token))
+    }
+
+    fn hold(&self, id: SessionId) -> BoxFuture<'_, Option<u64>> {
+        let mut inner = self.inner.lock();
+        inner.next_hold += 1;
+        let hold = inner.next_hold;
+        let held = inner.records.get_mut(&id).map(|record| {
+            record.held = Some(hold);
+            hold
+        });
+        Box::pin(future::ready(held))
+    }
+
+    fn expire(&self, id: SessionId, hold: u64) -> BoxFuture<'_, Option<Arc<ClientState>>> {
+        let mut inner = self.inner.lock();
+        let expired = match inner.records.get(&id) {
+            Some(record) if record.held == Some(hold) => inner.remove(id).map(|r| r.client),
+            _ => None,
+        };
+        Box::pin(future::ready(expired))
+    }
+
+    fn end(&self, id: SessionId) -> BoxFuture<'_, ()> {
+        self.inner.lock().remove(id);
+        Box::pin(future::ready(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_128_random_bits_and_never_show() {
+        let a = Token::new();
+        let b = Token::new();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 22, "16 bytes in unpadded base64");
+        assert_eq!(format!("{a:?}"), "Token(…)");
+    }
+}
