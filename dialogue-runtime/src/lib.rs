@@ -50,9 +50,9 @@ mod wire;
 /// the guide [`protocol`](guide::protocol).
 pub use dialogue_core::protocol;
 
-pub use api::builder::{DEFAULT_RESUME_GRACE, DialogueBuilder};
+pub use api::builder::{DEFAULT_PING, DEFAULT_RESUME_GRACE, DEFAULT_SEND_BUFFER, DialogueBuilder};
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
-pub use api::dialogue::{Dialogue, ServeError};
+pub use api::dialogue::{Dialogue, ServeError, Stats};
 pub use api::room::{ListenerHandle, Room, TypedRoom};
 pub use control::cors::Cors;
 pub use control::hooks::{
@@ -82,6 +82,7 @@ pub use state::room::RoomOptions;
 #[cfg(feature = "sqlite")]
 pub use store::sqlite;
 pub use store::{HistoryStore, StoreError};
+pub use wire::transport::{DialogueListener, Killable, Peer};
 
 /// schemars, as dialogue uses it (for the `JsonSchema` trait and hand-written impls).
 pub use schemars;

@@ -22,7 +22,6 @@ mod presence;
 use std::process::ExitCode;
 
 use app::ChatApp;
-use axum::serve::ListenerExt;
 use common::{init_logging, listen, port, stop_signal};
 use dialogue_runtime::prelude::*;
 
@@ -59,18 +58,15 @@ async fn main() -> ExitCode {
     println!("open http://127.0.0.1:{port}/ in two windows and say hello");
 
     let app = page::routes().merge(dialogue.router());
-    // As `Dialogue::serve` does: small frames leave at once.
-    let listener = listener.tap_io(|stream| {
-        let _ = stream.set_nodelay(true);
-    });
     let stopper = dialogue.clone();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop_signal().await;
-            // Disconnect every client first, so the server stops at once.
-            stopper.shutdown().await;
-        })
-        .await;
+    tokio::spawn(async move {
+        stop_signal().await;
+        // Disconnect every client first, so the server stops at once.
+        stopper.shutdown().await;
+    });
+    // `serve_router`: the page and Socket.IO on one listener, and slow
+    // members dropped in a way that lets them reconnect and recover.
+    let served = dialogue.serve_router(listener, app).await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

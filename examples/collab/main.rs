@@ -43,7 +43,6 @@ mod common;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use common::{init_logging, listen, port, stop_signal};
 
 #[tokio::main]
@@ -71,17 +70,13 @@ async fn main() -> ExitCode {
         app::DOC
     );
 
-    // As `Dialogue::serve` does: small frames leave at once.
-    let listener = listener.tap_io(|stream| {
-        let _ = stream.set_nodelay(true);
+    let stopper = dialogue.clone();
+    tokio::spawn(async move {
+        stop_signal().await;
+        // Disconnect every client first, so the server stops at once.
+        stopper.shutdown().await;
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop_signal().await;
-            // Disconnect every client first, so the server stops at once.
-            dialogue.shutdown().await;
-        })
-        .await;
+    let served = dialogue.serve_router(listener, app).await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -18,6 +18,10 @@
 //! | `DIALOGUE_TRIGGER_RATE` | at most this many triggers per second per connection |
 //! | `DIALOGUE_MAX_PAYLOAD` | the largest `data` in bytes (default 65536) |
 //! | `DIALOGUE_HISTORY_DB` | an SQLite file keeping history (write-through), created if missing |
+//! | `DIALOGUE_RESUME_SECS` | how long a dropped session is held (default 120) |
+//! | `DIALOGUE_RECOVERY_SIZE`, `DIALOGUE_RECOVERY_SECS` | each room's recovery window (defaults 1000 events, 300 s) |
+//! | `DIALOGUE_SEND_BUFFER` | packets a connection may have waiting before it is a slow member (default 4096) |
+//! | `DIALOGUE_PING_SECS`, `DIALOGUE_PING_TIMEOUT_SECS` | the heartbeat (defaults 25 and 20) |
 //! | `RUST_LOG` | log filter on stderr, e.g. `dialogue_runtime=debug` |
 //!
 //! `cargo run --example conformance -- codegen DIR` writes the generated
@@ -30,11 +34,16 @@ mod common;
 
 use std::num::NonZeroU32;
 use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
 
 use app::ConformanceApp;
 use common::{init_logging, listen, port, stop_signal};
 use dialogue_runtime::sqlite::SqliteHistory;
-use dialogue_runtime::{Dialogue, DialogueApp, DialogueBuilder, JwtAuth};
+use dialogue_runtime::{
+    DEFAULT_PING, DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE, Dialogue, DialogueApp,
+    DialogueBuilder, JwtAuth,
+};
 
 /// How this server is run, for the generated files' header.
 const PROGRAM: &str = "cargo run --example conformance --";
@@ -104,7 +113,48 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
         let store = SqliteHistory::open(&path).map_err(|e| format!("DIALOGUE_HISTORY_DB: {e}"))?;
         builder = builder.history_store(store);
     }
+    if let Some(secs) = number::<u64>("DIALOGUE_RESUME_SECS", "a number of seconds")? {
+        builder = builder.resume_grace(Duration::from_secs(secs));
+    }
+    let size = number::<usize>("DIALOGUE_RECOVERY_SIZE", "a number of events")?;
+    let age = number::<u64>("DIALOGUE_RECOVERY_SECS", "a number of seconds")?;
+    if size.is_some() || age.is_some() {
+        builder = builder.recovery_window(
+            size.unwrap_or(DEFAULT_RECOVERY_SIZE),
+            age.map_or(DEFAULT_RECOVERY_AGE, Duration::from_secs),
+        );
+    }
+    if let Some(packets) = number::<usize>("DIALOGUE_SEND_BUFFER", "a number of packets")? {
+        if packets == 0 {
+            return Err("DIALOGUE_SEND_BUFFER must be at least 1".into());
+        }
+        builder = builder.send_buffer(packets);
+    }
+    let ping = number::<u64>("DIALOGUE_PING_SECS", "a number of seconds")?;
+    let timeout = number::<u64>("DIALOGUE_PING_TIMEOUT_SECS", "a number of seconds")?;
+    if ping.is_some() || timeout.is_some() {
+        let interval = ping.map_or(DEFAULT_PING.0, Duration::from_secs);
+        let timeout = timeout.map_or(DEFAULT_PING.1, Duration::from_secs);
+        if interval.is_zero() || timeout.is_zero() {
+            return Err(
+                "DIALOGUE_PING_SECS and DIALOGUE_PING_TIMEOUT_SECS must be at least 1".into(),
+            );
+        }
+        builder = builder.heartbeat(interval, timeout);
+    }
     Ok((port, builder))
+}
+
+/// A whole number from an environment variable, described as `what` when
+/// it does not read.
+fn number<T: FromStr>(name: &str, what: &str) -> Result<Option<T>, String> {
+    match var(name)? {
+        None => Ok(None),
+        Some(text) => text
+            .parse::<T>()
+            .map(Some)
+            .map_err(|_| format!("{name} must be {what}, not {text:?}")),
+    }
 }
 
 /// An environment variable; unset and empty are the same.

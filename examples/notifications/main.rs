@@ -38,7 +38,6 @@ mod common;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use common::{init_logging, listen, port, stop_signal};
 
 #[tokio::main]
@@ -63,17 +62,13 @@ async fn main() -> ExitCode {
     };
     tracing::info!("try: curl -X POST http://127.0.0.1:{port}/orders/1001/ship");
 
-    // As `Dialogue::serve` does: small frames leave at once.
-    let listener = listener.tap_io(|stream| {
-        let _ = stream.set_nodelay(true);
+    let stopper = dialogue.clone();
+    tokio::spawn(async move {
+        stop_signal().await;
+        // Disconnect every client first, so the server stops at once.
+        stopper.shutdown().await;
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop_signal().await;
-            // Disconnect every client first, so the server stops at once.
-            dialogue.shutdown().await;
-        })
-        .await;
+    let served = dialogue.serve_router(listener, app).await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

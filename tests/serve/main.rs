@@ -11,6 +11,7 @@ mod harness;
 mod history;
 mod lifecycle;
 mod malformed;
+mod recovery;
 mod rooms;
 mod server_api;
 mod server_events;

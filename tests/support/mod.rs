@@ -11,6 +11,7 @@
 pub mod conformance;
 
 pub mod process;
+pub mod proxy;
 pub mod server_process;
 pub mod shapes;
 pub mod wire;

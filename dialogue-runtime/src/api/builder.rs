@@ -29,19 +29,24 @@ use crate::error::BuildError;
 use crate::protocol::EventMessage;
 use crate::spec::AppSpec;
 use crate::state::client::ClientState;
+use crate::state::counters::Counters;
 use crate::state::recovery::Window;
 use crate::state::room::RoomState;
 use crate::state::{Memory, State};
 use crate::store::HistoryStore;
 use crate::wire;
 use crate::wire::socket::SocketFanout;
+use crate::wire::transport::{self, Closer};
 
 /// Packets waiting to be written to one socket (socketioxide's buffer,
 /// 128 by default). Well above the request queue, so that every request
 /// waiting can be answered even while the client is slow to read; the
 /// buffer grows only as it fills. A client that stops reading altogether
-/// fills it and is disconnected at the next heartbeat.
-const OUTGOING_CAPACITY: usize = 4096;
+/// fills it and counts as a slow member.
+pub const DEFAULT_SEND_BUFFER: usize = 4096;
+
+/// The transport's ping interval and timeout, by default (Socket.IO's own).
+pub const DEFAULT_PING: (Duration, Duration) = (Duration::from_secs(25), Duration::from_secs(20));
 
 /// How long a dropped connection's session is held, by default.
 pub const DEFAULT_RESUME_GRACE: Duration = Duration::from_secs(120);
@@ -79,6 +84,8 @@ pub struct DialogueBuilder<A> {
     transport_limit: Option<usize>,
     window: Window,
     grace: Duration,
+    send_buffer: usize,
+    ping: (Duration, Duration),
     _app: PhantomData<fn() -> A>,
 }
 
@@ -197,6 +204,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             transport_limit: None,
             window: Window::default(),
             grace: DEFAULT_RESUME_GRACE,
+            send_buffer: DEFAULT_SEND_BUFFER,
+            ping: DEFAULT_PING,
             _app: PhantomData,
         }
     }
@@ -218,6 +227,25 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     /// subscriptions and seats stay. Zero holds nothing.
     pub fn resume_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// How many packets each connection may have waiting to be sent
+    /// (default 4096). A connection whose buffer is full when an event is
+    /// delivered to it is a slow member: it is dropped, its session held, and
+    /// it recovers what it missed when it comes back (docs/recovery.md).
+    /// At least 1.
+    pub fn send_buffer(mut self, packets: usize) -> Self {
+        self.send_buffer = packets.max(1);
+        self
+    }
+
+    /// The transport's heartbeat: a ping every `interval`, and a connection
+    /// that does not answer within `timeout` is dropped (defaults 25 s and
+    /// 20 s, Socket.IO's). A dropped connection's session is held for
+    /// [`resume_grace`](Self::resume_grace).
+    pub fn heartbeat(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.ping = (interval, timeout);
         self
     }
 
@@ -322,16 +350,28 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             .max_payload(transport_limit as u64)
             .ws_max_message_size(transport_limit)
             .ws_max_frame_size(transport_limit)
-            .max_buffer_size(OUTGOING_CAPACITY);
+            .max_buffer_size(self.send_buffer)
+            .ping_interval(self.ping.0)
+            .ping_timeout(self.ping.1);
         let (layer, io) = builder.build_layer();
-        // CORS wraps the Socket.IO layer: a preflight must be answered before
-        // the polling transport sees the request.
-        let router = axum::Router::new().layer(layer);
+        let closer = Arc::new(Closer::default());
+        // In front of socketioxide: notes each session's TCP connections, so
+        // that a transport can be closed (`wire::transport`). CORS wraps
+        // both: a preflight must be answered before the polling transport
+        // sees the request.
+        let router = axum::Router::new()
+            .layer(layer)
+            .layer(axum::middleware::from_fn_with_state(
+                closer.clone(),
+                transport::track,
+            ));
         let router = match self.cors.layer() {
             Some(cors) => router.layer(cors),
             None => router,
         };
-        Ok(Dialogue::from_engine(self.start(spec, events, io, router)))
+        Ok(Dialogue::from_engine(
+            self.start(spec, events, io, router, closer),
+        ))
     }
 
     /// The engine on `io`, whatever its adapter, serving the protocol.
@@ -341,11 +381,14 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         events: EventTable,
         io: SocketIo<Ad>,
         router: axum::Router,
+        closer: Arc<Closer>,
     ) -> Arc<Engine> {
+        let counters = Arc::new(Counters::default());
         let state = State::new(
             Box::new(Memory::new()),
-            Arc::new(SocketFanout::new(io.clone())),
+            Arc::new(SocketFanout::new(io.clone(), counters.clone())),
             self.window,
+            counters,
         );
         let engine = Engine::new(Parts {
             spec,
@@ -358,7 +401,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             grace: self.grace,
         });
         // The local adapter has nothing to initialize.
-        wire::register(&io, &engine).spawn();
+        wire::register(&io, &engine, &closer).spawn();
         engine
     }
 }

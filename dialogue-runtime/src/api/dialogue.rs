@@ -2,9 +2,9 @@
 
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use serde_json::Value;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
@@ -19,6 +19,7 @@ use crate::protocol::{EventMessage, ValidationIssue};
 use crate::spec::AppSpec;
 use crate::state::client::ClientState;
 use crate::state::room::{RoomOptions, RoomState};
+use crate::wire::transport::{DialogueListener, Peer};
 use crate::{Accepts, DeclaredRoom, DialogueApp, Event, PerUserRoom, SharedRoom};
 
 /// The server of the application `A`: its rooms, clients and history, the
@@ -65,6 +66,19 @@ impl<A> std::fmt::Debug for Dialogue<A> {
             .field("app", &self.engine.spec.name)
             .finish_non_exhaustive()
     }
+}
+
+/// What a server counted since it started ([`Dialogue::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Connections dropped as slow members: their outgoing buffer
+    /// overflowed; each could resume and recover (docs/recovery.md).
+    pub slow_members_dropped: u64,
+    /// Deliveries missed by members that could not be found to be dropped
+    /// (their buffer drained between the send and the search); zero unless
+    /// members read at just about the rate they are sent to.
+    pub unattributed_misses: u64,
 }
 
 /// Why serving stopped with an error.
@@ -296,6 +310,27 @@ impl<A: DialogueApp> Dialogue<A> {
         self.engine.router.clone()
     }
 
+    /// What the server counted since it started.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dialogue = Dialogue::<ChatApp>::builder().build().unwrap();
+    /// assert_eq!(dialogue.stats().slow_members_dropped, 0);
+    /// # }
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let counters = &self.engine.state.counters;
+        Stats {
+            slow_members_dropped: counters.slow_members.load(Ordering::Relaxed),
+            unattributed_misses: counters.unattributed_misses.load(Ordering::Relaxed),
+        }
+    }
+
     /// Binds `addr` and serves until [`shutdown`](Self::shutdown).
     pub async fn serve(
         &self,
@@ -311,24 +346,45 @@ impl<A: DialogueApp> Dialogue<A> {
         self.serve_on(listener).await
     }
 
-    /// Serves on a bound listener until [`shutdown`](Self::shutdown), with
-    /// `TCP_NODELAY` on every connection (serving [`router`](Self::router)
-    /// yourself, do the same: see `axum::serve::ListenerExt::tap_io`).
+    /// Serves on a bound listener until [`shutdown`](Self::shutdown).
     pub async fn serve_on(&self, listener: TcpListener) -> Result<(), ServeError> {
+        self.serve_router(listener, self.router()).await
+    }
+
+    /// Serves `app`, a router that includes [`router`](Self::router), on a
+    /// bound listener until [`shutdown`](Self::shutdown): with `TCP_NODELAY`
+    /// on every connection, and the server able to close one client's
+    /// transport while keeping its session (a slow member's: it reconnects
+    /// by itself and recovers). Serving with `axum::serve` yourself, use a
+    /// [`DialogueListener`](crate::DialogueListener) for the same.
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// # async fn run(dialogue: Dialogue<ChatApp>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = axum::Router::new()
+    ///     .route("/health", axum::routing::get(|| async { "ok" }))
+    ///     .merge(dialogue.router());
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// dialogue.serve_router(listener, app).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn serve_router(
+        &self,
+        listener: TcpListener,
+        app: axum::Router,
+    ) -> Result<(), ServeError> {
         let mut stop = self.engine.stop_signal.subscribe();
-        // Small frames (acknowledgements, single events) must leave at once:
-        // with Nagle's algorithm on, they wait for the peer's delayed ACK
-        // (~40 ms) whenever one is already in flight.
-        let listener = listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|stopping| *stopping).await;
-            })
-            .await?;
+        axum::serve(
+            DialogueListener::new(listener),
+            app.into_make_service_with_connect_info::<Peer>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        })
+        .await?;
         Ok(())
     }
 

@@ -13,6 +13,7 @@
 //! names socketioxide's adapter. An operation whose hooks run after the
 //! answer returns a [`Followup`] with its outcome.
 
+pub(crate) mod catch_up;
 pub(crate) mod clients;
 pub(crate) mod followup;
 pub(crate) mod history;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Weak};
 use serde_json::Value;
 
 use crate::engine::Engine;
+use crate::engine::catch_up::catch_up;
 use crate::engine::hooks;
 use crate::envelope::StampedEvent;
 use crate::protocol::Position;
@@ -175,32 +176,44 @@ impl Engine {
     }
 
     /// After the greeting: each resumed membership's socket joins its room
-    /// in the room's delivery order, its missed events sent first, oldest
-    /// first, so that no live event of the room comes before them.
+    /// in the room's delivery order. A recovered room's missed events come
+    /// first, oldest first: most of them paced, as fast as the client reads
+    /// ([`catch_up`]), the last few inside the order, so that no live event
+    /// of the room comes before them and none twice.
     pub(crate) async fn rejoin(self: &Arc<Self>, client: &Arc<ClientState>, greeting: Greeting) {
         for Rejoin { room, keys, missed } in greeting.rejoins {
+            let upto = match missed {
+                None => None,
+                Some((events, upto)) => match catch_up(client, &room, events, upto).await {
+                    Some(upto) => Some(upto),
+                    // Gone or dropped: its session keeps the rest.
+                    None => return,
+                },
+            };
             let client = client.clone();
             let room_id = room.id.clone();
             let op: crate::state::delivery::Op = Box::new(move |delivery| {
                 Box::pin(async move {
                     client.conn.join(keys);
-                    let Some((events, upto)) = missed else {
+                    let Some(upto) = upto else {
                         return;
                     };
-                    // Delivered between the greeting and now: after `upto`.
+                    // Delivered since the catch-up: after `upto`.
                     let since = Position {
                         epoch: delivery.epoch().to_string(),
                         seq: upto,
                     };
                     let Ok((later, _)) = delivery.recover(&since) else {
-                        tracing::error!(room = %room_id, client = %client.id, "the recovery window moved past a resuming client; it reconnects to recover");
-                        client.conn.disconnect();
+                        tracing::warn!(room = %room_id, client = %client.id, "the recovery window moved past a resuming client; it reconnects to recover");
+                        client.conn.drop_transport();
                         return;
                     };
                     let event_name = crate::protocol::ServerEvent::Event.wire_name();
-                    for event in events.iter().chain(&later) {
-                        if client.receives(&room_id, event.event()) {
-                            let _ = client.conn.emit_raw(event_name, event.json());
+                    for event in &later {
+                        if client.receives(&room_id, event.event())
+                            && client.conn.emit_raw(event_name, event.json()).is_err()
+                        {
+                            return;
                         }
                     }
                 })

@@ -97,6 +97,9 @@ pub(crate) struct ClientState {
     session: OnceLock<SessionId>,
     /// A new connection took its session over: its memberships moved there.
     taken_over: AtomicBool,
+    /// The server dropped its transport (a slow member): its disconnection
+    /// holds the session whatever socketioxide reports.
+    dropped: AtomicBool,
     memberships: Mutex<HashMap<String, RoomMembership>>,
 }
 
@@ -119,6 +122,7 @@ impl ClientState {
             connected: AtomicBool::new(true),
             session: OnceLock::new(),
             taken_over: AtomicBool::new(false),
+            dropped: AtomicBool::new(false),
             memberships: Mutex::new(HashMap::new()),
         }
     }
@@ -141,6 +145,16 @@ impl ClientState {
     /// Whether a new connection took its session over.
     pub(crate) fn is_taken_over(&self) -> bool {
         self.taken_over.load(Ordering::Acquire)
+    }
+
+    /// Marks its transport dropped by the server; true the first time.
+    pub(crate) fn mark_dropped(&self) -> bool {
+        !self.dropped.swap(true, Ordering::AcqRel)
+    }
+
+    /// Whether the server dropped its transport.
+    pub(crate) fn was_dropped(&self) -> bool {
+        self.dropped.load(Ordering::Acquire)
     }
 
     /// Marks its connection gone while its session is held: its memberships

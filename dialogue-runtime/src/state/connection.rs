@@ -42,8 +42,13 @@ pub(crate) enum SendFailure {
 /// whatever the adapter, and every method is object-safe so that the engine
 /// holds `dyn Connection` and never names socketioxide's adapter type.
 pub(crate) trait Connection: Send + Sync + 'static {
-    /// Sends `payload` as `event` to this client.
+    /// Sends `payload` as `event` to this client; a client whose buffer is
+    /// full is dropped as a slow member ([`drop_slow`](Self::drop_slow)).
     fn emit_raw(&self, event: &str, payload: &RawValue) -> Result<(), SendFailure>;
+
+    /// Like [`emit_raw`](Self::emit_raw), but a full buffer only fails: for
+    /// a sender that waits for room (a client catching up).
+    fn offer_raw(&self, event: &str, payload: &RawValue) -> Result<(), SendFailure>;
 
     /// Subscribes the socket to fan-out keys (`state::fanout`).
     fn join(&self, keys: Vec<String>);
@@ -54,6 +59,20 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// Ends the Socket.IO connection (the client does not reconnect by
     /// itself).
     fn disconnect(&self);
+
+    /// Drops the client as a slow member (its outgoing buffer overflowed):
+    /// nothing more is sent to it, its transport is closed so that it
+    /// reconnects by itself, and its session is held for it to resume and
+    /// recover what it missed. Logged and counted once per connection.
+    fn drop_slow(&self);
+
+    /// Closes its transport, not its Socket.IO connection: it reconnects by
+    /// itself, and its session is held for it to resume.
+    fn drop_transport(&self);
+
+    /// Whether its outgoing buffer is full now. Sends a packet every client
+    /// ignores when it is not: only for finding slow members.
+    fn probe_full(&self) -> bool;
 
     /// Drops what the wire keeps on the socket for this client (its request
     /// queue, its state): used at shutdown, when the socket's own

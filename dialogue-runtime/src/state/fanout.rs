@@ -43,9 +43,13 @@ pub(crate) fn key(room: &str, event: &str) -> String {
 }
 
 /// Sockets whose outgoing buffer was full when an event was delivered: they
-/// did not get it.
+/// did not get it. Those found (`dropped`) were dropped as slow members and
+/// recover it when they resume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Missed(pub(crate) usize);
+pub(crate) struct Missed {
+    pub(crate) count: usize,
+    pub(crate) dropped: usize,
+}
 
 /// Sending to the sockets of this node.
 pub(crate) trait Fanout: Send + Sync + 'static {
@@ -53,6 +57,11 @@ pub(crate) trait Fanout: Send + Sync + 'static {
     /// `keys`, each once. Returns once every socket's queue holds it. After
     /// `close` it sends nothing.
     fn send(&self, keys: Vec<String>, event: &str, payload: &RawValue) -> Missed;
+
+    /// After a send to `keys` that `count` sockets missed: drops those of
+    /// them that can be found (their queue still full) as slow members.
+    /// Returns how many.
+    fn drop_slow(&self, keys: Vec<String>, count: usize) -> usize;
 
     /// How many sockets of this node are in any of `keys`.
     fn count(&self, keys: Vec<String>) -> usize;
@@ -93,15 +102,24 @@ impl RoomFanout {
 impl Deliver for RoomFanout {
     fn deliver(&self, stamped: &StampedEvent) {
         let event = stamped.event();
-        let missed = self.fanout.send(
+        let mut missed = self.fanout.send(
             self.keys(event),
             ServerEvent::Event.wire_name(),
             stamped.json(),
         );
-        if missed.0 > 0 {
+        if missed.count > 0 {
+            missed.dropped = self.fanout.drop_slow(self.keys(event), missed.count);
+        }
+        if missed.count > missed.dropped {
+            tracing::error!(
+                room = %self.room_id, event, seq = stamped.seq(), missed = missed.count,
+                dropped = missed.dropped,
+                "members missed an event and not all of them could be found to be dropped"
+            );
+        } else if missed.count > 0 {
             tracing::warn!(
-                room = %self.room_id, event, seq = stamped.seq(), missed = missed.0,
-                "clients that are not reading missed an event: their buffer is full"
+                room = %self.room_id, event, seq = stamped.seq(), missed = missed.count,
+                "members that are not reading missed an event: dropped, they recover it when they resume"
             );
         }
     }

@@ -21,6 +21,7 @@
 
 pub(crate) mod client;
 pub(crate) mod connection;
+pub(crate) mod counters;
 pub(crate) mod delivery;
 pub(crate) mod directory;
 pub(crate) mod fanout;
@@ -35,6 +36,7 @@ pub(crate) mod stream;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
+use crate::state::counters::Counters;
 use crate::state::delivery::{Deliver, Delivery};
 use crate::state::directory::{ClientDirectory, MemoryDirectory};
 use crate::state::fanout::{Fanout, RoomFanout};
@@ -127,10 +129,16 @@ pub(crate) struct State {
     pub(crate) fanout: Arc<dyn Fanout>,
     /// Each room's recovery window.
     pub(crate) window: Window,
+    pub(crate) counters: Arc<Counters>,
 }
 
 impl State {
-    pub(crate) fn new(backend: Box<dyn Backend>, fanout: Arc<dyn Fanout>, window: Window) -> Self {
+    pub(crate) fn new(
+        backend: Box<dyn Backend>,
+        fanout: Arc<dyn Fanout>,
+        window: Window,
+        counters: Arc<Counters>,
+    ) -> Self {
         Self {
             registry: backend.registry(),
             directory: backend.directory(),
@@ -138,6 +146,7 @@ impl State {
             backend,
             fanout,
             window,
+            counters,
         }
     }
 

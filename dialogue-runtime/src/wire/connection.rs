@@ -15,7 +15,8 @@ use crate::protocol::{Connected, ServerEvent};
 use crate::state::client::ClientState;
 use crate::state::fanout::GREETED;
 use crate::wire::queue::{Enqueued, Session};
-use crate::wire::socket::SocketConnection;
+use crate::wire::socket::{OwnSocket, SocketConnection};
+use crate::wire::transport::Closer;
 
 /// What the middleware found out for the greeting: the session the
 /// handshake resumes, if any.
@@ -25,7 +26,9 @@ struct Pending(parking_lot::Mutex<Option<Resuming>>);
 /// connection, so the handlers exist before the first request can arrive.
 pub(crate) async fn connect<A: Adapter>(
     engine: Arc<Engine>,
+    closer: Arc<Closer>,
     socket: SocketRef<A>,
+    own: OwnSocket<A>,
     auth: Value,
 ) -> Result<(), Refusal> {
     let mut identified = engine.identify(&auth, &socket.req_parts().headers).await?;
@@ -33,7 +36,14 @@ pub(crate) async fn connect<A: Adapter>(
     if let Resuming::Found(takeover, _) = &resuming {
         identified.adopt_user(&takeover.previous.user_id);
     }
-    let client = engine.new_client(identified, Box::new(SocketConnection::new(socket.clone())))?;
+    let conn = SocketConnection::new(own.0, closer.clone(), engine.state.counters.clone());
+    let client = match engine.new_client(identified, Box::new(conn)) {
+        Ok(client) => client,
+        Err(refusal) => {
+            closer.forget(socket.id.as_str());
+            return Err(refusal);
+        }
+    };
     socket
         .extensions
         .insert(Session::<A>::new(engine.clone(), client.clone()));
@@ -46,6 +56,7 @@ pub(crate) async fn connect<A: Adapter>(
     socket.on_disconnect(
         async move |socket: SocketRef<A>, reason: DisconnectReason| {
             disconnected(&engine, &socket, reason).await;
+            closer.forget(socket.id.as_str());
         },
     );
     tracing::info!(client = %client.id, user = %client.user_id, transport, "client connected");
@@ -116,6 +127,11 @@ async fn disconnected<A: Adapter>(
 fn ending_of(client: &ClientState, reason: DisconnectReason) -> Ending {
     if client.is_taken_over() {
         return Ending::TakenOver;
+    }
+    // Dropped by the server (a slow member): socketioxide reports a
+    // namespace disconnect or a transport error, the session is held.
+    if client.was_dropped() {
+        return Ending::Dropped;
     }
     match reason {
         DisconnectReason::ClientNSDisconnect

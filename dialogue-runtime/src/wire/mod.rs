@@ -11,6 +11,7 @@ pub(crate) mod queue;
 pub(crate) mod reply;
 pub(crate) mod requests;
 pub(crate) mod socket;
+pub(crate) mod transport;
 
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide_core::adapter::DefinedAdapter;
 
 use crate::engine::Engine;
+use crate::wire::socket::OwnSocket;
+use crate::wire::transport::Closer;
 
 /// Serves the protocol on the default namespace of `io`: the middleware sets
 /// each socket up before it is acknowledged, the handler greets it. Returns
@@ -29,12 +32,17 @@ use crate::engine::Engine;
 pub(crate) fn register<A: Adapter + DefinedAdapter>(
     io: &SocketIo<A>,
     engine: &Arc<Engine>,
+    closer: &Arc<Closer>,
 ) -> A::InitRes {
     let greeter = engine.clone();
     let engine = engine.clone();
-    let middleware = move |socket: SocketRef<A>, auth: TryData<Value>| {
+    let closer = closer.clone();
+    let middleware = move |socket: SocketRef<A>, own: OwnSocket<A>, auth: TryData<Value>| {
         let engine = engine.clone();
-        async move { connection::connect(engine, socket, connection::auth_object(auth)).await }
+        let closer = closer.clone();
+        async move {
+            connection::connect(engine, closer, socket, own, connection::auth_object(auth)).await
+        }
     };
     let handler = move |socket: SocketRef<A>| {
         let engine = greeter.clone();

@@ -64,15 +64,24 @@ impl<A: Adapter> Reply<A> {
     pub(crate) fn fail(self, request: &str, error: WireError) {
         tracing::debug!(request, code = %error.code, message = %error.message, "request refused");
         match self.ack {
-            Some(ack) => acknowledge(ack, &AckError::new(&error)),
+            Some(ack) => Self::sent(&self.client, acknowledge(ack, &AckError::new(&error))),
             None => emit(&*self.client.conn, ServerEvent::Error, &error),
+        }
+    }
+
+    /// A client whose acknowledgement did not fit in its buffer is a slow
+    /// member (other answers go through the connection, which drops it
+    /// itself).
+    fn sent(client: &ClientState, outcome: Result<(), SendFailure>) {
+        if outcome == Err(SendFailure::Full) {
+            client.conn.drop_slow();
         }
     }
 
     /// Answers `request` with its outcome.
     pub(crate) fn answer(self, request: Request, answer: Answer) {
         match self.ack {
-            Some(ack) => send_ack(ack, answer),
+            Some(ack) => Self::sent(&self.client, send_ack(ack, answer)),
             None => send_events(&*self.client.conn, request, answer),
         }
     }
@@ -83,7 +92,7 @@ fn envelopes(events: &[Arc<StampedEvent>]) -> Vec<RawEnvelope<'_>> {
 }
 
 /// The acknowledgement form: `{ ok: true, ...answer }`.
-fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) {
+fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) -> Result<(), SendFailure> {
     match &answer {
         Answer::Done | Answer::Left(_) => acknowledge(ack, &AckOk::new(Done {})),
         Answer::Joined(joined) => acknowledge(
@@ -191,8 +200,8 @@ pub(crate) fn send_events(conn: &dyn Connection, request: Request, answer: Answe
     }
 }
 
-fn acknowledge<A: Adapter, T: Serialize>(ack: AckSender<A>, answer: &T) {
-    if let Err(error) = ack.send(answer) {
+fn acknowledge<A: Adapter, T: Serialize>(ack: AckSender<A>, answer: &T) -> Result<(), SendFailure> {
+    ack.send(answer).map_err(|error| {
         let failure = match error {
             socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull) => {
                 SendFailure::Full
@@ -200,7 +209,8 @@ fn acknowledge<A: Adapter, T: Serialize>(ack: AckSender<A>, answer: &T) {
             _ => SendFailure::Gone,
         };
         undelivered("acknowledgement", failure);
-    }
+        failure
+    })
 }
 
 fn emit<T: Serialize + ?Sized>(conn: &dyn Connection, event: ServerEvent, payload: &T) {
@@ -210,17 +220,7 @@ fn emit<T: Serialize + ?Sized>(conn: &dyn Connection, event: ServerEvent, payloa
 }
 
 /// Logs an answer that could not be queued: the client left, or stopped
-/// reading (socketioxide then closes the connection at its next heartbeat).
+/// reading (it is dropped as a slow member, and resumes).
 fn undelivered(what: &str, failure: SendFailure) {
-    match failure {
-        SendFailure::Full => {
-            tracing::warn!(
-                what,
-                "a client is not reading its answers; it will be disconnected"
-            );
-        }
-        SendFailure::Gone | SendFailure::Serialize => {
-            tracing::debug!(what, ?failure, "an answer was not delivered");
-        }
-    }
+    tracing::debug!(what, ?failure, "an answer was not delivered");
 }

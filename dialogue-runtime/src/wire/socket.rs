@@ -1,38 +1,131 @@
 //! socketioxide behind the state seam: one socket as a
 //! [`Connection`], the namespace as this node's [`Fanout`], on any adapter.
+//!
+//! Slow members. socketioxide queues at most `send_buffer` packets per
+//! socket; a broadcast that finds a socket's queue full skips it and reports
+//! only how many it skipped, not which. So when a broadcast reports misses,
+//! its recipients are probed at once with a packet no client acts on (an
+//! acknowledgement of a request never made): those whose queue is still
+//! full are dropped as slow members, and resume and recover. A member
+//! that stopped reading stays full and is always found; one that drained
+//! its queue between the broadcast and the probe cannot be told apart, and
+//! is counted and logged as an unattributed miss (docs/recovery.md).
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use axum::extract::connect_info::ConnectInfo;
 use axum::http::HeaderMap;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::value::RawValue;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::SocketRef;
+use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::handler::{FromConnectParts, FromMessageParts};
+use socketioxide::socket::Socket;
 
+use crate::state::client::ClientState;
 use crate::state::connection::{Connection, SendFailure, Transport};
+use crate::state::counters::Counters;
 use crate::state::fanout::{Fanout, Missed};
+use crate::wire::transport::{Closer, Peer};
+
+/// The acknowledgement id of a probe: far above any id a client counts up
+/// to, so that no callback of it is called (clients ignore an unknown id).
+const PROBE_ACK_ID: i64 = 9_007_199_254_740_991;
+
+/// The socket itself, as a connect handler's argument (socketioxide's
+/// `SocketRef` does not give it out, and acknowledgements need it).
+pub(crate) struct OwnSocket<A: Adapter>(pub(crate) Arc<Socket<A>>);
+
+impl<A: Adapter> FromConnectParts<A> for OwnSocket<A> {
+    type Error = Infallible;
+    fn from_connect_parts(
+        socket: &Arc<Socket<A>>,
+        _: &Option<socketioxide_core::Value>,
+    ) -> Result<Self, Infallible> {
+        Ok(Self(socket.clone()))
+    }
+}
 
 /// A socket of the default namespace.
 pub(crate) struct SocketConnection<A: Adapter> {
-    socket: SocketRef<A>,
+    socket: Arc<Socket<A>>,
     /// How it connected (a polling connection may upgrade later).
     transport: Transport,
+    closer: Arc<Closer>,
+    counters: Arc<Counters>,
 }
 
 impl<A: Adapter> SocketConnection<A> {
-    pub(crate) fn new(socket: SocketRef<A>) -> Self {
+    pub(crate) fn new(
+        socket: Arc<Socket<A>>,
+        closer: Arc<Closer>,
+        counters: Arc<Counters>,
+    ) -> Self {
+        let socket_ref = SocketRef::from(socket.clone());
+        // The handshake's own TCP connection: closing the transport kills it
+        // too (a WebSocket that connected directly has no other).
+        let peer = socket
+            .req_parts()
+            .extensions
+            .get::<ConnectInfo<Peer>>()
+            .map(|info| &info.0);
+        closer.record(socket.id.as_str(), peer);
         Self {
-            transport: transport_of(&socket),
+            transport: transport_of(&socket_ref),
             socket,
+            closer,
+            counters,
+        }
+    }
+
+    /// Whether its outgoing queue is full now: sends a probe, which a
+    /// socket with room takes (and its client ignores).
+    fn probe(&self) -> bool {
+        let Ok(ack) = AckSender::from_message_parts(
+            &self.socket,
+            &mut socketioxide_core::Value::Str(Default::default(), None),
+            &Some(PROBE_ACK_ID),
+        );
+        matches!(
+            ack.send(&()),
+            Err(socketioxide::SendError::Socket(
+                socketioxide::SocketError::InternalChannelFull
+            ))
+        )
+    }
+
+    /// Closes the transport, not the namespace: a stock client reconnects.
+    fn close_transport(&self) {
+        // Nothing more for it: a broadcast does not even try.
+        self.socket.leave_all();
+        let killed = self.closer.close(self.socket.id.as_str());
+        // Ends the socket on the server now when its queue takes the packet
+        // (it never reaches the client: its connections are killed and
+        // its later requests refused); otherwise the dead transport ends it.
+        let _ = self.socket.clone().disconnect();
+        if !killed && self.transport == Transport::Websocket {
+            tracing::warn!(
+                "a transport could not be closed: serve with Dialogue::serve_router or a \
+                 DialogueListener, or clients are disconnected for good instead"
+            );
         }
     }
 }
 
 impl<A: Adapter> Connection for SocketConnection<A> {
     fn emit_raw(&self, event: &str, payload: &RawValue) -> Result<(), SendFailure> {
+        let sent = self.offer_raw(event, payload);
+        if sent == Err(SendFailure::Full) {
+            self.drop_slow();
+        }
+        sent
+    }
+
+    fn offer_raw(&self, event: &str, payload: &RawValue) -> Result<(), SendFailure> {
         self.socket
             .emit(event, payload)
             .map_err(|error| match error {
@@ -42,6 +135,34 @@ impl<A: Adapter> Connection for SocketConnection<A> {
                 socketioxide::SendError::Socket(_) => SendFailure::Gone,
                 socketioxide::SendError::Serialize(_) => SendFailure::Serialize,
             })
+    }
+
+    fn drop_transport(&self) {
+        if let Some(client) = self.socket.extensions.get::<Arc<ClientState>>()
+            && !client.mark_dropped()
+        {
+            return;
+        }
+        self.close_transport();
+    }
+
+    fn drop_slow(&self) {
+        let Some(client) = self.socket.extensions.get::<Arc<ClientState>>() else {
+            return;
+        };
+        if !client.mark_dropped() {
+            return;
+        }
+        Counters::bump(&self.counters.slow_members, 1);
+        tracing::warn!(
+            client = %client.id, user = %client.user_id,
+            "dropped a slow member: its outgoing buffer is full; its session is held for it to resume"
+        );
+        self.close_transport();
+    }
+
+    fn probe_full(&self) -> bool {
+        self.probe()
     }
 
     fn join(&self, keys: Vec<String>) {
@@ -86,18 +207,40 @@ pub(crate) struct SocketFanout<A: Adapter> {
     /// Set by `close`: socketioxide's operators panic once it is closed, so
     /// nothing reaches them after it.
     closed: Arc<AtomicBool>,
+    counters: Arc<Counters>,
 }
 
 impl<A: Adapter> SocketFanout<A> {
-    pub(crate) fn new(io: SocketIo<A>) -> Self {
+    pub(crate) fn new(io: SocketIo<A>, counters: Arc<Counters>) -> Self {
         Self {
             io,
             closed: Arc::new(AtomicBool::new(false)),
+            counters,
         }
     }
 }
 
 impl<A: Adapter> Fanout for SocketFanout<A> {
+    fn drop_slow(&self, keys: Vec<String>, count: usize) -> usize {
+        if self.closed.load(Ordering::Acquire) {
+            return 0;
+        }
+        let mut dropped = 0;
+        for socket in self.io.local().to(keys).sockets() {
+            let Some(client) = socket.extensions.get::<Arc<ClientState>>() else {
+                continue;
+            };
+            if client.conn.probe_full() {
+                client.conn.drop_slow();
+                dropped += 1;
+            }
+        }
+        if dropped < count {
+            Counters::bump(&self.counters.unattributed_misses, (count - dropped) as u64);
+        }
+        dropped
+    }
+
     fn send(&self, keys: Vec<String>, event: &str, payload: &RawValue) -> Missed {
         if self.closed.load(Ordering::Acquire) {
             return Missed::default();
@@ -115,12 +258,13 @@ impl<A: Adapter> Fanout for SocketFanout<A> {
         };
         match outcome {
             Ok(()) => Missed::default(),
-            Err(socketioxide::BroadcastError::Socket(errors)) => Missed(
-                errors
+            Err(socketioxide::BroadcastError::Socket(errors)) => {
+                let count = errors
                     .iter()
                     .filter(|e| matches!(e, socketioxide::SocketError::InternalChannelFull))
-                    .count(),
-            ),
+                    .count();
+                Missed { count, dropped: 0 }
+            }
             Err(error) => {
                 tracing::error!(event, %error, "a broadcast failed");
                 Missed::default()
