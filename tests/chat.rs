@@ -41,8 +41,27 @@ impl Chat {
             .await
             .expect("binds");
         let url = format!("http://{}", listener.local_addr().expect("address"));
-        let app = page::routes().merge(dialogue.router());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        // As the example serves, plus one route for the browser test: the
+        // server drops a user's connections (their sessions stay).
+        let dropper = dialogue.clone();
+        let test_routes = axum::Router::new().route(
+            "/test/drop/{user}",
+            axum::routing::post(
+                move |axum::extract::Path(user): axum::extract::Path<String>| {
+                    let dialogue = dropper.clone();
+                    async move {
+                        let clients = dialogue.get_clients(&user);
+                        for client in &clients {
+                            client.force_reconnect();
+                        }
+                        clients.len().to_string()
+                    }
+                },
+            ),
+        );
+        let app = page::routes().merge(test_routes).merge(dialogue.router());
+        let serving = dialogue.clone();
+        tokio::spawn(async move { serving.serve_router(listener, app).await });
         Self { dialogue, url }
     }
 

@@ -8,7 +8,9 @@
 //! - the same for the client of the fixture with every payload shape,
 //!   generated into `target/` with its type tests `tests/e2e/shapes/`;
 //! - `tests/e2e/client.test.ts`, compiled into `target/` and run with
-//!   `node --test` against the conformance server, on WebSocket and polling.
+//!   `node --test` against the conformance server, on WebSocket and polling;
+//! - `tests/e2e/recovery.test.ts`, the same client with reconnection on,
+//!   through a fault proxy that cuts, holds and stalls its connections.
 //!
 //! Needs Node.js 20+ and `npm ci` in `tests/e2e` (`.ci/run` does it); the
 //! end-to-end test also needs the conformance example built (plain
@@ -64,8 +66,40 @@ fn the_shapes_client_and_its_type_tests_compile_strict() {
 
 #[test]
 fn the_generated_client_works_against_the_conformance_server() {
+    let server = ServerProcess::start(&[]);
+    let url = server.url.clone();
+    run_suite(
+        "codegen_ts_e2e",
+        "client.test.js",
+        &[("DIALOGUE_URL", &url)],
+    );
+    stop(server);
+}
+
+#[test]
+fn the_generated_client_recovers_across_cuts() {
+    // Short grace and window, so that the suite's cuts go past them.
+    let server = ServerProcess::start(&[
+        ("DIALOGUE_RESUME_SECS", "1"),
+        ("DIALOGUE_RECOVERY_SIZE", "200"),
+    ]);
+    // A small buffer, so that a stalled client is dropped as a slow member.
+    let slow = ServerProcess::start(&[("DIALOGUE_SEND_BUFFER", "8")]);
+    let (url, slow_url) = (server.url.clone(), slow.url.clone());
+    run_suite(
+        "codegen_ts_recovery",
+        "recovery.test.js",
+        &[("DIALOGUE_URL", &url), ("DIALOGUE_SLOW_URL", &slow_url)],
+    );
+    stop(server);
+    stop(slow);
+}
+
+/// Compiles `tests/e2e` into `target/<dir>` and runs `suite` there with
+/// `node --test` and `envs`; panics with its output when it fails.
+fn run_suite(dir: &str, suite: &str, envs: &[(&str, &str)]) {
     node::require_node_and_modules();
-    let out = node::fresh_module_dir("codegen_ts_e2e");
+    let out = node::fresh_module_dir(dir);
     let config = node::e2e_dir().join("tsconfig.json");
     node::tsc(
         &[
@@ -76,40 +110,40 @@ fn the_generated_client_works_against_the_conformance_server() {
         ],
         "tests/e2e",
     );
-    let suite = out.join("client.test.js");
     assert!(
-        suite.is_file(),
-        "tsc wrote no {}: is client.test.ts in tests/e2e?",
-        suite.display()
+        out.join(suite).is_file(),
+        "tsc wrote no {suite} into {}: is its .ts file in tests/e2e?",
+        out.display()
     );
-
-    let server = ServerProcess::start(&[]);
-    println!("conformance server: {}", server.url);
+    println!("{suite}: {envs:?}");
     let mut command = Command::new("node");
     command
         .current_dir(&out)
         .args([
             "--test",
             "--test-concurrency=1",
-            "--test-timeout=30000",
+            "--test-timeout=60000",
             "--test-reporter=spec",
-            "client.test.js",
+            suite,
         ])
-        .env("DIALOGUE_URL", &server.url)
+        .envs(envs.iter().copied())
         .env("NO_COLOR", "1");
-    let outcome = node::run(&mut command, SUITE_TIMEOUT, "node --test client.test.js");
-    let stopped = server.stop();
+    let outcome = node::run(&mut command, SUITE_TIMEOUT, &format!("node --test {suite}"));
     match outcome.status {
         None => panic!(
-            "the client suite did not finish within {SUITE_TIMEOUT:?}; its output:\n{}",
+            "{suite} did not finish within {SUITE_TIMEOUT:?}; its output:\n{}",
             outcome.output
         ),
-        Some(status) if !status.success() => panic!(
-            "the generated client's suite failed ({status}):\n{}",
-            outcome.output
-        ),
+        Some(status) if !status.success() => {
+            panic!("{suite} failed ({status}):\n{}", outcome.output)
+        }
         Some(_) => println!("{}", outcome.output),
     }
+}
+
+/// Stops a conformance server and checks it stopped cleanly.
+fn stop(server: ServerProcess) {
+    let stopped = server.stop();
     assert!(
         stopped.success() || !cfg!(unix),
         "the conformance server exited with {stopped} after SIGTERM"

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use dialogue_core::spec::{AppSpec, RoomEvents, RoomSpec, TsDecl};
+use dialogue_core::spec::{AppSpec, RoomEvents, RoomSpec, Subscriptions, TsDecl};
 
 use crate::CodegenError;
 
@@ -31,6 +31,7 @@ const RESERVED: &[&str] = &[
     "JoinedRoom",
     "JsonSchema",
     "NoEvents",
+    "ROOM_SUBSCRIPTIONS",
     "ReceivesOf",
     "RoomContext",
     "RoomId",
@@ -177,8 +178,23 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
     out.push_str(&json(&validated));
     out.push_str(";\n\n");
     out.push_str(
-        "/** Per-user room ids, as the parts around the user id, and whether they validate. */\n\
-         const USER_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean }> = ",
+        "/** What a joiner of each declared room is subscribed to (`\"*\"`: every event), as the server starts it. */\n\
+         const ROOM_SUBSCRIPTIONS: Readonly<Record<string, readonly string[]>> = ",
+    );
+    let subscribed: BTreeMap<&str, Vec<&str>> = shared
+        .iter()
+        .map(|room| {
+            (
+                room.id.as_str(),
+                subscription_names(&room.default_subscriptions),
+            )
+        })
+        .collect();
+    out.push_str(&json(&subscribed));
+    out.push_str(";\n\n");
+    out.push_str(
+        "/** Per-user room ids, as the parts around the user id, whether they validate, and what joiners are subscribed to. */\n\
+         const USER_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean; subscriptions: readonly string[] }> = ",
     );
     let patterns: Vec<serde_json::Value> = per_user
         .iter()
@@ -188,12 +204,21 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
                 "prefix": prefix,
                 "suffix": suffix,
                 "validated": !matches!(room.events, RoomEvents::Any),
+                "subscriptions": subscription_names(&room.default_subscriptions),
             }))
         })
         .collect();
     out.push_str(&json(&patterns));
     out.push_str(";\n");
     Ok(out)
+}
+
+/// A room's default subscriptions as the wire names them (`*` for all).
+fn subscription_names(subscriptions: &Subscriptions) -> Vec<&str> {
+    match subscriptions {
+        Subscriptions::All => vec![dialogue_core::rules::WILDCARD],
+        Subscriptions::Only(names) => names.iter().map(String::as_str).collect(),
+    }
 }
 
 /// Every type to declare: the payloads and what they refer to, once each,

@@ -49,12 +49,15 @@ impl ServerProcess {
         let mut command = Command::new(conformance_binary());
         command
             .env("PORT", "0")
-            .env_remove("DIALOGUE_JWT_SECRET")
-            .env_remove("DIALOGUE_TRIGGER_RATE")
-            .env_remove("DIALOGUE_MAX_PAYLOAD")
-            .env_remove("DIALOGUE_HISTORY_DB")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        // Only the switches asked for: none inherited from the test's
+        // environment.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("DIALOGUE_") {
+                command.env_remove(key);
+            }
+        }
         for (key, value) in envs {
             command.env(key, value);
         }

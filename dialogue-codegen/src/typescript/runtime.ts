@@ -4,7 +4,7 @@
 // and refers to the parts above: the protocol's names and payload types
 // (WIRE, ErrorCode, RoomInfo, JoinRequest, Joined, ...) and the application's
 // EventPayloads, RoomTriggers, RoomReceives, UserRoomTriggers,
-// UserRoomReceives, SCHEMAS, VALIDATED_ROOMS and USER_ROOMS. Its only
+// UserRoomReceives, SCHEMAS, VALIDATED_ROOMS, ROOM_SUBSCRIPTIONS and USER_ROOMS. Its only
 // dependency is socket.io-client.
 
 /** A JSON Schema (draft 2020-12), as the server validates with. */
@@ -84,10 +84,25 @@ export interface DialogueClientOptions {
   auth?: Record<string, unknown>;
   /** Connect at once (default `true`); otherwise on `connect()`. */
   autoConnect?: boolean;
-  /** Reconnect after losing the connection (default `true`); joined rooms are joined again. */
+  /**
+   * Reconnect after losing the connection (default `true`), resuming the
+   * session: joined rooms stay joined with the subscriptions chosen, and
+   * the events missed meanwhile reach the `on` handlers, in order, once
+   * each (see `RoomContext.onRecovered`).
+   */
   reconnection?: boolean;
-  /** How many times to try reconnecting (default 5). */
+  /** How many times to try reconnecting (default: no limit). */
   reconnectionAttempts?: number;
+  /** The wait before the first try, in ms (default 1000); it doubles with each try, jittered by half. */
+  reconnectionDelay?: number;
+  /** The longest wait between tries, in ms (default 5000). */
+  reconnectionDelayMax?: number;
+  /**
+   * How many triggers may wait while the client is offline or a room is
+   * being joined again (default 100); they are sent, in order, once the room
+   * is back. Past it a trigger fails with `UNAVAILABLE`.
+   */
+  offlineQueue?: number;
   /** How long a request waits for the server's answer, in ms (default 10000), before failing with `TIMEOUT`. */
   timeout?: number;
   /** Check payloads against the events' JSON Schemas before sending (default `true`). */
@@ -109,12 +124,28 @@ export interface RoomContext<T extends object = any, R extends object = any> {
   readonly roomName: string;
   /** The events the server sent on join (newest first), for a room that syncs history on join; else empty. */
   readonly history: ReadonlyArray<RoomMessage<R>>;
+  /** Where this client is in the room's stream: its epoch, and the seq of the last event received (or of the room when joined). */
+  readonly position: Position;
+  /**
+   * Calls `handler` after each reconnection, once the room is back:
+   * `recovered: true` when every event missed meanwhile reached (or is
+   * about to reach) the handlers; `false` when some could not, and the app
+   * should reload what it shows (e.g. with `getHistory`). Returns the
+   * function that stops it.
+   */
+  onRecovered(handler: (outcome: { recovered: boolean }) => void): () => void;
   /**
    * Triggers an event, fire and forget: a failure (refused by the server or
    * by the local schema check) reaches the client's `onError` handlers.
+   * While offline it waits, and is sent once the room is back.
    */
   trigger<E extends keyof T & string>(event: E, data: T[E], meta?: Record<string, unknown>): void;
-  /** Triggers an event; resolves with the stamped envelope everyone received, or rejects with a `DialogueError`. */
+  /**
+   * Triggers an event; resolves with the stamped envelope everyone received,
+   * or rejects with a `DialogueError`. It carries an id, so that sending it
+   * again after a lost answer (which the client does by itself across a
+   * reconnection) never delivers it twice.
+   */
   send<E extends keyof T & string>(
     event: E,
     data: T[E],
@@ -161,10 +192,12 @@ export interface DialogueClient {
   createRoom(options: CreateRoomOptions): Promise<RoomInfo>;
   /** Deletes a room this user created. */
   deleteRoom(roomId: string | { readonly id: string }): Promise<void>;
-  /** Calls `handler` on each (re)connection; returns the function that stops it. */
+  /** Calls `handler` on each (re)connection, once the server has greeted it; returns the function that stops it. */
   onConnect(handler: () => void): () => void;
   /** Calls `handler` when the connection is lost or closed, with Socket.IO's reason. */
   onDisconnect(handler: (reason: string) => void): () => void;
+  /** Calls `handler` with each change of `state`; returns the function that stops it. */
+  onStateChange(handler: (state: ConnectionState) => void): () => void;
   /** Calls `handler` with each failure nobody awaits: `trigger`, unawaited requests, failed reconnections. */
   onError(handler: (error: DialogueError) => void): () => void;
   /** Calls `handler` when a room is created on the server. */
@@ -203,12 +236,19 @@ export function validatePayload(event: keyof EventPayloads & string, data: unkno
 export function createDialogueClient(options: DialogueClientOptions): DialogueClient {
   const ackTimeout = options.timeout ?? 10_000;
   const validate = options.validate ?? true;
+  const queueLimit = options.offlineQueue ?? 100;
+  /** The session's resume token (rotated by each greeting); none before the first one. */
+  let token: string | undefined;
   const socket: Socket = io(options.url, {
-    auth: options.auth ?? {},
+    // Read on every (re)connection: a reconnection resumes the session.
+    auth: (cb: (data: object) => void) => cb(handshake()),
     autoConnect: false,
     forceNew: true,
     reconnection: options.reconnection ?? true,
-    reconnectionAttempts: options.reconnectionAttempts ?? 5,
+    reconnectionAttempts: options.reconnectionAttempts ?? Infinity,
+    reconnectionDelay: options.reconnectionDelay ?? 1000,
+    reconnectionDelayMax: options.reconnectionDelayMax ?? 5000,
+    randomizationFactor: 0.5,
     ...(options.transports === undefined ? {} : { transports: options.transports }),
   });
 
@@ -219,18 +259,47 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
 
   const connectHandlers = new Set<() => void>();
   const disconnectHandlers = new Set<(reason: string) => void>();
+  const stateHandlers = new Set<(state: ConnectionState) => void>();
   const errorHandlers = new Set<(error: DialogueError) => void>();
   const roomCreatedHandlers = new Set<(room: RoomInfo) => void>();
   const roomDeletedHandlers = new Set<(roomId: string) => void>();
   const historyHandlers = new Set<(roomId: string, events: EventMessage[]) => void>();
   const rooms = new Map<string, ReturnType<typeof openRoom>>();
   /**
-   * Events of rooms being joined, held until the caller of `join` has had its
-   * turn to add handlers: with HTTP long-polling, one response can carry the
-   * join's answer and the room's first events, which would otherwise reach no
-   * handler (or no room at all).
+   * Events of rooms being joined, held until the join's answer is handled
+   * (and, on a first join, until the caller of `join` has had its turn to
+   * add handlers): with HTTP long-polling, one response can carry the
+   * answer and the room's next events, and Socket.IO hands them all out
+   * before the answer's promise settles.
    */
   const held = new Map<string, EventMessage[]>();
+  /** Triggers waiting for their room to be back, oldest first. */
+  const queue: Queued[] = [];
+  let triggerCount = 0;
+
+  interface Queued {
+    payload: TriggerRequest;
+    resolve: (message: EventMessage) => void;
+    reject: (error: DialogueError) => void;
+  }
+
+  const setState = (next: ConnectionState): void => {
+    if (state === next) return;
+    state = next;
+    callEach(stateHandlers, next);
+  };
+
+  /** The handshake's auth: the application's, and the session to resume with each room's position. */
+  function handshake(): Record<string, unknown> {
+    const auth: Record<string, unknown> = { ...(options.auth ?? {}) };
+    if (token !== undefined) {
+      const positions: Record<string, Position> = {};
+      for (const room of rooms.values()) positions[room.roomId] = room.position;
+      auth["resume"] = token;
+      auth["positions"] = positions;
+    }
+    return auth;
+  }
 
   const reportError = (error: unknown): void => {
     const failure =
@@ -253,26 +322,20 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
 
   socket.on(WIRE.connected, (hello: Partial<Connected>) => {
     userId = typeof hello?.userId === "string" ? hello.userId : "";
-    state = "connected";
+    if (typeof hello?.resumeToken === "string") token = hello.resumeToken;
+    setState("connected");
     const again = greetedBefore;
     greetedBefore = true;
     settle({});
     if (again) {
-      // The server forgot this connection's rooms with the old one: join them again.
-      for (const room of rooms.values()) {
-        request<Joined>(WIRE.join, { roomId: room.roomId } satisfies JoinRequest).then(
-          (answer) => {
-            // What was said while away, as on a first join.
-            if (Array.isArray(answer.history)) {
-              room.setHistory(answer.history);
-              callEach(historyHandlers, room.roomId, answer.history);
-            }
-          },
-          (error: unknown) => {
-            rooms.delete(room.roomId);
-            reportError(error);
-          },
-        );
+      // Rooms the session kept are still joined, and their missed events
+      // follow when recovered; the others are joined again from their
+      // position.
+      const kept = new Set(hello?.resumed === true && Array.isArray(hello.rooms) ? hello.rooms : []);
+      const recovered = new Set(Array.isArray(hello?.recovered) ? hello.recovered : []);
+      for (const room of [...rooms.values()]) {
+        if (kept.has(room.roomId)) room.back(recovered.has(room.roomId));
+        else rejoin(room);
       }
     }
     callEach(connectHandlers);
@@ -281,22 +344,27 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     // Socket.IO tries again unless the server refused or reconnection is off;
     // `reconnect_failed` ends the tries.
     if (socket.active && socket.io.reconnection()) return;
-    state = "disconnected";
+    setState("disconnected");
     const failure = new DialogueError("CONNECT_FAILED", `cannot connect to ${options.url}: ${error.message}`);
     if (pending === undefined) reportError(failure);
     settle({ error: failure });
   });
   socket.io.on("reconnect_attempt", () => {
-    state = "reconnecting";
+    setState("reconnecting");
   });
   socket.io.on("reconnect_failed", () => {
-    state = "disconnected";
+    setState("disconnected");
     const failure = new DialogueError("CONNECT_FAILED", `cannot reconnect to ${options.url}: gave up`);
     if (pending === undefined) reportError(failure);
     settle({ error: failure });
+    failQueued(() => true, failure);
   });
   socket.on("disconnect", (reason: string) => {
-    state = socket.active ? "reconnecting" : "disconnected";
+    for (const room of rooms.values()) room.away();
+    // A server that closes the namespace means it for good (the session was
+    // taken over by another connection, or ended): Socket.IO does not
+    // reconnect then, and neither does this client.
+    setState(socket.active ? "reconnecting" : "disconnected");
     if (state === "disconnected") {
       // Closed before the greeting, and no more tries: a pending connect() fails.
       settle({ error: new DialogueError("CONNECT_FAILED", `disconnected before the server's greeting: ${reason}`) });
@@ -313,7 +381,11 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   });
   socket.on(WIRE.roomCreated, (room: RoomInfo) => callEach(roomCreatedHandlers, room));
   socket.on(WIRE.roomDeleted, (deleted: RoomIdPayload) => {
-    rooms.get(deleted?.roomId)?.close();
+    const room = rooms.get(deleted?.roomId);
+    if (room !== undefined) {
+      room.close();
+      failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("ROOM_NOT_FOUND", `room ${room.roomId} was deleted`));
+    }
     callEach(roomDeletedHandlers, deleted?.roomId);
   });
   socket.on(WIRE.error, (error: WireError) => {
@@ -323,10 +395,14 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   /** A request in the acknowledgement form; resolves with the answer's fields. */
   async function request<A>(event: (typeof WIRE)[keyof typeof WIRE], payload?: unknown): Promise<A> {
     let answer: unknown;
+    const sentConnected = socket.connected;
     try {
       const timed = socket.timeout(ackTimeout);
       answer = await (payload === undefined ? timed.emitWithAck(event) : timed.emitWithAck(event, payload));
     } catch {
+      if (sentConnected && !socket.connected) {
+        throw new DialogueError("DISCONNECTED", `${event}: the connection was lost before the answer`);
+      }
       throw new DialogueError("TIMEOUT", `${event}: no answer within ${ackTimeout} ms`);
     }
     const reply = answer as { ok?: unknown; error?: { code?: ErrorCode; message?: string; details?: ValidationIssue[] } };
@@ -335,6 +411,72 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       throw new DialogueError(reply.error.code ?? "INTERNAL", reply.error.message ?? `${event} failed`, reply.error.details);
     }
     throw new DialogueError("INTERNAL", `${event}: unexpected answer ${JSON.stringify(answer)}`);
+  }
+
+  /** Sends a trigger now; one whose answer the connection lost waits again for its room (its id keeps it from counting twice). */
+  function sendTrigger(item: Queued): void {
+    request<TriggerAnswer>(WIRE.trigger, item.payload).then(
+      (answer) => item.resolve(answer.message),
+      (error: unknown) => {
+        const room = rooms.get(item.payload.roomId);
+        if (error instanceof DialogueError && error.code === "DISCONNECTED" && room !== undefined && socket.active) {
+          queue.push(item);
+          if (room.ready && socket.connected) flush(room.roomId);
+        } else {
+          item.reject(error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error)));
+        }
+      },
+    );
+  }
+
+  /** Sends the waiting triggers of `roomId`, in order. */
+  function flush(roomId: string): void {
+    const ready = queue.filter((q) => q.payload.roomId === roomId);
+    if (ready.length === 0) return;
+    for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.payload.roomId === roomId) queue.splice(i, 1);
+    for (const item of ready) sendTrigger(item);
+  }
+
+  /** Fails the waiting triggers `which` selects. */
+  function failQueued(which: (item: Queued) => boolean, error: DialogueError): void {
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const item = queue[i]!;
+      if (which(item)) {
+        queue.splice(i, 1);
+        item.reject(error);
+      }
+    }
+  }
+
+  /** Joins `room` again after its session was lost: from its position, with the subscriptions chosen. */
+  function rejoin(room: ReturnType<typeof openRoom>): void {
+    const ask: JoinRequest = { roomId: room.roomId, since: room.position, subscriptions: room.subscriptions() };
+    if (!held.has(room.roomId)) held.set(room.roomId, []);
+    request<Joined>(WIRE.join, ask).then(
+      (answer) => {
+        const recovered = answer.recovered === true;
+        if (recovered && Array.isArray(answer.missed)) for (const message of answer.missed) room.dispatch(message);
+        room.moveTo(answer.position);
+        releaseHeld(room);
+        room.back(recovered);
+      },
+      (error: unknown) => {
+        held.delete(room.roomId);
+        // Lost again on the way: the next greeting tries again.
+        if (error instanceof DialogueError && error.code === "DISCONNECTED") return;
+        room.close();
+        const failure = error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error));
+        failQueued((q) => q.payload.roomId === room.roomId, failure);
+        reportError(failure);
+      },
+    );
+  }
+
+  /** Hands `room` the events held while it was being joined, in order. */
+  function releaseHeld(room: ReturnType<typeof openRoom>): void {
+    const events = held.get(room.roomId) ?? [];
+    held.delete(room.roomId);
+    for (const message of events) room.dispatch(message);
   }
 
   /** Whether the server validates the events of `roomId` (declared rooms but `*` ones). */
@@ -349,13 +491,39 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     );
   }
 
-  function openRoom(roomId: string, roomName: string) {
+  /** What the server subscribes a joiner of `roomId` to: the declaration's, or every event for rooms made at run time. */
+  function defaultSubscriptions(roomId: string): readonly string[] {
+    if (Object.prototype.hasOwnProperty.call(ROOM_SUBSCRIPTIONS, roomId)) return ROOM_SUBSCRIPTIONS[roomId]!;
+    const own = USER_ROOMS.find(
+      (room) =>
+        roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix),
+    );
+    return own?.subscriptions ?? ["*"];
+  }
+
+  /** A trigger id: unique for this user as long as the server remembers it. */
+  function triggerId(): string {
+    triggerCount += 1;
+    return `${Date.now().toString(36)}-${triggerCount.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  }
+
+  function openRoom(roomId: string, roomName: string, joinedAt: Position) {
     const handlers = new Map<string, Set<(message: EventMessage) => void>>();
     const anyHandlers = new Set<(event: string, message: EventMessage) => void>();
+    const recoveredHandlers = new Set<(outcome: { recovered: boolean }) => void>();
     let history: EventMessage[] = [];
+    let position: Position = { epoch: joinedAt.epoch, seq: joinedAt.seq };
+    /** Whether the room is joined on the current connection (triggers wait otherwise). */
+    let ready = true;
+    // The subscriptions as the server keeps them: every event, and names.
+    const defaults = defaultSubscriptions(roomId);
+    let all = defaults.includes("*");
+    const named = new Set(defaults.filter((name) => name !== "*"));
     const close = (): void => {
       handlers.clear();
       anyHandlers.clear();
+      recoveredHandlers.clear();
+      ready = false;
       if (rooms.get(roomId) === context) rooms.delete(roomId);
     };
     const send = async (event: string, data: unknown, meta?: Record<string, unknown>): Promise<EventMessage> => {
@@ -370,10 +538,27 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
           );
         }
       }
-      const payload: TriggerRequest = { roomId, event, data: data === undefined ? null : data };
+      if (rooms.get(roomId) !== context) throw new DialogueError("NOT_IN_ROOM", `room ${roomId} was left`);
+      const payload: TriggerRequest = { roomId, event, data: data === undefined ? null : data, id: triggerId() };
       if (meta !== undefined) payload.meta = meta;
-      const answer = await request<TriggerAnswer>(WIRE.trigger, payload);
-      return answer.message;
+      return new Promise<EventMessage>((resolve, reject) => {
+        const item: Queued = { payload, resolve, reject };
+        if (ready && state === "connected") {
+          sendTrigger(item);
+        } else if (queue.length >= queueLimit) {
+          reject(new DialogueError("UNAVAILABLE", `offline: ${queueLimit} triggers are already waiting for the connection`));
+        } else {
+          queue.push(item);
+        }
+      });
+    };
+    /** Changes a subscription here and on the server; mirrors the server's rule (`*` and names are independent). */
+    const change = (wire: (typeof WIRE)[keyof typeof WIRE], event: string | undefined, on: boolean): Promise<void> => {
+      if (event === undefined || event === "*") all = on;
+      else if (on) named.add(event);
+      else named.delete(event);
+      const body: unknown = event === undefined ? ({ roomId } satisfies RoomRequest) : ({ roomId, eventName: event } satisfies SubscribeRequest);
+      return reported(request<Done>(wire, body).then(() => undefined));
     };
     const context = {
       roomId,
@@ -381,13 +566,44 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       get history(): EventMessage[] {
         return history;
       },
+      get position(): Position {
+        return { epoch: position.epoch, seq: position.seq };
+      },
+      get ready(): boolean {
+        return ready;
+      },
       setHistory(events: EventMessage[]): void {
         history = events;
       },
+      /** The subscriptions to ask for when joining again. */
+      subscriptions(): string[] {
+        return all ? ["*", ...named] : [...named];
+      },
+      /** Delivers an event once: one at or before the position was seen already. */
       dispatch(message: EventMessage): void {
-        const named = handlers.get(message.event);
-        if (named) callEach(named, message);
+        if (typeof message?.seq === "number") {
+          if (message.seq <= position.seq) return;
+          position = { epoch: position.epoch, seq: message.seq };
+        }
+        const own = handlers.get(message.event);
+        if (own) callEach(own, message);
         callEach(anyHandlers, message.event, message);
+      },
+      /** Joined again: the room's position now (a new epoch after a restart). */
+      moveTo(now: Position | undefined): void {
+        if (now === undefined || typeof now.seq !== "number") return;
+        if (now.epoch !== position.epoch || now.seq > position.seq) position = { epoch: now.epoch, seq: now.seq };
+      },
+      /** The connection is gone: triggers wait from now on. */
+      away(): void {
+        ready = false;
+      },
+      /** Back on a new connection: waiting triggers go, and the app hears whether anything was lost. */
+      back(recovered: boolean): void {
+        if (rooms.get(roomId) !== context) return;
+        ready = true;
+        flush(roomId);
+        callEach(recoveredHandlers, { recovered });
       },
       close,
       trigger(event: string, data: unknown, meta?: Record<string, unknown>): void {
@@ -407,24 +623,23 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
         };
       },
       onAny(handler: (event: string, message: EventMessage) => void): () => void {
-        anyHandlers.add(handler);
-        return () => {
-          anyHandlers.delete(handler);
-        };
+        return listen(anyHandlers, handler);
+      },
+      onRecovered(handler: (outcome: { recovered: boolean }) => void): () => void {
+        return listen(recoveredHandlers, handler);
       },
       subscribe(event: string): Promise<void> {
-        const subscription: SubscribeRequest = { roomId, eventName: event };
-        return reported(request<Done>(WIRE.subscribe, subscription).then(() => undefined));
+        return change(WIRE.subscribe, event, true);
       },
       subscribeAll(): Promise<void> {
-        return reported(request<Done>(WIRE.subscribeAll, { roomId } satisfies RoomRequest).then(() => undefined));
+        return change(WIRE.subscribeAll, undefined, true);
       },
       unsubscribe(event: string): Promise<void> {
-        const subscription: SubscribeRequest = { roomId, eventName: event };
-        return reported(request<Done>(WIRE.unsubscribe, subscription).then(() => undefined));
+        return change(WIRE.unsubscribe, event, false);
       },
       leave(): Promise<void> {
         close();
+        failQueued((q) => q.payload.roomId === roomId, new DialogueError("NOT_IN_ROOM", `room ${roomId} was left`));
         return reported(request<Done>(WIRE.leave, { roomId } satisfies RoomRequest).then(() => undefined));
       },
       async getHistory(event: string, start?: number, end?: number): Promise<EventMessage[]> {
@@ -460,15 +675,20 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
           reject = fail;
         });
         pending = { promise, resolve, reject };
-        state = "connecting";
+        setState(greetedBefore ? "reconnecting" : "connecting");
         socket.connect();
       }
       return pending.promise;
     },
     disconnect(): void {
       for (const room of [...rooms.values()]) room.close();
+      // Asked for: the server ends the session at once.
+      token = undefined;
+      greetedBefore = false;
       socket.disconnect();
-      state = "disconnected";
+      setState("disconnected");
+      const closed = new DialogueError("DISCONNECTED", "disconnect() was called");
+      failQueued(() => true, closed);
       settle({ error: new DialogueError("DISCONNECTED", "disconnect() was called while connecting") });
     },
     async join(target: string | { readonly id: string }) {
@@ -484,7 +704,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       }
       let room = rooms.get(roomId);
       if (room === undefined) {
-        room = openRoom(roomId, answer.roomName);
+        room = openRoom(roomId, answer.roomName, answer.position ?? { epoch: "", seq: 0 });
         rooms.set(roomId, room);
       }
       if (Array.isArray(answer.history)) {
@@ -495,11 +715,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
         // The caller adds its handlers when `join` resolves (a microtask);
         // the held events follow, in order, on the next task.
         const joined = room;
-        setTimeout(() => {
-          const events = held.get(roomId) ?? [];
-          held.delete(roomId);
-          for (const message of events) joined.dispatch(message);
-        }, 0);
+        setTimeout(() => releaseHeld(joined), 0);
       }
       return room;
     },
@@ -517,6 +733,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     },
     onConnect: (handler: () => void) => listen(connectHandlers, handler),
     onDisconnect: (handler: (reason: string) => void) => listen(disconnectHandlers, handler),
+    onStateChange: (handler: (state: ConnectionState) => void) => listen(stateHandlers, handler),
     onError: (handler: (error: DialogueError) => void) => listen(errorHandlers, handler),
     onRoomCreated: (handler: (room: RoomInfo) => void) => listen(roomCreatedHandlers, handler),
     onRoomDeleted: (handler: (roomId: string) => void) => listen(roomDeletedHandlers, handler),

@@ -150,9 +150,33 @@ impl ConnectedClient {
             })
     }
 
-    /// Disconnects the client; its rooms are left as on any disconnection.
+    /// Disconnects the client for good (at the Socket.IO level: it does not
+    /// reconnect by itself); its session ends and its rooms are left.
     pub fn disconnect(&self) {
         self.state.conn.disconnect();
+    }
+
+    /// Closes the client's connection but keeps its session: the client
+    /// reconnects by itself, resumes, and gets what was sent meanwhile
+    /// (docs/recovery.md). Useful to move clients off a node before it
+    /// stops. Needs the server served with
+    /// [`serve_router`](crate::Dialogue::serve_router) (or a
+    /// [`DialogueListener`](crate::DialogueListener)); otherwise a WebSocket
+    /// client is disconnected for good.
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// # fn run(dialogue: Dialogue<ChatApp>) {
+    /// for client in dialogue.get_all_clients() {
+    ///     client.force_reconnect();
+    /// }
+    /// # }
+    /// ```
+    pub fn force_reconnect(&self) {
+        self.state.conn.drop_transport();
     }
 }
 

@@ -149,6 +149,11 @@ impl Engine {
         let mut rejoins = Vec::new();
         for membership in previous.take_memberships() {
             let room = membership.room.clone();
+            // Deleted while the session was held: gone with it (a room made
+            // again under the same id is another room, joined anew).
+            if room.stream.delivery().is_closed() {
+                continue;
+            }
             room.seats.transfer(&previous.id, &client.id).await;
             let missed = request
                 .positions

@@ -3517,6 +3517,15 @@ var SCHEMAS = {
 var VALIDATED_ROOMS = {
   "general": true
 };
+var ROOM_SUBSCRIPTIONS = {
+  "general": [
+    "message",
+    "typing",
+    "user:joined",
+    "user:left",
+    "users:online"
+  ]
+};
 var USER_ROOMS = [];
 var DialogueError = class extends Error {
   constructor(code, message, details) {
@@ -3544,12 +3553,18 @@ function validatePayload(event, data) {
 function createDialogueClient(options) {
   const ackTimeout = options.timeout ?? 1e4;
   const validate = options.validate ?? true;
+  const queueLimit = options.offlineQueue ?? 100;
+  let token;
   const socket = lookup2(options.url, {
-    auth: options.auth ?? {},
+    // Read on every (re)connection: a reconnection resumes the session.
+    auth: (cb) => cb(handshake()),
     autoConnect: false,
     forceNew: true,
     reconnection: options.reconnection ?? true,
-    reconnectionAttempts: options.reconnectionAttempts ?? 5,
+    reconnectionAttempts: options.reconnectionAttempts ?? Infinity,
+    reconnectionDelay: options.reconnectionDelay ?? 1e3,
+    reconnectionDelayMax: options.reconnectionDelayMax ?? 5e3,
+    randomizationFactor: 0.5,
     ...options.transports === void 0 ? {} : { transports: options.transports }
   });
   let state = "disconnected";
@@ -3558,12 +3573,30 @@ function createDialogueClient(options) {
   let pending;
   const connectHandlers = /* @__PURE__ */ new Set();
   const disconnectHandlers = /* @__PURE__ */ new Set();
+  const stateHandlers = /* @__PURE__ */ new Set();
   const errorHandlers = /* @__PURE__ */ new Set();
   const roomCreatedHandlers = /* @__PURE__ */ new Set();
   const roomDeletedHandlers = /* @__PURE__ */ new Set();
   const historyHandlers = /* @__PURE__ */ new Set();
   const rooms = /* @__PURE__ */ new Map();
   const held = /* @__PURE__ */ new Map();
+  const queue = [];
+  let triggerCount = 0;
+  const setState = (next) => {
+    if (state === next) return;
+    state = next;
+    callEach(stateHandlers, next);
+  };
+  function handshake() {
+    const auth = { ...options.auth ?? {} };
+    if (token !== void 0) {
+      const positions = {};
+      for (const room of rooms.values()) positions[room.roomId] = room.position;
+      auth["resume"] = token;
+      auth["positions"] = positions;
+    }
+    return auth;
+  }
   const reportError = (error) => {
     const failure = error instanceof DialogueError ? error : new DialogueError("INTERNAL", error instanceof Error ? error.message : String(error));
     callEach(errorHandlers, failure);
@@ -3581,46 +3614,41 @@ function createDialogueClient(options) {
   };
   socket.on(WIRE.connected, (hello) => {
     userId = typeof hello?.userId === "string" ? hello.userId : "";
-    state = "connected";
+    if (typeof hello?.resumeToken === "string") token = hello.resumeToken;
+    setState("connected");
     const again = greetedBefore;
     greetedBefore = true;
     settle({});
     if (again) {
-      for (const room of rooms.values()) {
-        request(WIRE.join, { roomId: room.roomId }).then(
-          (answer) => {
-            if (Array.isArray(answer.history)) {
-              room.setHistory(answer.history);
-              callEach(historyHandlers, room.roomId, answer.history);
-            }
-          },
-          (error) => {
-            rooms.delete(room.roomId);
-            reportError(error);
-          }
-        );
+      const kept = new Set(hello?.resumed === true && Array.isArray(hello.rooms) ? hello.rooms : []);
+      const recovered = new Set(Array.isArray(hello?.recovered) ? hello.recovered : []);
+      for (const room of [...rooms.values()]) {
+        if (kept.has(room.roomId)) room.back(recovered.has(room.roomId));
+        else rejoin(room);
       }
     }
     callEach(connectHandlers);
   });
   socket.on("connect_error", (error) => {
     if (socket.active && socket.io.reconnection()) return;
-    state = "disconnected";
+    setState("disconnected");
     const failure = new DialogueError("CONNECT_FAILED", `cannot connect to ${options.url}: ${error.message}`);
     if (pending === void 0) reportError(failure);
     settle({ error: failure });
   });
   socket.io.on("reconnect_attempt", () => {
-    state = "reconnecting";
+    setState("reconnecting");
   });
   socket.io.on("reconnect_failed", () => {
-    state = "disconnected";
+    setState("disconnected");
     const failure = new DialogueError("CONNECT_FAILED", `cannot reconnect to ${options.url}: gave up`);
     if (pending === void 0) reportError(failure);
     settle({ error: failure });
+    failQueued(() => true, failure);
   });
   socket.on("disconnect", (reason) => {
-    state = socket.active ? "reconnecting" : "disconnected";
+    for (const room of rooms.values()) room.away();
+    setState(socket.active ? "reconnecting" : "disconnected");
     if (state === "disconnected") {
       settle({ error: new DialogueError("CONNECT_FAILED", `disconnected before the server's greeting: ${reason}`) });
     }
@@ -3636,7 +3664,11 @@ function createDialogueClient(options) {
   });
   socket.on(WIRE.roomCreated, (room) => callEach(roomCreatedHandlers, room));
   socket.on(WIRE.roomDeleted, (deleted) => {
-    rooms.get(deleted?.roomId)?.close();
+    const room = rooms.get(deleted?.roomId);
+    if (room !== void 0) {
+      room.close();
+      failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("ROOM_NOT_FOUND", `room ${room.roomId} was deleted`));
+    }
     callEach(roomDeletedHandlers, deleted?.roomId);
   });
   socket.on(WIRE.error, (error) => {
@@ -3644,10 +3676,14 @@ function createDialogueClient(options) {
   });
   async function request(event, payload) {
     let answer;
+    const sentConnected = socket.connected;
     try {
       const timed = socket.timeout(ackTimeout);
       answer = await (payload === void 0 ? timed.emitWithAck(event) : timed.emitWithAck(event, payload));
     } catch {
+      if (sentConnected && !socket.connected) {
+        throw new DialogueError("DISCONNECTED", `${event}: the connection was lost before the answer`);
+      }
       throw new DialogueError("TIMEOUT", `${event}: no answer within ${ackTimeout} ms`);
     }
     const reply = answer;
@@ -3657,19 +3693,93 @@ function createDialogueClient(options) {
     }
     throw new DialogueError("INTERNAL", `${event}: unexpected answer ${JSON.stringify(answer)}`);
   }
+  function sendTrigger(item) {
+    request(WIRE.trigger, item.payload).then(
+      (answer) => item.resolve(answer.message),
+      (error) => {
+        const room = rooms.get(item.payload.roomId);
+        if (error instanceof DialogueError && error.code === "DISCONNECTED" && room !== void 0 && socket.active) {
+          queue.push(item);
+          if (room.ready && socket.connected) flush(room.roomId);
+        } else {
+          item.reject(error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error)));
+        }
+      }
+    );
+  }
+  function flush(roomId) {
+    const ready = queue.filter((q) => q.payload.roomId === roomId);
+    if (ready.length === 0) return;
+    for (let i = queue.length - 1; i >= 0; i--) if (queue[i].payload.roomId === roomId) queue.splice(i, 1);
+    for (const item of ready) sendTrigger(item);
+  }
+  function failQueued(which, error) {
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const item = queue[i];
+      if (which(item)) {
+        queue.splice(i, 1);
+        item.reject(error);
+      }
+    }
+  }
+  function rejoin(room) {
+    const ask = { roomId: room.roomId, since: room.position, subscriptions: room.subscriptions() };
+    if (!held.has(room.roomId)) held.set(room.roomId, []);
+    request(WIRE.join, ask).then(
+      (answer) => {
+        const recovered = answer.recovered === true;
+        if (recovered && Array.isArray(answer.missed)) for (const message of answer.missed) room.dispatch(message);
+        room.moveTo(answer.position);
+        releaseHeld(room);
+        room.back(recovered);
+      },
+      (error) => {
+        held.delete(room.roomId);
+        if (error instanceof DialogueError && error.code === "DISCONNECTED") return;
+        room.close();
+        const failure = error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error));
+        failQueued((q) => q.payload.roomId === room.roomId, failure);
+        reportError(failure);
+      }
+    );
+  }
+  function releaseHeld(room) {
+    const events = held.get(room.roomId) ?? [];
+    held.delete(room.roomId);
+    for (const message of events) room.dispatch(message);
+  }
   function validatedRoom(roomId) {
     if (Object.prototype.hasOwnProperty.call(VALIDATED_ROOMS, roomId)) return VALIDATED_ROOMS[roomId] === true;
     return USER_ROOMS.some(
       (room) => room.validated && roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix)
     );
   }
-  function openRoom(roomId, roomName) {
+  function defaultSubscriptions(roomId) {
+    if (Object.prototype.hasOwnProperty.call(ROOM_SUBSCRIPTIONS, roomId)) return ROOM_SUBSCRIPTIONS[roomId];
+    const own = USER_ROOMS.find(
+      (room) => roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix)
+    );
+    return own?.subscriptions ?? ["*"];
+  }
+  function triggerId() {
+    triggerCount += 1;
+    return `${Date.now().toString(36)}-${triggerCount.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  }
+  function openRoom(roomId, roomName, joinedAt) {
     const handlers = /* @__PURE__ */ new Map();
     const anyHandlers = /* @__PURE__ */ new Set();
+    const recoveredHandlers = /* @__PURE__ */ new Set();
     let history = [];
+    let position = { epoch: joinedAt.epoch, seq: joinedAt.seq };
+    let ready = true;
+    const defaults = defaultSubscriptions(roomId);
+    let all = defaults.includes("*");
+    const named = new Set(defaults.filter((name) => name !== "*"));
     const close = () => {
       handlers.clear();
       anyHandlers.clear();
+      recoveredHandlers.clear();
+      ready = false;
       if (rooms.get(roomId) === context) rooms.delete(roomId);
     };
     const send = async (event, data, meta) => {
@@ -3684,10 +3794,26 @@ function createDialogueClient(options) {
           );
         }
       }
-      const payload = { roomId, event, data: data === void 0 ? null : data };
+      if (rooms.get(roomId) !== context) throw new DialogueError("NOT_IN_ROOM", `room ${roomId} was left`);
+      const payload = { roomId, event, data: data === void 0 ? null : data, id: triggerId() };
       if (meta !== void 0) payload.meta = meta;
-      const answer = await request(WIRE.trigger, payload);
-      return answer.message;
+      return new Promise((resolve, reject) => {
+        const item = { payload, resolve, reject };
+        if (ready && state === "connected") {
+          sendTrigger(item);
+        } else if (queue.length >= queueLimit) {
+          reject(new DialogueError("UNAVAILABLE", `offline: ${queueLimit} triggers are already waiting for the connection`));
+        } else {
+          queue.push(item);
+        }
+      });
+    };
+    const change = (wire2, event, on2) => {
+      if (event === void 0 || event === "*") all = on2;
+      else if (on2) named.add(event);
+      else named.delete(event);
+      const body = event === void 0 ? { roomId } : { roomId, eventName: event };
+      return reported(request(wire2, body).then(() => void 0));
     };
     const context = {
       roomId,
@@ -3695,13 +3821,44 @@ function createDialogueClient(options) {
       get history() {
         return history;
       },
+      get position() {
+        return { epoch: position.epoch, seq: position.seq };
+      },
+      get ready() {
+        return ready;
+      },
       setHistory(events) {
         history = events;
       },
+      /** The subscriptions to ask for when joining again. */
+      subscriptions() {
+        return all ? ["*", ...named] : [...named];
+      },
+      /** Delivers an event once: one at or before the position was seen already. */
       dispatch(message) {
-        const named = handlers.get(message.event);
-        if (named) callEach(named, message);
+        if (typeof message?.seq === "number") {
+          if (message.seq <= position.seq) return;
+          position = { epoch: position.epoch, seq: message.seq };
+        }
+        const own = handlers.get(message.event);
+        if (own) callEach(own, message);
         callEach(anyHandlers, message.event, message);
+      },
+      /** Joined again: the room's position now (a new epoch after a restart). */
+      moveTo(now) {
+        if (now === void 0 || typeof now.seq !== "number") return;
+        if (now.epoch !== position.epoch || now.seq > position.seq) position = { epoch: now.epoch, seq: now.seq };
+      },
+      /** The connection is gone: triggers wait from now on. */
+      away() {
+        ready = false;
+      },
+      /** Back on a new connection: waiting triggers go, and the app hears whether anything was lost. */
+      back(recovered) {
+        if (rooms.get(roomId) !== context) return;
+        ready = true;
+        flush(roomId);
+        callEach(recoveredHandlers, { recovered });
       },
       close,
       trigger(event, data, meta) {
@@ -3721,24 +3878,23 @@ function createDialogueClient(options) {
         };
       },
       onAny(handler) {
-        anyHandlers.add(handler);
-        return () => {
-          anyHandlers.delete(handler);
-        };
+        return listen(anyHandlers, handler);
+      },
+      onRecovered(handler) {
+        return listen(recoveredHandlers, handler);
       },
       subscribe(event) {
-        const subscription = { roomId, eventName: event };
-        return reported(request(WIRE.subscribe, subscription).then(() => void 0));
+        return change(WIRE.subscribe, event, true);
       },
       subscribeAll() {
-        return reported(request(WIRE.subscribeAll, { roomId }).then(() => void 0));
+        return change(WIRE.subscribeAll, void 0, true);
       },
       unsubscribe(event) {
-        const subscription = { roomId, eventName: event };
-        return reported(request(WIRE.unsubscribe, subscription).then(() => void 0));
+        return change(WIRE.unsubscribe, event, false);
       },
       leave() {
         close();
+        failQueued((q) => q.payload.roomId === roomId, new DialogueError("NOT_IN_ROOM", `room ${roomId} was left`));
         return reported(request(WIRE.leave, { roomId }).then(() => void 0));
       },
       async getHistory(event, start, end) {
@@ -3772,15 +3928,19 @@ function createDialogueClient(options) {
           reject = fail;
         });
         pending = { promise, resolve, reject };
-        state = "connecting";
+        setState(greetedBefore ? "reconnecting" : "connecting");
         socket.connect();
       }
       return pending.promise;
     },
     disconnect() {
       for (const room of [...rooms.values()]) room.close();
+      token = void 0;
+      greetedBefore = false;
       socket.disconnect();
-      state = "disconnected";
+      setState("disconnected");
+      const closed = new DialogueError("DISCONNECTED", "disconnect() was called");
+      failQueued(() => true, closed);
       settle({ error: new DialogueError("DISCONNECTED", "disconnect() was called while connecting") });
     },
     async join(target) {
@@ -3796,7 +3956,7 @@ function createDialogueClient(options) {
       }
       let room = rooms.get(roomId);
       if (room === void 0) {
-        room = openRoom(roomId, answer.roomName);
+        room = openRoom(roomId, answer.roomName, answer.position ?? { epoch: "", seq: 0 });
         rooms.set(roomId, room);
       }
       if (Array.isArray(answer.history)) {
@@ -3805,11 +3965,7 @@ function createDialogueClient(options) {
       }
       if (first) {
         const joined = room;
-        setTimeout(() => {
-          const events = held.get(roomId) ?? [];
-          held.delete(roomId);
-          for (const message of events) joined.dispatch(message);
-        }, 0);
+        setTimeout(() => releaseHeld(joined), 0);
       }
       return room;
     },
@@ -3827,6 +3983,7 @@ function createDialogueClient(options) {
     },
     onConnect: (handler) => listen(connectHandlers, handler),
     onDisconnect: (handler) => listen(disconnectHandlers, handler),
+    onStateChange: (handler) => listen(stateHandlers, handler),
     onError: (handler) => listen(errorHandlers, handler),
     onRoomCreated: (handler) => listen(roomCreatedHandlers, handler),
     onRoomDeleted: (handler) => listen(roomDeletedHandlers, handler),
@@ -4237,13 +4394,9 @@ async function enter(name) {
     url: window.location.origin,
     auth: { userId: name }
   });
-  client.onConnect(() => {
-    showState(client.state);
-    setComposer(true);
-  });
-  client.onDisconnect(() => {
-    showState(client.state);
-    setComposer(false);
+  client.onStateChange((state) => {
+    showState(state);
+    setComposer(state !== "disconnected");
   });
   client.onError((error) => console.warn("dialogue error", error.code, error.message));
   try {
@@ -4271,6 +4424,11 @@ async function enter(name) {
     return;
   }
   wire(general, client, name);
+  general.onRecovered(async ({ recovered }) => {
+    if (recovered) return;
+    const latest = await general.getHistory("message", 0, 50);
+    for (const message of latest) addMessage(message, name);
+  });
   setComposer(true);
 }
 function setComposer(enabled) {
@@ -4356,7 +4514,7 @@ function wire(general, client, me) {
       view.input.setAttribute("aria-invalid", "true");
       showError(view.sendError, message);
     } finally {
-      setComposer(client.connected);
+      setComposer(client.state !== "disconnected");
       view.input.focus();
     }
   });

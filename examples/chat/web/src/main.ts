@@ -142,14 +142,11 @@ async function enter(name: string): Promise<void> {
     url: window.location.origin,
     auth: { userId: name },
   });
-  client.onConnect(() => {
-    showState(client.state);
-    setComposer(true);
-  });
-  client.onDisconnect(() => {
-    // "reconnecting" while Socket.IO tries again, else "disconnected".
-    showState(client.state);
-    setComposer(false);
+  // "reconnecting" while the connection is lost: the client tries again by
+  // itself, and what is sent meanwhile waits and goes once it is back.
+  client.onStateChange((state) => {
+    showState(state);
+    setComposer(state !== "disconnected");
   });
   client.onError((error) => console.warn("dialogue error", error.code, error.message));
 
@@ -164,8 +161,8 @@ async function enter(name: string): Promise<void> {
   }
   showState("connected");
 
-  // The last 50 messages come with the join, and what was said while away
-  // comes with the join again after a reconnection: listen before joining.
+  // The last 50 messages come with the join: listen before joining. What is
+  // said while the connection is lost reaches the handlers when it is back.
   client.onHistory((roomId, events) => {
     if (roomId !== ROOM) return;
     for (const event of events) {
@@ -181,6 +178,13 @@ async function enter(name: string): Promise<void> {
     return;
   }
   wire(general, client, name);
+  // Back after a cut that lasted too long for the server to keep everything:
+  // reload the latest messages (those already shown are not repeated).
+  general.onRecovered(async ({ recovered }) => {
+    if (recovered) return;
+    const latest = await general.getHistory("message", 0, 50);
+    for (const message of latest) addMessage(message, name);
+  });
   setComposer(true);
 }
 
@@ -285,7 +289,7 @@ function wire(general: General, client: DialogueClient, me: string): void {
       view.input.setAttribute("aria-invalid", "true");
       showError(view.sendError, message);
     } finally {
-      setComposer(client.connected);
+      setComposer(client.state !== "disconnected");
       view.input.focus();
     }
   });
