@@ -14,16 +14,23 @@ import { Server } from "socket.io";
 
 const port = Number(process.env.PORT ?? 3002);
 const httpServer = createServer();
+// RECOVERY=1: Socket.IO 4.6+'s connection state recovery (what a team
+// would turn on to survive reconnects). BENCH_CUT=1: the reconnect
+// benchmark's cut, below.
+const recovery = process.env.RECOVERY === "1";
+const benchCut = process.env.BENCH_CUT === "1";
 const io = new Server(httpServer, {
   // The defaults, written out: no compression, both transports.
   perMessageDeflate: false,
   transports: ["polling", "websocket"],
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true } } : {}),
 });
 
 io.on("connection", (socket) => {
   const auth = socket.handshake.auth ?? {};
   const userId = typeof auth.userId === "string" ? auth.userId : socket.id;
-  socket.emit("dialogue:connected", { clientId: socket.id, userId });
+  socket.data.userId = userId;
+  socket.emit("dialogue:connected", { clientId: socket.id, userId, recovered: socket.recovered });
 
   socket.on("dialogue:join", (request, ack) => {
     const roomId = request?.roomId;
@@ -45,6 +52,14 @@ io.on("connection", (socket) => {
 
   socket.on("dialogue:trigger", (request) => {
     if (typeof request?.roomId !== "string" || typeof request?.event !== "string") return;
+    if (benchCut && request.event === "bench:cut") {
+      // Every `cut-` user's transport closes; with RECOVERY=1 their
+      // sessions are kept and replayed when they come back.
+      for (const other of io.sockets.sockets.values()) {
+        if (String(other.data.userId).startsWith("cut-")) other.conn.close();
+      }
+      return;
+    }
     const envelope = {
       event: request.event,
       roomId: request.roomId,

@@ -20,6 +20,9 @@ pub enum Scenario {
     Idle,
     /// Many publishers in a validated room: the cost of each trigger.
     Validation,
+    /// Rooms of subscribers whose connections the server cuts mid-run:
+    /// what each gets back (`reconnect`).
+    Reconnect,
 }
 
 impl Scenario {
@@ -31,6 +34,7 @@ impl Scenario {
             Self::Storm => "storm",
             Self::Idle => "idle",
             Self::Validation => "validation",
+            Self::Reconnect => "reconnect",
         }
     }
 
@@ -41,6 +45,7 @@ impl Scenario {
             "storm" => Self::Storm,
             "idle" => Self::Idle,
             "validation" => Self::Validation,
+            "reconnect" => Self::Reconnect,
             _ => return None,
         })
     }
@@ -56,6 +61,9 @@ pub enum Protocol {
     /// (`dialogue:connected`, `join`, `trigger`, `event`), and any room name
     /// is joined as it is, without creating it.
     Bare,
+    /// The Node peer with connection state recovery: like `bare`, and a
+    /// reconnecting client sends back its session id and last offset.
+    Csr,
 }
 
 impl Protocol {
@@ -64,6 +72,7 @@ impl Protocol {
         match self {
             Self::Dialogue => "dialogue",
             Self::Bare => "bare",
+            Self::Csr => "csr",
         }
     }
 }
@@ -115,19 +124,23 @@ pub struct Config {
     pub threads: usize,
     /// Appends the JSON line to this file too.
     pub json_out: Option<PathBuf>,
+    /// `reconnect`: when, after publishing starts, the server is asked to
+    /// cut every subscriber.
+    pub cut_at: Duration,
 }
 
 /// What `--help` prints.
 pub const USAGE: &str = "\
 dialogue-load: a Socket.IO v5 load generator for Dialogue (loopback only)
 
-USAGE: dialogue-load --scenario fanout|rooms|storm|idle|validation [OPTIONS]
+USAGE: dialogue-load --scenario fanout|rooms|storm|idle|validation|reconnect [OPTIONS]
        dialogue-load --summarize RESULTS.jsonl   (a Markdown table with ratios)
        dialogue-load --compare RESULTS.jsonl A B (two builds: medians, B/A)
 
   --target HOST:PORT    server, in 127.0.0.0/8 only        [127.0.0.1:3000]
-  --protocol dialogue|bare   bare: the peers (rooms are joined without
-                        dialogue:createRoom)                [dialogue]
+  --protocol dialogue|bare|csr   bare: the peers (rooms are joined
+                        without dialogue:createRoom); csr: the Node peer
+                        with connection state recovery      [dialogue]
   --label NAME          server name in the report           [target]
   --pid PID             server process: RSS and CPU from /proc/PID
   --room ID             room of fanout/storm/idle/validation
@@ -137,7 +150,9 @@ USAGE: dialogue-load --scenario fanout|rooms|storm|idle|validation [OPTIONS]
   --rate R              messages/s per publisher (fanout 100, rooms 1,
                         validation 100)
   --duration SECS       publishing time                     [10s]
-  --rooms N --members M rooms scenario                      [1000 x 10]
+  --rooms N --members M rooms scenario [1000 x 10]; reconnect [10 x 1000]
+  --cut-at SECS         reconnect: cut every subscriber this long after
+                        publishing starts                        [8s]
   --connections N       storm and idle                      [10000]
   --connect-rate R      connects/s, 0 = unbounded    [2000; storm 0]
   --concurrency N       handshakes in flight         [256; storm 1000]
@@ -257,7 +272,7 @@ where
     let scenario = Scenario::parse(&scenario_text).ok_or_else(|| ArgError::BadValue {
         flag: "--scenario".into(),
         value: scenario_text.clone(),
-        expected: "fanout, rooms, storm, idle or validation",
+        expected: "fanout, rooms, storm, idle, validation or reconnect",
     })?;
     let mut config = Config::defaults(scenario);
 
@@ -277,7 +292,8 @@ where
                 config.protocol = match value.as_str() {
                     "dialogue" => Protocol::Dialogue,
                     "bare" => Protocol::Bare,
-                    _ => return Err(bad("dialogue or bare")),
+                    "csr" => Protocol::Csr,
+                    _ => return Err(bad("dialogue, bare or csr")),
                 }
             }
             "label" => config.label = value.clone(),
@@ -305,6 +321,7 @@ where
             "max-time" => config.max_time = duration()?,
             "drain" => config.drain = duration()?,
             "hold" => config.hold = duration()?,
+            "cut-at" => config.cut_at = duration()?,
             "threads" => config.threads = count()?.max(1),
             "json-out" => config.json_out = Some(PathBuf::from(&value)),
             _ => return Err(ArgError::Unknown(format!("--{flag}"))),
@@ -342,6 +359,7 @@ impl Config {
             hold: Duration::from_secs(5),
             threads: 2,
             json_out: None,
+            cut_at: Duration::from_secs(8),
         };
         match scenario {
             Scenario::Fanout => {
@@ -368,6 +386,13 @@ impl Config {
                 config.publishers = 20;
                 config.rate = 100.0;
                 config.pad = 200;
+            }
+            Scenario::Reconnect => {
+                config.rooms = 10;
+                config.members = 1000;
+                config.rate = 5.0;
+                config.duration = Duration::from_secs(20);
+                config.drain = Duration::from_secs(5);
             }
         }
         config

@@ -191,9 +191,9 @@ pub async fn tcp_connect(source: Ipv4Addr, target: SocketAddrV4) -> std::io::Res
 #[derive(Debug)]
 pub struct JoinFailure(pub String);
 
-/// Reads the next text frame, answering pings meanwhile; `None` when the
+/// Reads the next text frame, answering pings meanwhile; an error when the
 /// connection ends.
-async fn next_text(ws: &mut Ws) -> Result<String, JoinFailure> {
+pub async fn next_text(ws: &mut Ws) -> Result<String, JoinFailure> {
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => {
@@ -261,7 +261,8 @@ pub async fn connect(
     }
 }
 
-async fn send(ws: &mut Ws, frame: String) -> Result<(), JoinFailure> {
+/// Sends one text frame.
+pub async fn send(ws: &mut Ws, frame: String) -> Result<(), JoinFailure> {
     ws.send(Message::text(frame))
         .await
         .map_err(|e| JoinFailure(format!("ws write: {}", kind_of(&e))))

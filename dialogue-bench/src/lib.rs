@@ -13,6 +13,7 @@
 //! - [`procfs`]: the server's RSS and CPU time;
 //! - [`client`]: one connection;
 //! - [`scenario`]: one run;
+//! - [`reconnect`]: the run of the `reconnect` scenario (cuts, recovery);
 //! - [`report`]: the JSON line and the table.
 //!
 //! `bare-socketioxide` (src/bin/bare-socketioxide.rs) and
@@ -24,6 +25,7 @@ pub mod client;
 pub mod histogram;
 pub mod packet;
 pub mod procfs;
+pub mod reconnect;
 pub mod report;
 pub mod scenario;
 pub mod target;

@@ -37,7 +37,8 @@ impl Plan {
                 layout.extend((0..config.publishers).map(|_| (0, true)));
                 layout.extend((0..config.subscribers).map(|_| (0, false)));
             }
-            Scenario::Storm | Scenario::Idle => {
+            // Run by `reconnect::run`; planned here as its subscribers.
+            Scenario::Storm | Scenario::Idle | Scenario::Reconnect => {
                 layout.extend((0..config.connections).map(|_| (0, false)));
             }
             Scenario::Rooms => {
@@ -110,6 +111,10 @@ pub fn case_of(config: &Config) -> String {
         ),
         Scenario::Storm => format!("storm {}", config.connections),
         Scenario::Idle => format!("idle {}", config.connections),
+        Scenario::Reconnect => format!(
+            "reconnect {}x{} @{}/s",
+            config.rooms, config.members, config.rate
+        ),
     }
 }
 

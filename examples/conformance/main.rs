@@ -22,6 +22,7 @@
 //! | `DIALOGUE_RECOVERY_SIZE`, `DIALOGUE_RECOVERY_SECS` | each room's recovery window (defaults 1000 events, 300 s) |
 //! | `DIALOGUE_SEND_BUFFER` | packets a connection may have waiting before it is a slow member (default 4096) |
 //! | `DIALOGUE_PING_SECS`, `DIALOGUE_PING_TIMEOUT_SECS` | the heartbeat (defaults 25 and 20) |
+//! | `DIALOGUE_BENCH_CUT` | `1`: for the reconnect benchmark only, a trigger of `bench:cut` closes the connection of every user whose id starts with `cut-` (sessions kept) |
 //! | `RUST_LOG` | log filter on stderr, e.g. `dialogue_runtime=debug` |
 //!
 //! `cargo run --example conformance -- codegen DIR` writes the generated
@@ -141,6 +142,17 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
             );
         }
         builder = builder.heartbeat(interval, timeout);
+    }
+    if var("DIALOGUE_BENCH_CUT")?.as_deref() == Some("1") {
+        builder = builder.on_triggered(|dialogue, message| async move {
+            if message.event == "bench:cut" {
+                for client in dialogue.get_all_clients() {
+                    if client.user_id().starts_with("cut-") {
+                        client.force_reconnect();
+                    }
+                }
+            }
+        });
     }
     Ok((port, builder))
 }

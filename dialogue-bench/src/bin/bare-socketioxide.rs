@@ -100,6 +100,22 @@ fn on_connect(socket: SocketRef, auth: TryData<Value>) {
     socket.on(
         "dialogue:trigger",
         async |socket: SocketRef, Data(request): Data<TriggerRequest>| {
+            // The reconnect benchmark's cut (BENCH_CUT=1): every `cut-`
+            // user is disconnected. socketioxide can only close the
+            // namespace; the load generator reconnects either way, and this
+            // server recovers nothing.
+            if request.event == "bench:cut" && std::env::var("BENCH_CUT").is_ok_and(|v| v == "1") {
+                for other in socket.broadcast().sockets() {
+                    if other
+                        .extensions
+                        .get::<UserId>()
+                        .is_some_and(|u| u.0.starts_with("cut-"))
+                    {
+                        let _ = other.disconnect();
+                    }
+                }
+                return;
+            }
             let from = socket
                 .extensions
                 .get::<UserId>()

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use dialogue_bench::args::{self, ArgError};
-use dialogue_bench::{report, scenario};
+use dialogue_bench::{reconnect, report, scenario};
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -64,6 +64,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if config.scenario == args::Scenario::Reconnect {
+        let report = runtime.block_on(reconnect::run(&config));
+        runtime.shutdown_timeout(Duration::from_secs(2));
+        let json = report.json();
+        println!("{json}");
+        eprint!("{}", report.table());
+        append(&config, &json);
+        return if report.timed_out || report.joined == 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
     let report = runtime.block_on(scenario::run(&config));
     // Closing thousands of sockets is the kernel's job, not ours to wait for.
     runtime.shutdown_timeout(Duration::from_secs(2));
@@ -71,6 +84,16 @@ fn main() -> ExitCode {
     let json = report.json();
     println!("{json}");
     eprint!("{}", report.table());
+    append(&config, &json);
+    if report.timed_out || report.joined == 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Appends the JSON line to `--json-out`, when given.
+fn append(config: &args::Config, json: &str) {
     if let Some(path) = &config.json_out {
         let written = std::fs::OpenOptions::new()
             .create(true)
@@ -83,10 +106,5 @@ fn main() -> ExitCode {
                 path.display()
             );
         }
-    }
-    if report.timed_out || report.joined == 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
     }
 }

@@ -386,7 +386,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         let counters = Arc::new(Counters::default());
         let state = State::new(
             Box::new(Memory::new()),
-            Arc::new(SocketFanout::new(io.clone(), counters.clone())),
+            Arc::new(SocketFanout::new(io.clone())),
             self.window,
             counters,
         );

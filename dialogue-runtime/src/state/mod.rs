@@ -34,7 +34,7 @@ pub(crate) mod sessions;
 pub(crate) mod stream;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 
 use crate::state::counters::Counters;
 use crate::state::delivery::{Deliver, Delivery};
@@ -157,6 +157,8 @@ impl State {
             room_id: config.id.clone(),
             wildcard: Arc::new(AtomicUsize::new(0)),
             fanout: self.fanout.clone(),
+            counters: self.counters.clone(),
+            probed_at: AtomicU64::new(0),
         });
         let seats = self.backend.seats(&config.id);
         let stream =
