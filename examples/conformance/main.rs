@@ -17,7 +17,7 @@
 //! | `DIALOGUE_JWT_SECRET` | require an HS256 JWT in `auth.token`; `sub` is the user id |
 //! | `DIALOGUE_TRIGGER_RATE` | at most this many triggers per second per connection |
 //! | `DIALOGUE_MAX_PAYLOAD` | the largest `data` in bytes (default 65536) |
-//! | `DIALOGUE_HISTORY_DB` | an SQLite file keeping history (write-through), created if missing |
+//! | `DIALOGUE_HISTORY_DB` | an SQLite file keeping every event, committed before it is answered; positions survive restarts |
 //! | `DIALOGUE_RESUME_SECS` | how long a dropped session is held (default 120) |
 //! | `DIALOGUE_RECOVERY_SIZE`, `DIALOGUE_RECOVERY_SECS` | each room's recovery window (defaults 1000 events, 300 s) |
 //! | `DIALOGUE_SEND_BUFFER` | packets a connection may have waiting before it is a slow member (default 4096) |
@@ -40,7 +40,6 @@ use std::time::Duration;
 
 use app::ConformanceApp;
 use common::{init_logging, listen, port, stop_signal};
-use dialogue_runtime::sqlite::SqliteHistory;
 use dialogue_runtime::{
     DEFAULT_PING, DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE, Dialogue, DialogueApp,
     DialogueBuilder, JwtAuth,
@@ -111,8 +110,7 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
         builder = builder.max_payload(bytes);
     }
     if let Some(path) = var("DIALOGUE_HISTORY_DB")? {
-        let store = SqliteHistory::open(&path).map_err(|e| format!("DIALOGUE_HISTORY_DB: {e}"))?;
-        builder = builder.history_store(store);
+        builder = builder.store(path);
     }
     if let Some(secs) = number::<u64>("DIALOGUE_RESUME_SECS", "a number of seconds")? {
         builder = builder.resume_grace(Duration::from_secs(secs));

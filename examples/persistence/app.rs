@@ -2,9 +2,10 @@
 //! writes each message as it leaves the room's in-memory history, `on_load`
 //! reads older pages back when a client asks past memory.
 //!
-//! (dialogue-runtime also has a ready-made write-through store,
-//! `dialogue_runtime::sqlite::SqliteHistory`; this example shows the hooks,
-//! the way of dialogue-ts, with a table of your own.)
+//! (dialogue-runtime also has a ready-made durable store that keeps every
+//! event, `Dialogue::builder().store(path)`, docs/persistence.md; this
+//! example shows the hooks, the way of dialogue-ts, with a table of your
+//! own.)
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -96,6 +96,17 @@ impl ServerProcess {
         self.terminate()
     }
 
+    /// Kills the server with SIGKILL, as a crash would, and reaps it.
+    pub fn kill(mut self) -> ExitStatus {
+        let _ = self.child.kill();
+        self.child.wait().expect("the killed server is reaped")
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn terminate(&mut self) -> ExitStatus {
         if let Ok(Some(status)) = self.child.try_wait() {
             return status;

@@ -32,7 +32,7 @@ use crate::state::client::ClientState;
 use crate::state::counters::Counters;
 use crate::state::recovery::Window;
 use crate::state::room::RoomState;
-use crate::state::{Memory, State};
+use crate::state::{Backend, Memory, State};
 use crate::store::HistoryStore;
 use crate::wire;
 use crate::wire::socket::SocketFanout;
@@ -80,6 +80,10 @@ pub struct DialogueBuilder<A> {
     twice: Vec<&'static str>,
     cors: Cors,
     store: Option<Arc<dyn HistoryStore>>,
+    /// The durable store, or why it could not be opened (reported by
+    /// `build`).
+    #[cfg(feature = "sqlite")]
+    durable: Option<Result<crate::store::sqlite::SqliteStore, crate::store::StoreError>>,
     limits: Limits,
     transport_limit: Option<usize>,
     window: Window,
@@ -98,6 +102,10 @@ impl<A> std::fmt::Debug for DialogueBuilder<A> {
             .finish_non_exhaustive()
     }
 }
+
+/// The backend, the history store, and whether that store is written
+/// behind the broadcast.
+type Chosen = (Box<dyn Backend>, Option<Arc<dyn HistoryStore>>, bool);
 
 /// A hook's argument as the closure receives it, from the engine's value.
 trait HookArg: Sized {
@@ -200,6 +208,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             twice: Vec::new(),
             cors: Cors::default(),
             store: None,
+            #[cfg(feature = "sqlite")]
+            durable: None,
             limits: Limits::default(),
             transport_limit: None,
             window: Window::default(),
@@ -249,8 +259,38 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
-    /// Keeps history in `store` too (write-through), so clients page past
-    /// what memory holds.
+    /// Keeps every room's events in the SQLite file at `path` (created with
+    /// its folder if missing): an event is committed before it is answered
+    /// and delivered, and a restart continues each room where it stopped
+    /// (docs/persistence.md). A file that cannot be opened fails
+    /// [`build`](Self::build) with its path and the cause.
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dialogue = Dialogue::<ChatApp>::builder().store("data/chat.sqlite").build()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "sqlite")]
+    pub fn store(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.durable = Some(crate::store::sqlite::SqliteStore::open(path));
+        self
+    }
+
+    /// Like [`store`](Self::store), with a store opened with options of its
+    /// own (synchronous mode, retention).
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_store(mut self, store: crate::store::sqlite::SqliteStore) -> Self {
+        self.durable = Some(Ok(store));
+        self
+    }
+
+    /// Keeps history in `store` too (written behind the broadcast), so
+    /// clients page past what memory holds. For durable history, committed
+    /// before each answer, use [`store`](Self::store) instead.
     pub fn history_store(mut self, store: impl HistoryStore) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -334,12 +374,17 @@ impl<A: DialogueApp> DialogueBuilder<A> {
 
     /// Compiles the application's schemas and prepares the server. Call it
     /// inside a Tokio runtime.
-    pub fn build(self) -> Result<Dialogue<A>, BuildError> {
+    pub fn build(mut self) -> Result<Dialogue<A>, BuildError> {
         if let Some(hook) = self.twice.first() {
             return Err(BuildError::HookRegisteredTwice { hook });
         }
+        #[cfg(feature = "sqlite")]
+        if self.durable.is_some() && self.store.is_some() {
+            return Err(BuildError::TwoStores);
+        }
         let spec: &'static AppSpec = A::spec();
         let events = EventTable::compile(spec)?;
+        let backend = self.backend(spec)?;
         let transport_limit = self.transport_limit.unwrap_or_else(|| {
             self.limits
                 .max_payload
@@ -370,8 +415,35 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             None => router,
         };
         Ok(Dialogue::from_engine(
-            self.start(spec, events, io, router, closer),
+            self.start(spec, events, io, router, closer, backend),
         ))
+    }
+
+    /// Where state lives: in the durable store when one is set (its writer
+    /// started, keeping at least the recovery window), else in memory; and
+    /// the history store pages past memory come from, written behind the
+    /// broadcast or not.
+    fn backend(&mut self, spec: &'static AppSpec) -> Result<Chosen, BuildError> {
+        #[cfg(feature = "sqlite")]
+        if let Some(durable) = self.durable.take() {
+            let store = durable.map_err(|e| BuildError::Store(e.0))?;
+            store
+                .start(self.window.size as u64, self.window.age)
+                .map_err(|e| BuildError::Store(e.0))?;
+            let keeps = spec
+                .events
+                .iter()
+                .filter_map(|event| Some((event.name.clone(), event.history?)))
+                .collect();
+            let history: Arc<dyn HistoryStore> = Arc::new(store.clone());
+            return Ok((
+                Box::new(crate::state::Durable::new(store, keeps)),
+                Some(history),
+                false,
+            ));
+        }
+        let _ = spec;
+        Ok((Box::new(Memory::new()), self.store.take(), true))
     }
 
     /// The engine on `io`, whatever its adapter, serving the protocol.
@@ -382,10 +454,11 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         io: SocketIo<Ad>,
         router: axum::Router,
         closer: Arc<Closer>,
+        (backend, store, write_behind): Chosen,
     ) -> Arc<Engine> {
         let counters = Arc::new(Counters::default());
         let state = State::new(
-            Box::new(Memory::new()),
+            backend,
             Arc::new(SocketFanout::new(io.clone())),
             self.window,
             counters,
@@ -396,7 +469,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             state,
             limits: self.limits,
             hooks: self.hooks,
-            store: self.store,
+            store,
+            write_behind,
             router,
             grace: self.grace,
         });

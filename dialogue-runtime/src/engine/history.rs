@@ -36,6 +36,9 @@ enum Job {
 /// (one worker, in acceptance order), when either is configured.
 pub(crate) struct HistoryWriter {
     store: Option<Arc<dyn HistoryStore>>,
+    /// Whether kept events are written to `store` behind the broadcast
+    /// (not with the durable store, whose rooms commit them themselves).
+    write_behind: bool,
     cleanup: bool,
     jobs: Option<mpsc::UnboundedSender<Job>>,
 }
@@ -45,15 +48,23 @@ impl HistoryWriter {
     /// hook, and ends with the engine.
     pub(crate) fn new(
         store: Option<Arc<dyn HistoryStore>>,
+        write_behind: bool,
         cleanup: bool,
         engine: Weak<Engine>,
     ) -> Self {
-        let jobs = (store.is_some() || cleanup).then(|| spawn_worker(engine));
+        let write_behind = write_behind && store.is_some();
+        let jobs = (write_behind || cleanup).then(|| spawn_worker(engine));
         Self {
             store,
+            write_behind,
             cleanup,
             jobs,
         }
+    }
+
+    /// Whether kept events mean work here (a store to write, `on_cleanup`).
+    pub(crate) fn listens(&self) -> bool {
+        self.jobs.is_some()
     }
 }
 
@@ -70,7 +81,7 @@ impl Engine {
         let Some(jobs) = &writer.jobs else {
             return;
         };
-        if writer.store.is_some() {
+        if writer.write_behind {
             let _ = jobs.send(Job::Record(room_id.to_owned(), event.clone()));
         }
         if let Some(evicted) = evicted.filter(|_| writer.cleanup) {

@@ -48,6 +48,9 @@ pub(crate) struct Parts {
     pub(crate) limits: Limits,
     pub(crate) hooks: Hooks,
     pub(crate) store: Option<Arc<dyn HistoryStore>>,
+    /// Whether `store` is written behind the broadcast (an application's
+    /// `HistoryStore`), or is the durable store rooms commit to themselves.
+    pub(crate) write_behind: bool,
     /// The HTTP side (the Socket.IO endpoint, CORS), for `Dialogue::router`.
     pub(crate) router: axum::Router,
     /// How long a dropped connection's session is held (zero: not held).
@@ -76,8 +79,12 @@ pub(crate) struct Engine {
 impl Engine {
     pub(crate) fn new(parts: Parts) -> Arc<Self> {
         Arc::new_cyclic(|me| {
-            let history =
-                HistoryWriter::new(parts.store, !parts.hooks.on_cleanup.is_empty(), me.clone());
+            let history = HistoryWriter::new(
+                parts.store,
+                parts.write_behind,
+                !parts.hooks.on_cleanup.is_empty(),
+                me.clone(),
+            );
             Self {
                 spec: parts.spec,
                 events: parts.events,

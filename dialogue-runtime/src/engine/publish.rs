@@ -14,7 +14,7 @@ use crate::protocol::EventMessage;
 use crate::spec::RoomEvents;
 use crate::state::client::ClientState;
 use crate::state::room::RoomState;
-use crate::state::stream::{Append, Appended, Kept, Stamp, TriggerId};
+use crate::state::stream::{Append, AppendError, Appended, Kept, Stamp, TriggerId};
 
 /// A client's trigger, as read from its request.
 pub(crate) struct ClientTrigger<'a> {
@@ -167,19 +167,29 @@ impl Engine {
         };
         // The store and `on_cleanup` hear of kept events in seq order: under
         // the stream's lock (queuing a job never blocks).
-        let kept: Kept<'_> = Box::new(|kept, evicted| self.record_history(&room.id, kept, evicted));
+        // Only when someone listens: the write-behind store or `on_cleanup`.
+        let keep = declared.and_then(|d| d.history());
+        let kept: Option<Kept> = (keep.is_some() && self.history.listens()).then(|| {
+            let (engine, room_id) = (self.clone(), room.id.clone());
+            Box::new(move |kept: &Arc<StampedEvent>, evicted| {
+                engine.record_history(&room_id, kept, evicted);
+            }) as Kept
+        });
         let appended = room
             .stream
             .append(Append {
-                keep: declared.and_then(|d| d.history()),
+                keep,
                 stamp,
                 id,
-                kept: Some(kept),
+                kept,
             })
             .await
-            .map_err(|e| TriggerError::Serialize {
-                event: event.to_owned(),
-                reason: e.to_string(),
+            .map_err(|error| match error {
+                AppendError::Serialize(e) => TriggerError::Serialize {
+                    event: event.to_owned(),
+                    reason: e.to_string(),
+                },
+                AppendError::Unavailable(cause) => TriggerError::Unavailable(cause),
             })?;
         let stamped = match appended {
             Appended::New(stamped) => stamped,

@@ -274,6 +274,9 @@ impl Engine {
         {
             return Err(DeleteRoomError::NotCreator(room_id.to_owned()));
         }
+        // What the backend keeps of the room goes before its id is free
+        // again: a room created with it starts a new epoch.
+        room.stream.forget().await;
         if self.state.registry.remove(room_id).await.is_none() {
             // Deleted by a racing call.
             return Err(RoomNotFound(room_id.to_owned()).into());

@@ -29,6 +29,16 @@ pub enum BuildError {
         /// The hook's name, e.g. `authenticate`.
         hook: &'static str,
     },
+    /// The store cannot be opened (its path and the cause are in the
+    /// message).
+    #[error("the store cannot be used: {0}")]
+    Store(String),
+    /// Both `store` and `history_store` were set: they are two ways of
+    /// keeping history; pick one.
+    #[error(
+        "set either `store` (durable, committed before each answer) or `history_store`, not both"
+    )]
+    TwoStores,
 }
 
 /// No room has this id.
@@ -219,6 +229,9 @@ pub enum TriggerError {
         /// What serde said.
         reason: String,
     },
+    /// The store could not commit the event: nothing was accepted.
+    #[error("the event could not be stored, nothing was accepted: {0}")]
+    Unavailable(String),
 }
 
 fn summary(issues: &[ValidationIssue]) -> String {

@@ -123,6 +123,7 @@ impl ToWire for TriggerError {
             Self::RateLimited(_) => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::Serialize { .. } | Self::HookFailed(_) => ErrorCode::Internal,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
         };
         let details = match self {
             Self::Validation { issues, .. } => Some(issues.clone()),

@@ -119,6 +119,15 @@ impl Delivery {
         })
     }
 
+    /// Starts this delivery where a stored stream stopped: at `seq`, its
+    /// recovery window holding `recent` (oldest first). Before any event.
+    pub(crate) fn resume_at(&self, seq: u64, recent: impl IntoIterator<Item = Arc<StampedEvent>>) {
+        let mut queue = self.queue.lock();
+        queue.window.extend(recent);
+        self.limits.evict(&mut queue.window, seq, now_millis());
+        self.delivered.store(seq, Ordering::Release);
+    }
+
     /// The position of this node's delivery: the room's epoch and the seq
     /// of the last event delivered. Inside an [`Op`] it is exactly the
     /// point the operation runs at.

@@ -24,6 +24,8 @@ pub(crate) mod connection;
 pub(crate) mod counters;
 pub(crate) mod delivery;
 pub(crate) mod directory;
+#[cfg(feature = "sqlite")]
+pub(crate) mod durable;
 pub(crate) mod fanout;
 pub(crate) mod history;
 pub(crate) mod recovery;
@@ -100,6 +102,84 @@ impl Backend for Memory {
         // ones.
         let delivery = Delivery::new(deliver, new_epoch().into(), window);
         Box::new(MemoryStream::new(delivery, window))
+    }
+}
+
+/// Rooms' streams in the durable store (`state::durable`); registry,
+/// directory, sessions and seats in memory.
+#[cfg(feature = "sqlite")]
+pub(crate) struct Durable {
+    store: crate::store::sqlite::SqliteStore,
+    /// The events kept for history and how many of each: what a room's
+    /// memory holds, and reloads from the store when it starts again.
+    keeps: Vec<(String, std::num::NonZeroU32)>,
+}
+
+#[cfg(feature = "sqlite")]
+impl Durable {
+    pub(crate) fn new(
+        store: crate::store::sqlite::SqliteStore,
+        keeps: Vec<(String, std::num::NonZeroU32)>,
+    ) -> Self {
+        Self { store, keeps }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Backend for Durable {
+    fn registry(&self) -> Box<dyn RoomRegistry> {
+        Box::new(MemoryRegistry::default())
+    }
+
+    fn directory(&self) -> Box<dyn ClientDirectory> {
+        Box::new(MemoryDirectory::default())
+    }
+
+    fn sessions(&self) -> Box<dyn Sessions> {
+        Box::new(MemorySessions::default())
+    }
+
+    fn seats(&self, _room_id: &str) -> Box<dyn Seats> {
+        Box::new(MemorySeats::default())
+    }
+
+    /// Continues the room where the store left it. The reads are short and
+    /// indexed; they run when a room is made (at start for declared rooms).
+    fn stream(&self, room_id: &str, deliver: Box<dyn Deliver>, window: Window) -> Box<dyn Stream> {
+        use crate::state::durable::{DurableStream, Resume};
+        let store = &self.store;
+        let (epoch_name, epoch, seq) = store.position(room_id).unwrap_or_else(|error| {
+            tracing::error!(room = room_id, %error, "cannot read the room's position from the store");
+            (format!("unreadable-{}", new_epoch()), 0, 0)
+        });
+        let since = crate::envelope::now_millis().saturating_sub(window.age.as_millis() as u64);
+        let recent = store
+            .recent(room_id, window.size as u64, since)
+            .unwrap_or_else(|error| {
+                tracing::error!(room = room_id, %error, "cannot read the room's recent events");
+                Vec::new()
+            });
+        let mut history = Vec::new();
+        for (name, keep) in &self.keeps {
+            match store.page_blocking(room_id, name, 0, u64::from(keep.get())) {
+                Ok(events) => history.extend(events.into_iter().map(|e| (e, *keep))),
+                Err(error) => {
+                    tracing::error!(room = room_id, event = %name, %error, "cannot read the room's history");
+                }
+            }
+        }
+        history.sort_by_key(|(event, _)| event.seq());
+        let delivery = Delivery::new(deliver, epoch_name.into(), window);
+        delivery.resume_at(seq, recent.iter().map(|(event, _)| event.clone()));
+        Box::new(DurableStream::new(
+            room_id,
+            store.clone(),
+            Resume { epoch, seq },
+            delivery,
+            window,
+            recent,
+            history,
+        ))
     }
 }
 

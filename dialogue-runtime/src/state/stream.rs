@@ -20,9 +20,25 @@ pub(crate) type Stamp<'a> =
     Box<dyn FnOnce(u64) -> Result<StampedEvent, serde_json::Error> + Send + 'a>;
 
 /// Told of each kept event (and of the one it pushed out of the history),
-/// in seq order, under the stream's lock: it must not block.
-pub(crate) type Kept<'a> =
-    Box<dyn FnOnce(&Arc<StampedEvent>, Option<Arc<StampedEvent>>) + Send + 'a>;
+/// in seq order, under the stream's lock: it must not block. Owned: a
+/// durable stream calls it when the event is committed, maybe from another
+/// publisher's task.
+pub(crate) type Kept = Box<dyn FnOnce(&Arc<StampedEvent>, Option<Arc<StampedEvent>>) + Send>;
+
+/// Why an event was not appended.
+#[derive(Debug)]
+pub(crate) enum AppendError {
+    /// Its envelope could not be written.
+    Serialize(serde_json::Error),
+    /// The store could not commit it: nothing was accepted.
+    Unavailable(String),
+}
+
+impl From<serde_json::Error> for AppendError {
+    fn from(error: serde_json::Error) -> Self {
+        Self::Serialize(error)
+    }
+}
 
 /// A trigger's id, per user: `(user id, id)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -42,7 +58,7 @@ pub(crate) struct Append<'a> {
     /// appended and the original comes back.
     pub(crate) id: Option<TriggerId>,
     /// Called when the event is kept for history.
-    pub(crate) kept: Option<Kept<'a>>,
+    pub(crate) kept: Option<Kept>,
 }
 
 /// What appending did.
@@ -73,11 +89,14 @@ pub(crate) trait Stream: Send + Sync + 'static {
     fn repeated(&self, id: &TriggerId) -> Option<Arc<StampedEvent>>;
 
     /// Appends one event (see [`Append`]). Returns once it is delivered on
-    /// this node.
-    fn append<'a>(
-        &'a self,
-        append: Append<'a>,
-    ) -> BoxFuture<'a, Result<Appended, serde_json::Error>>;
+    /// this node (with a durable store, once it is committed first).
+    fn append<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Appended, AppendError>>;
+
+    /// The room is deleted: what the backend keeps of it goes (its next life
+    /// has a new epoch).
+    fn forget(&self) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
 
     /// The latest `per_event` events of every name (all kept when `None`),
     /// newest first.
@@ -110,9 +129,10 @@ pub(crate) struct MemoryStream {
     window: Window,
 }
 
+/// What a stream keeps in memory, changed under its lock in seq order.
 #[derive(Default)]
-struct Tail {
-    history: RoomHistory,
+pub(crate) struct Tail {
+    pub(crate) history: RoomHistory,
     ids: HashMap<TriggerId, Arc<StampedEvent>>,
     /// The ids in acceptance order, to forget them with their event.
     id_order: VecDeque<(TriggerId, Arc<StampedEvent>)>,
@@ -132,8 +152,35 @@ impl MemoryStream {
 }
 
 impl Tail {
+    /// The event accepted with `id`, if remembered.
+    pub(crate) fn accepted(&self, id: &TriggerId) -> Option<Arc<StampedEvent>> {
+        self.ids.get(id).cloned()
+    }
+
+    /// Remembers the event accepted with `id`.
+    pub(crate) fn remember(&mut self, id: TriggerId, event: &Arc<StampedEvent>) {
+        self.ids.insert(id.clone(), event.clone());
+        self.id_order.push_back((id, event.clone()));
+    }
+
+    /// Keeps `event` for history (at most `limit` of its name), telling
+    /// `kept` and handing it the event pushed out.
+    pub(crate) fn keep(
+        &mut self,
+        event: &Arc<StampedEvent>,
+        limit: Option<NonZeroU32>,
+        kept: Option<Kept>,
+    ) {
+        if let Some(limit) = limit {
+            let evicted = self.history.push(event.clone(), limit.get() as usize);
+            if let Some(kept) = kept {
+                kept(event, evicted);
+            }
+        }
+    }
+
     /// Forgets the ids whose event left the recovery window.
-    fn forget_ids(&mut self, window: &Window, latest: u64, now: u64) {
+    pub(crate) fn forget_ids(&mut self, window: &Window, latest: u64, now: u64) {
         let oldest_seq = latest.saturating_sub(window.size as u64) + 1;
         let oldest_time = now.saturating_sub(window.age.as_millis() as u64);
         while let Some((id, event)) = self.id_order.front() {
@@ -165,10 +212,7 @@ impl Stream for MemoryStream {
         tail.ids.get(id).cloned()
     }
 
-    fn append<'a>(
-        &'a self,
-        append: Append<'a>,
-    ) -> BoxFuture<'a, Result<Appended, serde_json::Error>> {
+    fn append<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Appended, AppendError>> {
         Box::pin(async move {
             self.delivery.room_for_more().await;
             let (event, turn) = {
@@ -182,15 +226,9 @@ impl Stream for MemoryStream {
                 let seq = self.seq.load(Ordering::Acquire) + 1;
                 let event = Arc::new((append.stamp)(seq)?);
                 self.seq.store(seq, Ordering::Release);
-                if let Some(limit) = append.keep {
-                    let evicted = tail.history.push(event.clone(), limit.get() as usize);
-                    if let Some(kept) = append.kept {
-                        kept(&event, evicted);
-                    }
-                }
+                tail.keep(&event, append.keep, append.kept);
                 if let Some(id) = append.id {
-                    tail.ids.insert(id.clone(), event.clone());
-                    tail.id_order.push_back((id, event.clone()));
+                    tail.remember(id, &event);
                 }
                 let turn = self.delivery.push(event.clone());
                 (event, turn)

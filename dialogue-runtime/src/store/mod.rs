@@ -1,5 +1,7 @@
-//! History stores: the [`HistoryStore`] trait through which a persistent
-//! store keeps more history than memory does, and its implementations.
+//! Stores: the durable SQLite store ([`sqlite::SqliteStore`], with the
+//! `sqlite` feature, on by default), and the [`HistoryStore`] trait through
+//! which a store of the application's own keeps more history than memory
+//! does.
 //!
 //! Order is the order the server accepted events (each room numbers them),
 //! never the millisecond timestamp, so a burst within one millisecond keeps its
@@ -73,7 +75,15 @@ pub trait HistoryStore: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Vec<Arc<StampedEvent>>, StoreError>>;
 }
 
-/// A history store's failure.
+/// A store's failure: what failed and why, the file's path first when there
+/// is one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct StoreError(pub String);
+
+impl StoreError {
+    /// A failure of the file at `path`.
+    pub(crate) fn at(path: &std::path::Path, cause: impl std::fmt::Display) -> Self {
+        Self(format!("{}: {cause}", path.display()))
+    }
+}
