@@ -14,7 +14,9 @@ use crate::protocol::EventMessage;
 use crate::spec::RoomEvents;
 use crate::state::client::ClientState;
 use crate::state::room::RoomState;
-use crate::state::stream::{Append, AppendError, Appended, Kept, Stamp, TriggerId};
+use crate::state::stream::{
+    Append, AppendError, Appended, Kept, Stamp, Ticket, TicketKind, TriggerId,
+};
 
 /// A client's trigger, as read from its request.
 pub(crate) struct ClientTrigger<'a> {
@@ -48,15 +50,90 @@ pub(crate) struct PublishOutcome {
     pub(crate) then: Followup,
 }
 
+/// An event numbered in its room's order and on its way: [`finish`]
+/// waits until it is committed (with a durable store) and delivered.
+/// Numbering is in the request's order; finishing may overlap with the
+/// connection's next requests (`wire::queue`).
+///
+/// [`finish`]: Publishing::finish
+pub(crate) struct Publishing {
+    engine: Arc<Engine>,
+    room: Arc<RoomState>,
+    ticket: Ticket,
+    /// The message for `after_each`, `on_triggered` and listeners, without
+    /// its seq and timestamp yet; `None` when nobody wants it.
+    message: Option<EventMessage>,
+    /// What `before_each` made of the event.
+    transformed: Option<EventMessage>,
+    recipients: usize,
+}
+
+impl Publishing {
+    /// Waits until the event is delivered on this node (committed first,
+    /// with a durable store).
+    pub(crate) async fn finish(self) -> Result<PublishOutcome, TriggerError> {
+        let Self {
+            engine,
+            room,
+            ticket,
+            message,
+            transformed,
+            recipients,
+        } = self;
+        let event_name = ticket.event.event().to_owned();
+        let appended = room
+            .stream
+            .complete(ticket)
+            .await
+            .map_err(|error| append_error(&event_name, error))?;
+        let stamped = match appended {
+            Appended::New(stamped) => stamped,
+            // Accepted meanwhile by a racing retry.
+            Appended::Repeat(original) => return Ok(repeat(original)),
+        };
+        tracing::debug!(room = %room.id, event = %event_name, seq = stamped.seq(), "event published");
+        let then = match message {
+            Some(message) => {
+                let message = EventMessage {
+                    seq: stamped.seq(),
+                    timestamp: stamped.timestamp(),
+                    ..message
+                };
+                Followup::of(async move { engine.after_publish(&room, message, recipients).await })
+            }
+            None => Followup::none(),
+        };
+        let transformed = transformed.map(|message| EventMessage {
+            seq: stamped.seq(),
+            ..message
+        });
+        Ok(PublishOutcome {
+            stamped,
+            transformed,
+            then,
+        })
+    }
+}
+
+fn append_error(event: &str, error: AppendError) -> TriggerError {
+    match error {
+        AppendError::Serialize(e) => TriggerError::Serialize {
+            event: event.to_owned(),
+            reason: e.to_string(),
+        },
+        AppendError::Unavailable(cause) => TriggerError::Unavailable(cause),
+    }
+}
+
 impl Engine {
     /// A client's trigger: the name, membership and the room's rules; a
     /// trigger id the room accepted before gets the original back; then the
-    /// connection's rate and [`publish`](Self::publish).
+    /// connection's rate and [`begin_publish`](Self::begin_publish).
     pub(crate) async fn client_trigger(
         self: &Arc<Self>,
         client: &ClientState,
         trigger: ClientTrigger<'_>,
-    ) -> Result<PublishOutcome, TriggerError> {
+    ) -> Result<Publishing, TriggerError> {
         let ClientTrigger {
             room_id,
             event,
@@ -77,22 +154,28 @@ impl Engine {
             id: id.to_owned(),
         });
         if let Some(original) = id.as_ref().and_then(|id| room.stream.repeated(id)) {
-            return Ok(repeat(original));
+            return Ok(Publishing {
+                engine: self.clone(),
+                room,
+                ticket: Ticket {
+                    event: original,
+                    kind: TicketKind::Repeat,
+                },
+                message: None,
+                transformed: None,
+                recipients: 0,
+            });
         }
         if !client.rates.trigger() {
             let rate = self.limits.triggers_per_second.map_or(0, |n| n.get());
             return Err(TriggerError::RateLimited(rate));
         }
-        self.publish(&room, event, data, &client.user_id, meta, id)
+        self.begin_publish(&room, event, data, &client.user_id, meta, id)
             .await
     }
 
-    /// Validates, lets `before_each` refuse or transform, stamps, keeps and
-    /// delivers one event through the room's stream. The server's own
-    /// triggers come here directly (it may push any event into any room).
-    ///
-    /// The envelope is written once, in the stream's order; the broadcast,
-    /// history and join sync all send those bytes.
+    /// [`begin_publish`](Self::begin_publish), then [`Publishing::finish`]:
+    /// the server's own triggers.
     pub(crate) async fn publish(
         self: &Arc<Self>,
         room: &Arc<RoomState>,
@@ -102,6 +185,27 @@ impl Engine {
         meta: Option<&Map<String, Value>>,
         id: Option<TriggerId>,
     ) -> Result<PublishOutcome, TriggerError> {
+        self.begin_publish(room, event, data, from, meta, id)
+            .await?
+            .finish()
+            .await
+    }
+
+    /// Validates, lets `before_each` refuse or transform, stamps, keeps and
+    /// delivers one event through the room's stream. The server's own
+    /// triggers come here directly (it may push any event into any room).
+    ///
+    /// The envelope is written once, in the stream's order; the broadcast,
+    /// history and join sync all send those bytes.
+    pub(crate) async fn begin_publish(
+        self: &Arc<Self>,
+        room: &Arc<RoomState>,
+        event: &str,
+        data: &Value,
+        from: &str,
+        meta: Option<&Map<String, Value>>,
+        id: Option<TriggerId>,
+    ) -> Result<Publishing, TriggerError> {
         let declared = self.events.get(event);
         // Rooms that take any event (`*`, and rooms created by clients) pass
         // data through; everywhere else a declared event is validated.
@@ -175,62 +279,39 @@ impl Engine {
                 engine.record_history(&room_id, kept, evicted);
             }) as Kept
         });
-        let appended = room
+        // Nobody listening: no message to build (its payload clone saved).
+        let wants_message = !self.hooks.after_each.is_empty()
+            || !self.hooks.on_triggered.is_empty()
+            || room.has_listeners(event);
+        let message = wants_message.then(|| match &transformed {
+            Some(message) => message.clone(),
+            None => EventMessage {
+                event: event.to_owned(),
+                room_id: room.id.clone(),
+                data: data.clone(),
+                from: from.to_owned(),
+                timestamp: 0,
+                seq: 0,
+                meta: meta.cloned(),
+            },
+        });
+        let ticket = room
             .stream
-            .append(Append {
+            .number(Append {
                 keep,
                 stamp,
                 id,
                 kept,
             })
             .await
-            .map_err(|error| match error {
-                AppendError::Serialize(e) => TriggerError::Serialize {
-                    event: event.to_owned(),
-                    reason: e.to_string(),
-                },
-                AppendError::Unavailable(cause) => TriggerError::Unavailable(cause),
-            })?;
-        let stamped = match appended {
-            Appended::New(stamped) => stamped,
-            // Accepted meanwhile by a racing retry.
-            Appended::Repeat(original) => return Ok(repeat(original)),
-        };
-        tracing::debug!(room = %room.id, event, user = from, seq = stamped.seq(), "event published");
-
-        let wants_message = !self.hooks.after_each.is_empty()
-            || !self.hooks.on_triggered.is_empty()
-            || room.has_listeners(event);
-        let then = if wants_message {
-            let message = match &transformed {
-                Some(message) => EventMessage {
-                    seq: stamped.seq(),
-                    ..message.clone()
-                },
-                None => EventMessage {
-                    event: event.to_owned(),
-                    room_id: room.id.clone(),
-                    data: data.clone(),
-                    from: from.to_owned(),
-                    timestamp: stamped.timestamp(),
-                    seq: stamped.seq(),
-                    meta: meta.cloned(),
-                },
-            };
-            let engine = self.clone();
-            let room = room.clone();
-            Followup::of(async move { engine.after_publish(&room, message, recipients).await })
-        } else {
-            Followup::none()
-        };
-        let transformed = transformed.map(|message| EventMessage {
-            seq: stamped.seq(),
-            ..message
-        });
-        Ok(PublishOutcome {
-            stamped,
+            .map_err(|error| append_error(event, error))?;
+        Ok(Publishing {
+            engine: self.clone(),
+            room: room.clone(),
+            ticket,
+            message,
             transformed,
-            then,
+            recipients,
         })
     }
 

@@ -61,6 +61,29 @@ pub(crate) struct Append<'a> {
     pub(crate) kept: Option<Kept>,
 }
 
+/// An event numbered in its room's order and on its way:
+/// [`Stream::complete`] waits until it is delivered on this node (and,
+/// with a durable store, committed first). Splitting the two lets a
+/// connection number its next trigger while the previous one is still on
+/// its way (`wire::queue`), so that a busy publisher's events are committed
+/// and delivered in batches.
+pub(crate) struct Ticket {
+    pub(crate) event: Arc<StampedEvent>,
+    pub(crate) kind: TicketKind,
+}
+
+/// What is left to do for a [`Ticket`].
+pub(crate) enum TicketKind {
+    /// Delivered by whoever drains the room; `drain`: by the ticket's
+    /// holder.
+    Deliver { drain: bool },
+    /// Accepted before with the same trigger id: wait for its delivery.
+    Repeat,
+    /// Committed when the store's writer answers (`state::durable`).
+    #[cfg(feature = "sqlite")]
+    Commit(tokio::sync::oneshot::Receiver<Result<(), crate::store::sqlite::writer::Refused>>),
+}
+
 /// What appending did.
 pub(crate) enum Appended {
     /// The event, stamped and queued for delivery.
@@ -88,9 +111,23 @@ pub(crate) trait Stream: Send + Sync + 'static {
     /// (as long as its event is in the recovery window).
     fn repeated(&self, id: &TriggerId) -> Option<Arc<StampedEvent>>;
 
-    /// Appends one event (see [`Append`]). Returns once it is delivered on
-    /// this node (with a durable store, once it is committed first).
-    fn append<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Appended, AppendError>>;
+    /// Numbers one event (see [`Append`]) and sends it on its way; waits
+    /// only while the room's delivery queue is full.
+    fn number<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Ticket, AppendError>>;
+
+    /// Waits until the event of `ticket` is delivered on this node (with a
+    /// durable store, committed first).
+    fn complete(&self, ticket: Ticket) -> BoxFuture<'_, Result<Appended, AppendError>>;
+
+    /// Appends one event: [`number`](Self::number), then
+    /// [`complete`](Self::complete).
+    #[cfg(test)]
+    fn append<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Appended, AppendError>> {
+        Box::pin(async move {
+            let ticket = self.number(append).await?;
+            self.complete(ticket).await
+        })
+    }
 
     /// The room is deleted: what the backend keeps of it goes (its next life
     /// has a new epoch).
@@ -212,32 +249,54 @@ impl Stream for MemoryStream {
         tail.ids.get(id).cloned()
     }
 
-    fn append<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Appended, AppendError>> {
+    fn number<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Ticket, AppendError>> {
         Box::pin(async move {
             self.delivery.room_for_more().await;
-            let (event, turn) = {
-                let mut tail = self.tail.lock();
-                if let Some(id) = &append.id {
-                    tail.forget_ids(&self.window, self.seq.load(Ordering::Acquire), now_millis());
-                    if let Some(original) = tail.ids.get(id) {
-                        return Ok(Appended::Repeat(original.clone()));
-                    }
+            let mut tail = self.tail.lock();
+            if let Some(id) = &append.id {
+                tail.forget_ids(&self.window, self.seq.load(Ordering::Acquire), now_millis());
+                if let Some(original) = tail.ids.get(id) {
+                    return Ok(Ticket {
+                        event: original.clone(),
+                        kind: TicketKind::Repeat,
+                    });
                 }
-                let seq = self.seq.load(Ordering::Acquire) + 1;
-                let event = Arc::new((append.stamp)(seq)?);
-                self.seq.store(seq, Ordering::Release);
-                tail.keep(&event, append.keep, append.kept);
-                if let Some(id) = append.id {
-                    tail.remember(id, &event);
-                }
-                let turn = self.delivery.push(event.clone());
-                (event, turn)
-            };
-            if turn == Turn::Drain {
-                self.delivery.drain().await;
             }
-            self.delivery.settled(event.seq()).await;
-            Ok(Appended::New(event))
+            let seq = self.seq.load(Ordering::Acquire) + 1;
+            let event = Arc::new((append.stamp)(seq)?);
+            self.seq.store(seq, Ordering::Release);
+            tail.keep(&event, append.keep, append.kept);
+            if let Some(id) = append.id {
+                tail.remember(id, &event);
+            }
+            let drain = self.delivery.push(event.clone()) == Turn::Drain;
+            Ok(Ticket {
+                event,
+                kind: TicketKind::Deliver { drain },
+            })
+        })
+    }
+
+    fn complete(&self, ticket: Ticket) -> BoxFuture<'_, Result<Appended, AppendError>> {
+        Box::pin(async move {
+            let Ticket { event, kind } = ticket;
+            match kind {
+                TicketKind::Deliver { drain } => {
+                    if drain {
+                        self.delivery.drain().await;
+                    }
+                    self.delivery.settled(event.seq()).await;
+                    Ok(Appended::New(event))
+                }
+                TicketKind::Repeat => {
+                    self.delivery.settled(event.seq()).await;
+                    Ok(Appended::Repeat(event))
+                }
+                #[cfg(feature = "sqlite")]
+                TicketKind::Commit(_) => Err(AppendError::Unavailable(
+                    "a memory stream has nothing to commit".into(),
+                )),
+            }
         })
     }
 

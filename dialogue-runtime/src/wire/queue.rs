@@ -7,11 +7,20 @@
 //! whose extractor puts the raw request into this socket's queue, and one task
 //! per socket works through the queue: in order, one request at a time, never
 //! dropping one (a full queue is answered with an error).
+//!
+//! One exception keeps a busy publisher fast: consecutive triggers. Each is
+//! numbered in its room's order in turn, but the loop does not wait for one
+//! to be delivered (and, with a durable store, committed) before numbering
+//! the next: up to [`IN_FLIGHT`] are on their way at once, so that their
+//! commits and deliveries are batched. Their answers still go out in the
+//! order the triggers came, and any other request waits until every
+//! trigger before it is answered.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
+use futures_util::stream::FuturesOrdered;
+use futures_util::{FutureExt, StreamExt};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::AckSender;
 use socketioxide::handler::{FromMessage, FromMessageParts, Value as SioValue};
@@ -21,14 +30,19 @@ use tracing::Instrument;
 
 use crate::engine::Engine;
 use crate::engine::hooks::panic_message;
+use crate::engine::publish::PublishOutcome;
+use crate::error::TriggerError;
 use crate::error::{RequestError, ToWire};
 use crate::state::client::ClientState;
 use crate::wire::reply::Reply;
-use crate::wire::requests;
+use crate::wire::requests::{self, InFlight};
 
 /// Requests waiting per socket. A client that sends more without waiting for
 /// answers is told `RATE_LIMITED` for the excess.
 pub(crate) const QUEUE_CAPACITY: usize = 256;
+
+/// Triggers of one connection on their way at once, at most.
+const IN_FLIGHT: usize = 64;
 
 /// One request as it arrived.
 pub(crate) struct Incoming<A: Adapter> {
@@ -194,20 +208,110 @@ async fn work_through<A: Adapter>(
     // Every log line about this client's requests carries who it is (at
     // ERROR level, like the request span, so errors always have it).
     let span = tracing::error_span!("client", client = %client.id, user = %client.user_id);
-    while let Some(incoming) = session.next(&mut requests) {
+    let mut in_flight: FuturesOrdered<InFlight<A>> = FuturesOrdered::new();
+    loop {
+        // The next request; while triggers are on their way, answer them as
+        // they are delivered, and end the loop only once none is left.
+        let incoming = if in_flight.is_empty() {
+            match session.next(&mut requests) {
+                Some(incoming) => incoming,
+                None => break,
+            }
+        } else {
+            match requests.try_recv() {
+                Ok(incoming) => incoming,
+                Err(_) => {
+                    tokio::select! {
+                        biased;
+                        incoming = requests.recv() => match incoming {
+                            Some(incoming) => incoming,
+                            None => break,
+                        },
+                        Some((reply, outcome)) = in_flight.next() => {
+                            answer(client, reply, outcome).instrument(span.clone()).await;
+                            continue;
+                        }
+                    }
+                }
+            }
+        };
         // `next` never waits, so give other tasks their turn as a channel's
         // `recv` would (tokio's cooperative budget).
         tokio::task::consume_budget().await;
+        // Answer what was delivered meanwhile; before anything but a
+        // trigger (or with too many on their way), everything before it.
+        while let Some(Some((reply, outcome))) = in_flight.next().now_or_never() {
+            answer(client, reply, outcome)
+                .instrument(span.clone())
+                .await;
+        }
+        if !requests::is_trigger(&incoming.value) || in_flight.len() >= IN_FLIGHT {
+            while let Some((reply, outcome)) = in_flight.next().await {
+                answer(client, reply, outcome)
+                    .instrument(span.clone())
+                    .await;
+                if in_flight.len() < IN_FLIGHT && requests::is_trigger(&incoming.value) {
+                    break;
+                }
+            }
+        }
         let handled = std::panic::AssertUnwindSafe(requests::handle(engine, client, incoming))
             .catch_unwind()
             .instrument(span.clone())
             .await;
-        if let Err(panic) = handled {
-            let reason = panic_message(&*panic);
-            tracing::error!(client = %client.id, user = %client.user_id, %reason, "a request handler panicked");
-            // The acknowledgement, if any, went down with the handler; the
-            // client still learns that its request failed.
-            Reply::<A>::new(client.clone(), None).fail("request", RequestError::Failed.to_wire());
+        match handled {
+            Ok(Some(trigger)) => in_flight.push_back(contained(client, trigger)),
+            Ok(None) => {}
+            Err(panic) => failed::<A>(client, &*panic),
         }
     }
+    // The queue is gone: answer what is still on its way, in order.
+    while let Some((reply, outcome)) = in_flight.next().await {
+        answer(client, reply, outcome)
+            .instrument(span.clone())
+            .await;
+    }
+}
+
+/// Answers a trigger that was delivered (or refused); a panic answering it
+/// is contained like any request's.
+async fn answer<A: Adapter>(
+    client: &Arc<ClientState>,
+    reply: Reply<A>,
+    outcome: Result<PublishOutcome, TriggerError>,
+) {
+    let answered = std::panic::AssertUnwindSafe(requests::answer_trigger(reply, outcome))
+        .catch_unwind()
+        .await;
+    if let Err(panic) = answered {
+        failed::<A>(client, &*panic);
+    }
+}
+
+/// A trigger on its way whose finishing panics is answered `INTERNAL` (as
+/// an event: its acknowledgement went down with it).
+fn contained<A: Adapter>(client: &Arc<ClientState>, trigger: InFlight<A>) -> InFlight<A> {
+    let client = client.clone();
+    Box::pin(async move {
+        match std::panic::AssertUnwindSafe(trigger).catch_unwind().await {
+            Ok(done) => done,
+            Err(panic) => {
+                let reason = panic_message(&*panic);
+                tracing::error!(client = %client.id, %reason, "finishing a trigger panicked");
+                (
+                    Reply::new(client, None),
+                    Err(TriggerError::HookFailed("trigger")),
+                )
+            }
+        }
+    })
+}
+
+/// A request whose handling panicked: logged, and the client told.
+fn failed<A: Adapter>(client: &Arc<ClientState>, panic: &(dyn std::any::Any + Send)) {
+    let reason = panic_message(panic);
+    tracing::error!(client = %client.id, user = %client.user_id, %reason, "a request handler panicked");
+    // The acknowledgement, if any, went down with the handler; the client
+    // still learns that its request failed.
+    Reply::<A>::new(client.clone(), None).fail("request", RequestError::Failed.to_wire());
 }

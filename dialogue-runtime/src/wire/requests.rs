@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -13,7 +14,7 @@ use socketioxide::handler::Value as SioValue;
 use tracing::Instrument;
 
 use crate::engine::join::{AnswerJoin, JoinOptions, JoinTicket};
-use crate::engine::publish::ClientTrigger;
+use crate::engine::publish::{ClientTrigger, PublishOutcome, Publishing};
 use crate::engine::rooms::{Creator, Deleter};
 use crate::engine::{Engine, Followup};
 use crate::error::{HistoryError, RequestError, ToWire, TriggerError};
@@ -28,11 +29,40 @@ use crate::state::room::RoomOptions;
 use crate::wire::queue::Incoming;
 use crate::wire::reply::{Answer, Reply};
 
-/// A request handled: its answer and what runs once it is sent, or a join
-/// that answers from inside its room's delivery order.
+/// A request handled: its answer and what runs once it is sent, a join
+/// that answers from inside its room's delivery order, or a trigger on its
+/// way (answered when it is delivered).
 pub(crate) enum Handled {
     Answer { answer: Answer, then: Followup },
     Join(JoinTicket),
+    Trigger(Box<Publishing>),
+}
+
+/// A trigger on its way, and where its answer goes: the request loop
+/// answers these in order (`wire::queue`).
+pub(crate) type InFlight<A> = BoxFuture<'static, (Reply<A>, Result<PublishOutcome, TriggerError>)>;
+
+/// Whether a request is a trigger (read from its first bytes, before it is
+/// parsed): triggers may be in flight together.
+pub(crate) fn is_trigger(value: &SioValue) -> bool {
+    match value {
+        SioValue::Str(text, _) => text.starts_with("[\"dialogue:trigger\""),
+        SioValue::Bytes(_) => false,
+    }
+}
+
+/// Answers a trigger that arrived: its envelope, then its follow-up.
+pub(crate) async fn answer_trigger<A: Adapter>(
+    reply: Reply<A>,
+    outcome: Result<PublishOutcome, TriggerError>,
+) {
+    match outcome {
+        Ok(published) => {
+            reply.answer(Request::Trigger, Answer::Triggered(published.stamped));
+            published.then.run().await;
+        }
+        Err(error) => reply.fail(Request::Trigger.wire_name(), error.to_wire()),
+    }
 }
 
 impl From<Answer> for Handled {
@@ -44,12 +74,13 @@ impl From<Answer> for Handled {
     }
 }
 
-/// Handles one request.
+/// Handles one request; a trigger comes back on its way, for the caller to
+/// answer once it is delivered.
 pub(crate) async fn handle<A: Adapter>(
     engine: &Arc<Engine>,
     client: &Arc<ClientState>,
     incoming: Incoming<A>,
-) {
+) -> Option<InFlight<A>> {
     let reply = Reply::new(client.clone(), incoming.ack);
     let (text, binary) = match &incoming.value {
         SioValue::Str(text, attachments) => {
@@ -62,13 +93,16 @@ pub(crate) async fn handle<A: Adapter>(
             request: "?".into(),
             reason: "not a JSON array of an event name and arguments".into(),
         };
-        return reply.fail("?", error.to_wire());
+        reply.fail("?", error.to_wire());
+        return None;
     };
     let Some(request) = Request::from_wire(&name) else {
-        return reply.fail(&name, RequestError::Unknown(name.clone()).to_wire());
+        reply.fail(&name, RequestError::Unknown(name.clone()).to_wire());
+        return None;
     };
     if binary {
-        return reply.fail(&name, RequestError::Binary(name.clone()).to_wire());
+        reply.fail(&name, RequestError::Binary(name.clone()).to_wire());
+        return None;
     }
     // Every log line of this request says which it is and, once read, its
     // room and event (the client's span around it adds client and user).
@@ -97,8 +131,12 @@ pub(crate) async fn handle<A: Adapter>(
                 then.run().await;
             }
         }
+        Ok(Handled::Trigger(publishing)) => {
+            return Some(Box::pin(async move { (reply, publishing.finish().await) }));
+        }
         Err(error) => reply.fail(&name, error),
     }
+    None
 }
 
 /// Runs the handler of `request`. Every request of the protocol has one:
@@ -244,14 +282,11 @@ async fn trigger(
         meta: meta.as_ref(),
         id: request.id.as_deref(),
     };
-    let published = engine
+    let publishing = engine
         .client_trigger(client, trigger)
         .await
         .map_err(|e| e.to_wire())?;
-    Ok(Handled::Answer {
-        answer: Answer::Triggered(published.stamped),
-        then: published.then,
-    })
+    Ok(Handled::Trigger(Box::new(publishing)))
 }
 
 /// A trigger's `data` and `meta`, size-checked as sent before they are read.

@@ -31,7 +31,9 @@ use crate::envelope::{StampedEvent, now_millis};
 use crate::protocol::Position;
 use crate::state::delivery::{Delivery, Turn};
 use crate::state::recovery::Window;
-use crate::state::stream::{Append, AppendError, Appended, Kept, Stream, Tail, TriggerId};
+use crate::state::stream::{
+    Append, AppendError, Appended, Kept, Stream, Tail, Ticket, TicketKind, TriggerId,
+};
 use crate::store::sqlite::SqliteStore;
 use crate::store::sqlite::writer::{Refused, Write};
 
@@ -230,7 +232,7 @@ impl Stream for DurableStream {
         tail.kept.accepted(id)
     }
 
-    fn append<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Appended, AppendError>> {
+    fn number<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Ticket, AppendError>> {
         Box::pin(async move {
             self.delivery.room_for_more().await;
             let mut append = Some(append);
@@ -258,43 +260,64 @@ impl Stream for DurableStream {
                 };
                 match step {
                     Step::Repeat(original) => {
-                        self.delivery.settled(original.seq()).await;
-                        return Ok(Appended::Repeat(original));
+                        return Ok(Ticket {
+                            event: original,
+                            kind: TicketKind::Repeat,
+                        });
                     }
+                    // A retry of a trigger still on its way: its outcome
+                    // decides (rare, so waited for here).
                     Step::Wait(pending) => match pending.wait().await {
                         Some(original) => {
-                            self.delivery.settled(original.seq()).await;
-                            return Ok(Appended::Repeat(original));
+                            return Ok(Ticket {
+                                event: original,
+                                kind: TicketKind::Repeat,
+                            });
                         }
                         // The original was refused: this one is a first try.
                         None => continue,
                     },
                     Step::Sent(event, answer) => {
-                        let answer = answer.await.unwrap_or_else(|_| {
-                            Err(Refused::Stale {
-                                cause: "the store's writer stopped".into(),
-                            })
+                        return Ok(Ticket {
+                            event,
+                            kind: TicketKind::Commit(answer),
                         });
-                        let (drain, refused) = {
-                            let mut tail = self.tail.lock();
-                            match &answer {
-                                Ok(()) => (self.apply(&mut tail, event.seq()), None),
-                                Err(refused) => {
-                                    (self.refused(&mut tail, event.seq(), refused), Some(refused))
-                                }
-                            }
-                        };
-                        if drain {
-                            self.delivery.drain().await;
-                        }
-                        if let Some(refused) = refused {
-                            return Err(AppendError::Unavailable(refused.cause().to_owned()));
-                        }
-                        self.delivery.settled(event.seq()).await;
-                        return Ok(Appended::New(event));
                     }
                 }
             }
+        })
+    }
+
+    fn complete(&self, ticket: Ticket) -> BoxFuture<'_, Result<Appended, AppendError>> {
+        Box::pin(async move {
+            let Ticket { event, kind } = ticket;
+            let answer = match kind {
+                TicketKind::Repeat => {
+                    self.delivery.settled(event.seq()).await;
+                    return Ok(Appended::Repeat(event));
+                }
+                TicketKind::Deliver { .. } => Ok(()),
+                TicketKind::Commit(answer) => answer.await.unwrap_or_else(|_| {
+                    Err(Refused::Stale {
+                        cause: "the store's writer stopped".into(),
+                    })
+                }),
+            };
+            let (drain, refused) = {
+                let mut tail = self.tail.lock();
+                match &answer {
+                    Ok(()) => (self.apply(&mut tail, event.seq()), None),
+                    Err(refused) => (self.refused(&mut tail, event.seq(), refused), Some(refused)),
+                }
+            };
+            if drain {
+                self.delivery.drain().await;
+            }
+            if let Some(refused) = refused {
+                return Err(AppendError::Unavailable(refused.cause().to_owned()));
+            }
+            self.delivery.settled(event.seq()).await;
+            Ok(Appended::New(event))
         })
     }
 
