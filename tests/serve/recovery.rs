@@ -790,3 +790,87 @@ async fn a_slow_member_is_dropped_at_the_transport_and_recovers() {
         }
     }
 }
+
+/// Drops alice (through `proxy`) as a slow member of `sandbox`: her
+/// position before, her resume token, her old client, and bob (who floods).
+async fn drop_slow_alice(
+    server: &Server,
+    proxy: &FaultProxy,
+    pad: &str,
+) -> (String, u64, String, Client, Client) {
+    let before = server.dialogue.stats().slow_members_dropped;
+    let (alice, hello) = connect_to(
+        &proxy.url(),
+        json!({ "userId": "alice" }),
+        Transport::WebSocket,
+    )
+    .await;
+    let (epoch, start) = position(&join(&alice, "sandbox").await);
+    let bob = server.connect("bob", Transport::WebSocket).await;
+    join(&bob, "sandbox").await;
+    proxy.stall();
+    let mut sent = 0;
+    while server.dialogue.stats().slow_members_dropped == before {
+        assert!(sent < 3000, "not dropped after {sent} events");
+        trigger(&bob, "sandbox", "blob", json!({ "n": sent, "pad": pad })).await;
+        sent += 1;
+    }
+    (epoch, start, token(&hello), alice, bob)
+}
+
+// A resumed client that goes away while its missed events are still being
+// paced out must not be greeted afterwards (listed as connected for good,
+// its connect hooks after its disconnect hooks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_gone_during_its_catch_up_is_not_listed_afterwards() {
+    let dialogue = Dialogue::<ConformanceApp>::builder()
+        .send_buffer(16)
+        .recovery_window(5000, Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let server = Server::serve(dialogue).await;
+    let proxy = FaultProxy::start(address(&server)).await;
+    let pad = "p".repeat(32 * 1024);
+    let (epoch, start, resume, old, bob) = drop_slow_alice(&server, &proxy, &pad).await;
+    for n in 0..1000 {
+        trigger(&bob, "sandbox", "blob", json!({ "n": n, "pad": pad })).await;
+    }
+    proxy.cut();
+    proxy.resume();
+    old.wait_disconnected(WAIT).await.unwrap();
+    eventually("the old connection is gone", || {
+        server.dialogue.get_clients("alice").is_empty()
+    })
+    .await;
+    let (alice, greeting) = connect_to(
+        &proxy.url(),
+        resume_auth(
+            "alice",
+            &resume,
+            json!({ "sandbox": { "epoch": epoch, "seq": start } }),
+        ),
+        Transport::WebSocket,
+    )
+    .await;
+    assert_eq!(greeting["recovered"], json!(["sandbox"]), "{greeting}");
+    // She stops reading in the middle of it, then goes.
+    proxy.stall();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        server.dialogue.get_clients("alice").is_empty(),
+        "still catching up: not greeted yet"
+    );
+    proxy.cut();
+    alice.wait_disconnected(WAIT).await.unwrap();
+    proxy.resume();
+    // Long enough for a greeting on its way to have happened.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let listed: Vec<String> = server
+        .dialogue
+        .get_clients("alice")
+        .iter()
+        .map(|c| c.id().to_owned())
+        .collect();
+    assert!(listed.is_empty(), "a gone connection is listed: {listed:?}");
+    bob.disconnect().await;
+}

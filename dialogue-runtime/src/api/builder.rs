@@ -399,7 +399,9 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             .ping_interval(self.ping.0)
             .ping_timeout(self.ping.1);
         let (layer, io) = builder.build_layer();
-        let closer = Arc::new(Closer::default());
+        // A closed session is remembered as long as engine.io may keep it.
+        let linger = self.ping.0 + self.ping.1 + Duration::from_secs(5);
+        let closer = Arc::new(Closer::new(linger));
         // In front of socketioxide: notes each session's TCP connections, so
         // that a transport can be closed (`wire::transport`). CORS wraps
         // both: a preflight must be answered before the polling transport

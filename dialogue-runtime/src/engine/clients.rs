@@ -150,6 +150,12 @@ impl Engine {
             tracing::error!(client = %client.id, "two connections drew the same id; refusing the second");
             return false;
         }
+        // Gone while being greeted: its disconnection may have looked for
+        // it in the directory before it was there.
+        if !client.is_connected() {
+            self.state.directory.remove(client);
+            return false;
+        }
         hooks::observe(self, "on_connect", &self.hooks.on_connect, || {
             (socket_info(client),)
         })

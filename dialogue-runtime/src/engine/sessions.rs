@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use serde_json::Value;
 
 use crate::engine::Engine;
-use crate::engine::catch_up::catch_up;
+use crate::engine::catch_up::{Rejoined, rejoin_room};
 use crate::engine::hooks;
 use crate::envelope::StampedEvent;
 use crate::protocol::Position;
@@ -181,50 +181,21 @@ impl Engine {
     }
 
     /// After the greeting: each resumed membership's socket joins its room
-    /// in the room's delivery order. A recovered room's missed events come
-    /// first, oldest first: most of them paced, as fast as the client reads
-    /// ([`catch_up`]), the last few inside the order, so that no live event
-    /// of the room comes before them and none twice.
-    pub(crate) async fn rejoin(self: &Arc<Self>, client: &Arc<ClientState>, greeting: Greeting) {
+    /// in the room's delivery order, its missed events first ([`rejoin_room`]).
+    /// `false` when the client went (or was dropped) meanwhile: it must not
+    /// be greeted.
+    pub(crate) async fn rejoin(
+        self: &Arc<Self>,
+        client: &Arc<ClientState>,
+        greeting: Greeting,
+    ) -> bool {
         for Rejoin { room, keys, missed } in greeting.rejoins {
-            let upto = match missed {
-                None => None,
-                Some((events, upto)) => match catch_up(client, &room, events, upto).await {
-                    Some(upto) => Some(upto),
-                    // Gone or dropped: its session keeps the rest.
-                    None => return,
-                },
-            };
-            let client = client.clone();
-            let room_id = room.id.clone();
-            let op: crate::state::delivery::Op = Box::new(move |delivery| {
-                Box::pin(async move {
-                    client.conn.join(keys);
-                    let Some(upto) = upto else {
-                        return;
-                    };
-                    // Delivered since the catch-up: after `upto`.
-                    let since = Position {
-                        epoch: delivery.epoch().to_string(),
-                        seq: upto,
-                    };
-                    let Ok((later, _)) = delivery.recover(&since) else {
-                        tracing::warn!(room = %room_id, client = %client.id, "the recovery window moved past a resuming client; it reconnects to recover");
-                        client.conn.drop_transport();
-                        return;
-                    };
-                    let event_name = crate::protocol::ServerEvent::Event.wire_name();
-                    for event in &later {
-                        if client.receives(&room_id, event.event())
-                            && client.conn.emit_raw(event_name, event.json()).is_err()
-                        {
-                            return;
-                        }
-                    }
-                })
-            });
-            room.stream.delivery().run_in_order(op).await;
+            match rejoin_room(client, &room, keys, missed).await {
+                Rejoined::Joined | Rejoined::Skipped => {}
+                Rejoined::Gone => return false,
+            }
         }
+        client.is_connected()
     }
 
     /// A connection ended: its session ends, is held, or moved on.
@@ -239,6 +210,9 @@ impl Engine {
         client: &Arc<ClientState>,
         ending: Ending,
     ) {
+        // Gone from now on, before any hook: a greeting still on its way
+        // sees it and does not list the client (`Engine::greeted`).
+        client.mark_gone();
         let session = client.session();
         let hold = match (ending, session) {
             (Ending::Dropped, Some(id)) if !self.grace.is_zero() => {
@@ -252,7 +226,6 @@ impl Engine {
         .await;
         match hold {
             Some((id, hold)) => {
-                client.mark_gone();
                 let engine = Arc::downgrade(self);
                 let grace = self.grace;
                 tokio::spawn(async move {

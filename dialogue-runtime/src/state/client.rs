@@ -282,6 +282,15 @@ impl ClientState {
         Some((leave, join))
     }
 
+    /// Whether it is a member of this very room (not another room that
+    /// took its id since).
+    pub(crate) fn is_member_of(&self, room: &Arc<RoomState>) -> bool {
+        self.memberships
+            .lock()
+            .get(&room.id)
+            .is_some_and(|membership| Arc::ptr_eq(&membership.room, room))
+    }
+
     /// Whether the member of `room_id` receives `event` (`false` when not a
     /// member).
     pub(crate) fn receives(&self, room_id: &str, event: &str) -> bool {

@@ -84,7 +84,11 @@ pub(crate) async fn connected<A: Adapter>(engine: Arc<Engine>, socket: SocketRef
         ..Connected::new(&client.id, &client.user_id, greeting.token.as_str())
     };
     let _ = client.conn.emit(ServerEvent::Connected.wire_name(), &hello);
-    engine.rejoin(&client, greeting).await;
+    // Gone (or dropped) while its rooms came back: it is not greeted, and
+    // no connect hook runs after its disconnect hooks.
+    if !engine.rejoin(&client, greeting).await {
+        return;
+    }
     // Only now may anything else reach the client: broadcasts to everyone,
     // and the server API (which finds clients in the directory).
     socket.join(GREETED);

@@ -67,16 +67,18 @@ impl<A: Adapter> SocketConnection<A> {
         counters: Arc<Counters>,
     ) -> Self {
         let socket_ref = SocketRef::from(socket.clone());
-        // The handshake's own TCP connection: closing the transport kills it
-        // too (a WebSocket that connected directly has no other).
-        let peer = socket
+        let transport = transport_of(&socket_ref);
+        // A WebSocket that connected directly: its handshake's connection is
+        // the WebSocket, dedicated to it (a polling one may be shared).
+        let websocket = socket
             .req_parts()
             .extensions
             .get::<ConnectInfo<Peer>>()
-            .map(|info| &info.0);
-        closer.record(socket.id.as_str(), peer);
+            .map(|info| &info.0)
+            .filter(|_| transport == Transport::Websocket);
+        closer.register(socket.id.as_str(), websocket);
         Self {
-            transport: transport_of(&socket_ref),
+            transport,
             socket,
             closer,
             counters,
@@ -100,19 +102,23 @@ impl<A: Adapter> SocketConnection<A> {
     }
 
     /// Closes the transport, not the namespace: a stock client reconnects.
+    /// The server side ends with it (a killed WebSocket), or at the next
+    /// missed heartbeat (a polling session, whose requests are refused from
+    /// now on); a client that resumes first takes the session over.
     fn close_transport(&self) {
         // Nothing more for it: a broadcast does not even try.
         self.socket.leave_all();
         let killed = self.closer.close(self.socket.id.as_str());
-        // Ends the socket on the server now when its queue takes the packet
-        // (it never reaches the client: its connections are killed and
-        // its later requests refused); otherwise the dead transport ends it.
-        let _ = self.socket.clone().disconnect();
-        if !killed && self.transport == Transport::Websocket {
+        let upgraded = transport_of(&SocketRef::from(self.socket.clone())) == Transport::Websocket;
+        if !killed && upgraded {
+            // Served without a DialogueListener: the WebSocket cannot be
+            // killed. Closing the namespace at least does not leave the client
+            // connected and deaf (it does not reconnect by itself, though).
             tracing::warn!(
-                "a transport could not be closed: serve with Dialogue::serve_router or a \
-                 DialogueListener, or clients are disconnected for good instead"
+                "a WebSocket could not be closed: serve with Dialogue::serve_router or a \
+                 DialogueListener; the client is disconnected for good instead"
             );
+            disconnect_until_done(self.socket.clone());
         }
     }
 }
@@ -175,7 +181,7 @@ impl<A: Adapter> Connection for SocketConnection<A> {
     }
 
     fn disconnect(&self) {
-        let _ = self.socket.clone().disconnect();
+        disconnect_until_done(self.socket.clone());
     }
 
     fn detach(&self) {
@@ -191,6 +197,29 @@ impl<A: Adapter> Connection for SocketConnection<A> {
 
     fn headers(&self) -> &HeaderMap {
         &self.socket.req_parts().headers
+    }
+}
+
+/// Closes `socket`'s namespace; while its queue is too full to take the
+/// packet, tries again (from a task) until it does or the socket is gone.
+fn disconnect_until_done<A: Adapter>(socket: Arc<Socket<A>>) {
+    if let Err(socketioxide::SocketError::InternalChannelFull) = socket.clone().disconnect()
+        && let Ok(runtime) = tokio::runtime::Handle::try_current()
+    {
+        runtime.spawn(async move {
+            for _ in 0..600 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                if !socket.connected() {
+                    return;
+                }
+                if !matches!(
+                    socket.clone().disconnect(),
+                    Err(socketioxide::SocketError::InternalChannelFull)
+                ) {
+                    return;
+                }
+            }
+        });
     }
 }
 

@@ -9,19 +9,20 @@
 //! - every TCP connection accepted by [`DialogueListener`] carries a kill
 //!   switch ([`Peer`], seen by handlers as `ConnectInfo<Peer>`); killed, its
 //!   reads and writes fail and the HTTP server drops it;
-//! - the [`Closer`] remembers, per engine.io session id, the connections its
-//!   requests came on (the handshake's, each poll's, the WebSocket's);
-//! - closing a session kills those connections and answers any later request
-//!   for it as engine.io answers an unknown session (400), which a client
-//!   takes for a transport error.
+//! - the [`Closer`] remembers, per engine.io session of an accepted client,
+//!   its WebSocket connection;
+//! - closing a session kills its WebSocket, cuts its pending long-poll
+//!   short, and answers any later request for it as engine.io answers an
+//!   unknown session (400), which a client takes for a transport error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{Request, State};
@@ -32,6 +33,7 @@ use futures_util::task::AtomicWaker;
 use parking_lot::Mutex;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 
 /// A TCP connection's kill switch.
 #[derive(Debug, Default)]
@@ -94,6 +96,15 @@ fn killed() -> io::Error {
 pub struct Killable<S> {
     io: S,
     kill: Arc<Kill>,
+}
+
+impl<S> Drop for Killable<S> {
+    fn drop(&mut self) {
+        // The switch may outlive the connection (in the `Closer`): let go
+        // of the tasks its wakers would keep.
+        drop(self.kill.reader.take());
+        drop(self.kill.writer.take());
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Killable<S> {
@@ -237,99 +248,205 @@ impl Listener for DialogueListener {
     }
 }
 
-/// The connections each engine.io session used last, and the sessions
-/// being closed.
-#[derive(Debug, Default)]
+/// The engine.io sessions of accepted clients: the WebSocket connection
+/// each one uses, whether it is being closed, and its long-polls to cut
+/// short.
+///
+/// Only WebSocket connections are killed: a connection that carried a poll
+/// may be shared (HTTP keep-alive from a browser or a proxy carries other
+/// requests too), so a closing polling session is refused at the HTTP level
+/// instead: its pending poll is answered at once, and every later request
+/// gets what engine.io answers an unknown session (400), which a client
+/// takes for a transport error.
+#[derive(Debug)]
 pub(crate) struct Closer {
     // One lock over all sessions: it is taken once per WebSocket and per
     // long-polling request, never per message or per recipient.
     sessions: Mutex<HashMap<Box<str>, Tracked>>,
+    /// Closed sessions whose namespace socket is gone but whose engine.io
+    /// session may still get requests, and when they may be forgotten.
+    tombstones: Mutex<VecDeque<(Instant, Box<str>)>>,
+    /// How long a closed session is remembered: engine.io ends it at the
+    /// latest after a ping interval and a ping timeout.
+    linger: Duration,
 }
 
 #[derive(Debug, Default)]
 struct Tracked {
-    connections: Vec<Arc<Kill>>,
-    closing: bool,
+    websockets: Vec<Arc<Kill>>,
+    closing: Arc<Closing>,
 }
 
-/// Connections remembered per session: a polling client alternates between
-/// a couple of keep-alive connections, and a WebSocket adds one.
-const CONNECTIONS_PER_SESSION: usize = 4;
+/// A session's closing, as its pending polls see it.
+#[derive(Debug, Default)]
+pub(crate) struct Closing {
+    closed: AtomicBool,
+    notify: Notify,
+}
+
+impl Closing {
+    /// Resolves once the session is closing.
+    async fn wait(&self) {
+        let notified = self.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if !self.closed.load(Ordering::Acquire) {
+            notified.await;
+        }
+    }
+}
+
+/// What the middleware does with a request.
+enum Verdict {
+    /// Not a session of an accepted client (yet): socketioxide decides.
+    Pass,
+    /// The session is closing: answer as engine.io answers an unknown one.
+    Refuse,
+    /// A poll of an open session: cut it short if the session closes.
+    Watch(Arc<Closing>),
+}
 
 impl Closer {
-    /// Notes that a request of session `sid` came on `peer`'s connection.
-    /// False when the session is being closed.
-    pub(crate) fn record(&self, sid: &str, peer: Option<&Peer>) -> bool {
-        let mut sessions = self.sessions.lock();
-        if let Some(tracked) = sessions.get_mut(sid) {
-            if tracked.closing {
-                return false;
-            }
-            if let Some(peer) = peer
-                && !tracked
-                    .connections
-                    .iter()
-                    .any(|kill| Arc::ptr_eq(kill, &peer.kill))
-            {
-                if tracked.connections.len() == CONNECTIONS_PER_SESSION {
-                    tracked.connections.remove(0);
-                }
-                tracked.connections.push(peer.kill.clone());
-            }
-        } else if let Some(peer) = peer {
-            sessions.insert(
-                sid.into(),
-                Tracked {
-                    connections: vec![peer.kill.clone()],
-                    closing: false,
-                },
-            );
+    /// Remembers closed sessions for `linger` (see the field).
+    pub(crate) fn new(linger: Duration) -> Self {
+        Self {
+            sessions: Mutex::new(HashMap::new()),
+            tombstones: Mutex::new(VecDeque::new()),
+            linger,
         }
-        true
     }
 
-    /// Closes session `sid`'s transport: kills its connections and refuses
-    /// its later requests. False when no connection of it is known (the
-    /// application serves without a [`DialogueListener`]).
+    /// Registers an accepted client's session; `websocket`: the connection
+    /// of its handshake, when it is a WebSocket (dedicated to it).
+    pub(crate) fn register(&self, sid: &str, websocket: Option<&Peer>) {
+        self.prune();
+        let mut sessions = self.sessions.lock();
+        let tracked = sessions.entry(sid.into()).or_default();
+        if let Some(peer) = websocket {
+            tracked.websockets.push(peer.kill.clone());
+        }
+    }
+
+    /// What to do with a request of session `sid`; a WebSocket upgrade's
+    /// connection (`websocket`) is remembered, to be killed on close.
+    fn record(&self, sid: &str, websocket: Option<&Peer>, polling: bool) -> Verdict {
+        let mut sessions = self.sessions.lock();
+        let Some(tracked) = sessions.get_mut(sid) else {
+            return Verdict::Pass;
+        };
+        if tracked.closing.closed.load(Ordering::Acquire) {
+            return Verdict::Refuse;
+        }
+        if let Some(peer) = websocket
+            && !tracked
+                .websockets
+                .iter()
+                .any(|k| Arc::ptr_eq(k, &peer.kill))
+        {
+            tracked.websockets.push(peer.kill.clone());
+        }
+        if polling {
+            Verdict::Watch(tracked.closing.clone())
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// Closes session `sid`'s transport: kills its WebSocket, cuts its
+    /// pending poll short, refuses its later requests. False when it has no
+    /// WebSocket this server could kill (a polling session, or one served
+    /// without a [`DialogueListener`]).
     pub(crate) fn close(&self, sid: &str) -> bool {
         let mut sessions = self.sessions.lock();
         let tracked = sessions.entry(sid.into()).or_default();
-        tracked.closing = true;
-        for kill in &tracked.connections {
+        tracked.closing.closed.store(true, Ordering::Release);
+        tracked.closing.notify.notify_waiters();
+        for kill in &tracked.websockets {
             kill.kill();
         }
-        !tracked.connections.is_empty()
+        !tracked.websockets.is_empty()
     }
 
-    /// Forgets session `sid` (it is gone).
+    /// Forgets session `sid` (its client is gone). A closed one is kept a
+    /// while longer: its engine.io session may outlive the client.
     pub(crate) fn forget(&self, sid: &str) {
-        self.sessions.lock().remove(sid);
+        let closing = {
+            let mut sessions = self.sessions.lock();
+            match sessions.get(sid) {
+                Some(tracked) if tracked.closing.closed.load(Ordering::Acquire) => true,
+                Some(_) => {
+                    sessions.remove(sid);
+                    false
+                }
+                None => false,
+            }
+        };
+        if closing {
+            self.tombstones
+                .lock()
+                .push_back((Instant::now() + self.linger, sid.into()));
+        }
+        self.prune();
+    }
+
+    /// Forgets the closed sessions whose time is up.
+    fn prune(&self) {
+        let now = Instant::now();
+        let mut expired = Vec::new();
+        {
+            let mut tombstones = self.tombstones.lock();
+            while tombstones.front().is_some_and(|(at, _)| *at <= now) {
+                if let Some((_, sid)) = tombstones.pop_front() {
+                    expired.push(sid);
+                }
+            }
+        }
+        if !expired.is_empty() {
+            let mut sessions = self.sessions.lock();
+            for sid in expired {
+                sessions.remove(&sid);
+            }
+        }
     }
 }
 
-/// The middleware in front of socketioxide: notes the connection of each
-/// request of a known session, and answers a closing session's requests as
-/// engine.io answers an unknown one.
+/// The middleware in front of socketioxide (see [`Closer`]).
 pub(crate) async fn track(
     State(closer): State<Arc<Closer>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if let Some(sid) = request.uri().query().and_then(session_of) {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<Peer>>()
-            .map(|info| &info.0);
-        if !closer.record(sid, peer) {
-            return (
-                axum::http::StatusCode::BAD_REQUEST,
-                [(axum::http::header::CONTENT_TYPE, "application/json")],
-                r#"{"code":1,"message":"Session ID unknown"}"#,
-            )
-                .into_response();
+    let query = request.uri().query().unwrap_or_default();
+    let Some(sid) = session_of(query) else {
+        return next.run(request).await;
+    };
+    let websocket = query.split('&').any(|pair| pair == "transport=websocket");
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<Peer>>()
+        .map(|info| &info.0)
+        .filter(|_| websocket);
+    let polling = !websocket && request.method() == axum::http::Method::GET;
+    match closer.record(sid, peer, polling) {
+        Verdict::Pass => next.run(request).await,
+        Verdict::Refuse => unknown_session(),
+        Verdict::Watch(closing) => {
+            tokio::select! {
+                response = next.run(request) => response,
+                () = closing.wait() => unknown_session(),
+            }
         }
     }
-    next.run(request).await
+}
+
+/// engine.io's answer to a request of a session it does not know.
+fn unknown_session() -> Response {
+    (
+        axum::http::StatusCode::BAD_REQUEST,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        r#"{"code":1,"message":"Session ID unknown"}"#,
+    )
+        .into_response()
 }
 
 /// The `sid` parameter of an engine.io request's query.
@@ -362,33 +479,70 @@ mod tests {
     }
 
     #[test]
-    fn closing_kills_every_known_connection_and_refuses_later_requests() {
-        let closer = Closer::default();
-        let (first, second) = (peer(), peer());
-        assert!(closer.record("s", Some(&first)));
-        assert!(closer.record("s", Some(&second)));
-        assert!(closer.record("s", Some(&second)));
+    fn closing_kills_the_websocket_and_refuses_later_requests() {
+        let closer = Closer::new(Duration::from_secs(60));
+        let (handshake, upgrade) = (peer(), peer());
+        // Unknown sessions pass, and are not remembered.
+        assert!(matches!(
+            closer.record("x", Some(&upgrade), false),
+            Verdict::Pass
+        ));
+        assert!(closer.sessions.lock().is_empty());
+        closer.register("s", Some(&handshake));
+        assert!(matches!(
+            closer.record("s", Some(&upgrade), false),
+            Verdict::Pass
+        ));
+        assert!(matches!(closer.record("s", None, true), Verdict::Watch(_)));
         assert!(closer.close("s"));
-        assert!(first.kill.is_killed() && second.kill.is_killed());
-        assert!(!closer.record("s", Some(&peer())));
-        assert!(!closer.record("s", None));
-        closer.forget("s");
-        assert!(closer.record("s", None));
-        // Nothing known: the caller must close another way.
-        assert!(!closer.close("unknown"));
+        assert!(handshake.kill.is_killed() && upgrade.kill.is_killed());
+        assert!(matches!(closer.record("s", None, true), Verdict::Refuse));
+        // A polling session has no WebSocket to kill.
+        closer.register("p", None);
+        assert!(!closer.close("p"));
     }
 
     #[test]
-    fn remembers_a_bounded_number_of_connections() {
-        let closer = Closer::default();
-        let peers: Vec<Peer> = (0..10).map(|_| peer()).collect();
-        for peer in &peers {
-            closer.record("s", Some(peer));
-        }
+    fn a_closed_session_is_remembered_until_its_time_is_up() {
+        let closer = Closer::new(Duration::ZERO);
+        closer.register("open", None);
+        closer.forget("open");
+        assert!(
+            closer.sessions.lock().is_empty(),
+            "an open one goes at once"
+        );
+        closer.register("closed", None);
+        closer.close("closed");
+        let linger = Closer::new(Duration::from_secs(60));
+        linger.register("closed", None);
+        linger.close("closed");
+        linger.forget("closed");
+        assert!(
+            matches!(linger.record("closed", None, true), Verdict::Refuse),
+            "still refused"
+        );
+        closer.forget("closed");
+        closer.prune();
+        assert!(
+            closer.sessions.lock().is_empty(),
+            "gone once its time is up"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pending_poll_is_cut_short_by_a_close() {
+        let closer = Arc::new(Closer::new(Duration::from_secs(60)));
+        closer.register("s", None);
+        let Verdict::Watch(closing) = closer.record("s", None, true) else {
+            panic!("watched");
+        };
+        let waiting = tokio::spawn(async move { closing.wait().await });
+        tokio::task::yield_now().await;
         closer.close("s");
-        let killed = peers.iter().filter(|p| p.kill.is_killed()).count();
-        assert_eq!(killed, CONNECTIONS_PER_SESSION);
-        assert!(peers.last().unwrap().kill.is_killed());
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("woken")
+            .unwrap();
     }
 
     #[tokio::test]
