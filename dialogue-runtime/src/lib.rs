@@ -50,7 +50,9 @@ mod wire;
 /// the guide [`protocol`](guide::protocol).
 pub use dialogue_core::protocol;
 
-pub use api::builder::{DEFAULT_PING, DEFAULT_RESUME_GRACE, DEFAULT_SEND_BUFFER, DialogueBuilder};
+pub use api::builder::{
+    DEFAULT_INSTANCE_IDLE, DEFAULT_PING, DEFAULT_RESUME_GRACE, DEFAULT_SEND_BUFFER, DialogueBuilder,
+};
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
 pub use api::dialogue::{Dialogue, ServeError, Stats};
 pub use api::room::{ListenerHandle, Room, TypedRoom};

@@ -7,6 +7,11 @@
 //! each, and talk. `PORT` changes the port (0 picks a free one); `RUST_LOG`
 //! the logs (default `info`).
 //!
+//! The conversation is kept in `data/chat.sqlite` (the durable store,
+//! docs/persistence.md), so stopping and starting the example keeps it;
+//! `DIALOGUE_STORE=path` picks another file, `DIALOGUE_MEMORY=1` keeps it in
+//! memory only.
+//!
 //! The page is `examples/chat/web/`: TypeScript on the client that
 //! `cargo run --example chat -- codegen examples/chat/web/src/generated`
 //! generates from `app.rs`, bundled by `npm run build` (in `web/`) into
@@ -16,6 +21,8 @@
 mod app;
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../common/data.rs"]
+mod data;
 mod page;
 mod presence;
 
@@ -44,7 +51,15 @@ async fn main() -> ExitCode {
     // A closed tab is announced as gone once its session's grace period
     // ends: ten seconds for a chat (a reload or a short cut within it
     // comes back as if nothing happened).
-    let builder = Dialogue::<ChatApp>::builder().resume_grace(std::time::Duration::from_secs(10));
+    let mut builder =
+        Dialogue::<ChatApp>::builder().resume_grace(std::time::Duration::from_secs(10));
+    match data::store_path("chat") {
+        Some(path) => {
+            tracing::info!(file = %path.display(), "conversation kept in the durable store");
+            builder = builder.store(path);
+        }
+        None => tracing::info!("conversation kept in memory only (DIALOGUE_MEMORY)"),
+    }
     let dialogue = match presence::announce(builder).build() {
         Ok(dialogue) => dialogue,
         Err(error) => {

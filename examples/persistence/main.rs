@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run --example persistence`
 //!
-//! The database is `HISTORY_DB` (default `target/persistence.sqlite3`),
+//! The database is `HISTORY_DB` (default `data/persistence.sqlite3`),
 //! created with its table on first run. Then connect with any Socket.IO v4
 //! client (everyone lands in `general`), send more than 20 messages and page
 //! back:
@@ -21,7 +21,7 @@
 //!
 //! On Ctrl-C the server also archives what memory still holds, so after a
 //! restart the same page comes back whole (from SQLite alone). Inspect the
-//! table with `sqlite3 target/persistence.sqlite3 'SELECT * FROM archived_events'`.
+//! table with `sqlite3 data/persistence.sqlite3 'SELECT * FROM archived_events'`.
 //!
 //! `PORT` changes the port (default 3000; 0 picks a free one); `RUST_LOG` the
 //! logs (default `info`; `debug` shows each archived message).
@@ -49,7 +49,7 @@ async fn main() -> ExitCode {
     };
     let path = match std::env::var_os("HISTORY_DB") {
         Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => PathBuf::from("target/persistence.sqlite3"),
+        _ => PathBuf::from("data/persistence.sqlite3"),
     };
     let archive = match app::Archive::open(&path) {
         Ok(archive) => Arc::new(archive),

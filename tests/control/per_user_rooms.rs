@@ -1,6 +1,8 @@
 //! Per-user rooms (`id: "user:{userId}"`): one instance per user, which only
 //! that user may join, and where the server reaches that user alone.
 
+use std::time::Duration;
+
 use dialogue_client::Transport;
 use dialogue_runtime::JwtAuth;
 use serde_json::{Value, json};
@@ -105,4 +107,140 @@ async fn with_jwts_the_token_subject_owns_the_room() {
     let answer = ask(&carol, "dialogue:join", json!({ "roomId": "user:alice" })).await;
     assert_eq!(answer["error"]["code"], "JOIN_DENIED", "{answer}");
     join(&carol, "user:carol").await;
+}
+
+/// The ids of the rooms the server holds in memory.
+fn rooms_in_memory(server: &Server) -> Vec<String> {
+    server
+        .dialogue
+        .rooms()
+        .iter()
+        .map(|room| room.id().to_owned())
+        .collect()
+}
+
+/// The texts of a history page, newest first.
+async fn history_texts(client: &dialogue_client::Client, room: &str) -> Vec<String> {
+    let page = ask_ok(
+        client,
+        "dialogue:getHistory",
+        json!({ "roomId": room, "eventName": "message", "start": 0, "end": 10 }),
+    )
+    .await;
+    page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|event| {
+            event["data"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Makes `user:bob` after `idle`, which sweeps the unused instances.
+async fn sweep_after(server: &Server, idle: Duration) {
+    tokio::time::sleep(idle * 3).await;
+    server
+        .dialogue
+        .user_room(ControlApp::inbox(), "bob")
+        .trigger(Message {
+            text: "sweep".into(),
+        })
+        .await
+        .expect("pushed");
+}
+
+#[tokio::test]
+async fn an_unused_user_room_leaves_memory_and_comes_back_empty_in_a_new_epoch() {
+    let idle = Duration::from_millis(200);
+    let server = Server::start(builder().drop_unused_user_rooms_after(idle)).await;
+    let alice = server.connect("alice", Transport::WebSocket).await;
+    let carol = server.connect("carol", Transport::Polling).await;
+    let joined = join(&alice, "user:alice").await;
+    join(&carol, "user:carol").await;
+    trigger(&alice, "user:alice", "message", json!({ "text": "one" })).await;
+    ask_ok(&alice, "dialogue:leave", json!({ "roomId": "user:alice" })).await;
+    // Leaving a room that is not in memory is not an unknown room.
+    let answer = ask(&alice, "dialogue:leave", json!({ "roomId": "user:alice" })).await;
+    assert_eq!(answer["ok"], true, "{answer}");
+
+    sweep_after(&server, idle).await;
+    let rooms = rooms_in_memory(&server);
+    assert!(!rooms.contains(&"user:alice".to_owned()), "{rooms:?}");
+    // A member keeps its room; the room just pushed into stays too.
+    assert!(rooms.contains(&"user:carol".to_owned()), "{rooms:?}");
+    assert!(rooms.contains(&"user:bob".to_owned()), "{rooms:?}");
+    // Not in memory, still a room: a member-only request says so.
+    let answer = ask(
+        &alice,
+        "dialogue:trigger",
+        json!({ "roomId": "user:alice", "event": "message", "data": { "text": "x" } }),
+    )
+    .await;
+    assert_eq!(answer["error"]["code"], "NOT_IN_ROOM", "{answer}");
+
+    // Without a store its history went with it: a new epoch, empty.
+    let again = join(&alice, "user:alice").await;
+    assert_ne!(again["position"]["epoch"], joined["position"]["epoch"]);
+    assert_eq!(again["position"]["seq"], 0, "{again}");
+    assert_eq!(
+        history_texts(&alice, "user:alice").await,
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test]
+async fn with_a_store_an_unused_user_room_comes_back_from_it() {
+    let dir = std::env::temp_dir().join(format!(
+        "dialogue-user-rooms-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let idle = Duration::from_millis(200);
+    let server = Server::start(
+        builder()
+            .store(dir.join("rooms.sqlite"))
+            .drop_unused_user_rooms_after(idle),
+    )
+    .await;
+    let alice = server.connect("alice", Transport::WebSocket).await;
+    let joined = join(&alice, "user:alice").await;
+    for text in ["one", "two"] {
+        trigger(&alice, "user:alice", "message", json!({ "text": text })).await;
+    }
+    // A held session keeps its rooms: leave first.
+    ask_ok(&alice, "dialogue:leave", json!({ "roomId": "user:alice" })).await;
+    alice.disconnect().await;
+    server.only_client_gone("alice").await;
+
+    sweep_after(&server, idle).await;
+    let rooms = rooms_in_memory(&server);
+    assert!(!rooms.contains(&"user:alice".to_owned()), "{rooms:?}");
+
+    // The server pushes into it: it is made again from the store.
+    let pushed = server
+        .dialogue
+        .room_by_id("user:alice")
+        .expect("a user's room")
+        .trigger_json("message", json!({ "text": "three" }), None)
+        .await
+        .expect("pushed");
+    assert_eq!(pushed.seq, 3, "the seq continues");
+
+    let alice = server.connect("alice", Transport::Polling).await;
+    let again = join(&alice, "user:alice").await;
+    assert_eq!(again["position"]["epoch"], joined["position"]["epoch"]);
+    assert_eq!(again["position"]["seq"], 3, "{again}");
+    assert_eq!(
+        history_texts(&alice, "user:alice").await,
+        ["three", "two", "one"]
+    );
+    drop(alice);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -51,6 +51,10 @@ pub const DEFAULT_PING: (Duration, Duration) = (Duration::from_secs(25), Duratio
 /// How long a dropped connection's session is held, by default.
 pub const DEFAULT_RESUME_GRACE: Duration = Duration::from_secs(120);
 
+/// How long an unused per-user instance stays in memory, by default
+/// ([`DialogueBuilder::drop_unused_user_rooms_after`]).
+pub const DEFAULT_INSTANCE_IDLE: Duration = Duration::from_secs(60);
+
 /// Configures a [`Dialogue`] before it starts.
 ///
 /// ```no_run
@@ -88,6 +92,7 @@ pub struct DialogueBuilder<A> {
     transport_limit: Option<usize>,
     window: Window,
     grace: Duration,
+    instance_idle: Duration,
     send_buffer: usize,
     ping: (Duration, Duration),
     _app: PhantomData<fn() -> A>,
@@ -214,6 +219,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             transport_limit: None,
             window: Window::default(),
             grace: DEFAULT_RESUME_GRACE,
+            instance_idle: DEFAULT_INSTANCE_IDLE,
             send_buffer: DEFAULT_SEND_BUFFER,
             ping: DEFAULT_PING,
             _app: PhantomData,
@@ -237,6 +243,31 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     /// subscriptions and seats stay. Zero holds nothing.
     pub fn resume_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// How long a user's instance of a per-user room (`user:{userId}`)
+    /// stays in memory once nobody uses it (default 60 s): no member, no
+    /// held session, no listener, no handle held by the application, and
+    /// not looked up for that long. With a durable store (`store`) its
+    /// events stay in the file and it comes back from there, in the same
+    /// epoch; without one, its history goes with it and it comes back
+    /// empty, in a new epoch. Pushing into an instance that is not in
+    /// memory makes it again. Instances are swept when another one is made,
+    /// so memory follows the users of the last minutes, not every user
+    /// ever seen.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Note { pub text: String }
+    /// # dialogue! { pub App { inbox: { id: "user:{userId}", name: "Inbox", events: [Note] } } }
+    /// let builder = Dialogue::<App>::builder()
+    ///     .drop_unused_user_rooms_after(std::time::Duration::from_secs(600));
+    /// # let _ = builder;
+    /// ```
+    pub fn drop_unused_user_rooms_after(mut self, idle: Duration) -> Self {
+        self.instance_idle = idle;
         self
     }
 
@@ -475,6 +506,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             write_behind,
             router,
             grace: self.grace,
+            instance_idle: self.instance_idle,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();

@@ -173,9 +173,12 @@ impl<A: DialogueApp> Dialogue<A> {
         }
     }
 
-    /// Any room by id, declared or created at run time.
+    /// Any room by id: declared, created at run time, or a user's instance
+    /// of a per-user room (made if it is not in memory).
     pub fn room_by_id(&self, id: &str) -> Option<Room> {
-        self.engine.room(id).map(|state| self.wrap(state))
+        self.engine
+            .room_or_instance(id)
+            .map(|state| self.wrap(state))
     }
 
     /// Every room: declared ones first, in declaration order.

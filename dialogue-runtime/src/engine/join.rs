@@ -166,12 +166,13 @@ impl Engine {
         room_id: &str,
     ) -> Result<LeaveOutcome, LeaveError> {
         let Some(membership) = client.remove_membership(room_id) else {
-            return match self.room(room_id) {
-                Some(_) => Ok(LeaveOutcome {
+            return if self.room_exists(room_id) {
+                Ok(LeaveOutcome {
                     was_member: false,
                     then: Followup::none(),
-                }),
-                None => Err(RoomNotFound(room_id.to_owned()).into()),
+                })
+            } else {
+                Err(RoomNotFound(room_id.to_owned()).into())
             };
         };
         membership.room.seats.release(&client.id).await;
@@ -217,9 +218,10 @@ impl Engine {
 
     /// Why `room_id` is not one of the client's rooms.
     pub(crate) fn not_joined(&self, room_id: &str) -> NotJoined {
-        match self.room(room_id) {
-            Some(_) => NotInRoom(room_id.to_owned()).into(),
-            None => RoomNotFound(room_id.to_owned()).into(),
+        if self.room_exists(room_id) {
+            NotInRoom(room_id.to_owned()).into()
+        } else {
+            RoomNotFound(room_id.to_owned()).into()
         }
     }
 

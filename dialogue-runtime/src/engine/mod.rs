@@ -55,6 +55,8 @@ pub(crate) struct Parts {
     pub(crate) router: axum::Router,
     /// How long a dropped connection's session is held (zero: not held).
     pub(crate) grace: Duration,
+    /// How long an unused per-user instance stays in memory.
+    pub(crate) instance_idle: Duration,
 }
 
 /// The shared state of one running server.
@@ -88,7 +90,7 @@ impl Engine {
             Self {
                 spec: parts.spec,
                 events: parts.events,
-                rooms: Rooms::new(parts.spec, &parts.state),
+                rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,
                 hooks: parts.hooks,

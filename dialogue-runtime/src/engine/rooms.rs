@@ -1,15 +1,18 @@
 //! The rooms: declared ones (fixed at start-up, read without a lock),
-//! per-user instances (made from their declaration on first use), and rooms
-//! created at run time (in the registry); creating and deleting them.
+//! per-user instances (made from their declaration on first use, dropped
+//! from memory when nobody uses them), and rooms created at run time (in the
+//! registry); creating and deleting them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use parking_lot::RwLock;
 
 use crate::engine::hooks;
 use crate::engine::{Engine, Followup};
+use crate::envelope::now_millis;
 use crate::error::{CreateRoomError, DeleteRoomError, RoomNotFound};
 use crate::protocol::{RoomIdPayload, RoomInfo, ServerEvent};
 use crate::rules;
@@ -44,9 +47,42 @@ pub(crate) struct Rooms {
     /// Declared rooms in declaration order, for listing.
     declared_order: Vec<Arc<RoomState>>,
     templates: Vec<Template>,
-    /// Per-user instances made on this node.
-    instances: RwLock<HashMap<String, Arc<RoomState>>>,
+    /// Per-user instances in this node's memory.
+    instances: RwLock<HashMap<String, Instance>>,
+    /// How long an unused instance stays in memory (see [`Engine::sweep`]).
+    idle: Duration,
+    /// When instances were last swept, in milliseconds since the epoch.
+    swept_at: AtomicU64,
     next_order: AtomicU64,
+}
+
+/// A per-user instance in memory, and when it was last looked up.
+///
+/// Users come and go by the thousand (one inbox per user of a notifications
+/// service), so an instance nobody holds is dropped after `idle`: its
+/// history stays in the durable store when there is one (the instance
+/// comes back from it, same epoch, next seq), and goes with it otherwise
+/// (it comes back empty, in a new epoch).
+struct Instance {
+    room: Arc<RoomState>,
+    used_at: AtomicU64,
+}
+
+impl Instance {
+    fn touch(&self) -> Arc<RoomState> {
+        self.used_at.store(now_millis(), Ordering::Relaxed);
+        self.room.clone()
+    }
+
+    /// Nobody holds it (no member, no held session, no operation under way,
+    /// no handle of the application: each holds an `Arc`), it has no
+    /// listener, and it was not looked up since `before`.
+    fn unused_since(&self, before: u64) -> bool {
+        Arc::strong_count(&self.room) == 1
+            && self.used_at.load(Ordering::Relaxed) < before
+            && self.room.seats.count() == 0
+            && !self.room.has_any_listener()
+    }
 }
 
 /// Who creates a room.
@@ -68,7 +104,9 @@ pub(crate) enum Deleter<'a> {
 }
 
 impl Rooms {
-    pub(crate) fn new(spec: &AppSpec, state: &State) -> Self {
+    /// The rooms of `spec`; unused per-user instances leave memory after
+    /// `idle`.
+    pub(crate) fn new(spec: &AppSpec, state: &State, idle: Duration) -> Self {
         let (per_user, shared): (Vec<&RoomSpec>, Vec<&RoomSpec>) = spec
             .rooms
             .iter()
@@ -101,6 +139,8 @@ impl Rooms {
             next_order: AtomicU64::new(declared_order.len() as u64),
             declared_order,
             instances: RwLock::new(HashMap::new()),
+            idle,
+            swept_at: AtomicU64::new(now_millis()),
         }
     }
 
@@ -129,10 +169,26 @@ impl Engine {
         if let Some(room) = self.rooms.declared.get(id) {
             return Some(room.clone());
         }
-        if let Some(room) = self.rooms.instances.read().get(id) {
-            return Some(room.clone());
+        if let Some(instance) = self.rooms.instances.read().get(id) {
+            return Some(instance.touch());
         }
         self.state.registry.get(id)
+    }
+
+    /// Like [`room`](Self::room), making the per-user instance `id` names
+    /// when it is not in memory: what the server pushes into a user's room
+    /// reaches it whether or not the instance was in memory.
+    pub(crate) fn room_or_instance(&self, id: &str) -> Option<Arc<RoomState>> {
+        self.room(id).or_else(|| {
+            let (template, owner) = self.rooms.template_of(id)?;
+            Some(self.instance(template, owner))
+        })
+    }
+
+    /// Whether `id` names a room: one in memory, or a per-user instance
+    /// (made on first use).
+    pub(crate) fn room_exists(&self, id: &str) -> bool {
+        self.room(id).is_some() || self.rooms.template_of(id).is_some()
     }
 
     /// A declared room (never removed).
@@ -143,10 +199,11 @@ impl Engine {
     /// `owner`'s instance of `template`, made on first use.
     pub(crate) fn instance(&self, template: &Template, owner: &str) -> Arc<RoomState> {
         let id = template.id_for(owner);
-        if let Some(room) = self.rooms.instances.read().get(&id) {
-            return room.clone();
+        if let Some(instance) = self.rooms.instances.read().get(&id) {
+            return instance.touch();
         }
         let mut instances = self.rooms.instances.write();
+        self.sweep(&mut instances);
         instances
             .entry(id.clone())
             .or_insert_with(|| {
@@ -154,16 +211,52 @@ impl Engine {
                 let kind = RoomKind::Instance {
                     owner: owner.to_owned(),
                 };
-                Arc::new(self.state.room(config, kind, self.rooms.next_order()))
+                let room = Arc::new(self.state.room(config, kind, self.rooms.next_order()));
+                Instance {
+                    room,
+                    used_at: AtomicU64::new(now_millis()),
+                }
             })
-            .clone()
+            .touch()
+    }
+
+    /// Drops the instances unused for `idle`, at most every `idle / 2`:
+    /// run when an instance is made, so that memory follows the users of
+    /// the last minutes, not every user ever seen, without a timer. Under
+    /// the write lock nobody can take a new `Arc` of an instance, so one
+    /// whose count is 1 cannot be in use, and two copies of a room never
+    /// live at once.
+    fn sweep(&self, instances: &mut HashMap<String, Instance>) {
+        let now = now_millis();
+        let idle = self.rooms.idle.as_millis() as u64;
+        let last = self.rooms.swept_at.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < idle / 2 {
+            return;
+        }
+        self.rooms.swept_at.store(now, Ordering::Relaxed);
+        let before = now.saturating_sub(idle);
+        let count = instances.len();
+        instances.retain(|_, instance| !instance.unused_since(before));
+        if instances.len() < count {
+            tracing::debug!(
+                dropped = count - instances.len(),
+                kept = instances.len(),
+                "unused per-user rooms left memory"
+            );
+        }
     }
 
     /// Every room: declared ones in declaration order, then the others in
     /// creation order.
     pub(crate) fn all_rooms(&self) -> Vec<Arc<RoomState>> {
         let mut others: Vec<Arc<RoomState>> = self.state.registry.all();
-        others.extend(self.rooms.instances.read().values().cloned());
+        others.extend(
+            self.rooms
+                .instances
+                .read()
+                .values()
+                .map(|instance| instance.room.clone()),
+        );
         others.sort_by_key(|room| room.order);
         self.rooms
             .declared_order

@@ -278,6 +278,11 @@ impl RoomState {
         listeners.len() != before
     }
 
+    /// Whether any event of the room has a listener.
+    pub(crate) fn has_any_listener(&self) -> bool {
+        !self.listeners.read().is_empty()
+    }
+
     /// Whether `event` has listeners.
     pub(crate) fn has_listeners(&self, event: &str) -> bool {
         let listeners = self.listeners.read();

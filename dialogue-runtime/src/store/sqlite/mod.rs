@@ -19,6 +19,7 @@
 //! one writer thread and its group commits (`writer`), reads on their own
 //! connections (`reads`), and the retention policy (`retention`).
 
+mod checkpoint;
 mod reads;
 pub(crate) mod retention;
 mod schema;
@@ -200,10 +201,21 @@ impl SqliteStore {
         let mut retention = self.inner.options.retention;
         retention.window_rows = window_rows;
         retention.window_age = window_age;
+        // Checkpoints run beside the writer, never inside its commits
+        // (`checkpoint`).
+        let checkpointer = schema::connect(&self.inner.path, self.inner.options.synchronous)?;
+        connection
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(|e| StoreError::at(&self.inner.path, e))?;
+        let (poke, pokes) = checkpoint::channel();
+        std::thread::Builder::new()
+            .name("dialogue-checkpoint".into())
+            .spawn(move || checkpoint::run(checkpointer, pokes))
+            .map_err(|e| StoreError(format!("cannot start the store's checkpointer: {e}")))?;
         let (jobs, receiver) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("dialogue-store".into())
-            .spawn(move || writer::run(connection, receiver, retention))
+            .spawn(move || writer::run(connection, receiver, retention, poke))
             .map_err(|e| StoreError(format!("cannot start the store's writer: {e}")))?;
         *state = WriterState::Running(jobs);
         ignore_file_size_signal();

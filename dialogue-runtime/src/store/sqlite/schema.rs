@@ -41,6 +41,7 @@ pub(crate) fn connect(path: &Path, synchronous: Synchronous) -> Result<Connectio
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = {};
          PRAGMA busy_timeout = 5000;
+         PRAGMA journal_size_limit = 67108864;
          PRAGMA foreign_keys = OFF;",
         synchronous.pragma()
     );

@@ -24,6 +24,7 @@ use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
 use crate::envelope::StampedEvent;
+use crate::store::sqlite::checkpoint::Poke;
 use crate::store::sqlite::retention::{self, Retention};
 
 /// Writes in one transaction at most.
@@ -86,7 +87,12 @@ struct Room {
 }
 
 /// Runs until every sender is gone.
-pub(crate) fn run(mut connection: Connection, jobs: Receiver<Job>, retention: Retention) {
+pub(crate) fn run(
+    mut connection: Connection,
+    jobs: Receiver<Job>,
+    retention: Retention,
+    checkpoint: Poke,
+) {
     let mut rooms: HashMap<Arc<str>, Room> = HashMap::new();
     let mut failing = false;
     let mut trimmed = Instant::now();
@@ -104,6 +110,7 @@ pub(crate) fn run(mut connection: Connection, jobs: Receiver<Job>, retention: Re
                 Err(_) => break,
             }
         }
+        let wrote = !waiting.is_empty();
         let mut batch = Vec::new();
         for job in waiting {
             match job {
@@ -131,11 +138,16 @@ pub(crate) fn run(mut connection: Connection, jobs: Receiver<Job>, retention: Re
             }
         }
         commit_or_refuse(&mut connection, &mut rooms, &mut failing, batch);
+        let mut changed = wrote;
         if trimmed.elapsed() >= TRIM_EVERY {
             trimmed = Instant::now();
+            changed = true;
             if let Err(error) = retention::trim(&connection, &retention) {
                 tracing::warn!(%error, "trimming the store failed; it is tried again later");
             }
+        }
+        if changed {
+            checkpoint.committed();
         }
     }
 }

@@ -1,0 +1,71 @@
+//! The checkpointer: a thread of its own that copies the WAL back into the
+//! database file, so that the writer never does.
+//!
+//! Why: SQLite checkpoints, by default, inside the commit that makes the
+//! WAL pass 1000 pages, and a checkpoint syncs both files (also with
+//! `synchronous = NORMAL`). At a few thousand small commits a second that is
+//! several syncs a second on the writer's path: every event committed
+//! meanwhile waits for them, which showed as a p99 of 5.5 ms against
+//! 0.4 ms in memory (`validation` scenario). Here the writer turns
+//! automatic checkpoints off and pokes this thread after each commit; a
+//! *passive* checkpoint runs beside the writer (WAL mode lets one
+//! checkpointer and one writer work at once) at most every
+//! [`EVERY`], and none while nothing is written.
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+/// The shortest time between two checkpoints while writes go on.
+const EVERY: Duration = Duration::from_millis(200);
+
+/// Tells the checkpointer that something was committed; never blocks.
+#[derive(Clone)]
+pub(crate) struct Poke(SyncSender<()>);
+
+impl Poke {
+    pub(crate) fn committed(&self) {
+        match self.0.try_send(()) {
+            Ok(()) | Err(TrySendError::Full(())) | Err(TrySendError::Disconnected(())) => {}
+        }
+    }
+}
+
+/// A poke and the receiver the checkpointer waits on.
+pub(crate) fn channel() -> (Poke, Receiver<()>) {
+    let (poke, pokes) = std::sync::mpsc::sync_channel(1);
+    (Poke(poke), pokes)
+}
+
+/// Runs until the writer is gone, then checkpoints once more.
+pub(crate) fn run(connection: Connection, pokes: Receiver<()>) {
+    let mut failing = false;
+    while pokes.recv().is_ok() {
+        checkpoint(&connection, &mut failing);
+        // Let commits gather: each checkpoint syncs the files.
+        std::thread::sleep(EVERY);
+    }
+    checkpoint(&connection, &mut failing);
+}
+
+/// One passive checkpoint: copies what no reader still needs, never waits
+/// for the writer. A failure (a full disk) is logged once per burst; the
+/// WAL keeps everything meanwhile.
+fn checkpoint(connection: &Connection, failing: &mut bool) {
+    let result = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        row.get::<_, i64>(0)
+    });
+    match result {
+        Ok(_) if *failing => {
+            tracing::info!("the store's checkpoints work again");
+            *failing = false;
+        }
+        Ok(_) => {}
+        Err(error) if !*failing => {
+            tracing::warn!(%error, "the store cannot checkpoint its WAL; it is tried again");
+            *failing = true;
+        }
+        Err(_) => {}
+    }
+}
