@@ -358,6 +358,73 @@ for (const transport of TRANSPORTS) {
       assert.equal(received.length, 2, "once each");
       assert.deepEqual(errors, []);
     });
+
+    test("with reconnection off, a cut leaves it disconnected and sends fail at once", async () => {
+      const { proxy, url } = await proxyTo(URL);
+      const alice = await client(url, transport, { reconnection: false });
+      const bob = await client(URL, "websocket");
+      const id = uid("once");
+      await bob.createRoom({ id, name: "Once" });
+      const room = await alice.join({ id });
+      const path = states(alice);
+      await proxy.cutUntilNoticed(alice);
+      assert.equal(alice.state, "disconnected");
+      assert.ok(!path.includes("reconnecting"), `never reconnecting: ${path.join(" → ")}`);
+      await assert.rejects(room.send("n", "after the cut"), (error: unknown) => {
+        assert.ok(error instanceof DialogueError);
+        assert.equal(error.code, "DISCONNECTED");
+        return true;
+      });
+    });
+
+    test("a room deleted while away: onRoomDeleted, and its waiting triggers fail", async () => {
+      const { proxy, url } = await proxyTo(URL);
+      const alice = await client(url, transport);
+      const bob = await client(URL, "websocket");
+      const id = uid("gone");
+      await bob.createRoom({ id, name: "Gone" });
+      const room = await alice.join({ id });
+      const deleted: string[] = [];
+      alice.onRoomDeleted((roomId) => deleted.push(roomId));
+      const errors: DialogueError[] = [];
+      alice.onError((error) => errors.push(error));
+      proxy.hold();
+      await proxy.cutUntilNoticed(alice);
+      const waiting = room.send("n", "while away");
+      await bob.deleteRoom(id);
+      proxy.release();
+      await assert.rejects(waiting, (error: unknown) => {
+        assert.ok(error instanceof DialogueError);
+        assert.equal(error.code, "ROOM_NOT_FOUND");
+        return true;
+      });
+      await eventually(() => deleted.length === 1, "told the room is gone");
+      assert.deepEqual(deleted, [id]);
+      assert.deepEqual(errors, [], "a deleted room is no error");
+      assert.equal(alice.state, "connected");
+    });
+
+    test("a subscription change whose answer a cut lost holds once the room is back", async () => {
+      const { proxy, url } = await proxyTo(URL);
+      const alice = await client(url, transport);
+      const bob = await client(URL, "websocket");
+      const room = await alice.join("chat");
+      const seen = watch(room, ["typing"]);
+      const chat = await bob.join("chat");
+      proxy.hold();
+      // Sent, then cut at once: the server may or may not have applied it.
+      const changing = room.subscribe("typing").then(
+        () => "applied",
+        (error: unknown) => (error instanceof DialogueError ? error.code : String(error)),
+      );
+      await proxy.cutUntilNoticed(alice);
+      const outcome = await changing;
+      assert.ok(["applied", "DISCONNECTED"].includes(outcome), outcome);
+      proxy.release();
+      await eventually(() => seen.recoveries.length === 1, "back");
+      const typing = await chat.send("typing", { isTyping: true });
+      await eventually(() => seen.seqs.includes(typing.seq), `the typing event (the change was ${outcome})`);
+    });
   });
 }
 

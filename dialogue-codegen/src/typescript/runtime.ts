@@ -281,7 +281,24 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     payload: TriggerRequest;
     resolve: (message: EventMessage) => void;
     reject: (error: DialogueError) => void;
+    /** Sends that went unanswered (TIMEOUT): the same id is sent again, a few times. */
+    timeouts: number;
   }
+
+  /** How many times a trigger whose answer timed out is sent again, with its id, before it fails. */
+  const TRIGGER_RETRIES = 2;
+  /** Rejoin attempts after a transient refusal (TIMEOUT, RATE_LIMITED, UNAVAILABLE, INTERNAL), backing off. */
+  const REJOIN_RETRIES = 5;
+  /** Refusals that may pass on their own: a rejoin that got one tries again. */
+  const TRANSIENT: ReadonlySet<string> = new Set(["TIMEOUT", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"]);
+
+  /** Whether Socket.IO will try to connect again after a cut (`socket.active` alone stays true with reconnection off). */
+  const willReconnect = (): boolean => socket.active && socket.io.reconnection();
+
+  /** The client will not reconnect: whatever waits for a connection fails now. */
+  const givenUp = (error: DialogueError): void => {
+    failQueued(() => true, error);
+  };
 
   const setState = (next: ConnectionState): void => {
     if (state === next) return;
@@ -343,11 +360,12 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   socket.on("connect_error", (error: Error) => {
     // Socket.IO tries again unless the server refused or reconnection is off;
     // `reconnect_failed` ends the tries.
-    if (socket.active && socket.io.reconnection()) return;
+    if (willReconnect()) return;
     setState("disconnected");
     const failure = new DialogueError("CONNECT_FAILED", `cannot connect to ${options.url}: ${error.message}`);
     if (pending === undefined) reportError(failure);
     settle({ error: failure });
+    givenUp(failure);
   });
   socket.io.on("reconnect_attempt", () => {
     setState("reconnecting");
@@ -363,11 +381,12 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     for (const room of rooms.values()) room.away();
     // A server that closes the namespace means it for good (the session was
     // taken over by another connection, or ended): Socket.IO does not
-    // reconnect then, and neither does this client.
-    setState(socket.active ? "reconnecting" : "disconnected");
+    // reconnect then, and neither does this client; nor with reconnection off.
+    setState(willReconnect() ? "reconnecting" : "disconnected");
     if (state === "disconnected") {
       // Closed before the greeting, and no more tries: a pending connect() fails.
       settle({ error: new DialogueError("CONNECT_FAILED", `disconnected before the server's greeting: ${reason}`) });
+      givenUp(new DialogueError("DISCONNECTED", `disconnected (${reason}) and not reconnecting`));
     }
     callEach(disconnectHandlers, reason);
   });
@@ -413,15 +432,25 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     throw new DialogueError("INTERNAL", `${event}: unexpected answer ${JSON.stringify(answer)}`);
   }
 
-  /** Sends a trigger now; one whose answer the connection lost waits again for its room (its id keeps it from counting twice). */
+  /**
+   * Sends a trigger now. Its id keeps it from counting twice, so when its
+   * outcome is unknown it goes again: one whose answer the connection lost
+   * waits for its room to be back; one whose answer timed out (a server
+   * busy with a catch-up) is sent again at once, a few times.
+   */
   function sendTrigger(item: Queued): void {
     request<TriggerAnswer>(WIRE.trigger, item.payload).then(
       (answer) => item.resolve(answer.message),
       (error: unknown) => {
         const room = rooms.get(item.payload.roomId);
-        if (error instanceof DialogueError && error.code === "DISCONNECTED" && room !== undefined && socket.active) {
+        const code = error instanceof DialogueError ? error.code : undefined;
+        if (code === "DISCONNECTED" && room !== undefined && willReconnect()) {
           queue.push(item);
           if (room.ready && socket.connected) flush(room.roomId);
+        } else if (code === "TIMEOUT" && room !== undefined && item.timeouts < TRIGGER_RETRIES) {
+          item.timeouts += 1;
+          if (room.ready && socket.connected) sendTrigger(item);
+          else queue.push(item);
         } else {
           item.reject(error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error)));
         }
@@ -448,10 +477,18 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     }
   }
 
-  /** Joins `room` again after its session was lost: from its position, with the subscriptions chosen. */
-  function rejoin(room: ReturnType<typeof openRoom>): void {
+  /**
+   * Joins `room` again from its position, with the subscriptions chosen:
+   * after its session was lost, or to apply subscription changes whose
+   * answer was lost (a member joining again gets its subscriptions set).
+   * A transient refusal is tried again, backing off; a definite one (the
+   * room is gone, the join is refused) closes the room, and a room found
+   * gone counts as deleted (`onRoomDeleted`).
+   */
+  function rejoin(room: ReturnType<typeof openRoom>, attempt = 0): void {
     const ask: JoinRequest = { roomId: room.roomId, since: room.position, subscriptions: room.subscriptions() };
     if (!held.has(room.roomId)) held.set(room.roomId, []);
+    const connection = socket.id;
     request<Joined>(WIRE.join, ask).then(
       (answer) => {
         const recovered = answer.recovered === true;
@@ -461,13 +498,29 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
         room.back(recovered);
       },
       (error: unknown) => {
-        held.delete(room.roomId);
-        // Lost again on the way: the next greeting tries again.
-        if (error instanceof DialogueError && error.code === "DISCONNECTED") return;
-        room.close();
         const failure = error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error));
+        // Lost again on the way: the next greeting tries again.
+        if (failure.code === "DISCONNECTED") {
+          held.delete(room.roomId);
+          return;
+        }
+        if (rooms.get(room.roomId) !== room) {
+          held.delete(room.roomId);
+          return;
+        }
+        if (TRANSIENT.has(failure.code) && attempt < REJOIN_RETRIES) {
+          const delay = Math.min(250 * 2 ** attempt, 5000);
+          setTimeout(() => {
+            // A new connection rejoins by itself from its greeting.
+            if (socket.connected && socket.id === connection && rooms.get(room.roomId) === room) rejoin(room, attempt + 1);
+          }, delay);
+          return;
+        }
+        held.delete(room.roomId);
+        room.close();
         failQueued((q) => q.payload.roomId === room.roomId, failure);
-        reportError(failure);
+        if (failure.code === "ROOM_NOT_FOUND") callEach(roomDeletedHandlers, room.roomId);
+        else reportError(failure);
       },
     );
   }
@@ -519,6 +572,8 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     const defaults = defaultSubscriptions(roomId);
     let all = defaults.includes("*");
     const named = new Set(defaults.filter((name) => name !== "*"));
+    /** A subscription change whose outcome is unknown: the mirror is sent again when the room is back. */
+    let unconfirmed = false;
     const close = (): void => {
       handlers.clear();
       anyHandlers.clear();
@@ -542,8 +597,10 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       const payload: TriggerRequest = { roomId, event, data: data === undefined ? null : data, id: triggerId() };
       if (meta !== undefined) payload.meta = meta;
       return new Promise<EventMessage>((resolve, reject) => {
-        const item: Queued = { payload, resolve, reject };
-        if (ready && state === "connected") {
+        const item: Queued = { payload, resolve, reject, timeouts: 0 };
+        if (state === "disconnected") {
+          reject(new DialogueError("DISCONNECTED", "not connected, and not reconnecting: connect() first"));
+        } else if (ready && state === "connected") {
           sendTrigger(item);
         } else if (queue.length >= queueLimit) {
           reject(new DialogueError("UNAVAILABLE", `offline: ${queueLimit} triggers are already waiting for the connection`));
@@ -552,13 +609,34 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
         }
       });
     };
-    /** Changes a subscription here and on the server; mirrors the server's rule (`*` and names are independent). */
+    /**
+     * Changes a subscription here and on the server; mirrors the server's
+     * rule (`*` and names are independent). The mirror takes the change at
+     * once (what a rejoin asks for); a refusal takes it back; a change whose
+     * answer was lost (a cut, a timeout) is sent again with the whole
+     * mirror when the room is back.
+     */
     const change = (wire: (typeof WIRE)[keyof typeof WIRE], event: string | undefined, on: boolean): Promise<void> => {
+      const before = { all, named: new Set(named) };
       if (event === undefined || event === "*") all = on;
       else if (on) named.add(event);
       else named.delete(event);
       const body: unknown = event === undefined ? ({ roomId } satisfies RoomRequest) : ({ roomId, eventName: event } satisfies SubscribeRequest);
-      return reported(request<Done>(wire, body).then(() => undefined));
+      return reported(
+        request<Done>(wire, body).then(
+          () => undefined,
+          (error: unknown) => {
+            const code = error instanceof DialogueError ? error.code : "INTERNAL";
+            if (code === "DISCONNECTED" || code === "TIMEOUT") unconfirmed = true;
+            else {
+              all = before.all;
+              named.clear();
+              for (const name of before.named) named.add(name);
+            }
+            throw error;
+          },
+        ),
+      );
     };
     const context = {
       roomId,
@@ -601,6 +679,13 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       /** Back on a new connection: waiting triggers go, and the app hears whether anything was lost. */
       back(recovered: boolean): void {
         if (rooms.get(roomId) !== context) return;
+        if (unconfirmed && socket.connected) {
+          // The server's subscriptions may not be the mirror's: a join from
+          // the position sets them (and replays nothing already seen).
+          unconfirmed = false;
+          rejoin(context);
+          return;
+        }
         ready = true;
         flush(roomId);
         callEach(recoveredHandlers, { recovered });

@@ -36,6 +36,10 @@ use crate::store::StoreError;
 use crate::store::sqlite::reads::Readers;
 use crate::store::sqlite::writer::{Job, Write};
 
+/// WAL pages past which the writer checkpoints itself (32 MiB of 4 KiB
+/// pages): reached only under writes without pause (`checkpoint`).
+const WAL_BACKSTOP: u32 = 8192;
+
 pub use retention::Retention;
 
 /// A stored event and the trigger id it was accepted with.
@@ -204,8 +208,12 @@ impl SqliteStore {
         // Checkpoints run beside the writer, never inside its commits
         // (`checkpoint`).
         let checkpointer = schema::connect(&self.inner.path, self.inner.options.synchronous)?;
+        // A backstop: under writes without pause the checkpointer's passive
+        // checkpoints never catch up with the WAL's end, so the WAL is never
+        // restarted; past `WAL_BACKSTOP` pages the writer checkpoints itself
+        // (between its commits, so it catches up) and the WAL starts over.
         connection
-            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .execute_batch(&format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP};"))
             .map_err(|e| StoreError::at(&self.inner.path, e))?;
         let (poke, pokes) = checkpoint::channel();
         std::thread::Builder::new()

@@ -1,7 +1,8 @@
 //! How long the store keeps events: by age and by rows per room, never
-//! less than each room's recovery window. Applied by the writer now and
-//! then, a bounded number of rows at a time, so that it never holds writes
-//! up for long.
+//! less than each room's recovery window. Applied by the writer every few
+//! seconds, a bounded number of rows at a time so that it never holds
+//! writes up for long; while rows are due faster than that (a busy server),
+//! again after every batch of writes until it has caught up.
 
 use std::time::Duration;
 
@@ -60,31 +61,43 @@ impl Retention {
 /// several turns of the writer, each short.
 const CHUNK: i64 = 5000;
 
-/// Applies `retention` once.
-pub(crate) fn trim(connection: &Connection, retention: &Retention) -> rusqlite::Result<usize> {
+/// What one turn of trimming did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Trimmed {
+    pub(crate) deleted: usize,
+    /// A statement hit its chunk: more rows are due, trim again soon.
+    pub(crate) more: bool,
+}
+
+/// Applies `retention` once, at most [`CHUNK`] rows per limit.
+pub(crate) fn trim(connection: &Connection, retention: &Retention) -> rusqlite::Result<Trimmed> {
     if retention.is_unbounded() {
-        return Ok(0);
+        return Ok(Trimmed::default());
     }
-    let mut deleted = 0;
+    let mut trimmed = Trimmed::default();
+    let mut count = |deleted: usize| {
+        trimmed.deleted += deleted;
+        trimmed.more |= deleted >= CHUNK as usize;
+    };
     if let Some(rows) = retention.max_rows {
         let keep = rows.max(retention.window_rows) as i64;
-        deleted += connection.execute(
+        count(connection.execute(
             "DELETE FROM dialogue_events WHERE (room, seq) IN (
                  SELECT e.room, e.seq FROM dialogue_events e JOIN dialogue_rooms r ON r.room = e.room
                  WHERE e.seq <= r.seq - ?1 LIMIT ?2)",
             params![keep, CHUNK],
-        )?;
+        )?);
     }
     if let Some(age) = retention.max_age {
         let age = age.max(retention.window_age);
         let before = crate::envelope::now_millis().saturating_sub(age.as_millis() as u64) as i64;
         let window = retention.window_rows as i64;
-        deleted += connection.execute(
+        count(connection.execute(
             "DELETE FROM dialogue_events WHERE (room, seq) IN (
                  SELECT e.room, e.seq FROM dialogue_events e JOIN dialogue_rooms r ON r.room = e.room
                  WHERE e.timestamp < ?1 AND e.seq <= r.seq - ?2 LIMIT ?3)",
             params![before, window, CHUNK],
-        )?;
+        )?);
     }
-    Ok(deleted)
+    Ok(trimmed)
 }

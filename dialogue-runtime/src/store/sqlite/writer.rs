@@ -96,9 +96,13 @@ pub(crate) fn run(
     let mut rooms: HashMap<Arc<str>, Room> = HashMap::new();
     let mut failing = false;
     let mut trimmed = Instant::now();
+    // Rows are due faster than one chunk per TRIM_EVERY: trim after every
+    // batch until caught up.
+    let mut behind = false;
     loop {
         // Wake now and then to trim, even when idle.
-        let first = match jobs.recv_timeout(TRIM_EVERY) {
+        let wait = if behind { Duration::ZERO } else { TRIM_EVERY };
+        let first = match jobs.recv_timeout(wait) {
             Ok(job) => Some(job),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => return,
@@ -139,12 +143,16 @@ pub(crate) fn run(
         }
         commit_or_refuse(&mut connection, &mut rooms, &mut failing, batch);
         let mut changed = wrote;
-        if trimmed.elapsed() >= TRIM_EVERY {
+        if behind || trimmed.elapsed() >= TRIM_EVERY {
             trimmed = Instant::now();
             changed = true;
-            if let Err(error) = retention::trim(&connection, &retention) {
-                tracing::warn!(%error, "trimming the store failed; it is tried again later");
-            }
+            behind = match retention::trim(&connection, &retention) {
+                Ok(done) => done.more,
+                Err(error) => {
+                    tracing::warn!(%error, "trimming the store failed; it is tried again later");
+                    false
+                }
+            };
         }
         if changed {
             checkpoint.committed();

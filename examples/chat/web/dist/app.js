@@ -3582,6 +3582,13 @@ function createDialogueClient(options) {
   const held = /* @__PURE__ */ new Map();
   const queue = [];
   let triggerCount = 0;
+  const TRIGGER_RETRIES = 2;
+  const REJOIN_RETRIES = 5;
+  const TRANSIENT = /* @__PURE__ */ new Set(["TIMEOUT", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"]);
+  const willReconnect = () => socket.active && socket.io.reconnection();
+  const givenUp = (error) => {
+    failQueued(() => true, error);
+  };
   const setState = (next) => {
     if (state === next) return;
     state = next;
@@ -3630,11 +3637,12 @@ function createDialogueClient(options) {
     callEach(connectHandlers);
   });
   socket.on("connect_error", (error) => {
-    if (socket.active && socket.io.reconnection()) return;
+    if (willReconnect()) return;
     setState("disconnected");
     const failure = new DialogueError("CONNECT_FAILED", `cannot connect to ${options.url}: ${error.message}`);
     if (pending === void 0) reportError(failure);
     settle({ error: failure });
+    givenUp(failure);
   });
   socket.io.on("reconnect_attempt", () => {
     setState("reconnecting");
@@ -3648,9 +3656,10 @@ function createDialogueClient(options) {
   });
   socket.on("disconnect", (reason) => {
     for (const room of rooms.values()) room.away();
-    setState(socket.active ? "reconnecting" : "disconnected");
+    setState(willReconnect() ? "reconnecting" : "disconnected");
     if (state === "disconnected") {
       settle({ error: new DialogueError("CONNECT_FAILED", `disconnected before the server's greeting: ${reason}`) });
+      givenUp(new DialogueError("DISCONNECTED", `disconnected (${reason}) and not reconnecting`));
     }
     callEach(disconnectHandlers, reason);
   });
@@ -3698,9 +3707,14 @@ function createDialogueClient(options) {
       (answer) => item.resolve(answer.message),
       (error) => {
         const room = rooms.get(item.payload.roomId);
-        if (error instanceof DialogueError && error.code === "DISCONNECTED" && room !== void 0 && socket.active) {
+        const code = error instanceof DialogueError ? error.code : void 0;
+        if (code === "DISCONNECTED" && room !== void 0 && willReconnect()) {
           queue.push(item);
           if (room.ready && socket.connected) flush(room.roomId);
+        } else if (code === "TIMEOUT" && room !== void 0 && item.timeouts < TRIGGER_RETRIES) {
+          item.timeouts += 1;
+          if (room.ready && socket.connected) sendTrigger(item);
+          else queue.push(item);
         } else {
           item.reject(error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error)));
         }
@@ -3722,9 +3736,10 @@ function createDialogueClient(options) {
       }
     }
   }
-  function rejoin(room) {
+  function rejoin(room, attempt = 0) {
     const ask = { roomId: room.roomId, since: room.position, subscriptions: room.subscriptions() };
     if (!held.has(room.roomId)) held.set(room.roomId, []);
+    const connection = socket.id;
     request(WIRE.join, ask).then(
       (answer) => {
         const recovered = answer.recovered === true;
@@ -3734,12 +3749,27 @@ function createDialogueClient(options) {
         room.back(recovered);
       },
       (error) => {
-        held.delete(room.roomId);
-        if (error instanceof DialogueError && error.code === "DISCONNECTED") return;
-        room.close();
         const failure = error instanceof DialogueError ? error : new DialogueError("INTERNAL", String(error));
+        if (failure.code === "DISCONNECTED") {
+          held.delete(room.roomId);
+          return;
+        }
+        if (rooms.get(room.roomId) !== room) {
+          held.delete(room.roomId);
+          return;
+        }
+        if (TRANSIENT.has(failure.code) && attempt < REJOIN_RETRIES) {
+          const delay = Math.min(250 * 2 ** attempt, 5e3);
+          setTimeout(() => {
+            if (socket.connected && socket.id === connection && rooms.get(room.roomId) === room) rejoin(room, attempt + 1);
+          }, delay);
+          return;
+        }
+        held.delete(room.roomId);
+        room.close();
         failQueued((q) => q.payload.roomId === room.roomId, failure);
-        reportError(failure);
+        if (failure.code === "ROOM_NOT_FOUND") callEach(roomDeletedHandlers, room.roomId);
+        else reportError(failure);
       }
     );
   }
@@ -3775,6 +3805,7 @@ function createDialogueClient(options) {
     const defaults = defaultSubscriptions(roomId);
     let all = defaults.includes("*");
     const named = new Set(defaults.filter((name) => name !== "*"));
+    let unconfirmed = false;
     const close = () => {
       handlers.clear();
       anyHandlers.clear();
@@ -3798,8 +3829,10 @@ function createDialogueClient(options) {
       const payload = { roomId, event, data: data === void 0 ? null : data, id: triggerId() };
       if (meta !== void 0) payload.meta = meta;
       return new Promise((resolve, reject) => {
-        const item = { payload, resolve, reject };
-        if (ready && state === "connected") {
+        const item = { payload, resolve, reject, timeouts: 0 };
+        if (state === "disconnected") {
+          reject(new DialogueError("DISCONNECTED", "not connected, and not reconnecting: connect() first"));
+        } else if (ready && state === "connected") {
           sendTrigger(item);
         } else if (queue.length >= queueLimit) {
           reject(new DialogueError("UNAVAILABLE", `offline: ${queueLimit} triggers are already waiting for the connection`));
@@ -3809,11 +3842,26 @@ function createDialogueClient(options) {
       });
     };
     const change = (wire2, event, on2) => {
+      const before = { all, named: new Set(named) };
       if (event === void 0 || event === "*") all = on2;
       else if (on2) named.add(event);
       else named.delete(event);
       const body = event === void 0 ? { roomId } : { roomId, eventName: event };
-      return reported(request(wire2, body).then(() => void 0));
+      return reported(
+        request(wire2, body).then(
+          () => void 0,
+          (error) => {
+            const code = error instanceof DialogueError ? error.code : "INTERNAL";
+            if (code === "DISCONNECTED" || code === "TIMEOUT") unconfirmed = true;
+            else {
+              all = before.all;
+              named.clear();
+              for (const name of before.named) named.add(name);
+            }
+            throw error;
+          }
+        )
+      );
     };
     const context = {
       roomId,
@@ -3856,6 +3904,11 @@ function createDialogueClient(options) {
       /** Back on a new connection: waiting triggers go, and the app hears whether anything was lost. */
       back(recovered) {
         if (rooms.get(roomId) !== context) return;
+        if (unconfirmed && socket.connected) {
+          unconfirmed = false;
+          rejoin(context);
+          return;
+        }
         ready = true;
         flush(roomId);
         callEach(recoveredHandlers, { recovered });
