@@ -262,7 +262,7 @@ async fn retention_keeps_the_recovery_window_whatever_it_says() {
     let mut retention = Retention::default().max_rows_per_room(3);
     retention.window_rows = 5;
     retention.window_age = Duration::from_secs(300);
-    let trimmed = retention::trim(&connection, &retention).unwrap();
+    let trimmed = retention::trim(&connection, &retention, &mut None).unwrap();
     assert_eq!(trimmed.deleted, 15);
     assert!(!trimmed.more, "caught up");
     let left: Vec<i64> = connection
@@ -304,6 +304,48 @@ async fn the_wal_is_checkpointed_beside_the_writer() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn retention_by_age_drops_the_oldest_rows_but_the_window() {
+    let dir = temp_dir("retention-age");
+    let path = dir.join("s.sqlite");
+    let store = started(&path);
+    for seq in 1..=20 {
+        write(&store, "r", seq, 0).await.unwrap();
+        write(&store, "young", seq, 0).await.unwrap();
+    }
+    let connection = Connection::open(&path).unwrap();
+    connection
+        .execute(
+            "UPDATE dialogue_events SET timestamp = 0 WHERE room = 'r' AND seq <= 18",
+            [],
+        )
+        .unwrap();
+    let mut retention = Retention::default().max_age(Duration::from_secs(1));
+    retention.window_rows = 5;
+    retention.window_age = Duration::ZERO;
+    let mut cursor = None;
+    let trimmed = retention::trim(&connection, &retention, &mut cursor).unwrap();
+    assert_eq!(
+        trimmed.deleted, 15,
+        "seq 1 to 15: old, and before the window"
+    );
+    assert!(!trimmed.more);
+    assert_eq!(cursor, None, "every room was looked at");
+    let left = |room: &str| -> Vec<i64> {
+        connection
+            .prepare("SELECT seq FROM dialogue_events WHERE room = ?1 ORDER BY seq")
+            .unwrap()
+            .query_map([room], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(left("r"), (16..=20).collect::<Vec<_>>());
+    assert_eq!(left("young").len(), 20, "recent events stay");
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
