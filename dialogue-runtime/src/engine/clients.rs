@@ -192,7 +192,7 @@ pub(crate) fn socket_info(client: &ClientState) -> SocketInfo {
         client_id: client.id.clone(),
         user_id: client.user_id.clone(),
         auth: client.meta.clone(),
-        headers: client.conn.headers().clone(),
+        headers: client.conn.headers(),
         transport: client.conn.transport().as_str(),
     }
 }

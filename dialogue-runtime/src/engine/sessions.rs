@@ -245,6 +245,8 @@ impl Engine {
             (crate::engine::clients::socket_info(client),)
         })
         .await;
+        // A held session keeps the client, not its dead socket.
+        client.conn.release();
     }
 
     /// Ends every membership of `client`: its seats go, `on_left` runs.

@@ -79,11 +79,16 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// disconnection handler will not run.
     fn detach(&self);
 
+    /// The connection is gone: lets go of the socket, so that what it
+    /// still buffers is freed now, not when a held session ends. Sends fail
+    /// as gone from then on, and the headers are empty.
+    fn release(&self);
+
     /// How it is connected.
     fn transport(&self) -> Transport;
 
-    /// The HTTP headers of its first request.
-    fn headers(&self) -> &HeaderMap;
+    /// The HTTP headers of its first request (empty once released).
+    fn headers(&self) -> HeaderMap;
 }
 
 impl dyn Connection {

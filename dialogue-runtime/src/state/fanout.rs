@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use futures_util::future::BoxFuture;
 use serde_json::value::RawValue;
 
-use crate::envelope::{StampedEvent, now_millis};
+use crate::envelope::StampedEvent;
 use crate::protocol::ServerEvent;
 use crate::rules::WILDCARD;
 use crate::state::counters::Counters;
@@ -79,9 +79,26 @@ pub(crate) struct RoomFanout {
     pub(crate) wildcard: Arc<AtomicUsize>,
     pub(crate) fanout: Arc<dyn Fanout>,
     pub(crate) counters: Arc<Counters>,
-    /// When this room's members were last probed for slow ones (Unix ms).
+    /// When this room's members were last probed for slow ones
+    /// ([`monotonic_millis`]).
     pub(crate) probed_at: AtomicU64,
+    /// When a miss was last logged ([`monotonic_millis`]): at most one line
+    /// a second per room, however many events an overload makes miss (the
+    /// counters count every one).
+    pub(crate) logged_at: AtomicU64,
 }
+
+/// Milliseconds on a monotonic clock, from a base 10 s before its first
+/// read (so that "never" (0) is long enough ago for any interval here). A
+/// wall clock stepping back would stop probes for as long as it stepped.
+pub(crate) fn monotonic_millis() -> u64 {
+    static BASE: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let base = BASE.get_or_init(std::time::Instant::now);
+    base.elapsed().as_millis() as u64 + 10_000
+}
+
+/// The shortest time between two log lines about misses, per room.
+const LOG_INTERVAL_MS: u64 = 1000;
 
 /// How often, at most, a room's members are probed for slow ones. A
 /// member that stopped reading stays full and is found at the next probe;
@@ -119,7 +136,7 @@ impl Deliver for RoomFanout {
             stamped.json(),
         );
         if missed.count > 0 {
-            let now = now_millis();
+            let now = monotonic_millis();
             let last = self.probed_at.load(Ordering::Relaxed);
             if now.saturating_sub(last) >= PROBE_INTERVAL_MS
                 && self
@@ -136,18 +153,34 @@ impl Deliver for RoomFanout {
                 );
             }
         }
+        if missed.count == 0 || !self.may_log() {
+            return;
+        }
         if missed.count > missed.dropped {
             tracing::error!(
                 room = %self.room_id, event, seq = stamped.seq(), missed = missed.count,
                 dropped = missed.dropped,
                 "members missed an event and not all of them could be found to be dropped"
             );
-        } else if missed.count > 0 {
+        } else {
             tracing::warn!(
                 room = %self.room_id, event, seq = stamped.seq(), missed = missed.count,
                 "members that are not reading missed an event: dropped, they recover it when they resume"
             );
         }
+    }
+}
+
+impl RoomFanout {
+    /// Whether a line about misses may be logged now (one a second).
+    fn may_log(&self) -> bool {
+        let now = monotonic_millis();
+        let last = self.logged_at.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= LOG_INTERVAL_MS
+            && self
+                .logged_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 }
 

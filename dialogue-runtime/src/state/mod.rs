@@ -239,6 +239,7 @@ impl State {
             fanout: self.fanout.clone(),
             counters: self.counters.clone(),
             probed_at: AtomicU64::new(0),
+            logged_at: AtomicU64::new(0),
         });
         let seats = self.backend.seats(&config.id);
         let stream =

@@ -53,7 +53,13 @@ impl<A: Adapter> FromConnectParts<A> for OwnSocket<A> {
 
 /// A socket of the default namespace.
 pub(crate) struct SocketConnection<A: Adapter> {
-    socket: Arc<Socket<A>>,
+    /// The socket, until the connection is gone: a held session must not
+    /// keep a dropped socket (and up to `send_buffer` packets it still
+    /// buffers) alive for its whole grace period. Read per direct send, a
+    /// lock nobody contends (broadcasts go through the adapter, not here).
+    socket: parking_lot::RwLock<Option<Arc<Socket<A>>>>,
+    /// Its socket id, for the `Closer` (kept: the socket may be released).
+    id: String,
     /// How it connected (a polling connection may upgrade later).
     transport: Transport,
     closer: Arc<Closer>,
@@ -79,17 +85,26 @@ impl<A: Adapter> SocketConnection<A> {
         closer.register(socket.id.as_str(), websocket);
         Self {
             transport,
-            socket,
+            id: socket.id.to_string(),
+            socket: parking_lot::RwLock::new(Some(socket)),
             closer,
             counters,
         }
     }
 
+    /// The socket, unless the connection is gone.
+    fn socket(&self) -> Option<Arc<Socket<A>>> {
+        self.socket.read().clone()
+    }
+
     /// Whether its outgoing queue is full now: sends a probe, which a
     /// socket with room takes (and its client ignores).
     fn probe(&self) -> bool {
+        let Some(socket) = self.socket() else {
+            return false;
+        };
         let Ok(ack) = AckSender::from_message_parts(
-            &self.socket,
+            &socket,
             &mut socketioxide_core::Value::Str(Default::default(), None),
             &Some(PROBE_ACK_ID),
         );
@@ -106,10 +121,13 @@ impl<A: Adapter> SocketConnection<A> {
     /// missed heartbeat (a polling session, whose requests are refused from
     /// now on); a client that resumes first takes the session over.
     fn close_transport(&self) {
+        let Some(socket) = self.socket() else {
+            return;
+        };
         // Nothing more for it: a broadcast does not even try.
-        self.socket.leave_all();
-        let killed = self.closer.close(self.socket.id.as_str());
-        let upgraded = transport_of(&SocketRef::from(self.socket.clone())) == Transport::Websocket;
+        socket.leave_all();
+        let killed = self.closer.close(&self.id);
+        let upgraded = transport_of(&SocketRef::from(socket.clone())) == Transport::Websocket;
         if !killed && upgraded {
             // Served without a DialogueListener: the WebSocket cannot be
             // killed. Closing the namespace at least does not leave the client
@@ -118,7 +136,7 @@ impl<A: Adapter> SocketConnection<A> {
                 "a WebSocket could not be closed: serve with Dialogue::serve_router or a \
                  DialogueListener; the client is disconnected for good instead"
             );
-            disconnect_until_done(self.socket.clone());
+            disconnect_until_done(socket);
         }
     }
 }
@@ -133,19 +151,23 @@ impl<A: Adapter> Connection for SocketConnection<A> {
     }
 
     fn offer_raw(&self, event: &str, payload: &RawValue) -> Result<(), SendFailure> {
-        self.socket
-            .emit(event, payload)
-            .map_err(|error| match error {
-                socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull) => {
-                    SendFailure::Full
-                }
-                socketioxide::SendError::Socket(_) => SendFailure::Gone,
-                socketioxide::SendError::Serialize(_) => SendFailure::Serialize,
-            })
+        let Some(socket) = self.socket() else {
+            return Err(SendFailure::Gone);
+        };
+        socket.emit(event, payload).map_err(|error| match error {
+            socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull) => {
+                SendFailure::Full
+            }
+            socketioxide::SendError::Socket(_) => SendFailure::Gone,
+            socketioxide::SendError::Serialize(_) => SendFailure::Serialize,
+        })
     }
 
     fn drop_transport(&self) {
-        if let Some(client) = self.socket.extensions.get::<Arc<ClientState>>()
+        let Some(socket) = self.socket() else {
+            return;
+        };
+        if let Some(client) = socket.extensions.get::<Arc<ClientState>>()
             && !client.mark_dropped()
         {
             return;
@@ -154,7 +176,10 @@ impl<A: Adapter> Connection for SocketConnection<A> {
     }
 
     fn drop_slow(&self) {
-        let Some(client) = self.socket.extensions.get::<Arc<ClientState>>() else {
+        let Some(client) = self
+            .socket()
+            .and_then(|socket| socket.extensions.get::<Arc<ClientState>>())
+        else {
             return;
         };
         if !client.mark_dropped() {
@@ -173,30 +198,46 @@ impl<A: Adapter> Connection for SocketConnection<A> {
     }
 
     fn join(&self, keys: Vec<String>) {
-        self.socket.join(keys);
+        if let Some(socket) = self.socket() {
+            socket.join(keys);
+        }
     }
 
     fn leave(&self, keys: Vec<String>) {
-        self.socket.leave(keys);
+        if let Some(socket) = self.socket() {
+            socket.leave(keys);
+        }
     }
 
     fn disconnect(&self) {
-        disconnect_until_done(self.socket.clone());
+        if let Some(socket) = self.socket() {
+            disconnect_until_done(socket);
+        }
     }
 
     fn detach(&self) {
         // Clearing the extensions takes the way to the request loop (which
         // ends once what is queued is answered) and breaks the cycle
         // socket → extensions → client → socket.
-        self.socket.extensions.clear();
+        if let Some(socket) = self.socket() {
+            socket.extensions.clear();
+        }
+    }
+
+    fn release(&self) {
+        if let Some(socket) = self.socket.write().take() {
+            socket.extensions.clear();
+        }
     }
 
     fn transport(&self) -> Transport {
         self.transport
     }
 
-    fn headers(&self) -> &HeaderMap {
-        &self.socket.req_parts().headers
+    fn headers(&self) -> HeaderMap {
+        self.socket()
+            .map(|socket| socket.req_parts().headers.clone())
+            .unwrap_or_default()
     }
 }
 

@@ -2,7 +2,6 @@
 //! setters are generated from the one table of hooks
 //! ([`hook_table!`](crate::control::hooks::hook_table)).
 
-use std::future::Future;
 use std::marker::PhantomData;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -13,28 +12,22 @@ use socketioxide::adapter::Adapter;
 use socketioxide_core::adapter::{DefinedAdapter, Spawnable};
 
 use crate::DialogueApp;
-use crate::api::client::ConnectedClient;
 use crate::api::dialogue::Dialogue;
-use crate::api::room::Room;
 use crate::control::cors::Cors;
-use crate::control::hooks::{
-    Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo, hook_table,
-};
 use crate::control::jwt::{JwtAuth, JwtError};
 use crate::control::limits::Limits;
 use crate::engine::hooks::Hooks;
 use crate::engine::validation::EventTable;
 use crate::engine::{Engine, Parts};
 use crate::error::BuildError;
-use crate::protocol::EventMessage;
 use crate::spec::AppSpec;
-use crate::state::client::ClientState;
 use crate::state::counters::Counters;
 use crate::state::recovery::Window;
-use crate::state::room::RoomState;
 use crate::state::{Backend, Memory, State};
 use crate::store::HistoryStore;
 use crate::wire;
+
+mod hook_setters;
 use crate::wire::socket::SocketFanout;
 use crate::wire::transport::{self, Closer};
 
@@ -111,100 +104,6 @@ impl<A> std::fmt::Debug for DialogueBuilder<A> {
 /// The backend, the history store, and whether that store is written
 /// behind the broadcast.
 type Chosen = (Box<dyn Backend>, Option<Arc<dyn HistoryStore>>, bool);
-
-/// A hook's argument as the closure receives it, from the engine's value.
-trait HookArg: Sized {
-    type Raw;
-    fn from_raw(raw: Self::Raw, engine: &Arc<Engine>) -> Self;
-}
-
-impl HookArg for ConnectedClient {
-    type Raw = Arc<ClientState>;
-    fn from_raw(raw: Self::Raw, engine: &Arc<Engine>) -> Self {
-        ConnectedClient::new(raw, engine.clone())
-    }
-}
-
-impl HookArg for Room {
-    type Raw = Arc<RoomState>;
-    fn from_raw(raw: Self::Raw, engine: &Arc<Engine>) -> Self {
-        Room::new(raw, engine.clone())
-    }
-}
-
-macro_rules! plain_hook_args {
-    ($($plain:ty),+) => {$(
-        impl HookArg for $plain {
-            type Raw = Self;
-            fn from_raw(raw: Self, _: &Arc<Engine>) -> Self {
-                raw
-            }
-        }
-    )+};
-}
-
-plain_hook_args!(
-    String,
-    usize,
-    EventMessage,
-    Handshake,
-    SocketInfo,
-    Evicted,
-    LoadRequest
-);
-
-/// What a hook's future returns, by kind.
-macro_rules! hook_output {
-    (observe) => { () };
-    ($kind:ident -> $out:ty) => { Result<$out, HookError> };
-}
-
-/// Stores a wrapped hook in its slot, by kind.
-macro_rules! store_hook {
-    (single, $builder:ident, $name:ident, $hook:ident) => {
-        if $builder.hooks.slots.$name.is_some() {
-            $builder.twice.push(stringify!($name));
-        } else {
-            $builder.hooks.slots.$name = Some($hook);
-        }
-    };
-    ($kind:ident, $builder:ident, $name:ident, $hook:ident) => {
-        $builder.hooks.slots.$name.push($hook);
-    };
-}
-
-/// One setter per row of the hook table.
-macro_rules! setters {
-    ($(
-        $(#[doc = $doc:literal])*
-        $name:ident : $kind:ident ( $($arg:ident : $ty:ident),* ) $(-> $out:ty)? ;
-    )+) => {
-        impl<A: DialogueApp> DialogueBuilder<A> {
-            $(
-                $(#[doc = $doc])*
-                pub fn $name<F, Fut>(mut self, hook: F) -> Self
-                where
-                    F: Fn(Dialogue<A>, $($ty),*) -> Fut + Send + Sync + 'static,
-                    Fut: Future<Output = hook_output!($kind $(-> $out)?)> + Send + 'static,
-                {
-                    let wrapped = Arc::new(
-                        move |engine: Arc<Engine>, ($($arg,)*): ($(<$ty as HookArg>::Raw,)*)| {
-                            let future = hook(
-                                Dialogue::from_engine(engine.clone()),
-                                $(<$ty as HookArg>::from_raw($arg, &engine)),*
-                            );
-                            Box::pin(future) as crate::engine::hooks::BoxFut<_>
-                        },
-                    );
-                    store_hook!($kind, self, $name, wrapped);
-                    self
-                }
-            )+
-        }
-    };
-}
-
-hook_table!(setters);
 
 impl<A: DialogueApp> DialogueBuilder<A> {
     pub(crate) fn new() -> Self {
