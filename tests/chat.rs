@@ -32,10 +32,19 @@ struct Chat {
 impl Chat {
     /// The example's server (page and realtime) on `127.0.0.1:0`.
     async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// Like `start`, keeping the conversation in the durable store at
+    /// `file`, as `main.rs` does by default.
+    async fn start_with(file: Option<&Path>) -> Self {
         // Departures are announced when a session's grace period ends: one
         // second here, so the browser test sees a closed tab leave.
-        let builder =
+        let mut builder =
             Dialogue::<ChatApp>::builder().resume_grace(std::time::Duration::from_secs(1));
+        if let Some(file) = file {
+            builder = builder.store(file);
+        }
         let dialogue = presence::announce(builder).build().expect("builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -299,6 +308,55 @@ async fn a_newcomer_gets_the_last_50_messages_newest_first() {
         .await
         .expect("history");
     assert_eq!(page.len(), 60);
+}
+
+#[tokio::test]
+async fn with_its_store_a_restart_keeps_the_conversation() {
+    let dir = std::env::temp_dir().join(format!(
+        "dialogue-chat-store-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let file = dir.join("chat.sqlite");
+    let before = {
+        let chat = Chat::start_with(Some(&file)).await;
+        let alice = chat.connect("alice").await;
+        join(&alice).await;
+        for n in 0..3 {
+            let sent = say(&alice, &format!("before the restart {n}")).await;
+            assert_eq!(sent["ok"], true, "{sent}");
+        }
+        // Shutting down announces alice's departure (an event too).
+        chat.dialogue.shutdown().await;
+        chat.dialogue.room(ChatApp::general()).position()
+    };
+    // Stopped and started again on the same file: the conversation, and the
+    // room's position, are where they were.
+    let chat = Chat::start_with(Some(&file)).await;
+    assert_eq!(chat.dialogue.room(ChatApp::general()).position(), before);
+    let carol = chat.connect("carol").await;
+    let answer = join(&carol).await;
+    let texts: Vec<&str> = answer["history"]
+        .as_array()
+        .expect("history with the join")
+        .iter()
+        .filter(|event| event["event"] == "message")
+        .map(|event| event["data"]["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "before the restart 2",
+            "before the restart 1",
+            "before the restart 0"
+        ]
+    );
+    assert_eq!(answer["position"]["epoch"], before.epoch.as_str());
+    chat.dialogue.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---- The web page: generated client, bundle, and a real browser ----
