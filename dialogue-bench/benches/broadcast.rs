@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use app::ConformanceApp;
 use criterion::{Criterion, criterion_group, criterion_main};
 use dialogue_bench::client;
-use dialogue_runtime::{Dialogue, EventMessage};
+use dialogue_runtime::EventMessage;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -44,7 +44,7 @@ fn broadcast(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let dialogue = runtime.block_on(async {
-        Dialogue::<ConformanceApp>::builder()
+        ConformanceApp::server()
             .build()
             .expect("the conformance app builds")
     });

@@ -23,7 +23,6 @@ use std::time::Instant;
 
 use app::ConformanceApp;
 use criterion::{Criterion, criterion_group, criterion_main};
-use dialogue_runtime::Dialogue;
 use serde_json::json;
 
 fn history(c: &mut Criterion) {
@@ -32,7 +31,7 @@ fn history(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let dialogue = runtime.block_on(async {
-        Dialogue::<ConformanceApp>::builder()
+        ConformanceApp::server()
             .build()
             .expect("the conformance app builds")
     });

@@ -17,7 +17,6 @@ use std::hint::black_box;
 
 use app::{ConformanceApp, Message};
 use criterion::{Criterion, criterion_group, criterion_main};
-use dialogue_runtime::Dialogue;
 use serde_json::Value;
 
 /// A typical chat message: 60 characters of text.
@@ -30,7 +29,7 @@ fn payload(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let _guard = runtime.enter();
-    let dialogue = Dialogue::<ConformanceApp>::builder()
+    let dialogue = ConformanceApp::server()
         .build()
         .expect("the conformance app builds");
     let value: Value = serde_json::from_str(TYPICAL).expect("valid JSON");

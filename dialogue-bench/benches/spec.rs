@@ -16,8 +16,8 @@ use std::hint::black_box;
 
 use app::{ConformanceApp, Message, OrderUpdated, Typing};
 use criterion::{Criterion, criterion_group, criterion_main};
+use dialogue_runtime::DialogueApp;
 use dialogue_runtime::spec::{AppSpec, EventSpec};
-use dialogue_runtime::{Dialogue, DialogueApp};
 
 fn spec(c: &mut Criterion) {
     let rooms = ConformanceApp::spec().rooms.clone();
@@ -45,13 +45,7 @@ fn spec(c: &mut Criterion) {
     group.bench_function(
         "Dialogue::build (compile schemas, socketioxide layer)",
         |b| {
-            b.iter(|| {
-                black_box(
-                    Dialogue::<ConformanceApp>::builder()
-                        .build()
-                        .expect("builds"),
-                )
-            });
+            b.iter(|| black_box(ConformanceApp::server().build().expect("builds")));
         },
     );
     group.finish();

@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 
 use ts_rs::{TS, TypeVisitor};
 
-use crate::event::Event;
+use crate::event::{Event, PayloadSchema, PayloadTs};
+use crate::request::Request;
 use crate::rules::{self, NameError};
-use crate::spec::{AppSpec, EventSpec, RoomEvents, RoomSpec, Subscriptions, TsDecl, TsSpec};
+use crate::spec::{
+    AppSpec, EventSpec, RequestSpec, RoomEvents, RoomSpec, Subscriptions, TsDecl, TsSpec,
+};
 
 /// How Rust types become TypeScript, the same everywhere.
 ///
@@ -38,6 +41,23 @@ impl EventSpec {
             history: E::HISTORY,
             schema: E::payload_schema(),
             typescript: E::payload_typescript(),
+        }
+    }
+}
+
+impl RequestSpec {
+    /// The spec of the request type `R`.
+    pub fn of<R: Request>() -> Self {
+        let response = R::Response::payload_typescript();
+        Self {
+            name: R::NAME.to_owned(),
+            type_name: short_type_name(R::TYPE_PATH).to_owned(),
+            description: R::DESCRIPTION.map(str::to_owned),
+            schema: R::payload_schema(),
+            typescript: R::payload_typescript(),
+            response_type_name: response.decl.name.clone(),
+            response_schema: R::Response::payload_schema(),
+            response_typescript: response,
         }
     }
 }
@@ -128,6 +148,25 @@ pub enum SpecError {
         /// The type registered second.
         second: String,
     },
+    /// A request name breaks the rules of event names
+    /// ([`rules::check_event_name`]).
+    #[error("request name {name:?} is invalid: {source}")]
+    InvalidRequestName {
+        /// The name.
+        name: String,
+        /// The rule it breaks.
+        source: NameError,
+    },
+    /// Two request types share a wire name.
+    #[error("the requests `{first}` and `{second}` both have the wire name {name:?}")]
+    DuplicateRequestName {
+        /// The wire name.
+        name: String,
+        /// The type registered first.
+        first: String,
+        /// The type registered second.
+        second: String,
+    },
     /// A room lists an event that was not registered with the builder.
     #[error("room {room:?} lists the event {event:?}, which the application does not declare")]
     UnknownEvent {
@@ -173,6 +212,8 @@ pub struct AppSpecBuilder {
     /// Keyed by the type's path, which `Event::TYPE_PATH` makes unique.
     events: Vec<(&'static str, EventSpec)>,
     rooms: Vec<RoomSpec>,
+    /// Keyed by the type's path, like events.
+    requests: Vec<(&'static str, RequestSpec)>,
 }
 
 impl AppSpec {
@@ -182,6 +223,7 @@ impl AppSpec {
             name: name.into(),
             events: Vec::new(),
             rooms: Vec::new(),
+            requests: Vec::new(),
         }
     }
 }
@@ -201,6 +243,18 @@ impl AppSpecBuilder {
             .any(|(known, _)| *known == entry.type_path)
         {
             self.events.push((entry.type_path, (entry.spec)()));
+        }
+        self
+    }
+
+    /// Registers the request type `R` (once, however often it is called).
+    pub fn request<R: Request>(mut self) -> Self {
+        if !self
+            .requests
+            .iter()
+            .any(|(known, _)| *known == R::TYPE_PATH)
+        {
+            self.requests.push((R::TYPE_PATH, RequestSpec::of::<R>()));
         }
         self
     }
@@ -235,10 +289,27 @@ impl AppSpecBuilder {
                 });
             }
         }
+        let requests: Vec<RequestSpec> = self.requests.into_iter().map(|(_, spec)| spec).collect();
+        for (i, request) in requests.iter().enumerate() {
+            rules::check_event_name(&request.name).map_err(|source| {
+                SpecError::InvalidRequestName {
+                    name: request.name.clone(),
+                    source,
+                }
+            })?;
+            if let Some(first) = requests[..i].iter().find(|r| r.name == request.name) {
+                return Err(SpecError::DuplicateRequestName {
+                    name: request.name.clone(),
+                    first: first.type_name.clone(),
+                    second: request.type_name.clone(),
+                });
+            }
+        }
         Ok(AppSpec {
             name: self.name,
             events,
             rooms: self.rooms,
+            requests,
         })
     }
 }

@@ -31,12 +31,16 @@ pub mod event;
 #[cfg(feature = "spec")]
 pub mod protocol;
 #[cfg(feature = "spec")]
+pub mod request;
+#[cfg(feature = "spec")]
 pub mod spec;
 
 #[cfg(feature = "spec")]
 pub use app::{Accepts, DeclaredRoom, DialogueApp, PerUserRoom, SharedRoom};
 #[cfg(feature = "spec")]
 pub use event::{Event, PayloadDeserialize, PayloadSchema, PayloadSerialize, PayloadTs};
+#[cfg(feature = "spec")]
+pub use request::Request;
 
 /// Items the macros' expansions name; not part of the public API.
 #[cfg(feature = "spec")]
@@ -44,8 +48,10 @@ pub use event::{Event, PayloadDeserialize, PayloadSchema, PayloadSerialize, Payl
 pub mod __private {
     use std::num::NonZeroU32;
 
-    pub use crate::spec::{AppSpec, EventSpec, HistorySync, RoomEvents, RoomSpec, Subscriptions};
-    pub use crate::{Accepts, DeclaredRoom, DialogueApp, Event, PerUserRoom, SharedRoom};
+    pub use crate::spec::{
+        AppSpec, EventSpec, HistorySync, RequestSpec, RoomEvents, RoomSpec, Subscriptions,
+    };
+    pub use crate::{Accepts, DeclaredRoom, DialogueApp, Event, PerUserRoom, Request, SharedRoom};
     pub use serde_json;
 
     /// One event of an application, as `dialogue!` records it: everything the
@@ -89,6 +95,12 @@ pub mod __private {
     /// Whether two events clash: the same wire name on different types.
     pub const fn wire_names_clash(a: &EventEntry, b: &EventEntry) -> bool {
         str_eq(a.name, b.name) && !str_eq(a.type_path, b.type_path)
+    }
+
+    /// Whether two requests of an application have one wire name (two
+    /// different types: the same type listed twice is reported by the macro).
+    pub const fn request_names_clash<A: Request, B: Request>() -> bool {
+        str_eq(A::NAME, B::NAME) && !str_eq(A::TYPE_PATH, B::TYPE_PATH)
     }
 
     /// Called by `dialogue!` for a default subscription written with another

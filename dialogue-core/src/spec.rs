@@ -32,6 +32,10 @@ pub struct AppSpec {
     pub events: Vec<EventSpec>,
     /// The declared rooms, in declaration order.
     pub rooms: Vec<RoomSpec>,
+    /// The requests clients may ask (`requests: [...]` in `dialogue!`), in
+    /// declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestSpec>,
 }
 
 impl AppSpec {
@@ -44,6 +48,35 @@ impl AppSpec {
     pub fn room(&self, id: &str) -> Option<&RoomSpec> {
         self.rooms.iter().find(|room| room.id == id)
     }
+
+    /// The request with this wire name.
+    pub fn request(&self, name: &str) -> Option<&RequestSpec> {
+        self.requests.iter().find(|request| request.name == name)
+    }
+}
+
+/// One request type: its wire name, and the JSON Schema and TypeScript of
+/// its payload and of its response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestSpec {
+    /// The wire name, e.g. `add`.
+    pub name: String,
+    /// The Rust type name of the payload, e.g. `Add`.
+    pub type_name: String,
+    /// What the request asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The payload's JSON Schema (draft 2020-12).
+    pub schema: serde_json::Value,
+    /// The payload's TypeScript declaration.
+    pub typescript: TsSpec,
+    /// The Rust type name of the response, e.g. `AddResult`.
+    pub response_type_name: String,
+    /// The response's JSON Schema.
+    pub response_schema: serde_json::Value,
+    /// The response's TypeScript declaration.
+    pub response_typescript: TsSpec,
 }
 
 /// One event type: its wire name, its payload's JSON Schema and TypeScript.

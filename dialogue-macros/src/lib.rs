@@ -16,6 +16,7 @@ mod app;
 mod docs;
 mod errors;
 mod event;
+mod request;
 mod shim;
 
 use proc_macro::TokenStream;
@@ -74,6 +75,29 @@ pub(crate) fn private_path_at(span: proc_macro2::Span) -> proc_macro2::TokenStre
 #[proc_macro_derive(Event, attributes(event))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     event::derive(parse_macro_input!(input as DeriveInput)).into()
+}
+
+/// `impl Request`: a question clients ask the server, with a typed answer
+/// (docs/requests.md). `#[request(response = T)]` names the answer's type;
+/// `name` (default: derived from the type name, like events) and
+/// `description` (default: the doc comment) are optional.
+///
+/// ```
+/// use dialogue_runtime::prelude::*;
+///
+/// /// Adds two numbers.
+/// #[derive(Request, Serialize, Deserialize, JsonSchema, TS)]
+/// #[request(response = AddResult)]
+/// pub struct Add { pub a: i64, pub b: i64 }
+///
+/// #[derive(Serialize, Deserialize, JsonSchema, TS)]
+/// pub struct AddResult { pub sum: i64 }
+///
+/// assert_eq!(<Add as Request>::NAME, "add");
+/// ```
+#[proc_macro_derive(Request, attributes(request))]
+pub fn derive_request(input: TokenStream) -> TokenStream {
+    request::derive(parse_macro_input!(input as DeriveInput)).into()
 }
 
 /// Declares an application: its type and its rooms.

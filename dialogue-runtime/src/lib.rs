@@ -55,6 +55,7 @@ pub use api::builder::{
 };
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
 pub use api::dialogue::{Dialogue, ServeError, Stats};
+pub use api::requests::RequestContext;
 pub use api::room::{ListenerHandle, Room, TypedRoom};
 pub use control::cors::Cors;
 pub use control::hooks::{
@@ -62,17 +63,18 @@ pub use control::hooks::{
 };
 pub use control::jwt::{DEFAULT_LEEWAY, JwtAuth, JwtError, JwtKeyError};
 pub use control::limits::{DEFAULT_MAX_PAYLOAD, Limits};
+pub use control::requests::Refusal;
 pub use dialogue_core::{
     Accepts, DeclaredRoom, DialogueApp, Event, PayloadDeserialize, PayloadSchema, PayloadSerialize,
-    PayloadTs, PerUserRoom, SharedRoom, build, rules, spec,
+    PayloadTs, PerUserRoom, Request, SharedRoom, build, rules, spec,
 };
-pub use dialogue_macros::{Event, JsonSchema, TS, dialogue};
+pub use dialogue_macros::{Event, JsonSchema, Request, TS, dialogue};
 pub use engine::validation::{MAX_ISSUE_MESSAGE, MAX_ISSUES};
 pub use envelope::StampedEvent;
 pub use error::{
-    BuildError, CreateRoomError, DeleteRoomError, HistoryError, InvalidEventName, JoinError,
-    LeaveError, NotInRoom, NotJoined, RequestError, RoomNotFound, SubscribeError, ToWire,
-    TriggerError,
+    AskError, BuildError, CreateRoomError, DeleteRoomError, HistoryError, InvalidEventName,
+    JoinError, LeaveError, NotInRoom, NotJoined, RequestError, RoomNotFound, SubscribeError,
+    ToWire, TriggerError,
 };
 pub use protocol::{
     ErrorCode, EventMessage, MAX_HISTORY_PAGE as MAX_PAGE, Position, RoomInfo, SYSTEM,
@@ -98,7 +100,8 @@ pub use ts_rs;
 /// [`schemars::JsonSchema`] and [`ts_rs::TS`].
 pub mod prelude {
     pub use crate::{
-        Accepts, DeclaredRoom, Dialogue, DialogueApp, Event, EventMessage, JsonSchema, TS, dialogue,
+        Accepts, DeclaredRoom, Dialogue, DialogueApp, Event, EventMessage, JsonSchema, Request, TS,
+        dialogue,
     };
     pub use serde::{Deserialize, Serialize};
 }

@@ -3,6 +3,7 @@
 //! benchmark relies on them: change nothing here without a note there.
 
 use dialogue_runtime::prelude::*;
+use dialogue_runtime::{DialogueBuilder, Refusal};
 
 /// Chat message sent by a user.
 #[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
@@ -49,9 +50,61 @@ pub enum OrderStatus {
     Delivered,
 }
 
+/// `add`: two integers.
+#[derive(Request, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+#[request(name = "add", response = AddResult)]
+pub struct Add {
+    /// The first.
+    pub a: i64,
+    /// The second.
+    pub b: i64,
+}
+
+/// What `add` answers.
+#[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+pub struct AddResult {
+    /// `a + b`.
+    pub sum: i64,
+}
+
+/// `fail`: its handler panics, so the answer is always `INTERNAL`.
+#[derive(Request, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+#[request(name = "fail", response = Nothing)]
+pub struct Fail {}
+
+/// An empty answer (`fail` never gives one).
+#[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+pub struct Nothing {}
+
+/// The largest operand `add` takes.
+pub const ADD_LIMIT: i64 = 1_000_000_000;
+
+impl ConformanceApp {
+    /// The conformance server's builder, with its request handlers (`add`,
+    /// `fail`): what every server of this application starts from.
+    pub fn server() -> DialogueBuilder<ConformanceApp> {
+        Dialogue::<ConformanceApp>::builder()
+            .on_request(|_, add: Add| async move {
+                if add.a > ADD_LIMIT || add.b > ADD_LIMIT {
+                    return Err(Refusal::new(
+                        "TOO_BIG",
+                        "a and b may be at most 1,000,000,000",
+                    ));
+                }
+                Ok(AddResult { sum: add.a + add.b })
+            })
+            .on_request(|_, _: Fail| async move {
+                panic!("`fail` always fails");
+                #[allow(unreachable_code, reason = "the handler's type needs an answer")]
+                Ok(Nothing {})
+            })
+    }
+}
+
 dialogue! {
     /// The conformance server of docs/conformance.md.
     pub ConformanceApp {
+        requests: [Add, Fail],
         chat: {
             name: "Chat Room",
             description: "General chat",

@@ -41,8 +41,8 @@ use std::time::Duration;
 use app::ConformanceApp;
 use common::{init_logging, listen, port, stop_signal};
 use dialogue_runtime::{
-    DEFAULT_PING, DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE, Dialogue, DialogueApp,
-    DialogueBuilder, JwtAuth,
+    DEFAULT_PING, DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE, DialogueApp, DialogueBuilder,
+    JwtAuth,
 };
 
 /// How this server is run, for the generated files' header.
@@ -89,7 +89,7 @@ async fn main() -> ExitCode {
 /// The port and the server's configuration, from the environment.
 fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
     let port = port()?;
-    let mut builder = Dialogue::<ConformanceApp>::builder();
+    let mut builder = ConformanceApp::server();
     if let Some(secret) = var("DIALOGUE_JWT_SECRET")? {
         builder = builder.jwt(JwtAuth::hs256(secret));
     }

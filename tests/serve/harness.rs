@@ -20,9 +20,7 @@ pub struct Server {
 impl Server {
     /// The conformance app on `127.0.0.1:0`.
     pub async fn start() -> Self {
-        let dialogue = Dialogue::<ConformanceApp>::builder()
-            .build()
-            .expect("builds");
+        let dialogue = ConformanceApp::server().build().expect("builds");
         Self::serve(dialogue).await
     }
 

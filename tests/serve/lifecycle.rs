@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::routing::get;
 use dialogue_client::{ClientBuilder, Transport};
-use dialogue_runtime::{Dialogue, ServeError};
+use dialogue_runtime::ServeError;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -51,7 +51,7 @@ async fn a_disconnecting_client_leaves_its_rooms() {
 #[tokio::test]
 async fn a_dropped_client_keeps_its_seat_for_the_grace_period_then_leaves() {
     let grace = std::time::Duration::from_millis(400);
-    let dialogue = Dialogue::<ConformanceApp>::builder()
+    let dialogue = ConformanceApp::server()
         .resume_grace(grace)
         .build()
         .unwrap();
@@ -114,7 +114,7 @@ async fn http_get(address: &str, path: &str) -> (String, String) {
 
 #[tokio::test]
 async fn the_router_serves_next_to_the_applications_own_routes() {
-    let dialogue = Dialogue::<ConformanceApp>::builder().build().unwrap();
+    let dialogue = ConformanceApp::server().build().unwrap();
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .merge(dialogue.router());

@@ -12,6 +12,7 @@ mod history;
 mod lifecycle;
 mod malformed;
 mod recovery;
+mod requests;
 mod rooms;
 mod server_api;
 mod server_events;

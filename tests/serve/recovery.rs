@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use dialogue_client::{Client, ClientBuilder, DisconnectReason, Transport};
-use dialogue_runtime::Dialogue;
 use serde_json::{Value, json};
 
 use crate::harness::{
@@ -260,7 +259,7 @@ async fn a_join_since_replays_what_the_member_subscribes_to_then_goes_live() {
 
 #[tokio::test]
 async fn a_join_since_outside_the_window_or_epoch_is_not_recovered() {
-    let dialogue = Dialogue::<ConformanceApp>::builder()
+    let dialogue = ConformanceApp::server()
         .recovery_window(3, Duration::from_secs(300))
         .build()
         .unwrap();
@@ -389,7 +388,7 @@ async fn a_cut_while_events_flow_resumes_with_every_event_once_in_order() {
 #[tokio::test]
 async fn a_cut_past_the_grace_period_rejoins_since_with_the_chosen_subscriptions() {
     // A cut polling connection is noticed at the next missed heartbeat.
-    let dialogue = Dialogue::<ConformanceApp>::builder()
+    let dialogue = ConformanceApp::server()
         .resume_grace(Duration::from_millis(200))
         .heartbeat(Duration::from_millis(300), Duration::from_millis(300))
         .build()
@@ -462,7 +461,7 @@ async fn a_cut_past_the_grace_period_rejoins_since_with_the_chosen_subscriptions
 
 #[tokio::test]
 async fn a_cut_past_the_recovery_window_is_not_recovered_and_replays_nothing() {
-    let dialogue = Dialogue::<ConformanceApp>::builder()
+    let dialogue = ConformanceApp::server()
         .recovery_window(5, Duration::from_secs(300))
         .build()
         .unwrap();
@@ -725,10 +724,7 @@ async fn malformed_resumes_give_fresh_sessions_or_skip_the_room() {
 // at once, not after the catch-up has filled the buffer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_member_is_dropped_at_the_transport_and_recovers() {
-    let dialogue = Dialogue::<ConformanceApp>::builder()
-        .send_buffer(8)
-        .build()
-        .unwrap();
+    let dialogue = ConformanceApp::server().send_buffer(8).build().unwrap();
     let server = Server::serve(dialogue).await;
     let proxy = FaultProxy::start(address(&server)).await;
     // Large events fill the kernel's buffers quickly.
@@ -823,7 +819,7 @@ async fn drop_slow_alice(
 // its connect hooks after its disconnect hooks).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_gone_during_its_catch_up_is_not_listed_afterwards() {
-    let dialogue = Dialogue::<ConformanceApp>::builder()
+    let dialogue = ConformanceApp::server()
         .send_buffer(16)
         .recovery_window(5000, Duration::from_secs(600))
         .build()

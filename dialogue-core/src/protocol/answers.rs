@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::envelope::{Position, RawEnvelope, RoomInfo};
+use super::envelope::{Position, RawEnvelope, RawJson, RoomInfo};
 use super::errors::WireError;
 
 /// The version of the protocol this crate speaks, sent in
@@ -184,6 +184,16 @@ pub struct TriggerAnswer<'a> {
     #[serde(borrow)]
     #[ts(type = "EventMessage")]
     pub message: RawEnvelope<'a>,
+}
+
+/// The answer of an application's request: `{ data }`, what its handler
+/// returned.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, TS)]
+pub struct RequestAnswer<'a> {
+    /// The handler's response, valid against the request's response schema.
+    #[serde(borrow)]
+    #[ts(type = "unknown")]
+    pub data: RawJson<'a>,
 }
 
 /// The acknowledgement of requests that have nothing to say but "done":

@@ -10,13 +10,14 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::answers::{
-    Connected, Done, HistoryPage, HistoryPush, Joined, RoomAnswer, RoomIdPayload, RoomsAnswer,
-    TriggerAnswer,
+    Connected, Done, HistoryPage, HistoryPush, Joined, RequestAnswer, RoomAnswer, RoomIdPayload,
+    RoomsAnswer, TriggerAnswer,
 };
 use super::envelope::{EventMessage, RoomInfo};
 use super::errors::WireError;
 use super::requests::{
-    CreateRoomRequest, HistoryRequest, JoinRequest, RoomRequest, SubscribeRequest, TriggerRequest,
+    CreateRoomRequest, HistoryRequest, JoinRequest, RequestCall, RoomRequest, SubscribeRequest,
+    TriggerRequest,
 };
 
 /// The JSON Schema of `T`, registered with `generator` (a `$ref` for named
@@ -175,6 +176,14 @@ requests! {
         key: "deleteRoom",
         payload: [RoomRequest],
         answer: Done,
+        events: [],
+    }
+    /// Ask one of the application's requests; the answer carries what its
+    /// handler returned.
+    AppRequest = "dialogue:request" {
+        key: "request",
+        payload: [RequestCall<'static>],
+        answer: RequestAnswer<'static>,
         events: [],
     }
 }

@@ -30,13 +30,13 @@ mod requests;
 
 pub use answers::{
     AckError, AckOk, Connected, Done, HistoryPage, HistoryPush, Joined, PROTOCOL_VERSION,
-    RoomAnswer, RoomIdPayload, RoomsAnswer, TriggerAnswer,
+    RequestAnswer, RoomAnswer, RoomIdPayload, RoomsAnswer, TriggerAnswer,
 };
 pub use envelope::{EventMessage, Position, RawEnvelope, RawJson, RoomInfo, SYSTEM};
 pub use errors::{ErrorCode, ValidationIssue, WireError};
 pub use messages::{Audience, Request, ServerEvent};
 pub use requests::{
-    CreateRoomRequest, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN, RoomRequest,
+    CreateRoomRequest, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN, RequestCall, RoomRequest,
     SubscribeRequest, TriggerRequest,
 };
 
@@ -67,6 +67,7 @@ pub fn typescript_declarations() -> Vec<TsDecl> {
         decl_of::<TriggerRequest<'static>>(&cfg),
         decl_of::<HistoryRequest>(&cfg),
         decl_of::<CreateRoomRequest>(&cfg),
+        decl_of::<RequestCall<'static>>(&cfg),
         decl_of::<Connected<'static>>(&cfg),
         decl_of::<Joined<'static>>(&cfg),
         decl_of::<RoomIdPayload<'static>>(&cfg),
@@ -75,6 +76,7 @@ pub fn typescript_declarations() -> Vec<TsDecl> {
         decl_of::<RoomsAnswer<'static>>(&cfg),
         decl_of::<RoomAnswer<'static>>(&cfg),
         decl_of::<TriggerAnswer<'static>>(&cfg),
+        decl_of::<RequestAnswer<'static>>(&cfg),
         decl_of::<Done>(&cfg),
     ];
     decls.sort_by(|a, b| a.name.cmp(&b.name));

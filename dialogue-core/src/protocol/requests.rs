@@ -104,6 +104,33 @@ pub struct TriggerRequest<'a> {
     pub id: Option<Cow<'a, str>>,
 }
 
+/// `dialogue:request`: `{ name, data, roomId? }`, an application's request
+/// (docs/requests.md). Sent with an acknowledgement only.
+///
+/// ```
+/// use dialogue_core::protocol::RequestCall;
+///
+/// let text = r#"{ "name": "add", "data": { "a": 1, "b": 2 } }"#;
+/// let call: RequestCall<'_> = serde_json::from_str(text).unwrap();
+/// assert_eq!(call.name, "add");
+/// assert!(call.room_id.is_none());
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestCall<'a> {
+    /// The request's wire name, as declared.
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    /// The payload, validated against the request's schema.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "unknown", optional)]
+    pub data: Option<RawJson<'a>>,
+    /// A room the caller must be a member of, for requests about a room.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub room_id: Option<Cow<'a, str>>,
+}
+
 /// `dialogue:getHistory`: `{ roomId, eventName, start?, end? }`, indices
 /// newest first (defaults 0 and 50, end exclusive).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]

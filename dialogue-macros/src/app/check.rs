@@ -18,6 +18,7 @@ use crate::errors::Errors;
 /// `errors` stays empty.
 pub(crate) fn check<'a>(def: &'a AppDef, errors: &mut Errors) -> App<'a> {
     check_unique_ids(&def.rooms, errors);
+    check_unique_requests(&def.requests, errors);
     let rooms: Vec<Room<'a>> = def
         .rooms
         .iter()
@@ -453,4 +454,22 @@ pub(crate) fn event_index(events: &[&Type], ty: &Type) -> Option<usize> {
 /// A type as written, without spaces: the identity the checks compare.
 pub(crate) fn type_text(ty: &Type) -> String {
     ty.to_token_stream().to_string().replace(' ', "")
+}
+
+/// A request type is listed once.
+fn check_unique_requests(requests: &[syn::Type], errors: &mut Errors) {
+    for (i, later) in requests.iter().enumerate() {
+        if requests[..i]
+            .iter()
+            .any(|earlier| type_text(earlier) == type_text(later))
+        {
+            errors.at(
+                later,
+                format_args!(
+                    "the request `{}` is listed twice in `requests`; list it once",
+                    type_text(later)
+                ),
+            );
+        }
+    }
 }

@@ -234,6 +234,23 @@ fn event_checks(app: &App<'_>) -> TokenStream {
     let mut checks = quote! {
         const #names: [#private::EventEntry; #count] = [#(#entries),*];
     };
+    let requests = &app.def.requests;
+    for (j, later) in requests.iter().enumerate() {
+        for earlier in &requests[..j] {
+            let message = format!(
+                "the requests `{}` and `{}` have the same wire name; give one of them \
+                 another `#[request(name = \"...\")]`",
+                type_text(earlier),
+                type_text(later)
+            );
+            let private = crate::private_path_at(later.span());
+            checks.extend(quote_spanned! {later.span()=>
+                const _: () = if #private::request_names_clash::<#earlier, #later>() {
+                    ::core::panic!(#message)
+                };
+            });
+        }
+    }
     for (j, later) in app.events.iter().enumerate() {
         for (i, earlier) in app.events[..j].iter().enumerate() {
             let message = format!(
@@ -263,10 +280,14 @@ fn spec(app: &App<'_>) -> TokenStream {
         "the declaration of `{name}` was checked by `dialogue!` at compile time, \
          so this is a bug in dialogue; please report it"
     );
+    let requests = app.def.requests.iter().map(|ty| {
+        quote_spanned! {ty.span()=> .request::<#ty>() }
+    });
     quote! {
         #private::AppSpec::builder(#name)
             #(.event_entry(#entries))*
             #(.room(#rooms))*
+            #(#requests)*
             .build()
             .unwrap_or_else(|error| ::core::panic!("{}: {}", #message, error))
     }

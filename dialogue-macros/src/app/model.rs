@@ -11,6 +11,8 @@ pub(crate) struct AppDef {
     pub(crate) vis: Visibility,
     pub(crate) ident: Ident,
     pub(crate) rooms: Vec<RoomDef>,
+    /// `requests: [Add, Fail]`: the request types, in order.
+    pub(crate) requests: Vec<Type>,
 }
 
 /// One room as written: `key: { ... }`.

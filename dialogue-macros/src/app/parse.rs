@@ -5,6 +5,7 @@
 //! read. Only a broken outline (no app name, no braces) stops it.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::Parse;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, Lit, LitBool, LitInt, LitStr, Token, Type, Visibility, braced};
 
@@ -57,8 +58,19 @@ fn parse_app(input: ParseStream, errors: &mut Errors) -> syn::Result<AppDef> {
     let body;
     braced!(body in input);
     let mut rooms = Vec::new();
+    let mut requests: Option<Vec<Type>> = None;
     while !body.is_empty() {
-        if let Some(room) = parse_room(&body, errors) {
+        if starts_requests(&body) {
+            let key: Ident = body.parse()?;
+            body.parse::<Token![:]>()?;
+            let list;
+            syn::bracketed!(list in body);
+            let types = list.parse_terminated(Type::parse, Token![,])?;
+            if requests.is_some() {
+                errors.at(&key, "`requests` is listed more than once; list every request in one `requests: [...]`");
+            }
+            requests.get_or_insert_with(Vec::new).extend(types);
+        } else if let Some(room) = parse_room(&body, errors) {
             rooms.push(room);
         }
         if !body.is_empty()
@@ -76,7 +88,17 @@ fn parse_app(input: ParseStream, errors: &mut Errors) -> syn::Result<AppDef> {
         vis,
         ident,
         rooms,
+        requests: requests.unwrap_or_default(),
     })
+}
+
+/// `requests: [` starts the list of requests (a room's value is braced).
+fn starts_requests(input: ParseStream) -> bool {
+    let fork = input.fork();
+    let Ok(key) = fork.parse::<Ident>() else {
+        return false;
+    };
+    key == "requests" && fork.parse::<Token![:]>().is_ok() && fork.peek(syn::token::Bracket)
 }
 
 /// `/// docs  key: { entries }`; on a syntax error, reports it and skips to the

@@ -1,10 +1,10 @@
 //! `#[derive(Event)]`: parse the `#[event(...)]` options, check them, expand
 //! to an `Event` impl.
 
-mod check;
+pub(crate) mod check;
 mod expand;
 mod model;
-mod parse;
+pub(crate) mod parse;
 
 use proc_macro2::TokenStream;
 

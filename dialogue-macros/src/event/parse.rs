@@ -49,7 +49,7 @@ pub(crate) fn parse<'a>(input: &'a syn::DeriveInput, errors: &mut Errors) -> Eve
     def
 }
 
-fn set_once<T>(
+pub(crate) fn set_once<T>(
     slot: &mut Option<T>,
     value: Option<T>,
     meta: &ParseNestedMeta,
@@ -67,7 +67,7 @@ fn set_once<T>(
 }
 
 /// `key = "literal"`; any other value is reported with an example.
-fn string_value(
+pub(crate) fn string_value(
     meta: &ParseNestedMeta,
     example: &str,
     errors: &mut Errors,
@@ -103,7 +103,7 @@ fn int_value(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<
 }
 
 /// Consumes whatever follows an unknown key so the keys after it are still read.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+pub(crate) fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         meta.value()?.parse::<Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {
@@ -113,7 +113,7 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     Ok(())
 }
 
-fn path_text(path: &syn::Path) -> String {
+pub(crate) fn path_text(path: &syn::Path) -> String {
     quote::ToTokens::to_token_stream(path)
         .to_string()
         .replace(' ', "")

@@ -4,4 +4,5 @@
 pub(crate) mod builder;
 pub(crate) mod client;
 pub(crate) mod dialogue;
+pub(crate) mod requests;
 pub(crate) mod room;

@@ -8,3 +8,4 @@ pub(crate) mod cors;
 pub(crate) mod hooks;
 pub(crate) mod jwt;
 pub(crate) mod limits;
+pub(crate) mod requests;

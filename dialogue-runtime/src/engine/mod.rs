@@ -7,7 +7,8 @@
 //! - `join`: joining, leaving, subscriptions;
 //! - `publish`: triggers, validation, `before_each`, stamping and delivery;
 //! - `history`: history pages, and the store writes behind the broadcast;
-//! - `rooms`: the rooms (declared, per-user, created), creating and deleting.
+//! - `rooms`: the rooms (declared, per-user, created), creating and deleting;
+//! - `handlers`: the application's requests and their handlers.
 //!
 //! The engine keeps its state behind the seam of `crate::state` and never
 //! names socketioxide's adapter. An operation whose hooks run after the
@@ -16,6 +17,7 @@
 pub(crate) mod catch_up;
 pub(crate) mod clients;
 pub(crate) mod followup;
+pub(crate) mod handlers;
 pub(crate) mod history;
 pub(crate) mod hooks;
 pub(crate) mod join;
@@ -57,12 +59,15 @@ pub(crate) struct Parts {
     pub(crate) grace: Duration,
     /// How long an unused per-user instance stays in memory.
     pub(crate) instance_idle: Duration,
+    /// The application's requests and their handlers.
+    pub(crate) requests: handlers::RequestTable,
 }
 
 /// The shared state of one running server.
 pub(crate) struct Engine {
     pub(crate) spec: &'static AppSpec,
     pub(crate) events: EventTable,
+    pub(crate) requests: handlers::RequestTable,
     pub(crate) rooms: Rooms,
     pub(crate) state: State,
     pub(crate) limits: Limits,
@@ -90,6 +95,7 @@ impl Engine {
             Self {
                 spec: parts.spec,
                 events: parts.events,
+                requests: parts.requests,
                 rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,

@@ -114,6 +114,21 @@ impl EventTable {
     }
 }
 
+/// A schema compiled once: a request's payload (`engine::handlers`).
+pub(crate) fn compile(what: &str, schema: &Value) -> Result<EventRuntime, BuildError> {
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .map_err(|error| BuildError::InvalidSchema {
+            event: what.to_owned(),
+            reason: error.to_string(),
+        })?;
+    Ok(EventRuntime {
+        validator,
+        history: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -140,6 +155,7 @@ mod tests {
                 },
             }],
             rooms: vec![],
+            requests: Vec::new(),
         }
     }
 

@@ -39,6 +39,65 @@ pub enum BuildError {
         "set either `store` (durable, committed before each answer) or `history_store`, not both"
     )]
     TwoStores,
+    /// A declared request has no handler (`on_request`).
+    #[error(
+        "the request `{request}` is declared but has no handler: add `.on_request::<{type_name}, _, _>(...)` to the builder"
+    )]
+    RequestWithoutHandler {
+        /// The request's wire name.
+        request: String,
+        /// Its Rust type.
+        type_name: String,
+    },
+    /// A handler for a request the application does not declare.
+    #[error(
+        "`on_request` was given a handler for `{request}`, which the application does not list: add it to `requests: [...]` in `dialogue!`"
+    )]
+    UndeclaredRequest {
+        /// The request's wire name.
+        request: String,
+    },
+    /// Two handlers for one request.
+    #[error("the request `{request}` has two handlers; give it one")]
+    RequestHandledTwice {
+        /// The request's wire name.
+        request: String,
+    },
+}
+
+/// Why an application's request was not answered with a response.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AskError {
+    /// The application declares no request of this name.
+    #[error("unknown request `{0}`: the application declares no request of that name")]
+    Unknown(String),
+    /// The request's room does not exist.
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
+    /// The caller is not a member of the request's room.
+    #[error(transparent)]
+    NotInRoom(#[from] NotInRoom),
+    /// The payload breaks the request's schema.
+    #[error("invalid `{request}` payload: {summary}")]
+    Invalid {
+        /// The request.
+        request: String,
+        /// The first issue, for the message.
+        summary: String,
+        /// Every issue (at most `MAX_ISSUES`).
+        issues: Vec<crate::protocol::ValidationIssue>,
+    },
+    /// The handler refused, with the application's code and message.
+    #[error("{code}: {message}")]
+    Refused {
+        /// The application's code.
+        code: String,
+        /// Its message.
+        message: String,
+    },
+    /// The handler failed, panicked or ran out of time (logged).
+    #[error("the request's handler failed")]
+    Failed,
 }
 
 /// No room has this id.

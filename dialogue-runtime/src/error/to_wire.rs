@@ -1,8 +1,8 @@
 //! The one place where each error of each operation gets its protocol code.
 
 use super::{
-    CreateRoomError, DeleteRoomError, HistoryError, InvalidEventName, JoinError, LeaveError,
-    NotInRoom, NotJoined, RequestError, RoomNotFound, SubscribeError, TriggerError,
+    AskError, CreateRoomError, DeleteRoomError, HistoryError, InvalidEventName, JoinError,
+    LeaveError, NotInRoom, NotJoined, RequestError, RoomNotFound, SubscribeError, TriggerError,
 };
 use crate::protocol::{ErrorCode, WireError};
 
@@ -127,6 +127,30 @@ impl ToWire for TriggerError {
         };
         let details = match self {
             Self::Validation { issues, .. } => Some(issues.clone()),
+            _ => None,
+        };
+        WireError {
+            code,
+            message: self.to_string(),
+            details,
+        }
+    }
+}
+
+impl ToWire for AskError {
+    /// A handler's refusal carries the application's own code, which no
+    /// `ErrorCode` is: the wire answers it with that code as it is
+    /// (`wire::reply::Reply::refuse`); here it reads as `INTERNAL`.
+    fn to_wire(&self) -> WireError {
+        let code = match self {
+            Self::Unknown(_) => ErrorCode::UnknownRequest,
+            Self::RoomNotFound(e) => e.code(),
+            Self::NotInRoom(e) => e.code(),
+            Self::Invalid { .. } => ErrorCode::ValidationFailed,
+            Self::Refused { .. } | Self::Failed => ErrorCode::Internal,
+        };
+        let details = match self {
+            Self::Invalid { issues, .. } => Some(issues.clone()),
             _ => None,
         };
         WireError {

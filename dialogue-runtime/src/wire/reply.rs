@@ -13,8 +13,9 @@ use socketioxide::extract::AckSender;
 use crate::engine::join::JoinAnswer;
 use crate::envelope::StampedEvent;
 use crate::protocol::{
-    AckError, AckOk, Done, HistoryPage, HistoryPush, Joined, RawEnvelope, Request, RoomAnswer,
-    RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent, TriggerAnswer, WireError,
+    AckError, AckOk, Done, HistoryPage, HistoryPush, Joined, RawEnvelope, RawJson, Request,
+    RequestAnswer, RoomAnswer, RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent, TriggerAnswer,
+    WireError,
 };
 use crate::state::client::ClientState;
 use crate::state::connection::{Connection, SendFailure};
@@ -44,6 +45,8 @@ pub(crate) enum Answer {
     /// A room created (no event form: the `roomCreated` broadcast reaches
     /// the creator too).
     RoomCreated(RoomInfo),
+    /// An application request's response (acknowledgement only).
+    Requested(Box<serde_json::value::RawValue>),
 }
 
 /// Where an answer goes: the client's socket, and its acknowledgement when
@@ -66,6 +69,22 @@ impl<A: Adapter> Reply<A> {
         match self.ack {
             Some(ack) => Self::sent(&self.client, acknowledge(ack, &AckError::new(&error))),
             None => emit(&*self.client.conn, ServerEvent::Error, &error),
+        }
+    }
+
+    /// Whether the client asked for an acknowledgement.
+    pub(crate) fn has_ack(&self) -> bool {
+        self.ack.is_some()
+    }
+
+    /// Answers with an application's refusal: its own code and message, as
+    /// they are (an acknowledgement; `dialogue:request` has no event form).
+    pub(crate) fn refuse(self, request: &str, code: &str, message: &str) {
+        tracing::debug!(request, code, message, "request refused by its handler");
+        if let Some(ack) = self.ack {
+            let answer =
+                serde_json::json!({ "ok": false, "error": { "code": code, "message": message } });
+            Self::sent(&self.client, acknowledge(ack, &answer));
         }
     }
 
@@ -140,6 +159,12 @@ fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) -> Result<(), SendFai
                 room: Cow::Borrowed(room),
             }),
         ),
+        Answer::Requested(data) => acknowledge(
+            ack,
+            &AckOk::new(RequestAnswer {
+                data: RawJson(data),
+            }),
+        ),
     }
 }
 
@@ -154,7 +179,7 @@ pub(crate) fn send_events(conn: &dyn Connection, request: Request, answer: Answe
         event
     };
     match answer {
-        Answer::Done | Answer::Triggered(_) | Answer::RoomCreated(_) => {}
+        Answer::Done | Answer::Triggered(_) | Answer::RoomCreated(_) | Answer::Requested(_) => {}
         Answer::Left(room_id) => emit(conn, sent(ServerEvent::Left), &RoomIdPayload::new(&room_id)),
         Answer::Joined(joined) => {
             let room = &joined.room;

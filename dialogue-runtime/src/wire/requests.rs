@@ -17,10 +17,10 @@ use crate::engine::join::{AnswerJoin, JoinOptions, JoinTicket};
 use crate::engine::publish::{ClientTrigger, PublishOutcome, Publishing};
 use crate::engine::rooms::{Creator, Deleter};
 use crate::engine::{Engine, Followup};
-use crate::error::{HistoryError, RequestError, ToWire, TriggerError};
+use crate::error::{AskError, HistoryError, RequestError, ToWire, TriggerError};
 use crate::protocol::{
     CreateRoomRequest, DEFAULT_HISTORY_END, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN,
-    Request, RoomRequest, SubscribeRequest, TriggerRequest, WireError,
+    Request, RequestCall, RoomRequest, SubscribeRequest, TriggerRequest, WireError,
 };
 use crate::rules::WILDCARD;
 use crate::spec::{RoomEvents, Subscriptions};
@@ -33,7 +33,15 @@ use crate::wire::reply::{Answer, Reply};
 /// that answers from inside its room's delivery order, or a trigger on its
 /// way (answered when it is delivered).
 pub(crate) enum Handled {
-    Answer { answer: Answer, then: Followup },
+    Answer {
+        answer: Answer,
+        then: Followup,
+    },
+    /// An application request's handler refused with its own code.
+    Refused {
+        code: String,
+        message: String,
+    },
     Join(JoinTicket),
     Trigger(Box<Publishing>),
 }
@@ -104,6 +112,17 @@ pub(crate) async fn handle<A: Adapter>(
         reply.fail(&name, RequestError::Binary(name.clone()).to_wire());
         return None;
     }
+    // An application's request is answered in its acknowledgement only.
+    if request == Request::AppRequest && !reply.has_ack() {
+        reply.fail(
+            &name,
+            malformed(
+                &name,
+                "send it with an acknowledgement: its answer goes there",
+            ),
+        );
+        return None;
+    }
     // Every log line of this request says which it is and, once read, its
     // room and event (the client's span around it adds client and user).
     // At ERROR level so that the context is there whenever an error is
@@ -131,6 +150,7 @@ pub(crate) async fn handle<A: Adapter>(
                 then.run().await;
             }
         }
+        Ok(Handled::Refused { code, message }) => reply.refuse(&name, &code, &message),
         Ok(Handled::Trigger(publishing)) => {
             return Some(Box::pin(async move { (reply, publishing.finish().await) }));
         }
@@ -159,6 +179,28 @@ async fn dispatch(
         Request::ListRooms => Ok(Answer::Rooms(engine.room_infos()).into()),
         Request::CreateRoom => create_room(engine, client, payload(name, arg)?).await,
         Request::DeleteRoom => delete_room(engine, client, payload(name, arg)?).await,
+        Request::AppRequest => ask(engine, client, payload(name, arg)?).await,
+    }
+}
+
+/// `dialogue:request`: the application's request `name`, through its
+/// handler.
+async fn ask(
+    engine: &Arc<Engine>,
+    client: &Arc<ClientState>,
+    call: RequestCall<'_>,
+) -> Result<Handled, WireError> {
+    if let Some(room) = &call.room_id {
+        about(room, None);
+    }
+    let data = call.data.map(|data| data.0);
+    match engine
+        .ask(client, &call.name, data, call.room_id.as_deref())
+        .await
+    {
+        Ok(response) => Ok(Answer::Requested(response).into()),
+        Err(AskError::Refused { code, message }) => Ok(Handled::Refused { code, message }),
+        Err(error) => Err(error.to_wire()),
     }
 }
 

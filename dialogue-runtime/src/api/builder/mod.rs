@@ -16,6 +16,7 @@ use crate::api::dialogue::Dialogue;
 use crate::control::cors::Cors;
 use crate::control::jwt::{JwtAuth, JwtError};
 use crate::control::limits::Limits;
+use crate::engine::handlers::RequestTable;
 use crate::engine::hooks::Hooks;
 use crate::engine::validation::EventTable;
 use crate::engine::{Engine, Parts};
@@ -28,6 +29,7 @@ use crate::store::HistoryStore;
 use crate::wire;
 
 mod hook_setters;
+mod requests;
 use crate::wire::socket::SocketFanout;
 use crate::wire::transport::{self, Closer};
 
@@ -88,6 +90,10 @@ pub struct DialogueBuilder<A> {
     instance_idle: Duration,
     send_buffer: usize,
     ping: (Duration, Duration),
+    /// The request handlers, by wire name (`on_request`).
+    requests: std::collections::HashMap<String, Arc<crate::engine::handlers::HandlerFn>>,
+    /// Requests given a second handler (reported by `build`).
+    twice_requests: Vec<&'static str>,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -121,6 +127,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             instance_idle: DEFAULT_INSTANCE_IDLE,
             send_buffer: DEFAULT_SEND_BUFFER,
             ping: DEFAULT_PING,
+            requests: std::collections::HashMap::new(),
+            twice_requests: Vec::new(),
             _app: PhantomData,
         }
     }
@@ -312,8 +320,14 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         if self.durable.is_some() && self.store.is_some() {
             return Err(BuildError::TwoStores);
         }
+        if let Some(request) = self.twice_requests.first() {
+            return Err(BuildError::RequestHandledTwice {
+                request: (*request).to_owned(),
+            });
+        }
         let spec: &'static AppSpec = A::spec();
         let events = EventTable::compile(spec)?;
+        let requests = RequestTable::build(spec, std::mem::take(&mut self.requests))?;
         let backend = self.backend(spec)?;
         let transport_limit = self.transport_limit.unwrap_or_else(|| {
             self.limits
@@ -346,9 +360,14 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             Some(cors) => router.layer(cors),
             None => router,
         };
-        Ok(Dialogue::from_engine(
-            self.start(spec, events, io, router, closer, backend),
-        ))
+        Ok(Dialogue::from_engine(self.start(
+            spec,
+            (events, requests),
+            io,
+            router,
+            closer,
+            backend,
+        )))
     }
 
     /// Where state lives: in the durable store when one is set (its writer
@@ -382,7 +401,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     fn start<Ad: Adapter + DefinedAdapter>(
         self,
         spec: &'static AppSpec,
-        events: EventTable,
+        (events, requests): (EventTable, RequestTable),
         io: SocketIo<Ad>,
         router: axum::Router,
         closer: Arc<Closer>,
@@ -406,6 +425,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             router,
             grace: self.grace,
             instance_idle: self.instance_idle,
+            requests,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();
