@@ -500,7 +500,7 @@ fn client_verdicts(spec: &AppSpec, name: &str, cases: &[Case]) -> Vec<BTreeSet<S
         .collect()
 }
 
-fn agree<A: DialogueApp>(name: &str) {
+fn agree<A: DialogueApp>(name: &str, builder: fn() -> dialogue_runtime::DialogueBuilder<A>) {
     let spec = A::spec();
     // The server's own validation, as a trigger gets it.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -508,7 +508,7 @@ fn agree<A: DialogueApp>(name: &str) {
         .build()
         .expect("a runtime");
     let _inside = runtime.enter();
-    let dialogue = Dialogue::<A>::builder().build().expect("the server builds");
+    let dialogue = builder().build().expect("the server builds");
     let server = |event: &str, data: &Value| -> BTreeSet<String> {
         match dialogue.validate(event, data) {
             Ok(()) => BTreeSet::new(),
@@ -605,10 +605,10 @@ fn verdict(paths: &BTreeSet<String>) -> String {
 
 #[test]
 fn client_and_server_validators_agree_on_the_conformance_events() {
-    agree::<ConformanceApp>("conformance");
+    agree::<ConformanceApp>("conformance", ConformanceApp::server);
 }
 
 #[test]
 fn client_and_server_validators_agree_on_every_payload_shape() {
-    agree::<ShapesApp>("shapes");
+    agree::<ShapesApp>("shapes", Dialogue::<ShapesApp>::builder);
 }

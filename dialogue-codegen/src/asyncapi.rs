@@ -48,7 +48,7 @@ pub fn asyncapi(spec: &AppSpec, regenerate: &str) -> Value {
     for room in &spec.rooms {
         room_channel(spec, &ids, room, &mut channels, &mut operations);
     }
-    protocol.operations(&mut channels, &mut operations, &mut messages);
+    protocol.operations(spec, &mut channels, &mut operations, &mut messages);
 
     json!({
         "asyncapi": "3.0.0",
@@ -278,6 +278,119 @@ fn room_channel(
     }
 }
 
+/// Each of the application's requests as an operation of its own:
+/// `dialogue:request` with this request's name and payload, whose reply is
+/// `{ ok: true, data }` with its response, or `{ ok: false, error }` with a
+/// protocol code or one of the application's own.
+fn application_requests(
+    spec: &AppSpec,
+    operations: &mut Map<String, Value>,
+    messages: &mut Map<String, Value>,
+    channel_messages: &mut Map<String, Value>,
+    ack_messages: &mut Map<String, Value>,
+) {
+    let own_dialect = |schema: &Value, what: &str| {
+        let mut schema = schema.clone();
+        if let Value::Object(object) = &mut schema {
+            object.remove("$schema");
+            object.insert(
+                "$id".into(),
+                Value::String(format!("urn:dialogue:{}:{what}", spec.name)),
+            );
+        }
+        schema
+    };
+    for request in &spec.requests {
+        let id = format!(
+            "request.{}",
+            request
+                .name
+                .chars()
+                .map(
+                    |c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                        c
+                    } else {
+                        '_'
+                    }
+                )
+                .collect::<String>()
+        );
+        let mut message = json!({
+            "name": Request::AppRequest.wire_name(),
+            "title": format!("request `{}`", request.name),
+            "payload": {
+                "type": "object",
+                "required": ["name", "data"],
+                "properties": {
+                    "name": { "const": request.name },
+                    "data": own_dialect(&request.schema, &format!("request:{}", request.name)),
+                    "roomId": { "type": "string", "description": "A room the caller must be a member of." },
+                },
+            },
+        });
+        if let Some(description) = &request.description {
+            message["summary"] = Value::String(description.clone());
+        }
+        messages.insert(id.clone(), message);
+        channel_messages.insert(
+            id.clone(),
+            reference(&format!("#/components/messages/{id}")),
+        );
+        let reply_id = format!("{id}.reply");
+        messages.insert(
+            reply_id.clone(),
+            json!({
+                "name": format!("`{}` acknowledgement", request.name),
+                "payload": { "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["ok", "data"],
+                        "properties": {
+                            "ok": { "const": true },
+                            "data": own_dialect(&request.response_schema, &format!("response:{}", request.name)),
+                        },
+                    },
+                    {
+                        "type": "object",
+                        "required": ["ok", "error"],
+                        "properties": {
+                            "ok": { "const": false },
+                            "error": {
+                                "type": "object",
+                                "required": ["code", "message"],
+                                "properties": {
+                                    "code": {
+                                        "type": "string",
+                                        "description": "A protocol code, or the application's own (UPPER_SNAKE_CASE).",
+                                    },
+                                    "message": { "type": "string" },
+                                },
+                            },
+                        },
+                    },
+                ] },
+            }),
+        );
+        ack_messages.insert(
+            reply_id.clone(),
+            reference(&format!("#/components/messages/{reply_id}")),
+        );
+        operations.insert(
+            id.clone(),
+            json!({
+                "action": "send",
+                "channel": reference("#/channels/dialogue"),
+                "summary": request.description.clone().unwrap_or_else(|| format!("Ask `{}`.", request.name)),
+                "messages": [reference(&format!("#/channels/dialogue/messages/{id}"))],
+                "reply": {
+                    "channel": reference("#/channels/acknowledgements"),
+                    "messages": [reference(&format!("#/channels/acknowledgements/messages/{reply_id}"))],
+                },
+            }),
+        );
+    }
+}
+
 /// Where the protocol's schemas go in the document (a JSON pointer).
 const SCHEMAS: &str = "/components/schemas";
 
@@ -335,6 +448,7 @@ impl Protocol {
     /// server's events (`receive`) on the `dialogue` channel.
     fn operations(
         &mut self,
+        spec: &AppSpec,
         channels: &mut Map<String, Value>,
         operations: &mut Map<String, Value>,
         messages: &mut Map<String, Value>,
@@ -419,6 +533,13 @@ impl Protocol {
                 }),
             );
         }
+        application_requests(
+            spec,
+            operations,
+            messages,
+            &mut channel_messages,
+            &mut ack_messages,
+        );
         channels.insert(
             "dialogue".to_owned(),
             json!({

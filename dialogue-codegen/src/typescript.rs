@@ -31,8 +31,10 @@ const RESERVED: &[&str] = &[
     "JoinedRoom",
     "JsonSchema",
     "NoEvents",
+    "REQUEST_SCHEMAS",
     "ROOM_SUBSCRIPTIONS",
     "ReceivesOf",
+    "RequestTypes",
     "RoomContext",
     "RoomId",
     "RoomMessage",
@@ -48,6 +50,7 @@ const RESERVED: &[&str] = &[
     "createDialogueClient",
     "io",
     "validatePayload",
+    "validateRequest",
 ];
 
 /// Whether a payload type may not take `name`.
@@ -168,6 +171,31 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
     out.push_str(";\n\n");
 
     out.push_str(
+        "/** Every declared request: what it takes and what its handler answers. */\nexport interface RequestTypes {\n",
+    );
+    for request in &spec.requests {
+        let _ = writeln!(
+            out,
+            "  {}: {{ request: {}; response: {} }};",
+            quote(&request.name),
+            request.typescript.decl.name,
+            request.response_typescript.decl.name
+        );
+    }
+    out.push_str("}\n\n");
+    out.push_str(
+        "/** The JSON Schema of every declared request's payload: the server's own, checked before asking. */\n\
+         export const REQUEST_SCHEMAS: Readonly<Record<string, JsonSchema>> = ",
+    );
+    let request_schemas: BTreeMap<&str, &serde_json::Value> = spec
+        .requests
+        .iter()
+        .map(|r| (r.name.as_str(), &r.schema))
+        .collect();
+    out.push_str(&json(&request_schemas));
+    out.push_str(";\n\n");
+
+    out.push_str(
         "/** Rooms whose events are validated (`true`) or passed through (`false`, rooms that take any event). */\n\
          const VALIDATED_ROOMS: Readonly<Record<string, boolean>> = ",
     );
@@ -225,20 +253,33 @@ fn subscription_names(subscriptions: &Subscriptions) -> Vec<&str> {
 /// sorted by name. Two different declarations under one name are an error.
 fn declarations(spec: &AppSpec) -> Result<BTreeMap<String, TsDecl>, CodegenError> {
     let mut all: BTreeMap<String, TsDecl> = BTreeMap::new();
-    for event in &spec.events {
-        let own = std::iter::once(&event.typescript.decl);
-        for decl in own.chain(&event.typescript.dependencies) {
+    // Events, then requests (their payloads and responses), each with what
+    // it refers to; named after what declares them, for the errors.
+    let events = spec
+        .events
+        .iter()
+        .map(|event| (&event.name, &event.typescript));
+    let requests = spec.requests.iter().flat_map(|request| {
+        [
+            (&request.name, &request.typescript),
+            (&request.name, &request.response_typescript),
+        ]
+    });
+    for (owner, typescript) in events.chain(requests) {
+        let event = owner;
+        let own = std::iter::once(&typescript.decl);
+        for decl in own.chain(&typescript.dependencies) {
             if is_reserved(&decl.name) {
                 return Err(CodegenError::ReservedName {
                     name: decl.name.clone(),
-                    event: event.name.clone(),
+                    event: event.clone(),
                 });
             }
             match all.get(&decl.name) {
                 Some(known) if known.declaration != decl.declaration => {
                     return Err(CodegenError::NameClash {
                         name: decl.name.clone(),
-                        event: event.name.clone(),
+                        event: event.clone(),
                     });
                 }
                 Some(_) => {}

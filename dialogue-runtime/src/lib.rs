@@ -116,6 +116,8 @@ pub mod guide {
     pub mod protocol {}
     #[doc = include_str!("../../docs/hooks.md")]
     pub mod hooks {}
+    #[doc = include_str!("../../docs/requests.md")]
+    pub mod requests {}
     #[doc = include_str!("../../docs/authentication.md")]
     pub mod authentication {}
     #[doc = include_str!("../../docs/codegen.md")]

@@ -13,6 +13,7 @@ import {
   createDialogueClient,
   DialogueError,
   validatePayload,
+  validateRequest,
   type DialogueClient,
   type DialogueClientOptions,
   type EventMessage,
@@ -123,6 +124,27 @@ function assertEnvelope(message: EventMessage, expected: { event: string; roomId
 
 for (const transport of TRANSPORTS) {
   describe(`generated client (${transport})`, () => {
+    test("request: the handler's typed answer, its own codes, INTERNAL, membership, client-side validation", async () => {
+      const client = await connected(transport);
+      const added = await client.request("add", { a: 2, b: 40 });
+      assert.deepEqual(added, { sum: 42 });
+      const tooBig = await rejectsWith(client.request("add", { a: 1_000_000_001, b: 1 }), "TOO_BIG");
+      assert.equal(tooBig.message, "a and b may be at most 1,000,000,000");
+      await rejectsWith(client.request("fail", {}), "INTERNAL");
+      // With a room: only its members may ask.
+      await rejectsWith(client.request("add", { a: 1, b: 1 }, { roomId: "chat" }), "NOT_IN_ROOM");
+      await client.join("chat");
+      assert.deepEqual(await client.request("add", { a: 1, b: 1 }, { roomId: "chat" }), { sum: 2 });
+      // Checked before it is sent, as the server would.
+      const invalid = await rejectsWith(client.request("add", { a: 1 } as never), "VALIDATION_FAILED");
+      assert.deepEqual(invalid.details?.map((issue) => issue.path), ["/b"]);
+      // The server checks too.
+      const unchecked = await connected(transport, { validate: false });
+      const server = await rejectsWith(unchecked.request("add", { a: "one", b: 2 } as never), "VALIDATION_FAILED");
+      assert.deepEqual(server.details?.map((issue) => issue.path), ["/a"]);
+      await rejectsWith(unchecked.request("multiply" as never, {} as never), "UNKNOWN_REQUEST");
+    });
+
     test("connect resolves on dialogue:connected; state, userId, onConnect, disconnect, onDisconnect", async () => {
       const userId = uid("alice");
       const client = makeClient(transport, { auth: { userId } });
@@ -481,6 +503,19 @@ for (const transport of TRANSPORTS) {
     });
   });
 }
+
+describe("validateRequest (no server)", () => {
+  test("issues of a request's payload, as the server reports them", () => {
+    assert.deepEqual(validateRequest("add", { a: 1, b: 2 }), []);
+    assert.deepEqual(
+      validateRequest("add", { a: 1.5 })
+        .map((issue) => issue.path)
+        .sort(),
+      ["/a", "/b"],
+    );
+    assert.equal(validateRequest("multiply" as never, {})[0]?.path, "");
+  });
+});
 
 describe("validatePayload (no server)", () => {
   test("valid payloads have no issues", () => {

@@ -41,10 +41,11 @@ export type ConnectionState = "disconnected" | "connecting" | "connected" | "rec
 
 /** A failed request: the protocol's `code`, a readable `message`, and for `VALIDATION_FAILED` each issue. */
 export class DialogueError extends Error {
-  readonly code: ErrorCode;
+  /** A protocol code, or (from `request`) an application's own UPPER_SNAKE_CASE code. */
+  readonly code: ErrorCode | (string & {});
   readonly details?: ValidationIssue[];
 
-  constructor(code: ErrorCode, message: string, details?: ValidationIssue[]) {
+  constructor(code: ErrorCode | (string & {}), message: string, details?: ValidationIssue[]) {
     super(message);
     this.name = "DialogueError";
     this.code = code;
@@ -192,6 +193,17 @@ export interface DialogueClient {
   createRoom(options: CreateRoomOptions): Promise<RoomInfo>;
   /** Deletes a room this user created. */
   deleteRoom(roomId: string | { readonly id: string }): Promise<void>;
+  /**
+   * Asks the server one of the application's requests and resolves with its
+   * handler's response. `data` is checked first, as the server will
+   * (`VALIDATION_FAILED`); with `roomId`, the caller must be a member of
+   * that room. A handler's refusal rejects with its own code.
+   */
+  request<N extends keyof RequestTypes & string>(
+    name: N,
+    data: RequestTypes[N]["request"],
+    options?: { roomId?: string },
+  ): Promise<RequestTypes[N]["response"]>;
   /** Calls `handler` on each (re)connection, once the server has greeted it; returns the function that stops it. */
   onConnect(handler: () => void): () => void;
   /** Calls `handler` when the connection is lost or closed, with Socket.IO's reason. */
@@ -220,6 +232,28 @@ export function validatePayload(event: keyof EventPayloads & string, data: unkno
     : undefined;
   if (schema === undefined) {
     return [{ path: "", message: `no event named ${JSON.stringify(event)} is declared` }];
+  }
+  let value: unknown;
+  try {
+    value = data === undefined ? null : JSON.parse(JSON.stringify(data));
+  } catch (error) {
+    return [{ path: "", message: `not JSON: ${String(error)}` }];
+  }
+  const issues: ValidationIssue[] = [];
+  jsonSchemaCheck(schema, value, "", schema, issues);
+  return issues.slice(0, 20);
+}
+
+/**
+ * The issues of `data` as the payload of the request `name`, checked against
+ * its JSON Schema exactly as the server will; empty when it is valid.
+ */
+export function validateRequest(name: keyof RequestTypes & string, data: unknown): ValidationIssue[] {
+  const schema: JsonSchema | undefined = Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, name)
+    ? REQUEST_SCHEMAS[name]
+    : undefined;
+  if (schema === undefined) {
+    return [{ path: "", message: `no request named ${JSON.stringify(name)} is declared` }];
   }
   let value: unknown;
   try {
@@ -815,6 +849,22 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     },
     async deleteRoom(room: string | { readonly id: string }): Promise<void> {
       await request<Done>(WIRE.deleteRoom, { roomId: idOf(room) } satisfies RoomRequest);
+    },
+    async request(name: string, data: unknown, asked?: { roomId?: string }): Promise<unknown> {
+      if (validate) {
+        const issues = validateRequest(name as keyof RequestTypes & string, data);
+        if (issues.length > 0) {
+          const first = issues[0]!;
+          throw new DialogueError(
+            "VALIDATION_FAILED",
+            `invalid ${JSON.stringify(name)} request: ${first.path || "(the payload)"} ${first.message}`,
+            issues,
+          );
+        }
+      }
+      const call: RequestCall = { name, data: data === undefined ? null : data };
+      if (asked?.roomId !== undefined) call.roomId = asked.roomId;
+      return (await request<RequestAnswer>(WIRE.request, call)).data;
     },
     onConnect: (handler: () => void) => listen(connectHandlers, handler),
     onDisconnect: (handler: (reason: string) => void) => listen(disconnectHandlers, handler),

@@ -30,6 +30,8 @@ export const WIRE = {
   createRoom: "dialogue:createRoom",
   /** Delete a room one may delete; everyone is told with `dialogue:roomDeleted`. */
   deleteRoom: "dialogue:deleteRoom",
+  /** Ask one of the application's requests; the answer carries what its handler returned. */
+  request: "dialogue:request",
   /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
   connected: "dialogue:connected",
   /** A join succeeded: `{ roomId, roomName }`. */
@@ -285,6 +287,34 @@ epoch: string,
 seq: number, };
 
 /**
+ * The answer of an application's request: `{ data }`, what its handler
+ * returned.
+ */
+export type RequestAnswer = {
+/**
+ * The handler's response, valid against the request's response schema.
+ */
+data: unknown, };
+
+/**
+ * `dialogue:request`: `{ name, data, roomId? }`, an application's request
+ * (docs/requests.md). Sent with an acknowledgement only.
+ */
+export type RequestCall = {
+/**
+ * The request's wire name, as declared.
+ */
+name: string,
+/**
+ * The payload, validated against the request's schema.
+ */
+data?: unknown,
+/**
+ * A room the caller must be a member of, for requests about a room.
+ */
+roomId?: string, };
+
+/**
  * The createRoom acknowledgement's fields: `{ room }`.
  */
 export type RoomAnswer = {
@@ -439,6 +469,33 @@ details?: Array<ValidationIssue>, };
 // ---- Payload types ----
 
 /**
+ * `add`: two integers.
+ */
+export type Add = {
+/**
+ * The first.
+ */
+a: number,
+/**
+ * The second.
+ */
+b: number, };
+
+/**
+ * What `add` answers.
+ */
+export type AddResult = {
+/**
+ * `a + b`.
+ */
+sum: number, };
+
+/**
+ * `fail`: its handler panics, so the answer is always `INTERNAL`.
+ */
+export type Fail = Record<symbol, never>;
+
+/**
  * Chat message sent by a user.
  */
 export type Message = {
@@ -450,6 +507,11 @@ text: string,
  * Who wrote it, as the client says (the server stamps `from` itself).
  */
 senderId: string, };
+
+/**
+ * An empty answer (`fail` never gives one).
+ */
+export type Nothing = Record<symbol, never>;
 
 /**
  * Where an order is: received, being prepared, on its way, arrived.
@@ -580,6 +642,44 @@ export const SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   }
 };
 
+/** Every declared request: what it takes and what its handler answers. */
+export interface RequestTypes {
+  "add": { request: Add; response: AddResult };
+  "fail": { request: Fail; response: Nothing };
+}
+
+/** The JSON Schema of every declared request's payload: the server's own, checked before asking. */
+export const REQUEST_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
+  "add": {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "description": "`add`: two integers.",
+    "properties": {
+      "a": {
+        "description": "The first.",
+        "format": "int64",
+        "type": "integer"
+      },
+      "b": {
+        "description": "The second.",
+        "format": "int64",
+        "type": "integer"
+      }
+    },
+    "required": [
+      "a",
+      "b"
+    ],
+    "title": "Add",
+    "type": "object"
+  },
+  "fail": {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "description": "`fail`: its handler panics, so the answer is always `INTERNAL`.",
+    "title": "Fail",
+    "type": "object"
+  }
+};
+
 /** Rooms whose events are validated (`true`) or passed through (`false`, rooms that take any event). */
 const VALIDATED_ROOMS: Readonly<Record<string, boolean>> = {
   "chat": true,
@@ -652,10 +752,11 @@ export type ConnectionState = "disconnected" | "connecting" | "connected" | "rec
 
 /** A failed request: the protocol's `code`, a readable `message`, and for `VALIDATION_FAILED` each issue. */
 export class DialogueError extends Error {
-  readonly code: ErrorCode;
+  /** A protocol code, or (from `request`) an application's own UPPER_SNAKE_CASE code. */
+  readonly code: ErrorCode | (string & {});
   readonly details?: ValidationIssue[];
 
-  constructor(code: ErrorCode, message: string, details?: ValidationIssue[]) {
+  constructor(code: ErrorCode | (string & {}), message: string, details?: ValidationIssue[]) {
     super(message);
     this.name = "DialogueError";
     this.code = code;
@@ -803,6 +904,17 @@ export interface DialogueClient {
   createRoom(options: CreateRoomOptions): Promise<RoomInfo>;
   /** Deletes a room this user created. */
   deleteRoom(roomId: string | { readonly id: string }): Promise<void>;
+  /**
+   * Asks the server one of the application's requests and resolves with its
+   * handler's response. `data` is checked first, as the server will
+   * (`VALIDATION_FAILED`); with `roomId`, the caller must be a member of
+   * that room. A handler's refusal rejects with its own code.
+   */
+  request<N extends keyof RequestTypes & string>(
+    name: N,
+    data: RequestTypes[N]["request"],
+    options?: { roomId?: string },
+  ): Promise<RequestTypes[N]["response"]>;
   /** Calls `handler` on each (re)connection, once the server has greeted it; returns the function that stops it. */
   onConnect(handler: () => void): () => void;
   /** Calls `handler` when the connection is lost or closed, with Socket.IO's reason. */
@@ -831,6 +943,28 @@ export function validatePayload(event: keyof EventPayloads & string, data: unkno
     : undefined;
   if (schema === undefined) {
     return [{ path: "", message: `no event named ${JSON.stringify(event)} is declared` }];
+  }
+  let value: unknown;
+  try {
+    value = data === undefined ? null : JSON.parse(JSON.stringify(data));
+  } catch (error) {
+    return [{ path: "", message: `not JSON: ${String(error)}` }];
+  }
+  const issues: ValidationIssue[] = [];
+  jsonSchemaCheck(schema, value, "", schema, issues);
+  return issues.slice(0, 20);
+}
+
+/**
+ * The issues of `data` as the payload of the request `name`, checked against
+ * its JSON Schema exactly as the server will; empty when it is valid.
+ */
+export function validateRequest(name: keyof RequestTypes & string, data: unknown): ValidationIssue[] {
+  const schema: JsonSchema | undefined = Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, name)
+    ? REQUEST_SCHEMAS[name]
+    : undefined;
+  if (schema === undefined) {
+    return [{ path: "", message: `no request named ${JSON.stringify(name)} is declared` }];
   }
   let value: unknown;
   try {
@@ -1426,6 +1560,22 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     },
     async deleteRoom(room: string | { readonly id: string }): Promise<void> {
       await request<Done>(WIRE.deleteRoom, { roomId: idOf(room) } satisfies RoomRequest);
+    },
+    async request(name: string, data: unknown, asked?: { roomId?: string }): Promise<unknown> {
+      if (validate) {
+        const issues = validateRequest(name as keyof RequestTypes & string, data);
+        if (issues.length > 0) {
+          const first = issues[0]!;
+          throw new DialogueError(
+            "VALIDATION_FAILED",
+            `invalid ${JSON.stringify(name)} request: ${first.path || "(the payload)"} ${first.message}`,
+            issues,
+          );
+        }
+      }
+      const call: RequestCall = { name, data: data === undefined ? null : data };
+      if (asked?.roomId !== undefined) call.roomId = asked.roomId;
+      return (await request<RequestAnswer>(WIRE.request, call)).data;
     },
     onConnect: (handler: () => void) => listen(connectHandlers, handler),
     onDisconnect: (handler: (reason: string) => void) => listen(disconnectHandlers, handler),

@@ -8,6 +8,8 @@ import {
   createDialogueClient,
   DialogueError,
   validatePayload,
+  validateRequest,
+  type AddResult,
   type AnyEvents,
   type DialogueClient,
   type ErrorCode,
@@ -147,7 +149,8 @@ export async function rightUsages(): Promise<void> {
     client.onConnect(() => {}),
     client.onDisconnect((reason: string) => void reason),
     client.onError((error) => {
-      const code: ErrorCode = error.code;
+      // A protocol code, or an application's own (from `request`).
+      const code: ErrorCode | (string & {}) = error.code;
       const issues: ValidationIssue[] | undefined = error.details;
       void [code, issues, error.message];
     }),
@@ -169,10 +172,37 @@ export async function rightUsages(): Promise<void> {
   }
   const issues: ValidationIssue[] = validatePayload("message", { text: "" });
   void issues;
+
+  // Requests: a typed answer; refusals carry the application's code.
+  const added = await client.request("add", { a: 1, b: 2 });
+  assertType<Equals<typeof added, AddResult>>(true);
+  const sum: number = added.sum;
+  void sum;
+  await client.request("add", { a: 1, b: 2 }, { roomId: "chat" });
+  try {
+    await client.request("fail", {});
+  } catch (error) {
+    if (error instanceof DialogueError && error.code === "TOO_BIG") void error.message;
+  }
+  const requestIssues: ValidationIssue[] = validateRequest("add", { a: 1 });
+  void requestIssues;
   client.disconnect();
 }
 
 export async function wrongUsages(client: DialogueClient): Promise<void> {
+  // @ts-expect-error: a request the app does not declare
+  await client.request("multiply", { a: 1, b: 2 });
+  // @ts-expect-error: a field of the wrong type
+  await client.request("add", { a: "1", b: 2 });
+  // @ts-expect-error: a missing field
+  await client.request("add", { a: 1 });
+  // @ts-expect-error: the payload of another request
+  await client.request("fail", { a: 1, b: 2 });
+  // @ts-expect-error: the answer has no such field
+  void (await client.request("add", { a: 1, b: 2 })).total;
+  // @ts-expect-error: validateRequest knows the declared names
+  validateRequest("multiply", {});
+
   // @ts-expect-error: a room the app does not declare
   await client.join("chta");
   // @ts-expect-error: a per-user room of an app that declares none

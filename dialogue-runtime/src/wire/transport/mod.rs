@@ -275,6 +275,9 @@ pub(crate) struct Closer {
 struct Tracked {
     websockets: Vec<Arc<Kill>>,
     closing: Arc<Closing>,
+    /// Its client is connected (`register`); until then the entry only
+    /// holds a WebSocket upgrade that came first, and goes after `linger`.
+    registered: bool,
 }
 
 /// A session's closing, as its pending polls see it.
@@ -322,7 +325,13 @@ impl Closer {
         self.prune();
         let mut sessions = self.sessions.lock();
         let tracked = sessions.entry(sid.into()).or_default();
-        if let Some(peer) = websocket {
+        tracked.registered = true;
+        if let Some(peer) = websocket
+            && !tracked
+                .websockets
+                .iter()
+                .any(|k| Arc::ptr_eq(k, &peer.kill))
+        {
             tracked.websockets.push(peer.kill.clone());
         }
     }
@@ -332,6 +341,23 @@ impl Closer {
     fn record(&self, sid: &str, websocket: Option<&Peer>, polling: bool) -> Verdict {
         let mut sessions = self.sessions.lock();
         let Some(tracked) = sessions.get_mut(sid) else {
+            // A WebSocket upgrade may come before its client is connected
+            // (the client probes right after the handshake, while the
+            // namespace connects): remember its connection for a while, or
+            // closing that client later could not kill it.
+            if let Some(peer) = websocket {
+                sessions.insert(
+                    sid.into(),
+                    Tracked {
+                        websockets: vec![peer.kill.clone()],
+                        ..Tracked::default()
+                    },
+                );
+                drop(sessions);
+                self.tombstones
+                    .lock()
+                    .push_back((Instant::now() + self.linger, sid.into()));
+            }
             return Verdict::Pass;
         };
         if tracked.closing.closed.load(Ordering::Acquire) {
@@ -404,7 +430,14 @@ impl Closer {
         if !expired.is_empty() {
             let mut sessions = self.sessions.lock();
             for sid in expired {
-                sessions.remove(&sid);
+                // A closed session, or an upgrade whose client never came;
+                // not one that connected since.
+                if sessions
+                    .get(&sid)
+                    .is_some_and(|t| !t.registered || t.closing.closed.load(Ordering::Acquire))
+                {
+                    sessions.remove(&sid);
+                }
             }
         }
     }

@@ -23,11 +23,8 @@ fn peer() -> Peer {
 fn closing_kills_the_websocket_and_refuses_later_requests() {
     let closer = Closer::new(Duration::from_secs(60));
     let (handshake, upgrade) = (peer(), peer());
-    // Unknown sessions pass, and are not remembered.
-    assert!(matches!(
-        closer.record("x", Some(&upgrade), false),
-        Verdict::Pass
-    ));
+    // Polls of unknown sessions pass, and are not remembered.
+    assert!(matches!(closer.record("x", None, true), Verdict::Pass));
     assert!(closer.sessions.lock().is_empty());
     closer.register("s", Some(&handshake));
     assert!(matches!(
@@ -111,4 +108,31 @@ async fn a_killed_connection_fails_pending_and_later_io() {
     assert_eq!(result.unwrap_err().kind(), io::ErrorKind::ConnectionAborted);
     let error = server.write_all(b"x").await.unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::ConnectionAborted);
+}
+
+#[test]
+fn an_upgrade_before_its_client_connected_is_killed_with_it() {
+    let closer = Closer::new(Duration::from_secs(60));
+    let upgrade = peer();
+    // The client probes the WebSocket while its namespace still connects.
+    assert!(matches!(
+        closer.record("early", Some(&upgrade), false),
+        Verdict::Pass
+    ));
+    closer.register("early", None);
+    assert!(closer.close("early"), "it has a WebSocket to kill");
+    assert!(upgrade.kill.is_killed());
+}
+
+#[test]
+fn an_upgrade_whose_client_never_came_is_forgotten_but_a_connected_one_stays() {
+    let closer = Closer::new(Duration::ZERO);
+    let (stray, early) = (peer(), peer());
+    closer.record("stray", Some(&stray), false);
+    closer.record("early", Some(&early), false);
+    closer.register("early", None);
+    closer.prune();
+    let sessions = closer.sessions.lock();
+    assert!(!sessions.contains_key("stray"), "never connected: gone");
+    assert!(sessions.contains_key("early"), "connected since: kept");
 }

@@ -3411,6 +3411,8 @@ var WIRE = {
   createRoom: "dialogue:createRoom",
   /** Delete a room one may delete; everyone is told with `dialogue:roomDeleted`. */
   deleteRoom: "dialogue:deleteRoom",
+  /** Ask one of the application's requests; the answer carries what its handler returned. */
+  request: "dialogue:request",
   /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
   connected: "dialogue:connected",
   /** A join succeeded: `{ roomId, roomName }`. */
@@ -3514,6 +3516,7 @@ var SCHEMAS = {
     "type": "object"
   }
 };
+var REQUEST_SCHEMAS = {};
 var VALIDATED_ROOMS = {
   "general": true
 };
@@ -3539,6 +3542,21 @@ function validatePayload(event, data) {
   const schema = Object.prototype.hasOwnProperty.call(SCHEMAS, event) ? SCHEMAS[event] : void 0;
   if (schema === void 0) {
     return [{ path: "", message: `no event named ${JSON.stringify(event)} is declared` }];
+  }
+  let value2;
+  try {
+    value2 = data === void 0 ? null : JSON.parse(JSON.stringify(data));
+  } catch (error) {
+    return [{ path: "", message: `not JSON: ${String(error)}` }];
+  }
+  const issues = [];
+  jsonSchemaCheck(schema, value2, "", schema, issues);
+  return issues.slice(0, 20);
+}
+function validateRequest(name, data) {
+  const schema = Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, name) ? REQUEST_SCHEMAS[name] : void 0;
+  if (schema === void 0) {
+    return [{ path: "", message: `no request named ${JSON.stringify(name)} is declared` }];
   }
   let value2;
   try {
@@ -4033,6 +4051,22 @@ function createDialogueClient(options) {
     },
     async deleteRoom(room) {
       await request(WIRE.deleteRoom, { roomId: idOf(room) });
+    },
+    async request(name, data, asked) {
+      if (validate) {
+        const issues = validateRequest(name, data);
+        if (issues.length > 0) {
+          const first = issues[0];
+          throw new DialogueError(
+            "VALIDATION_FAILED",
+            `invalid ${JSON.stringify(name)} request: ${first.path || "(the payload)"} ${first.message}`,
+            issues
+          );
+        }
+      }
+      const call = { name, data: data === void 0 ? null : data };
+      if (asked?.roomId !== void 0) call.roomId = asked.roomId;
+      return (await request(WIRE.request, call)).data;
     },
     onConnect: (handler) => listen(connectHandlers, handler),
     onDisconnect: (handler) => listen(disconnectHandlers, handler),
