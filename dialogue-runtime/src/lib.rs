@@ -56,6 +56,7 @@ pub use api::builder::{
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
 pub use api::dialogue::{Dialogue, ServeError, Stats};
 pub use api::requests::RequestContext;
+pub use api::room::TriggerOptions;
 pub use api::room::{ListenerHandle, Room, TypedRoom};
 pub use control::cors::Cors;
 pub use control::hooks::{

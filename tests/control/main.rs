@@ -22,3 +22,4 @@ mod hooks_transform;
 mod jwt;
 mod limits;
 mod per_user_rooms;
+mod remote_addr;

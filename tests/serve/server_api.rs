@@ -5,7 +5,7 @@ use dialogue_client::Transport;
 use dialogue_runtime::spec::{RoomEvents, Subscriptions};
 use dialogue_runtime::{
     CreateRoomError, DeleteRoomError, EventMessage, JoinError, LeaveError, RoomOptions, SendError,
-    SubscribeError, TriggerError,
+    SubscribeError, TriggerError, TriggerOptions,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -80,6 +80,50 @@ async fn typed_triggers_reach_subscribers_as_the_system_or_a_user() {
     chat.trigger(Typing { is_typing: true }).await.unwrap();
     for client in [&alice, &bob] {
         assert_silent(client, "dialogue:event").await;
+    }
+}
+
+#[tokio::test]
+async fn server_triggers_carry_meta_to_every_member() {
+    let server = Server::start().await;
+    let alice = server.connect("alice", Transport::WebSocket).await;
+    let bob = server.connect("bob", Transport::Polling).await;
+    for client in [&alice, &bob] {
+        join(client, "chat").await;
+        join(client, "sandbox").await;
+    }
+    let mut meta = serde_json::Map::new();
+    meta.insert("traceId".into(), json!("4bf92f35"));
+    let chat = server.dialogue.room(ConformanceApp::chat());
+    let sent = chat
+        .trigger_with(
+            hello("traced"),
+            TriggerOptions::new().from("billing").meta(meta.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.from, "billing");
+    assert_eq!(sent.meta.as_ref(), Some(&meta));
+    for client in [&alice, &bob] {
+        let received = next(client, "dialogue:event").await;
+        assert_eq!(
+            received["meta"],
+            json!({ "traceId": "4bf92f35" }),
+            "{received}"
+        );
+        assert_eq!(received["from"], "billing");
+    }
+    // By name, in any room, and as the system.
+    let sandbox = server.dialogue.room_by_id("sandbox").unwrap();
+    let sent = sandbox
+        .trigger_json_with("ping", json!(1), TriggerOptions::new().meta(meta))
+        .await
+        .unwrap();
+    assert_eq!(sent.from, "system");
+    for client in [&alice, &bob] {
+        let received = next(client, "dialogue:event").await;
+        assert_eq!(received["event"], "ping");
+        assert_eq!(received["meta"]["traceId"], "4bf92f35");
     }
 }
 

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, Weak};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::api::client::ConnectedClient;
 use crate::engine::Engine;
@@ -136,11 +136,27 @@ impl Room {
         data: Value,
         from: Option<&str>,
     ) -> Result<EventMessage, TriggerError> {
+        let mut options = TriggerOptions::new();
+        if let Some(from) = from {
+            options = options.from(from);
+        }
+        self.trigger_json_with(event, data, options).await
+    }
+
+    /// Like [`trigger_json`](Self::trigger_json), with [`TriggerOptions`]:
+    /// as whom, and with which `meta`.
+    pub async fn trigger_json_with(
+        &self,
+        event: &str,
+        data: Value,
+        options: TriggerOptions,
+    ) -> Result<EventMessage, TriggerError> {
         InvalidEventName::check(event)?;
-        let from = from.unwrap_or(SYSTEM);
+        let from = options.from.as_deref().unwrap_or(SYSTEM);
+        let meta = options.meta;
         let published = self
             .engine
-            .publish(&self.state, event, &data, from, None, None)
+            .publish(&self.state, event, &data, from, meta.as_ref(), None)
             .await?;
         let PublishOutcome {
             stamped,
@@ -156,7 +172,7 @@ impl Room {
             from: from.to_owned(),
             timestamp: stamped.timestamp(),
             seq: stamped.seq(),
-            meta: None,
+            meta,
         }))
     }
 
@@ -280,6 +296,22 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
     where
         R: Accepts<E>,
     {
+        self.trigger_with(event, TriggerOptions::new().from(from))
+            .await
+    }
+
+    /// Triggers `event` with [`TriggerOptions`]: as whom (default `system`)
+    /// and with which `meta`.
+    pub async fn trigger_with<E: Event>(
+        &self,
+        event: E,
+        options: TriggerOptions,
+    ) -> Result<EventMessage<E>, TriggerError>
+    where
+        R: Accepts<E>,
+    {
+        let from = options.from.as_deref().unwrap_or(SYSTEM);
+        let meta = options.meta;
         let data = event
             .serialize_payload(serde_json::value::Serializer)
             .map_err(|e| TriggerError::Serialize {
@@ -289,7 +321,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
         let published = self
             .room
             .engine
-            .publish(&self.room.state, E::NAME, &data, from, None, None)
+            .publish(&self.room.state, E::NAME, &data, from, meta.as_ref(), None)
             .await?;
         let PublishOutcome {
             stamped,
@@ -319,7 +351,7 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                 from: from.to_owned(),
                 timestamp: stamped.timestamp(),
                 seq: stamped.seq(),
-                meta: None,
+                meta,
             },
         })
     }
@@ -357,6 +389,43 @@ impl<A: DialogueApp, R: DeclaredRoom<App = A>> TypedRoom<A, R> {
                 }
             })
         })
+    }
+}
+
+/// How the server triggers an event: as whom (default `system`), and
+/// with which `meta` (trace or correlation ids), passed to members through
+/// unvalidated like a client's.
+///
+/// ```
+/// use dialogue_runtime::TriggerOptions;
+///
+/// let mut meta = serde_json::Map::new();
+/// meta.insert("traceId".into(), "4bf92f35".into());
+/// let options = TriggerOptions::new().from("billing").meta(meta);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TriggerOptions {
+    from: Option<String>,
+    meta: Option<Map<String, Value>>,
+}
+
+impl TriggerOptions {
+    /// As the server (`system`), without `meta`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// On behalf of the user `from`.
+    pub fn from(mut self, from: impl Into<String>) -> Self {
+        self.from = Some(from.into());
+        self
+    }
+
+    /// With `meta` on the envelope.
+    pub fn meta(mut self, meta: Map<String, Value>) -> Self {
+        self.meta = Some(meta);
+        self
     }
 }
 

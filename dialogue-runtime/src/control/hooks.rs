@@ -77,6 +77,11 @@ pub struct Handshake {
     pub auth: Value,
     /// The HTTP headers of the connection's first request.
     pub headers: HeaderMap,
+    /// Where the client connects from: the TCP peer, or behind trusted
+    /// proxies the address they forward (`DialogueBuilder::trusted_proxies`);
+    /// `None` when served without the peers' addresses (`axum::serve`
+    /// without connect info).
+    pub remote_addr: Option<std::net::IpAddr>,
 }
 
 impl Handshake {
@@ -133,6 +138,8 @@ pub struct SocketInfo {
     pub headers: HeaderMap,
     /// `websocket` or `polling`, when it connected.
     pub transport: &'static str,
+    /// Where it connects from (see [`Handshake::remote_addr`]).
+    pub remote_addr: Option<std::net::IpAddr>,
 }
 
 /// Events dropped from a room's in-memory history, for `on_cleanup`.

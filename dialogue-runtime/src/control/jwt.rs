@@ -226,6 +226,7 @@ mod tests {
         let handshake = Handshake {
             auth: serde_json::json!({}),
             headers: Default::default(),
+            remote_addr: None,
         };
         assert_eq!(
             JwtAuth::hs256("s").authenticate(&handshake),

@@ -8,4 +8,5 @@ pub(crate) mod cors;
 pub(crate) mod hooks;
 pub(crate) mod jwt;
 pub(crate) mod limits;
+pub(crate) mod proxies;
 pub(crate) mod requests;

@@ -66,6 +66,7 @@ impl Engine {
         self: &Arc<Self>,
         auth: &Value,
         headers: &HeaderMap,
+        peer: Option<std::net::IpAddr>,
     ) -> Result<Identified, Refusal> {
         if self.is_stopped() {
             return Err(Refusal::Stopping);
@@ -82,6 +83,11 @@ impl Engine {
             (Handshake {
                 auth: auth.clone(),
                 headers: headers.clone(),
+                remote_addr: crate::control::proxies::client_ip(
+                    peer,
+                    headers,
+                    &self.trusted_proxies,
+                ),
             },)
         };
         let authenticated = match &self.hooks.authenticate {
@@ -157,7 +163,7 @@ impl Engine {
             return false;
         }
         hooks::observe(self, "on_connect", &self.hooks.on_connect, || {
-            (socket_info(client),)
+            (socket_info(self, client),)
         })
         .await;
         hooks::observe(self, "on_connected", &self.hooks.on_connected, || {
@@ -187,12 +193,18 @@ pub(crate) fn new_client_id() -> String {
 }
 
 /// What the raw-socket hooks learn of a client.
-pub(crate) fn socket_info(client: &ClientState) -> SocketInfo {
+pub(crate) fn socket_info(engine: &Engine, client: &ClientState) -> SocketInfo {
+    let headers = client.conn.headers();
     SocketInfo {
         client_id: client.id.clone(),
         user_id: client.user_id.clone(),
         auth: client.meta.clone(),
-        headers: client.conn.headers(),
+        remote_addr: crate::control::proxies::client_ip(
+            client.conn.peer(),
+            &headers,
+            &engine.trusted_proxies,
+        ),
+        headers,
         transport: client.conn.transport().as_str(),
     }
 }

@@ -61,6 +61,8 @@ pub(crate) struct Parts {
     pub(crate) instance_idle: Duration,
     /// The application's requests and their handlers.
     pub(crate) requests: handlers::RequestTable,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The shared state of one running server.
@@ -68,6 +70,8 @@ pub(crate) struct Engine {
     pub(crate) spec: &'static AppSpec,
     pub(crate) events: EventTable,
     pub(crate) requests: handlers::RequestTable,
+    /// Proxies whose `X-Forwarded-For` is believed (`control::proxies`).
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
     pub(crate) rooms: Rooms,
     pub(crate) state: State,
     pub(crate) limits: Limits,
@@ -96,6 +100,7 @@ impl Engine {
                 spec: parts.spec,
                 events: parts.events,
                 requests: parts.requests,
+                trusted_proxies: parts.trusted_proxies,
                 rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,

@@ -242,7 +242,7 @@ impl Engine {
         }
         self.state.directory.remove(client);
         hooks::observe(self, "on_disconnect", &self.hooks.on_disconnect, || {
-            (crate::engine::clients::socket_info(client),)
+            (crate::engine::clients::socket_info(self, client),)
         })
         .await;
         // A held session keeps the client, not its dead socket.

@@ -87,6 +87,9 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// How it is connected.
     fn transport(&self) -> Transport;
 
+    /// The TCP peer's address, when the server knows its peers.
+    fn peer(&self) -> Option<std::net::IpAddr>;
+
     /// The HTTP headers of its first request (empty once released).
     fn headers(&self) -> HeaderMap;
 }

@@ -31,7 +31,9 @@ pub(crate) async fn connect<A: Adapter>(
     own: OwnSocket<A>,
     auth: Value,
 ) -> Result<(), Refusal> {
-    let mut identified = engine.identify(&auth, &socket.req_parts().headers).await?;
+    let parts = socket.req_parts();
+    let peer = crate::wire::socket::peer_of(parts);
+    let mut identified = engine.identify(&auth, &parts.headers, peer).await?;
     let resuming = engine.find_session(&auth, identified.user_id()).await;
     if let Resuming::Found(takeover, _) = &resuming {
         identified.adopt_user(&takeover.previous.user_id);

@@ -60,6 +60,8 @@ pub(crate) struct SocketConnection<A: Adapter> {
     socket: parking_lot::RwLock<Option<Arc<Socket<A>>>>,
     /// Its socket id, for the `Closer` (kept: the socket may be released).
     id: String,
+    /// The TCP peer, when the server knows it.
+    peer: Option<std::net::IpAddr>,
     /// How it connected (a polling connection may upgrade later).
     transport: Transport,
     closer: Arc<Closer>,
@@ -85,6 +87,7 @@ impl<A: Adapter> SocketConnection<A> {
         closer.register(socket.id.as_str(), websocket);
         Self {
             transport,
+            peer: peer_of(socket.req_parts()),
             id: socket.id.to_string(),
             socket: parking_lot::RwLock::new(Some(socket)),
             closer,
@@ -234,6 +237,10 @@ impl<A: Adapter> Connection for SocketConnection<A> {
         self.transport
     }
 
+    fn peer(&self) -> Option<std::net::IpAddr> {
+        self.peer
+    }
+
     fn headers(&self) -> HeaderMap {
         self.socket()
             .map(|socket| socket.req_parts().headers.clone())
@@ -262,6 +269,19 @@ fn disconnect_until_done<A: Adapter>(socket: Arc<Socket<A>>) {
             }
         });
     }
+}
+
+/// The TCP peer of a connection's first request: from a
+/// [`DialogueListener`](crate::wire::transport::DialogueListener)'s `Peer`,
+/// or axum's `SocketAddr` connect info.
+pub(crate) fn peer_of(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<Peer>>() {
+        return Some(peer.addr().ip());
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
 }
 
 /// How a socket is connected.

@@ -94,6 +94,7 @@ pub struct DialogueBuilder<A> {
     requests: std::collections::HashMap<String, Arc<crate::engine::handlers::HandlerFn>>,
     /// Requests given a second handler (reported by `build`).
     twice_requests: Vec<&'static str>,
+    trusted_proxies: Vec<std::net::IpAddr>,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -129,6 +130,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             ping: DEFAULT_PING,
             requests: std::collections::HashMap::new(),
             twice_requests: Vec::new(),
+            trusted_proxies: Vec::new(),
             _app: PhantomData,
         }
     }
@@ -304,6 +306,25 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
+    /// The proxies in front of the server (load balancers, reverse
+    /// proxies) whose `X-Forwarded-For` is believed: hooks then see the
+    /// client's address as they forward it (`Handshake::remote_addr`,
+    /// `SocketInfo::remote_addr`) rather than the proxy's. By default none:
+    /// a header a client could write itself is never believed.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub App { chat: { name: "Chat", events: [Message] } } }
+    /// let builder = Dialogue::<App>::builder().trusted_proxies(["127.0.0.1".parse().unwrap()]);
+    /// # let _ = builder;
+    /// ```
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = std::net::IpAddr>) -> Self {
+        self.trusted_proxies = proxies.into_iter().collect();
+        self
+    }
+
     /// How long a hook may run before it counts as failed (default 10 s).
     pub fn hook_timeout(mut self, timeout: Duration) -> Self {
         self.hooks.timeout = timeout;
@@ -426,6 +447,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             grace: self.grace,
             instance_idle: self.instance_idle,
             requests,
+            trusted_proxies: self.trusted_proxies,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();
