@@ -297,11 +297,15 @@ impl Stream for DurableStream {
                     return Ok(Appended::Repeat(event));
                 }
                 TicketKind::Deliver { .. } => Ok(()),
-                TicketKind::Commit(answer) => answer.await.unwrap_or_else(|_| {
-                    Err(Refused::Stale {
-                        cause: "the store's writer stopped".into(),
+                TicketKind::Commit(answer) => {
+                    // Committed here, unless someone else is committing.
+                    self.store.commit_waiting();
+                    answer.await.unwrap_or_else(|_| {
+                        Err(Refused::Stale {
+                            cause: "the store's writer stopped".into(),
+                        })
                     })
-                }),
+                }
             };
             let (drain, refused) = {
                 let mut tail = self.tail.lock();

@@ -27,14 +27,13 @@ pub(crate) mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::Sender;
 
 use tokio::sync::oneshot;
 
 use crate::envelope::StampedEvent;
 use crate::store::StoreError;
 use crate::store::sqlite::reads::Readers;
-use crate::store::sqlite::writer::{Job, Write};
+use crate::store::sqlite::writer::{Job, Shared, Write};
 
 /// WAL pages past which the writer checkpoints itself (32 MiB of 4 KiB
 /// pages): reached only under writes without pause (`checkpoint`).
@@ -122,8 +121,17 @@ struct Inner {
 
 enum WriterState {
     Ready(rusqlite::Connection),
-    Running(Sender<Job>),
+    Running(Arc<Shared>),
     Gone,
+}
+
+impl Drop for Inner {
+    /// The last clone is gone: the writer commits what is queued and stops.
+    fn drop(&mut self) {
+        if let WriterState::Running(shared) = &*self.writer.lock() {
+            shared.close();
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -220,12 +228,17 @@ impl SqliteStore {
             .name("dialogue-checkpoint".into())
             .spawn(move || checkpoint::run(checkpointer, pokes))
             .map_err(|e| StoreError(format!("cannot start the store's checkpointer: {e}")))?;
-        let (jobs, receiver) = std::sync::mpsc::channel();
+        // With NORMAL a commit is a write to the page cache: a trigger
+        // commits on its own task (`writer::Shared::commit_here`); with FULL
+        // each commit waits for the disk, so only the thread commits.
+        let inline = self.inner.options.synchronous == Synchronous::Normal;
+        let shared = Shared::new(connection, inline, poke);
+        let thread = shared.clone();
         std::thread::Builder::new()
             .name("dialogue-store".into())
-            .spawn(move || writer::run(connection, receiver, retention, poke))
+            .spawn(move || writer::run(thread, retention))
             .map_err(|e| StoreError(format!("cannot start the store's writer: {e}")))?;
-        *state = WriterState::Running(jobs);
+        *state = WriterState::Running(shared);
         ignore_file_size_signal();
         Ok(())
     }
@@ -234,9 +247,9 @@ impl SqliteStore {
     pub(crate) fn submit(&self, write: Write) {
         let state = self.inner.writer.lock();
         let refused = match &*state {
-            WriterState::Running(jobs) => match jobs.send(Job::Write(write)) {
+            WriterState::Running(shared) => match shared.push(Job::Write(write)) {
                 Ok(()) => return,
-                Err(std::sync::mpsc::SendError(Job::Write(write))) => write,
+                Err(Job::Write(write)) => write,
                 Err(_) => return,
             },
             _ => write,
@@ -259,9 +272,20 @@ impl SqliteStore {
 
     fn send(&self, job: Job) -> bool {
         match &*self.inner.writer.lock() {
-            WriterState::Running(jobs) => jobs.send(job).is_ok(),
+            WriterState::Running(shared) => shared.push(job).is_ok(),
             _ => false,
         }
+    }
+
+    /// Commits what waits on the caller's task, unless someone else is
+    /// committing (who takes it too) or the mode is FULL: called by a
+    /// trigger about to wait for its commit.
+    pub(crate) fn commit_waiting(&self) {
+        let shared = match &*self.inner.writer.lock() {
+            WriterState::Running(shared) => shared.clone(),
+            _ => return,
+        };
+        shared.commit_here();
     }
 
     /// A room's stored position as clients see it: `(epoch, epoch number,

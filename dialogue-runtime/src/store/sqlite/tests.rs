@@ -35,6 +35,7 @@ async fn write(store: &SqliteStore, room: &str, seq: u64, generation: u64) -> Re
         generation,
         done,
     });
+    store.commit_waiting();
     answer.await.unwrap()
 }
 

@@ -1,12 +1,25 @@
-//! The one writer: a thread that owns the write connection and commits
-//! whatever is waiting in one transaction (group commit), in the order the
-//! writes were sent, then answers each.
+//! The one writer: whoever holds the write connection commits whatever is
+//! waiting in one transaction (group commit), in the order the writes were
+//! queued, then answers each.
 //!
-//! Why one thread: SQLite has one writer at a time anyway, and a batch per
-//! transaction is what makes durable writes fast (one WAL append and, with
-//! `synchronous = FULL`, one fsync for the whole batch). The rooms send their
-//! writes in seq order (under their stream's lock), so each room's events
+//! Why one connection: SQLite has one writer at a time anyway, and a batch
+//! per transaction is what makes durable writes fast (one WAL append and,
+//! with `synchronous = FULL`, one fsync for the whole batch). The rooms
+//! queue their writes in seq order (under their stream's lock), and only
+//! the holder of the connection takes from the queue, so each room's events
 //! are committed in seq order too.
+//!
+//! Who commits: with `synchronous = NORMAL` a commit is a write to the page
+//! cache (tens of microseconds), so the trigger that waits for it commits
+//! on its own task, with whatever else is queued, unless someone is
+//! committing already (who then takes it too); no thread is woken and none
+//! hands the answer back, which saves CPU and latency at rates too low to
+//! batch (`validation`: 20 % less CPU per delivery, p50 12 % lower than
+//! through a thread, in one alternating run). A committer does at most a
+//! few batches in a row and leaves the rest to the writer thread. With FULL
+//! each commit waits for the disk, so only the thread commits. The thread
+//! also wakes every second to trim and to commit what a trigger left (one
+//! whose task went away before committing).
 //!
 //! A failed batch (disk full, I/O error) answers each of its writes with
 //! the cause, and bumps the *generation* of each room in it: writes the
@@ -15,10 +28,11 @@
 //! room takes its seq back to the last committed one (see
 //! `state::durable`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
 
 use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
@@ -88,41 +102,131 @@ struct Room {
     cause: String,
 }
 
-/// Runs until every sender is gone.
-pub(crate) fn run(
-    mut connection: Connection,
-    jobs: Receiver<Job>,
-    retention: Retention,
+/// Batches one committer takes in a row before it leaves the rest to the
+/// writer thread (a trigger's task must not commit for others forever).
+const INLINE_ROUNDS: usize = 4;
+
+/// What the writer thread and the triggers that commit share.
+pub(crate) struct Shared {
+    queue: Mutex<Queue>,
+    /// Wakes the thread: work it must do (FULL mode, a forget, a committer
+    /// that gave up), or the store closing.
+    wake: Condvar,
+    /// The write connection and what goes with it; whoever holds it takes
+    /// the queue, so jobs are committed in the order they were queued.
+    core: Mutex<Core>,
+    /// Whether triggers commit on their own task (NORMAL mode).
+    inline: bool,
     checkpoint: Poke,
-) {
-    let mut rooms: HashMap<Arc<str>, Room> = HashMap::new();
-    let mut failing = false;
-    let mut trimmed = Instant::now();
-    // More is due than one turn of trimming deletes: trim after every
-    // batch until caught up.
-    let mut behind = false;
-    let mut cursor: retention::Cursor = None;
-    loop {
-        // Wake now and then to trim, even when idle.
-        let wait = if behind { Duration::ZERO } else { TRIM_EVERY };
-        let first = match jobs.recv_timeout(wait) {
-            Ok(job) => Some(job),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        let mut waiting: Vec<Job> = first.into_iter().collect();
-        while waiting.len() < BATCH {
-            match jobs.try_recv() {
-                Ok(job) => waiting.push(job),
-                Err(_) => break,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    closed: bool,
+    /// The thread has work it must not wait for (set with each wake-up, so
+    /// that one given while it is busy is not lost).
+    wanted: bool,
+}
+
+struct Core {
+    connection: Connection,
+    rooms: HashMap<Arc<str>, Room>,
+    failing: bool,
+}
+
+impl Shared {
+    pub(crate) fn new(connection: Connection, inline: bool, checkpoint: Poke) -> Arc<Self> {
+        Arc::new(Self {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+            core: Mutex::new(Core {
+                connection,
+                rooms: HashMap::new(),
+                failing: false,
+            }),
+            inline,
+            checkpoint,
+        })
+    }
+
+    /// Queues a job; gives it back when the writer has stopped. A write in
+    /// NORMAL mode waits for its trigger to commit it (`commit_here`); the
+    /// rest wakes the thread.
+    pub(crate) fn push(&self, job: Job) -> Result<(), Job> {
+        let mut queue = self.queue.lock();
+        if queue.closed {
+            return Err(job);
+        }
+        let wake = !self.inline || !matches!(job, Job::Write(_));
+        queue.jobs.push_back(job);
+        if wake {
+            queue.wanted = true;
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Commits what waits, here, unless someone else is committing (who
+    /// then takes it too): a few batches, the rest to the thread.
+    pub(crate) fn commit_here(&self) {
+        if !self.inline {
+            return;
+        }
+        loop {
+            let Some(mut core) = self.core.try_lock() else {
+                return;
+            };
+            let mut rounds = 0;
+            loop {
+                let jobs = self.take();
+                if jobs.is_empty() {
+                    break;
+                }
+                core.process(jobs);
+                rounds += 1;
+                if rounds == INLINE_ROUNDS {
+                    drop(core);
+                    self.checkpoint.committed();
+                    self.queue.lock().wanted = true;
+                    self.wake.notify_one();
+                    return;
+                }
+            }
+            drop(core);
+            if rounds > 0 {
+                self.checkpoint.committed();
+            }
+            // A job queued after the last look, while the lock was still
+            // held, found it taken: look again now that it is free.
+            if self.queue.lock().jobs.is_empty() {
+                return;
             }
         }
-        let wrote = !waiting.is_empty();
+    }
+
+    /// Stops the thread once the queue is empty.
+    pub(crate) fn close(&self) {
+        self.queue.lock().closed = true;
+        self.wake.notify_one();
+    }
+
+    /// Takes up to a batch of jobs, in order (only under the core's lock).
+    fn take(&self) -> Vec<Job> {
+        let mut queue = self.queue.lock();
+        let n = queue.jobs.len().min(BATCH);
+        queue.jobs.drain(..n).collect()
+    }
+}
+
+impl Core {
+    /// Commits `jobs` in order and answers them.
+    fn process(&mut self, jobs: Vec<Job>) {
         let mut batch = Vec::new();
-        for job in waiting {
+        for job in jobs {
             match job {
                 Job::Write(write) => {
-                    let room = rooms.entry(write.room.clone()).or_default();
+                    let room = self.rooms.entry(write.room.clone()).or_default();
                     if write.generation < room.generation {
                         let _ = write.done.send(Err(Refused::Stale {
                             cause: room.cause.clone(),
@@ -134,21 +238,54 @@ pub(crate) fn run(
                 Job::Forget(room, done) => {
                     // Earlier writes first, in order.
                     commit_or_refuse(
-                        &mut connection,
-                        &mut rooms,
-                        &mut failing,
+                        &mut self.connection,
+                        &mut self.rooms,
+                        &mut self.failing,
                         std::mem::take(&mut batch),
                     );
-                    rooms.remove(&room);
-                    let _ = done.send(forget(&connection, &room).map_err(|e| e.to_string()));
+                    self.rooms.remove(&room);
+                    let _ = done.send(forget(&self.connection, &room).map_err(|e| e.to_string()));
                 }
             }
         }
-        commit_or_refuse(&mut connection, &mut rooms, &mut failing, batch);
-        let mut changed = wrote;
+        commit_or_refuse(
+            &mut self.connection,
+            &mut self.rooms,
+            &mut self.failing,
+            batch,
+        );
+    }
+}
+
+/// The writer thread: commits what the triggers leave to it (all of it in
+/// FULL mode), and trims by the retention policy; runs until the store is
+/// dropped and its queue is empty.
+pub(crate) fn run(shared: Arc<Shared>, retention: Retention) {
+    let mut trimmed = Instant::now();
+    // More is due than one turn of trimming deletes: trim after every
+    // batch until caught up.
+    let mut behind = false;
+    let mut cursor: retention::Cursor = None;
+    loop {
+        {
+            let mut queue = shared.queue.lock();
+            if queue.closed && queue.jobs.is_empty() {
+                return;
+            }
+            if !behind && !queue.wanted && (queue.jobs.is_empty() || shared.inline) {
+                // Wake now and then to trim, and to commit what a trigger
+                // left (one whose task went away before committing).
+                shared.wake.wait_for(&mut queue, TRIM_EVERY);
+            }
+            queue.wanted = false;
+        }
+        let mut core = shared.core.lock();
+        let jobs = shared.take();
+        let mut changed = !jobs.is_empty();
+        core.process(jobs);
         if behind || trimmed.elapsed() >= TRIM_EVERY {
             trimmed = Instant::now();
-            behind = match retention::trim(&connection, &retention, &mut cursor) {
+            behind = match retention::trim(&core.connection, &retention, &mut cursor) {
                 Ok(done) => {
                     changed |= done.deleted > 0;
                     done.more
@@ -159,8 +296,9 @@ pub(crate) fn run(
                 }
             };
         }
+        drop(core);
         if changed {
-            checkpoint.committed();
+            shared.checkpoint.committed();
         }
     }
 }
