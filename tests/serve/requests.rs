@@ -225,3 +225,17 @@ async fn every_declared_request_needs_exactly_one_handler() {
         matches!(only_fail, BuildError::RequestWithoutHandler { request, .. } if request == "add")
     );
 }
+
+#[tokio::test]
+async fn data_past_the_size_limit_is_refused() {
+    let server = Server::start().await;
+    let alice = server.connect("alice", Transport::WebSocket).await;
+    // Past the payload limit (64 KiB by default), as for triggers.
+    let big = json!({ "name": "add", "data": { "a": 1, "b": 2, "pad": "x".repeat(70 * 1024) } });
+    let answer = ask(&alice, "dialogue:request", big).await;
+    assert_eq!(answer["error"]["code"], "PAYLOAD_TOO_LARGE", "{answer}");
+    assert_eq!(
+        ask_ok(&alice, "dialogue:request", add(1, 1)).await["data"]["sum"],
+        2
+    );
+}

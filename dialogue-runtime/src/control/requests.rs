@@ -35,8 +35,9 @@ pub enum Refusal {
 
 impl Refusal {
     /// A refusal the client sees. A code that is not UPPER_SNAKE_CASE (1 to
-    /// 64 of `A`-`Z`, `0`-`9`, `_`, starting with a letter) is a bug of the
-    /// handler: the client gets `INTERNAL` and the server logs it.
+    /// 64 of `A`-`Z`, `0`-`9`, `_`, starting with a letter), or that is one
+    /// of the protocol's own codes, is a bug of the handler: the client
+    /// gets `INTERNAL` and the server logs it.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Refused {
             code: code.into(),
@@ -65,9 +66,11 @@ impl<E: std::error::Error> From<E> for Refusal {
 }
 
 /// Whether `code` may be an application's code: UPPER_SNAKE_CASE, 1 to 64
-/// characters, starting with a letter.
+/// characters, starting with a letter, and none of the protocol's own
+/// (a client could not tell it from the server's).
 pub(crate) fn is_application_code(code: &str) -> bool {
-    !code.is_empty()
+    crate::protocol::ErrorCode::from_wire(code).is_none()
+        && !code.is_empty()
         && code.len() <= 64
         && code.starts_with(|c: char| c.is_ascii_uppercase())
         && code
@@ -84,7 +87,17 @@ mod tests {
         for good in ["TOO_BIG", "A", "OUT_OF_STOCK_2"] {
             assert!(is_application_code(good), "{good}");
         }
-        for bad in ["", "too_big", "TOO-BIG", "_X", "2BIG", &"X".repeat(65)] {
+        let long = "X".repeat(65);
+        for bad in [
+            "",
+            "too_big",
+            "TOO-BIG",
+            "_X",
+            "2BIG",
+            &long,
+            "INTERNAL",
+            "NOT_IN_ROOM",
+        ] {
             assert!(!is_application_code(bad), "{bad}");
         }
     }

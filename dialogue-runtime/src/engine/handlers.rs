@@ -99,7 +99,16 @@ impl Engine {
         // A missing payload is `null`: the schema decides whether that is
         // one (an empty request is written `{}`).
         let data = data.map_or("null", RawValue::get);
-        let value: serde_json::Value = serde_json::from_str(data).map_err(|_| AskError::Failed)?;
+        // JSON the schema cannot even read (a number out of range) fails it.
+        let value: serde_json::Value =
+            serde_json::from_str(data).map_err(|error| AskError::Invalid {
+                request: name.to_owned(),
+                summary: error.to_string(),
+                issues: vec![crate::protocol::ValidationIssue {
+                    path: String::new(),
+                    message: error.to_string(),
+                }],
+            })?;
         if let Err(issues) = declared.schema.validate(&value) {
             let summary = issues
                 .first()

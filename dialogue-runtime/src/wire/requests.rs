@@ -193,6 +193,18 @@ async fn ask(
     if let Some(room) = &call.room_id {
         about(room, None);
     }
+    // The same size limit as a trigger's payload.
+    let max = engine.limits.max_payload;
+    if let Some(raw) = call.data
+        && raw.0.get().len() > max
+    {
+        return Err(TriggerError::PayloadTooLarge {
+            part: "data",
+            size: raw.0.get().len(),
+            max,
+        }
+        .to_wire());
+    }
     let data = call.data.map(|data| data.0);
     match engine
         .ask(client, &call.name, data, call.room_id.as_deref())

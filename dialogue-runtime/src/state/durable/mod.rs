@@ -177,13 +177,19 @@ impl DurableStream {
     /// on the way).
     fn refused(&self, tail: &mut DurableTail, seq: u64, refused: &Refused) -> bool {
         let mut drain = false;
-        if let Refused::Failed {
+        // Whichever answer of the failure comes first rolls the room back:
+        // the one that failed may have gone to a task that is no more.
+        let (Refused::Failed {
             generation,
             committed,
             ..
-        } = refused
-            && *generation > tail.generation
-        {
+        }
+        | Refused::Stale {
+            generation,
+            committed,
+            ..
+        }) = refused;
+        if *generation > tail.generation {
             drain = self.apply(tail, *committed);
             tail.generation = *generation;
             self.seq.store(*committed, Ordering::Release);
@@ -303,6 +309,8 @@ impl Stream for DurableStream {
                     answer.await.unwrap_or_else(|_| {
                         Err(Refused::Stale {
                             cause: "the store's writer stopped".into(),
+                            generation: 0,
+                            committed: 0,
                         })
                     })
                 }

@@ -256,6 +256,8 @@ impl SqliteStore {
         };
         let _ = refused.done.send(Err(writer::Refused::Stale {
             cause: "the store's writer is not running".into(),
+            generation: 0,
+            committed: 0,
         }));
     }
 

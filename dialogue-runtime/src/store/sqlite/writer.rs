@@ -74,14 +74,20 @@ pub(crate) enum Refused {
         committed: u64,
     },
     /// Numbered before an earlier write of its room failed.
-    Stale { cause: String },
+    Stale {
+        cause: String,
+        /// The room's generation since that failure.
+        generation: u64,
+        /// The last seq of the room committed before that failure.
+        committed: u64,
+    },
 }
 
 impl Refused {
     /// The cause, for the client's `UNAVAILABLE`.
     pub(crate) fn cause(&self) -> &str {
         match self {
-            Self::Failed { cause, .. } | Self::Stale { cause } => cause,
+            Self::Failed { cause, .. } | Self::Stale { cause, .. } => cause,
         }
     }
 }
@@ -100,6 +106,10 @@ struct Room {
     generation: u64,
     /// The cause of the failure that bumped the generation.
     cause: String,
+    /// The last seq committed before that failure: a stale write carries it
+    /// too, so that the room rolls back whichever answer it reads first
+    /// (the `Failed` one may have gone to a task that is no more).
+    committed: u64,
 }
 
 /// Batches one committer takes in a row before it leaves the rest to the
@@ -179,7 +189,7 @@ impl Shared {
             };
             let mut rounds = 0;
             loop {
-                let jobs = self.take();
+                let jobs = self.take(true);
                 if jobs.is_empty() {
                     break;
                 }
@@ -198,24 +208,42 @@ impl Shared {
                 self.checkpoint.committed();
             }
             // A job queued after the last look, while the lock was still
-            // held, found it taken: look again now that it is free.
-            if self.queue.lock().jobs.is_empty() {
-                return;
+            // held, found it taken: look again now that it is free. A job
+            // this task leaves (a deletion) is the thread's.
+            let queue = self.queue.lock();
+            match queue.jobs.front() {
+                None => return,
+                Some(Job::Write(_)) => {}
+                Some(Job::Forget(..)) => return,
             }
         }
     }
 
     /// Stops the thread once the queue is empty.
     pub(crate) fn close(&self) {
-        self.queue.lock().closed = true;
+        let mut queue = self.queue.lock();
+        queue.closed = true;
+        queue.wanted = true;
         self.wake.notify_one();
     }
 
     /// Takes up to a batch of jobs, in order (only under the core's lock).
-    fn take(&self) -> Vec<Job> {
+    /// `writes_only`: stop at a job that is not a write (a trigger's task
+    /// leaves a room's deletion, which may take long, to the thread).
+    fn take(&self, writes_only: bool) -> Vec<Job> {
         let mut queue = self.queue.lock();
-        let n = queue.jobs.len().min(BATCH);
-        queue.jobs.drain(..n).collect()
+        let mut jobs = Vec::new();
+        while jobs.len() < BATCH {
+            match queue.jobs.front() {
+                Some(Job::Write(_)) => {}
+                Some(Job::Forget(..)) if !writes_only => {}
+                _ => break,
+            }
+            if let Some(job) = queue.jobs.pop_front() {
+                jobs.push(job);
+            }
+        }
+        jobs
     }
 }
 
@@ -230,6 +258,8 @@ impl Core {
                     if write.generation < room.generation {
                         let _ = write.done.send(Err(Refused::Stale {
                             cause: room.cause.clone(),
+                            generation: room.generation,
+                            committed: room.committed,
                         }));
                     } else {
                         batch.push(write);
@@ -272,7 +302,8 @@ pub(crate) fn run(shared: Arc<Shared>, retention: Retention) {
             if queue.closed && queue.jobs.is_empty() {
                 return;
             }
-            if !behind && !queue.wanted && (queue.jobs.is_empty() || shared.inline) {
+            if !behind && !queue.wanted && !queue.closed && (queue.jobs.is_empty() || shared.inline)
+            {
                 // Wake now and then to trim, and to commit what a trigger
                 // left (one whose task went away before committing).
                 shared.wake.wait_for(&mut queue, TRIM_EVERY);
@@ -280,7 +311,7 @@ pub(crate) fn run(shared: Arc<Shared>, retention: Retention) {
             queue.wanted = false;
         }
         let mut core = shared.core.lock();
-        let jobs = shared.take();
+        let jobs = shared.take(false);
         let mut changed = !jobs.is_empty();
         core.process(jobs);
         if behind || trimmed.elapsed() >= TRIM_EVERY {
@@ -299,6 +330,12 @@ pub(crate) fn run(shared: Arc<Shared>, retention: Retention) {
         drop(core);
         if changed {
             shared.checkpoint.committed();
+        }
+        // A trigger that found the connection taken while this turn held it
+        // left its write to the holder: this thread, then. Look again now.
+        let mut queue = shared.queue.lock();
+        if !queue.jobs.is_empty() {
+            queue.wanted = true;
         }
     }
 }
@@ -386,10 +423,11 @@ fn refuse(rooms: &mut HashMap<Arc<str>, Room>, batch: Vec<Write>, cause: &str) {
             .and_modify(|seq| *seq = (*seq).min(write.event.seq()))
             .or_insert(write.event.seq());
     }
-    for (room, _) in first_seq.iter() {
+    for (room, first) in first_seq.iter() {
         let state = rooms.entry(room.clone()).or_default();
         state.generation += 1;
         state.cause = cause.to_owned();
+        state.committed = first.saturating_sub(1);
     }
     for write in batch {
         let committed = first_seq[&write.room].saturating_sub(1);
