@@ -61,6 +61,8 @@ fn parse_app(input: ParseStream, errors: &mut Errors) -> syn::Result<AppDef> {
     let mut requests: Option<Vec<Type>> = None;
     while !body.is_empty() {
         if starts_requests(&body) {
+            // Doc comments on the list are allowed, and say nothing more.
+            body.call(Attribute::parse_outer)?;
             let key: Ident = body.parse()?;
             body.parse::<Token![:]>()?;
             let list;
@@ -95,6 +97,9 @@ fn parse_app(input: ParseStream, errors: &mut Errors) -> syn::Result<AppDef> {
 /// `requests: [` starts the list of requests (a room's value is braced).
 fn starts_requests(input: ParseStream) -> bool {
     let fork = input.fork();
+    if fork.call(Attribute::parse_outer).is_err() {
+        return false;
+    }
     let Ok(key) = fork.parse::<Ident>() else {
         return false;
     };
