@@ -245,3 +245,36 @@ impl<'a> AckError<'a> {
         Self { ok: false, error }
     }
 }
+
+/// `{ ok: false, error: { code, message } }`: an application request's
+/// refusal by its handler, with the application's own code (which no
+/// [`ErrorCode`](super::ErrorCode) is).
+///
+/// ```
+/// use dialogue_core::protocol::AckRefusal;
+///
+/// let text = serde_json::to_string(&AckRefusal::new("TOO_BIG", "too big")).unwrap();
+/// assert_eq!(text, r#"{"ok":false,"error":{"code":"TOO_BIG","message":"too big"}}"#);
+/// ```
+#[derive(Debug, Clone, Serialize)]
+pub struct AckRefusal<'a> {
+    ok: bool,
+    error: Refused<'a>,
+}
+
+/// The error of an [`AckRefusal`].
+#[derive(Debug, Clone, Serialize)]
+struct Refused<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl<'a> AckRefusal<'a> {
+    /// The refusal with the application's `code` and `message`.
+    pub fn new(code: &'a str, message: &'a str) -> Self {
+        Self {
+            ok: false,
+            error: Refused { code, message },
+        }
+    }
+}

@@ -29,8 +29,8 @@ mod messages;
 mod requests;
 
 pub use answers::{
-    AckError, AckOk, Connected, Done, HistoryPage, HistoryPush, Joined, PROTOCOL_VERSION,
-    RequestAnswer, RoomAnswer, RoomIdPayload, RoomsAnswer, TriggerAnswer,
+    AckError, AckOk, AckRefusal, Connected, Done, HistoryPage, HistoryPush, Joined,
+    PROTOCOL_VERSION, RequestAnswer, RoomAnswer, RoomIdPayload, RoomsAnswer, TriggerAnswer,
 };
 pub use envelope::{EventMessage, Position, RawEnvelope, RawJson, RoomInfo, SYSTEM};
 pub use errors::{ErrorCode, ValidationIssue, WireError};

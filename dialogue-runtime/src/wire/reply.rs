@@ -13,9 +13,9 @@ use socketioxide::extract::AckSender;
 use crate::engine::join::JoinAnswer;
 use crate::envelope::StampedEvent;
 use crate::protocol::{
-    AckError, AckOk, Done, HistoryPage, HistoryPush, Joined, RawEnvelope, RawJson, Request,
-    RequestAnswer, RoomAnswer, RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent, TriggerAnswer,
-    WireError,
+    AckError, AckOk, AckRefusal, Done, HistoryPage, HistoryPush, Joined, RawEnvelope, RawJson,
+    Request, RequestAnswer, RoomAnswer, RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent,
+    TriggerAnswer, WireError,
 };
 use crate::state::client::ClientState;
 use crate::state::connection::{Connection, SendFailure};
@@ -82,9 +82,10 @@ impl<A: Adapter> Reply<A> {
     pub(crate) fn refuse(self, request: &str, code: &str, message: &str) {
         tracing::debug!(request, code, message, "request refused by its handler");
         if let Some(ack) = self.ack {
-            let answer =
-                serde_json::json!({ "ok": false, "error": { "code": code, "message": message } });
-            Self::sent(&self.client, acknowledge(ack, &answer));
+            Self::sent(
+                &self.client,
+                acknowledge(ack, &AckRefusal::new(code, message)),
+            );
         }
     }
 

@@ -20,7 +20,7 @@ use crate::engine::{Engine, Followup};
 use crate::error::{AskError, HistoryError, RequestError, ToWire, TriggerError};
 use crate::protocol::{
     CreateRoomRequest, DEFAULT_HISTORY_END, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN,
-    Request, RequestCall, RoomRequest, SubscribeRequest, TriggerRequest, WireError,
+    RawJson, Request, RequestCall, RoomRequest, SubscribeRequest, TriggerRequest, WireError,
 };
 use crate::rules::WILDCARD;
 use crate::spec::{RoomEvents, Subscriptions};
@@ -194,17 +194,7 @@ async fn ask(
         about(room, None);
     }
     // The same size limit as a trigger's payload.
-    let max = engine.limits.max_payload;
-    if let Some(raw) = call.data
-        && raw.0.get().len() > max
-    {
-        return Err(TriggerError::PayloadTooLarge {
-            part: "data",
-            size: raw.0.get().len(),
-            max,
-        }
-        .to_wire());
-    }
+    check_size(engine, "data", call.data)?;
     let data = call.data.map(|data| data.0);
     match engine
         .ask(client, &call.name, data, call.room_id.as_deref())
@@ -343,25 +333,33 @@ async fn trigger(
     Ok(Handled::Trigger(Box::new(publishing)))
 }
 
+/// `PAYLOAD_TOO_LARGE` when `part` (as sent, before it is read) is over
+/// the payload limit.
+fn check_size(
+    engine: &Engine,
+    part: &'static str,
+    raw: Option<RawJson<'_>>,
+) -> Result<(), WireError> {
+    let max = engine.limits.max_payload;
+    match raw {
+        Some(raw) if raw.0.get().len() > max => Err(TriggerError::PayloadTooLarge {
+            part,
+            size: raw.0.get().len(),
+            max,
+        }
+        .to_wire()),
+        _ => Ok(()),
+    }
+}
+
 /// A trigger's `data` and `meta`, size-checked as sent before they are read.
 fn read_trigger_parts(
     engine: &Engine,
     request: &TriggerRequest<'_>,
 ) -> Result<(Value, Option<Map<String, Value>>), WireError> {
     let name = Request::Trigger.wire_name();
-    let max = engine.limits.max_payload;
-    for (part, raw) in [("data", request.data), ("meta", request.meta)] {
-        if let Some(raw) = raw
-            && raw.0.get().len() > max
-        {
-            return Err(TriggerError::PayloadTooLarge {
-                part,
-                size: raw.0.get().len(),
-                max,
-            }
-            .to_wire());
-        }
-    }
+    check_size(engine, "data", request.data)?;
+    check_size(engine, "meta", request.meta)?;
     let data = match request.data {
         Some(raw) => {
             serde_json::from_str(raw.0.get()).map_err(|e| malformed(name, &e.to_string()))?

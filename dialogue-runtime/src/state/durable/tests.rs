@@ -118,12 +118,10 @@ async fn a_restart_continues_the_stream_with_its_history_window_and_ids() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[tokio::test]
-async fn a_full_disk_refuses_without_a_gap_or_a_delivery() {
-    let dir = temp_dir("durable-full");
-    let path = dir.join("s.sqlite");
-    let store = SqliteStore::open(&path).unwrap();
-    // A file that may not grow past its size now, plus a little.
+/// A started store whose file may not grow past its size now, plus a
+/// little: a disk that fills up.
+fn nearly_full(path: &std::path::Path) -> SqliteStore {
+    let store = SqliteStore::open(path).unwrap();
     store.before_start(|connection| {
         let pages: i64 = connection
             .query_row("PRAGMA page_count", [], |r| r.get(0))
@@ -133,6 +131,14 @@ async fn a_full_disk_refuses_without_a_gap_or_a_delivery() {
             .unwrap();
     });
     store.start(1000, Duration::from_secs(300)).unwrap();
+    store
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_without_a_gap_or_a_delivery() {
+    let dir = temp_dir("durable-full");
+    let path = dir.join("s.sqlite");
+    let store = nearly_full(&path);
     let backend = Durable::new(store, vec![]);
     let delivered = Arc::new(Mutex::new(Vec::new()));
     let stream = stream(&backend, &delivered);
@@ -176,32 +182,22 @@ async fn a_full_disk_refuses_without_a_gap_or_a_delivery() {
 async fn a_failure_nobody_heard_is_rolled_back_by_the_next_refusal() {
     let dir = temp_dir("durable-unheard");
     let path = dir.join("s.sqlite");
-    let store = SqliteStore::open(&path).unwrap();
-    store.before_start(|connection| {
-        let pages: i64 = connection
-            .query_row("PRAGMA page_count", [], |r| r.get(0))
-            .unwrap();
-        connection
-            .execute_batch(&format!("PRAGMA max_page_count = {}", pages + 4))
-            .unwrap();
-    });
-    store.start(1000, Duration::from_secs(300)).unwrap();
+    let store = nearly_full(&path);
     let backend = Durable::new(store, vec![]);
     let delivered = Arc::new(Mutex::new(Vec::new()));
     let stream = stream(&backend, &delivered);
-    let big = |seq| StampedEvent::stamp(seq, "r", "m", &json!("x".repeat(8000)), "u", None);
+    let big = || Append {
+        keep: None,
+        stamp: Box::new(|seq| {
+            StampedEvent::stamp(seq, "r", "m", &json!("x".repeat(8000)), "u", None)
+        }),
+        id: None,
+        kept: None,
+    };
     // Fill the file until a write fails.
     let mut accepted = 0;
     loop {
-        match stream
-            .append(Append {
-                keep: None,
-                stamp: Box::new(big),
-                id: None,
-                kept: None,
-            })
-            .await
-        {
+        match stream.append(big()).await {
             Ok(_) => accepted += 1,
             Err(_) => break,
         }
@@ -210,28 +206,12 @@ async fn a_failure_nobody_heard_is_rolled_back_by_the_next_refusal() {
     // Still full. A trigger numbered, whose task goes away before it hears
     // that its write failed (its answer is dropped; the writer thread
     // commits what a trigger left within a second).
-    let gone = stream
-        .number(Append {
-            keep: None,
-            stamp: Box::new(big),
-            id: None,
-            kept: None,
-        })
-        .await
-        .unwrap();
+    let gone = stream.number(big()).await.unwrap();
     drop(gone);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // The next one is refused as numbered before that failure; it rolls
     // the room back all the same, so the room goes on without a gap.
-    let next = stream
-        .number(Append {
-            keep: None,
-            stamp: Box::new(big),
-            id: None,
-            kept: None,
-        })
-        .await
-        .unwrap();
+    let next = stream.number(big()).await.unwrap();
     assert!(stream.complete(next).await.is_err());
     assert_eq!(
         stream.position().seq,

@@ -3539,9 +3539,15 @@ var DialogueError = class extends Error {
   }
 };
 function validatePayload(event, data) {
-  const schema = Object.prototype.hasOwnProperty.call(SCHEMAS, event) ? SCHEMAS[event] : void 0;
+  return checkAgainst(SCHEMAS, event, "event", data);
+}
+function validateRequest(name, data) {
+  return checkAgainst(REQUEST_SCHEMAS, name, "request", data);
+}
+function checkAgainst(schemas, name, kind, data) {
+  const schema = Object.prototype.hasOwnProperty.call(schemas, name) ? schemas[name] : void 0;
   if (schema === void 0) {
-    return [{ path: "", message: `no event named ${JSON.stringify(event)} is declared` }];
+    return [{ path: "", message: `no ${kind} named ${JSON.stringify(name)} is declared` }];
   }
   let value2;
   try {
@@ -3553,20 +3559,11 @@ function validatePayload(event, data) {
   jsonSchemaCheck(schema, value2, "", schema, issues);
   return issues.slice(0, 20);
 }
-function validateRequest(name, data) {
-  const schema = Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, name) ? REQUEST_SCHEMAS[name] : void 0;
-  if (schema === void 0) {
-    return [{ path: "", message: `no request named ${JSON.stringify(name)} is declared` }];
+function refuseInvalid(issues, what) {
+  const first = issues[0];
+  if (first !== void 0) {
+    throw new DialogueError("VALIDATION_FAILED", `invalid ${what}: ${first.path || "(the payload)"} ${first.message}`, issues);
   }
-  let value2;
-  try {
-    value2 = data === void 0 ? null : JSON.parse(JSON.stringify(data));
-  } catch (error) {
-    return [{ path: "", message: `not JSON: ${String(error)}` }];
-  }
-  const issues = [];
-  jsonSchemaCheck(schema, value2, "", schema, issues);
-  return issues.slice(0, 20);
 }
 function createDialogueClient(options) {
   const ackTimeout = options.timeout ?? 1e4;
@@ -3833,15 +3830,7 @@ function createDialogueClient(options) {
     };
     const send = async (event, data, meta) => {
       if (validate && validatedRoom(roomId) && Object.prototype.hasOwnProperty.call(SCHEMAS, event)) {
-        const issues = validatePayload(event, data);
-        if (issues.length > 0) {
-          const first = issues[0];
-          throw new DialogueError(
-            "VALIDATION_FAILED",
-            `invalid ${JSON.stringify(event)} payload: ${first.path || "(the payload)"} ${first.message}`,
-            issues
-          );
-        }
+        refuseInvalid(validatePayload(event, data), `${JSON.stringify(event)} payload`);
       }
       if (rooms.get(roomId) !== context) throw new DialogueError("NOT_IN_ROOM", `room ${roomId} was left`);
       const payload = { roomId, event, data: data === void 0 ? null : data, id: triggerId() };
@@ -4054,15 +4043,7 @@ function createDialogueClient(options) {
     },
     async request(name, data, asked) {
       if (validate) {
-        const issues = validateRequest(name, data);
-        if (issues.length > 0) {
-          const first = issues[0];
-          throw new DialogueError(
-            "VALIDATION_FAILED",
-            `invalid ${JSON.stringify(name)} request: ${first.path || "(the payload)"} ${first.message}`,
-            issues
-          );
-        }
+        refuseInvalid(validateRequest(name, data), `${JSON.stringify(name)} request`);
       }
       const call = { name, data: data === void 0 ? null : data };
       if (asked?.roomId !== void 0) call.roomId = asked.roomId;

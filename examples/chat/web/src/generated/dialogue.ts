@@ -881,11 +881,32 @@ export interface DialogueClient {
  * a whole is `null`).
  */
 export function validatePayload(event: keyof EventPayloads & string, data: unknown): ValidationIssue[] {
-  const schema: JsonSchema | undefined = Object.prototype.hasOwnProperty.call(SCHEMAS, event)
-    ? SCHEMAS[event]
+  return checkAgainst(SCHEMAS, event, "event", data);
+}
+
+/**
+ * The issues of `data` as the payload of the request `name`, checked against
+ * its JSON Schema exactly as the server will; empty when it is valid.
+ */
+export function validateRequest(name: keyof RequestTypes & string, data: unknown): ValidationIssue[] {
+  return checkAgainst(REQUEST_SCHEMAS, name, "request", data);
+}
+
+/**
+ * The issues of `data` against `schemas[name]`, checked as JSON will carry it
+ * (`undefined` fields dropped, `undefined` as a whole is `null`); at most 20.
+ */
+function checkAgainst(
+  schemas: Readonly<Record<string, JsonSchema>>,
+  name: string,
+  kind: string,
+  data: unknown,
+): ValidationIssue[] {
+  const schema: JsonSchema | undefined = Object.prototype.hasOwnProperty.call(schemas, name)
+    ? schemas[name]
     : undefined;
   if (schema === undefined) {
-    return [{ path: "", message: `no event named ${JSON.stringify(event)} is declared` }];
+    return [{ path: "", message: `no ${kind} named ${JSON.stringify(name)} is declared` }];
   }
   let value: unknown;
   try {
@@ -898,26 +919,12 @@ export function validatePayload(event: keyof EventPayloads & string, data: unkno
   return issues.slice(0, 20);
 }
 
-/**
- * The issues of `data` as the payload of the request `name`, checked against
- * its JSON Schema exactly as the server will; empty when it is valid.
- */
-export function validateRequest(name: keyof RequestTypes & string, data: unknown): ValidationIssue[] {
-  const schema: JsonSchema | undefined = Object.prototype.hasOwnProperty.call(REQUEST_SCHEMAS, name)
-    ? REQUEST_SCHEMAS[name]
-    : undefined;
-  if (schema === undefined) {
-    return [{ path: "", message: `no request named ${JSON.stringify(name)} is declared` }];
+/** Refuses locally, as the server would (`VALIDATION_FAILED`), when there are `issues`. */
+function refuseInvalid(issues: ValidationIssue[], what: string): void {
+  const first = issues[0];
+  if (first !== undefined) {
+    throw new DialogueError("VALIDATION_FAILED", `invalid ${what}: ${first.path || "(the payload)"} ${first.message}`, issues);
   }
-  let value: unknown;
-  try {
-    value = data === undefined ? null : JSON.parse(JSON.stringify(data));
-  } catch (error) {
-    return [{ path: "", message: `not JSON: ${String(error)}` }];
-  }
-  const issues: ValidationIssue[] = [];
-  jsonSchemaCheck(schema, value, "", schema, issues);
-  return issues.slice(0, 20);
 }
 
 /** Connects to a Dialogue server: see `DialogueClientOptions`. */
@@ -1271,15 +1278,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     };
     const send = async (event: string, data: unknown, meta?: Record<string, unknown>): Promise<EventMessage> => {
       if (validate && validatedRoom(roomId) && Object.prototype.hasOwnProperty.call(SCHEMAS, event)) {
-        const issues = validatePayload(event as keyof EventPayloads & string, data);
-        if (issues.length > 0) {
-          const first = issues[0]!;
-          throw new DialogueError(
-            "VALIDATION_FAILED",
-            `invalid ${JSON.stringify(event)} payload: ${first.path || "(the payload)"} ${first.message}`,
-            issues,
-          );
-        }
+        refuseInvalid(validatePayload(event as keyof EventPayloads & string, data), `${JSON.stringify(event)} payload`);
       }
       if (rooms.get(roomId) !== context) throw new DialogueError("NOT_IN_ROOM", `room ${roomId} was left`);
       const payload: TriggerRequest = { roomId, event, data: data === undefined ? null : data, id: triggerId() };
@@ -1506,15 +1505,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     },
     async request(name: string, data: unknown, asked?: { roomId?: string }): Promise<unknown> {
       if (validate) {
-        const issues = validateRequest(name as keyof RequestTypes & string, data);
-        if (issues.length > 0) {
-          const first = issues[0]!;
-          throw new DialogueError(
-            "VALIDATION_FAILED",
-            `invalid ${JSON.stringify(name)} request: ${first.path || "(the payload)"} ${first.message}`,
-            issues,
-          );
-        }
+        refuseInvalid(validateRequest(name as keyof RequestTypes & string, data), `${JSON.stringify(name)} request`);
       }
       const call: RequestCall = { name, data: data === undefined ? null : data };
       if (asked?.roomId !== undefined) call.roomId = asked.roomId;
