@@ -38,7 +38,18 @@ fn room_handles_constants_and_ids_agree() {
         .iter()
         .map(|r| r.id.as_str())
         .collect();
-    assert_eq!(ids, ["chat", "small", "sandbox", "readonly", "orders"]);
+    assert_eq!(
+        ids,
+        [
+            "chat",
+            "small",
+            "sandbox",
+            "readonly",
+            "orders",
+            "lobby",
+            "doc:{docId}"
+        ]
+    );
 }
 
 #[test]

@@ -28,9 +28,14 @@ const RESERVED: &[&str] = &[
     "DialogueError",
     "EventMessage",
     "EventPayloads",
+    "JoinOptions",
     "JoinedRoom",
     "JsonSchema",
     "NoEvents",
+    "PRESENCE_SCHEMA",
+    "PresenceChange",
+    "PresenceInfo",
+    "PresenceMember",
     "REQUEST_SCHEMAS",
     "ROOM_SUBSCRIPTIONS",
     "ReceivesOf",
@@ -42,10 +47,10 @@ const RESERVED: &[&str] = &[
     "RoomTriggers",
     "SCHEMAS",
     "Socket",
+    "TEMPLATE_ROOMS",
+    "TemplateRoomReceives",
+    "TemplateRoomTriggers",
     "TriggersOf",
-    "USER_ROOMS",
-    "UserRoomReceives",
-    "UserRoomTriggers",
     "VALIDATED_ROOMS",
     "createDialogueClient",
     "io",
@@ -106,21 +111,20 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
     }
     out.push_str("}\n\n");
 
-    let (shared, per_user): (Vec<&RoomSpec>, Vec<&RoomSpec>) = spec
-        .rooms
-        .iter()
-        .partition(|room| room.user_pattern().is_none());
+    let (shared, templates): (Vec<&RoomSpec>, Vec<&RoomSpec>) =
+        spec.rooms.iter().partition(|room| room.pattern().is_none());
     let map =
         |out: &mut String, name: &str, doc: &str, direction: Direction, rooms: &[&RoomSpec]| {
             let _ = writeln!(out, "/** {doc} */\nexport interface {name} {{");
             for room in rooms {
-                // A per-user room is keyed by the pattern of its instances' ids.
-                let key = match room.user_pattern() {
-                    Some((prefix, suffix)) => {
+                // A template (per-user rooms included) is keyed by the
+                // pattern of its instances' ids.
+                let key = match room.pattern() {
+                    Some(pattern) => {
                         format!(
                             "[roomId: `{}${{string}}{}`]",
-                            template(prefix),
-                            template(suffix)
+                            template(pattern.prefix),
+                            template(pattern.suffix)
                         )
                     }
                     _ => quote(&room.id),
@@ -145,17 +149,17 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
     );
     map(
         &mut out,
-        "UserRoomTriggers",
-        "What a user may trigger in their own per-user room.",
+        "TemplateRoomTriggers",
+        "What a client may trigger in an instance of a room template (`doc:${string}`; a per-user room's only by its user).",
         Direction::Send,
-        &per_user,
+        &templates,
     );
     map(
         &mut out,
-        "UserRoomReceives",
-        "What a user may receive in their own per-user room.",
+        "TemplateRoomReceives",
+        "What a client may receive in an instance of a room template.",
         Direction::Receive,
-        &per_user,
+        &templates,
     );
 
     out.push_str(
@@ -221,22 +225,47 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
     out.push_str(&json(&subscribed));
     out.push_str(";\n\n");
     out.push_str(
-        "/** Per-user room ids, as the parts around the user id, whether they validate, and what joiners are subscribed to. */\n\
-         const USER_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean; subscriptions: readonly string[] }> = ",
+        "/** Room templates (per-user rooms included), as the parts of an instance id around its parameter, whether they validate, and what joiners are subscribed to. */\n\
+         const TEMPLATE_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean; subscriptions: readonly string[] }> = ",
     );
-    let patterns: Vec<serde_json::Value> = per_user
+    let patterns: Vec<serde_json::Value> = templates
         .iter()
         .filter_map(|room| {
-            let (prefix, suffix) = room.user_pattern()?;
+            let pattern = room.pattern()?;
             Some(serde_json::json!({
-                "prefix": prefix,
-                "suffix": suffix,
+                "prefix": pattern.prefix,
+                "suffix": pattern.suffix,
                 "validated": !matches!(room.events, RoomEvents::Any),
                 "subscriptions": subscription_names(&room.default_subscriptions),
             }))
         })
         .collect();
     out.push_str(&json(&patterns));
+    out.push_str(";\n\n");
+    out.push_str(
+        "/** What a member of a room with presence shows of itself (`setPresence`, presence diffs). */\n",
+    );
+    match &spec.presence {
+        Some(presence) => {
+            let _ = writeln!(
+                out,
+                "export type PresenceInfo = {};\n",
+                presence.typescript.decl.name
+            );
+            out.push_str(
+                "/** The JSON Schema of `PresenceInfo`: the server's own, checked before `setPresence`. */\n\
+                 const PRESENCE_SCHEMA: JsonSchema | null = ",
+            );
+            out.push_str(&json(&presence.schema));
+        }
+        None => {
+            out.push_str("export type PresenceInfo = Record<string, unknown>;\n\n");
+            out.push_str(
+                "/** The application declares no presence info type: any object is sent as is. */\n\
+                 const PRESENCE_SCHEMA: JsonSchema | null = null",
+            );
+        }
+    }
     out.push_str(";\n");
     Ok(out)
 }
@@ -253,6 +282,7 @@ fn subscription_names(subscriptions: &Subscriptions) -> Vec<&str> {
 /// sorted by name. Two different declarations under one name are an error.
 fn declarations(spec: &AppSpec) -> Result<BTreeMap<String, TsDecl>, CodegenError> {
     let mut all: BTreeMap<String, TsDecl> = BTreeMap::new();
+    let presence_owner = "presence".to_owned();
     // Events, then requests (their payloads and responses), each with what
     // it refers to; named after what declares them, for the errors.
     let events = spec
@@ -265,7 +295,11 @@ fn declarations(spec: &AppSpec) -> Result<BTreeMap<String, TsDecl>, CodegenError
             (&request.name, &request.response_typescript),
         ]
     });
-    for (owner, typescript) in events.chain(requests) {
+    let presence = spec
+        .presence
+        .iter()
+        .map(|presence| (&presence_owner, &presence.typescript));
+    for (owner, typescript) in events.chain(requests).chain(presence) {
         let event = owner;
         let own = std::iter::once(&typescript.decl);
         for decl in own.chain(&typescript.dependencies) {

@@ -58,9 +58,9 @@ pub trait Accepts<E>: DeclaredRoom {}
 /// A room with one instance for everyone (most rooms): the server reaches it
 /// with `dialogue.room(handle)`.
 #[diagnostic::on_unimplemented(
-    message = "the room `{Self}` is a per-user room",
-    label = "it has one instance per user",
-    note = "name the user: `dialogue.user_room(handle, user_id)`"
+    message = "the room `{Self}` is not one room: it has an instance per user or per value",
+    label = "a per-user room or a room template",
+    note = "a per-user room: name the user, `dialogue.user_room(handle, user_id)`; a template: name the instance, `dialogue.instance(App::doc(\"readme\"))`"
 )]
 pub trait SharedRoom: DeclaredRoom {}
 
@@ -73,3 +73,67 @@ pub trait SharedRoom: DeclaredRoom {}
     note = "use `dialogue.room(handle)`, or give the room an id with `{{userId}}`, e.g. `id: \"user:{{userId}}\"`"
 )]
 pub trait PerUserRoom: DeclaredRoom {}
+
+/// A room template (its id holds one `{parameter}` other than `{userId}`,
+/// e.g. `doc:{docId}`): an instance per value, made when first joined or
+/// pushed to; the server reaches one with `dialogue.instance(App::doc("readme"))`.
+#[diagnostic::on_unimplemented(
+    message = "the room `{Self}` is not a room template",
+    label = "it has no `{{parameter}}` in its id",
+    note = "give the room an id with one parameter, e.g. `id: \"doc:{{docId}}\"`"
+)]
+pub trait TemplateRoom: DeclaredRoom {}
+
+/// One instance of a room template: the template's handle and the value of
+/// its parameter. `dialogue!` writes a function per template that makes it,
+/// e.g. `CollabApp::doc("readme")`.
+///
+/// ```
+/// use dialogue_core::{DeclaredRoom, DialogueApp, Instance};
+/// # #[derive(Clone, Copy)] struct App;
+/// # impl DialogueApp for App { fn spec() -> &'static dialogue_core::spec::AppSpec { unimplemented!() } }
+/// #[derive(Clone, Copy)]
+/// struct Doc;
+/// impl DeclaredRoom for Doc {
+///     type App = App;
+///     const ID: &'static str = "doc:{docId}";
+/// }
+/// assert_eq!(Instance::new(Doc, "readme").id(), "doc:readme");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Instance<R> {
+    /// The template.
+    pub room: R,
+    /// The value of its parameter.
+    pub value: String,
+}
+
+impl<R: DeclaredRoom> Instance<R> {
+    /// The instance of `room` for `value`.
+    pub fn new(room: R, value: impl Into<String>) -> Self {
+        Self {
+            room,
+            value: value.into(),
+        }
+    }
+
+    /// The instance's room id, e.g. `doc:readme`.
+    pub fn id(&self) -> String {
+        match crate::rules::RoomPattern::parse(R::ID) {
+            Some(pattern) => pattern.instance(&self.value),
+            None => R::ID.to_owned(),
+        }
+    }
+}
+
+/// An application that declares a presence info type (`presence: Info` in
+/// `dialogue!`): what each member of a room with presence shows of itself.
+#[diagnostic::on_unimplemented(
+    message = "the application `{Self}` declares no presence info type",
+    label = "no `presence: ...` in its `dialogue!`",
+    note = "add `presence: MemberInfo,` to the application in `dialogue!`, with `MemberInfo` a `Serialize + JsonSchema + TS` type"
+)]
+pub trait HasPresence: DialogueApp {
+    /// The info type.
+    type Info: serde::Serialize + Send + Sync + 'static;
+}

@@ -9,7 +9,8 @@ use crate::event::{Event, PayloadSchema, PayloadTs};
 use crate::request::Request;
 use crate::rules::{self, NameError};
 use crate::spec::{
-    AppSpec, EventSpec, RequestSpec, RoomEvents, RoomSpec, Subscriptions, TsDecl, TsSpec,
+    AppSpec, EventSpec, PresenceSpec, RequestSpec, RoomEvents, RoomSpec, Subscriptions, TsDecl,
+    TsSpec,
 };
 
 /// How Rust types become TypeScript, the same everywhere.
@@ -201,6 +202,7 @@ pub enum SpecError {
 ///         max_size: None,
 ///         sync_history_on_join: HistorySync::Off,
 ///         required_claims: Default::default(),
+///         presence: false,
 ///     })
 ///     .build()
 ///     .unwrap();
@@ -214,6 +216,7 @@ pub struct AppSpecBuilder {
     rooms: Vec<RoomSpec>,
     /// Keyed by the type's path, like events.
     requests: Vec<(&'static str, RequestSpec)>,
+    presence: Option<PresenceSpec>,
 }
 
 impl AppSpec {
@@ -224,6 +227,7 @@ impl AppSpec {
             events: Vec::new(),
             rooms: Vec::new(),
             requests: Vec::new(),
+            presence: None,
         }
     }
 }
@@ -256,6 +260,18 @@ impl AppSpecBuilder {
         {
             self.requests.push((R::TYPE_PATH, RequestSpec::of::<R>()));
         }
+        self
+    }
+
+    /// Sets the presence info type `T`: what each member of a room with
+    /// presence shows of itself.
+    pub fn presence<T: PayloadSchema + PayloadTs>(mut self) -> Self {
+        let typescript = T::payload_typescript();
+        self.presence = Some(PresenceSpec {
+            type_name: typescript.decl.name.clone(),
+            schema: T::payload_schema(),
+            typescript,
+        });
         self
     }
 
@@ -310,6 +326,7 @@ impl AppSpecBuilder {
             events,
             rooms: self.rooms,
             requests,
+            presence: self.presence,
         })
     }
 }
@@ -319,8 +336,8 @@ fn check_room(room: &RoomSpec, events: &[EventSpec]) -> Result<(), SpecError> {
         id: room.id.clone(),
         source,
     })?;
-    if let Some((_, suffix)) = room.user_pattern()
-        && suffix.contains(rules::USER_PLACEHOLDER)
+    if let Some(pattern) = room.pattern()
+        && (pattern.suffix.contains('{') || pattern.suffix.contains('}'))
     {
         return Err(SpecError::InvalidRoomId {
             id: room.id.clone(),
@@ -420,6 +437,7 @@ mod tests {
             max_size: None,
             sync_history_on_join: HistorySync::Off,
             required_claims: Default::default(),
+            presence: false,
         }
     }
 

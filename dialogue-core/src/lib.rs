@@ -36,7 +36,10 @@ pub mod request;
 pub mod spec;
 
 #[cfg(feature = "spec")]
-pub use app::{Accepts, DeclaredRoom, DialogueApp, PerUserRoom, SharedRoom};
+pub use app::{
+    Accepts, DeclaredRoom, DialogueApp, HasPresence, Instance, PerUserRoom, SharedRoom,
+    TemplateRoom,
+};
 #[cfg(feature = "spec")]
 pub use event::{Event, PayloadDeserialize, PayloadSchema, PayloadSerialize, PayloadTs};
 #[cfg(feature = "spec")]
@@ -51,7 +54,10 @@ pub mod __private {
     pub use crate::spec::{
         AppSpec, EventSpec, HistorySync, RequestSpec, RoomEvents, RoomSpec, Subscriptions,
     };
-    pub use crate::{Accepts, DeclaredRoom, DialogueApp, Event, PerUserRoom, Request, SharedRoom};
+    pub use crate::{
+        Accepts, DeclaredRoom, DialogueApp, Event, HasPresence, Instance, PerUserRoom, Request,
+        SharedRoom, TemplateRoom,
+    };
     pub use serde_json;
 
     /// One event of an application, as `dialogue!` records it: everything the

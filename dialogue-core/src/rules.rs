@@ -45,6 +45,82 @@ pub fn user_of_room<'a>(pattern: (&str, &str), id: &'a str) -> Option<&'a str> {
     (!user.is_empty()).then_some(user)
 }
 
+/// A declared room id with one `{parameter}`: a template whose instances
+/// are made on first use (`doc:{docId}` gives `doc:readme`). `{userId}` is
+/// the per-user template: only that user may join its instance.
+///
+/// ```
+/// use dialogue_core::rules::RoomPattern;
+///
+/// let doc = RoomPattern::parse("doc:{docId}").unwrap();
+/// assert_eq!((doc.prefix, doc.param, doc.suffix), ("doc:", "docId", ""));
+/// assert_eq!(doc.value_of("doc:readme"), Some("readme"));
+/// assert_eq!(doc.value_of("doc:"), None);
+/// assert_eq!(doc.value_of("doc:a b"), None, "1 to 64 of [A-Za-z0-9_-]");
+/// assert!(!doc.is_per_user());
+/// assert!(RoomPattern::parse("user:{userId}").unwrap().is_per_user());
+/// assert!(RoomPattern::parse("chat").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomPattern<'a> {
+    /// What comes before the parameter.
+    pub prefix: &'a str,
+    /// The parameter's name, e.g. `docId`.
+    pub param: &'a str,
+    /// What comes after it.
+    pub suffix: &'a str,
+}
+
+/// The longest value of a template's parameter, in bytes.
+pub const MAX_PARAM_LEN: usize = 64;
+
+impl<'a> RoomPattern<'a> {
+    /// The pattern of a template id, or `None` for an ordinary id (no
+    /// `{...}`, or braces around something that is not an identifier).
+    pub fn parse(id: &'a str) -> Option<Self> {
+        let (prefix, rest) = id.split_once('{')?;
+        let (param, suffix) = rest.split_once('}')?;
+        let identifier = param
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && param.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        identifier.then_some(Self {
+            prefix,
+            param,
+            suffix,
+        })
+    }
+
+    /// Whether it is the per-user template (`{userId}`).
+    pub fn is_per_user(&self) -> bool {
+        self.param == "userId"
+    }
+
+    /// The parameter's value in `id`, when `id` is an instance of the
+    /// pattern. A per-user pattern takes any non-empty user id; any other
+    /// takes 1 to [`MAX_PARAM_LEN`] ASCII letters, digits, `_` or `-`.
+    pub fn value_of<'i>(&self, id: &'i str) -> Option<&'i str> {
+        let value = id.strip_prefix(self.prefix)?.strip_suffix(self.suffix)?;
+        if value.is_empty() {
+            return None;
+        }
+        if self.is_per_user() {
+            return Some(value);
+        }
+        let valid = value.len() <= MAX_PARAM_LEN
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        valid.then_some(value)
+    }
+
+    /// The instance id for `value`.
+    pub fn instance(&self, value: &str) -> String {
+        format!("{}{value}{}", self.prefix, self.suffix)
+    }
+}
+
 /// Why a name was refused.
 ///
 /// ```

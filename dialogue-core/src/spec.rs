@@ -36,6 +36,23 @@ pub struct AppSpec {
     /// declaration order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestSpec>,
+    /// The type of what a member shows of itself in rooms with presence
+    /// (`presence: Info` in `dialogue!`); `None`: members show nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence: Option<PresenceSpec>,
+}
+
+/// The application's presence info type: what each member of a room with
+/// presence shows of itself (e.g. a display name, a status).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenceSpec {
+    /// The Rust type name, e.g. `LobbyInfo`.
+    pub type_name: String,
+    /// Its JSON Schema: `setPresence` is validated against it.
+    pub schema: serde_json::Value,
+    /// Its TypeScript declaration.
+    pub typescript: TsSpec,
 }
 
 impl AppSpec {
@@ -156,6 +173,9 @@ pub struct RoomSpec {
     /// to the claim, or contained in it when the claim is an array.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub required_claims: BTreeMap<String, serde_json::Value>,
+    /// Members see who is present (`dialogue:getPresence`, diffs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub presence: bool,
 }
 
 impl RoomSpec {
@@ -171,7 +191,15 @@ impl RoomSpec {
     /// For a per-user room (an id with `{userId}`), the id's parts around the
     /// placeholder.
     pub fn user_pattern(&self) -> Option<(&str, &str)> {
-        crate::rules::user_room_pattern(&self.id)
+        self.pattern()
+            .filter(|pattern| pattern.is_per_user())
+            .map(|pattern| (pattern.prefix, pattern.suffix))
+    }
+
+    /// For a template (an id with one `{parameter}`, `{userId}` included),
+    /// its pattern.
+    pub fn pattern(&self) -> Option<crate::rules::RoomPattern<'_>> {
+        crate::rules::RoomPattern::parse(&self.id)
     }
 
     /// The first required claim `claims` lacks, as `(name, wanted value)`.
@@ -180,7 +208,7 @@ impl RoomSpec {
     /// # use dialogue_core::spec::*;
     /// # let mut room = RoomSpec { id: "admin".into(), name: "Admin".into(), description: None,
     /// #     events: RoomEvents::Any, server_events: vec![], default_subscriptions: Subscriptions::All, max_size: None,
-    /// #     sync_history_on_join: HistorySync::Off, required_claims: Default::default() };
+    /// #     sync_history_on_join: HistorySync::Off, required_claims: Default::default(), presence: false };
     /// use serde_json::json;
     /// room.required_claims.insert("role".into(), json!("admin"));
     /// assert!(room.missing_claim(Some(&json!({ "role": "admin" }))).is_none());
@@ -381,6 +409,7 @@ mod tests {
             max_size: NonZeroU32::new(2),
             sync_history_on_join: HistorySync::Latest(NonZeroU32::MIN),
             required_claims: BTreeMap::new(),
+            presence: false,
         }
     }
 

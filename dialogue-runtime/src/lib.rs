@@ -51,7 +51,8 @@ mod wire;
 pub use dialogue_core::protocol;
 
 pub use api::builder::{
-    DEFAULT_INSTANCE_IDLE, DEFAULT_PING, DEFAULT_RESUME_GRACE, DEFAULT_SEND_BUFFER, DialogueBuilder,
+    DEFAULT_EMPTY_ROOM, DEFAULT_INSTANCE_IDLE, DEFAULT_PING, DEFAULT_RESUME_GRACE,
+    DEFAULT_SEND_BUFFER, DialogueBuilder,
 };
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
 pub use api::dialogue::{Dialogue, ServeError, Stats};
@@ -65,17 +66,19 @@ pub use control::hooks::{
 pub use control::jwt::{DEFAULT_LEEWAY, JwtAuth, JwtError, JwtKeyError};
 pub use control::limits::{DEFAULT_MAX_PAYLOAD, Limits};
 pub use control::requests::Refusal;
+pub use control::secret::RoomSecret;
 pub use dialogue_core::{
-    Accepts, DeclaredRoom, DialogueApp, Event, PayloadDeserialize, PayloadSchema, PayloadSerialize,
-    PayloadTs, PerUserRoom, Request, SharedRoom, build, rules, spec,
+    Accepts, DeclaredRoom, DialogueApp, Event, HasPresence, Instance, PayloadDeserialize,
+    PayloadSchema, PayloadSerialize, PayloadTs, PerUserRoom, Request, SharedRoom, TemplateRoom,
+    build, rules, spec,
 };
 pub use dialogue_macros::{Event, JsonSchema, Request, TS, dialogue};
 pub use engine::validation::{MAX_ISSUE_MESSAGE, MAX_ISSUES};
 pub use envelope::StampedEvent;
 pub use error::{
-    AskError, BuildError, CreateRoomError, DeleteRoomError, HistoryError, InvalidEventName,
-    JoinError, LeaveError, NotInRoom, NotJoined, RequestError, RoomNotFound, SubscribeError,
-    ToWire, TriggerError,
+    AskError, BuildError, CreateRoomError, DeleteRoomError, HistoryError, HostError,
+    InvalidEventName, JoinError, LeaveError, NotInRoom, NotJoined, PresenceError, RequestError,
+    RoomNotFound, SubscribeError, ToWire, TriggerError,
 };
 pub use protocol::{
     ErrorCode, EventMessage, MAX_HISTORY_PAGE as MAX_PAGE, Position, RoomInfo, SYSTEM,

@@ -76,14 +76,48 @@ pub struct Fail {}
 #[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
 pub struct Nothing {}
 
+/// What a member of `lobby` (or a `doc:{docId}` instance) shows: its name
+/// (from the handshake's `auth.name`) and a status it sets.
+#[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LobbyInfo {
+    /// 1 to 50 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 50))]
+    #[ts(optional)]
+    pub name: Option<String>,
+    /// What the member is doing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub status: Option<Status>,
+}
+
+/// A member's status.
+#[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum Status {
+    Active,
+    Idle,
+    Away,
+}
+
 /// The largest operand `add` takes.
 pub const ADD_LIMIT: i64 = 1_000_000_000;
 
 impl ConformanceApp {
     /// The conformance server's builder, with its request handlers (`add`,
-    /// `fail`): what every server of this application starts from.
+    /// `fail`) and its members' presence info: what every server of this
+    /// application starts from.
     pub fn server() -> DialogueBuilder<ConformanceApp> {
         Dialogue::<ConformanceApp>::builder()
+            .presence_info(|client, _room| {
+                let name = client.meta().get("name")?.as_str()?;
+                Some(LobbyInfo {
+                    name: Some(name.to_owned()),
+                    status: None,
+                })
+            })
             .on_request(|_, add: Add| async move {
                 if add.a > ADD_LIMIT || add.b > ADD_LIMIT {
                     return Err(Refusal::new(
@@ -105,6 +139,7 @@ dialogue! {
     /// The conformance server of docs/conformance.md.
     pub ConformanceApp {
         requests: [Add, Fail],
+        presence: LobbyInfo,
         chat: {
             name: "Chat Room",
             description: "General chat",
@@ -131,6 +166,20 @@ dialogue! {
             name: "Orders",
             events: [OrderUpdated],
             default_subscriptions: [OrderUpdated],
+        },
+        lobby: {
+            name: "Lobby",
+            events: [Message],
+            default_subscriptions: [Message],
+            presence: true,
+        },
+        doc: {
+            id: "doc:{docId}",
+            name: "Document",
+            events: [Message, Typing],
+            default_subscriptions: [Message],
+            sync_history_on_join: 20,
+            presence: true,
         },
     }
 }

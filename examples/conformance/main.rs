@@ -22,6 +22,7 @@
 //! | `DIALOGUE_RECOVERY_SIZE`, `DIALOGUE_RECOVERY_SECS` | each room's recovery window (defaults 1000 events, 300 s) |
 //! | `DIALOGUE_SEND_BUFFER` | packets a connection may have waiting before it is a slow member (default 4096) |
 //! | `DIALOGUE_PING_SECS`, `DIALOGUE_PING_TIMEOUT_SECS` | the heartbeat (defaults 25 and 20) |
+//! | `DIALOGUE_EMPTY_ROOM_SECS` | how long a client-created room (or a `doc:{docId}` instance in memory) may stay empty (default 300) |
 //! | `DIALOGUE_BENCH_CUT` | `1`: for the reconnect benchmark only, a trigger of `bench:cut` closes the connection of every user whose id starts with `cut-` (sessions kept) |
 //! | `RUST_LOG` | log filter on stderr, e.g. `dialogue_runtime=debug` |
 //!
@@ -41,8 +42,8 @@ use std::time::Duration;
 use app::ConformanceApp;
 use common::{init_logging, listen, port, stop_signal};
 use dialogue_runtime::{
-    DEFAULT_PING, DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE, DialogueApp, DialogueBuilder,
-    JwtAuth,
+    DEFAULT_EMPTY_ROOM, DEFAULT_PING, DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE, DialogueApp,
+    DialogueBuilder, JwtAuth,
 };
 
 /// How this server is run, for the generated files' header.
@@ -141,6 +142,12 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
         }
         builder = builder.heartbeat(interval, timeout);
     }
+    // Template instances leave memory after the same period (PROTOCOL.md).
+    let empty = number::<u64>("DIALOGUE_EMPTY_ROOM_SECS", "a number of seconds")?
+        .map_or(DEFAULT_EMPTY_ROOM, Duration::from_secs);
+    builder = builder
+        .delete_empty_rooms_after(empty)
+        .drop_unused_user_rooms_after(empty);
     if var("DIALOGUE_BENCH_CUT")?.as_deref() == Some("1") {
         builder = builder.on_triggered(|dialogue, message| async move {
             if message.event == "bench:cut" {

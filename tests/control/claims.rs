@@ -87,7 +87,7 @@ async fn what_a_client_writes_in_auth_is_no_claim() {
 async fn before_join_checks_claims_in_code() {
     let b = builder()
         .jwt(JwtAuth::hs256(SECRET))
-        .before_join(|_, client, room| async move {
+        .before_join(|_, client, room, _| async move {
             let plan = client.auth().and_then(|claims| claims["plan"].as_str());
             if room.id() == "sandbox" && plan != Some("pro") {
                 return Err(HookError::refuse("the sandbox needs the pro plan"));

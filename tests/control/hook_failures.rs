@@ -17,7 +17,7 @@ use crate::harness::{
 async fn a_failing_or_panicking_before_join_is_internal_and_joins_nobody() {
     let b = builder()
         .hook_timeout(Duration::from_millis(300))
-        .before_join(|_, client, _| async move {
+        .before_join(|_, client, _, _| async move {
             match client.user_id() {
                 "erring" => Err(HookError::fail("the database at 10.0.0.7 is down")),
                 "panicking" => panic!("before_join blew up"),

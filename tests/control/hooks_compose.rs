@@ -50,7 +50,7 @@ async fn every_before_join_must_allow_and_the_first_refusal_wins() {
     let log = Log::default();
     let (first, second, third) = (log.clone(), log.clone(), log.clone());
     let b = builder()
-        .before_join(move |_, client, _| {
+        .before_join(move |_, client, _, _| {
             let log = first.clone();
             async move {
                 log.push(format!("first {}", client.user_id()));
@@ -60,7 +60,7 @@ async fn every_before_join_must_allow_and_the_first_refusal_wins() {
                 }
             }
         })
-        .before_join(move |_, client, room| {
+        .before_join(move |_, client, room, _| {
             let log = second.clone();
             async move {
                 log.push(format!("second {}", client.user_id()));
@@ -70,7 +70,7 @@ async fn every_before_join_must_allow_and_the_first_refusal_wins() {
                 }
             }
         })
-        .before_join(move |_, client, _| {
+        .before_join(move |_, client, _, _| {
             let log = third.clone();
             async move {
                 log.push(format!("third {}", client.user_id()));

@@ -52,7 +52,7 @@ async fn logging_server(log: &Log) -> Server {
         }
     });
     let l = log.clone();
-    let b = b.before_join(move |_, client, room| {
+    let b = b.before_join(move |_, client, room, _| {
         let l = l.clone();
         async move {
             // Before the join: the room does not count the client yet.

@@ -97,7 +97,7 @@ async fn authenticate_names_a_usable_user_id() {
 #[tokio::test]
 async fn before_join_refuses_with_its_reason_and_changes_nothing() {
     let log = Log::default();
-    let b = builder().before_join(|_, client, room| async move {
+    let b = builder().before_join(|_, client, room, _| async move {
         if client.user_id() == "mallory" && room.id() == "lobby" {
             return Err(HookError::refuse("mallory is banned from the lobby"));
         }

@@ -17,6 +17,7 @@ import {
   type DialogueClient,
   type DialogueClientOptions,
   type EventMessage,
+  type PresenceChange,
   type RoomInfo,
 } from "./generated/dialogue.js";
 
@@ -463,7 +464,7 @@ for (const transport of TRANSPORTS) {
       const owner = await connected(transport);
       const other = await connected(transport);
       const rooms = await owner.listRooms();
-      for (const id of ["chat", "small", "sandbox", "readonly", "orders"]) {
+      for (const id of ["chat", "small", "sandbox", "readonly", "orders", "lobby"]) {
         assert.ok(
           rooms.some((room) => room.id === id),
           `${id} is listed`,
@@ -500,6 +501,82 @@ for (const transport of TRANSPORTS) {
       assert.ok(!(await owner.listRooms()).some((r) => r.id === id));
       await rejectsWith(owner.deleteRoom(id), "ROOM_NOT_FOUND");
       await rejectsWith(owner.join({ id }), "ROOM_NOT_FOUND");
+    });
+
+    test("presence: presence(), onPresence on arrival, update and departure, setPresence checked first", async () => {
+      const alice = await connected(transport, { auth: { userId: uid("alice"), name: "Alice" } });
+      const bob = await connected(transport);
+      const aliceLobby = await alice.join("lobby");
+      // Her own arrival first: every member's connections hear each diff.
+      const own = await next<PresenceChange>((h) => aliceLobby.onPresence(h), "alice's own arrival");
+      assert.deepEqual(own.joined, [{ userId: alice.userId, info: { name: "Alice" } }]);
+      const arrival = next<PresenceChange>((h) => aliceLobby.onPresence(h), "bob's arrival");
+      const bobLobby = await bob.join("lobby");
+      const bobOwn = next<PresenceChange>((h) => bobLobby.onPresence(h), "bob's own arrival");
+      assert.deepEqual((await arrival).joined, [{ userId: bob.userId }]);
+      assert.deepEqual((await bobOwn).joined, [{ userId: bob.userId }]);
+      const present = await bobLobby.presence();
+      const mine = present.members.find((member) => member.userId === alice.userId);
+      assert.deepEqual(mine, { userId: alice.userId, info: { name: "Alice" } });
+      assert.equal(present.count, present.members.length);
+      const update = next<PresenceChange>((h) => bobLobby.onPresence(h), "alice's update");
+      await aliceLobby.setPresence({ name: "Alice", status: "away" });
+      assert.deepEqual((await update).updated, [{ userId: alice.userId, info: { name: "Alice", status: "away" } }]);
+      const invalid = await rejectsWith(aliceLobby.setPresence({ status: "asleep" } as never), "VALIDATION_FAILED");
+      assert.deepEqual(invalid.details?.map((issue) => issue.path), ["/status"]);
+      const departure = next<PresenceChange>((h) => bobLobby.onPresence(h), "alice's departure");
+      await aliceLobby.leave();
+      assert.deepEqual((await departure).left.map((member) => member.userId), [alice.userId]);
+      // A room without presence.
+      const chat = await bob.join("chat");
+      await rejectsWith(chat.presence(), "INVALID_REQUEST");
+    });
+
+    test("secrets and hosts: join with a secret, kick with ban, onKicked, transferHost, onHostChanged", async () => {
+      const host = await connected(transport);
+      const guest = await connected(transport);
+      const id = uid("vault");
+      const info = await host.createRoom({ id, name: "Vault", secret: "open sesame", presence: true });
+      assert.equal(info.hasSecret, true);
+      assert.equal(info.hostId, host.userId);
+      assert.equal(info.presence, true);
+      await rejectsWith(guest.join(info), "JOIN_DENIED");
+      await rejectsWith(guest.join(info, { secret: "wrong" }), "JOIN_DENIED");
+      const hostRoom = await host.join(info, { secret: "open sesame" });
+      const guestRoom = await guest.join(info, { secret: "open sesame" });
+      await rejectsWith(guestRoom.kick(host.userId), "PERMISSION_DENIED");
+      const changed = next<string>((h) => guestRoom.onHostChanged(h), "onHostChanged");
+      await hostRoom.transferHost(guest.userId);
+      assert.equal(await changed, guest.userId);
+      const kicked = next<string | undefined>((h) => hostRoom.onKicked(h), "onKicked");
+      await guestRoom.kick(host.userId, { reason: "bye", ban: true });
+      assert.equal(await kicked, "bye");
+      assert.equal(host.getRoom(info), undefined, "a kicked room is forgotten");
+      await rejectsWith(host.join(info, { secret: "open sesame" }), "JOIN_DENIED");
+      await guest.deleteRoom(info);
+    });
+
+    test("a template's instance is made when joined, with the template's validated events", async () => {
+      const client = await connected(transport);
+      const other = await connected(transport);
+      const docId = uid("doc");
+      const doc = await client.join(`doc:${docId}`);
+      assert.equal(doc.roomName, "Document");
+      const otherDoc = await other.join(`doc:${docId}`);
+      const got = next<EventMessage>((h) => otherDoc.on("message", h), "message in the instance");
+      await doc.send("message", { text: "hello", senderId: "a" });
+      assert.deepEqual((await got).data, { text: "hello", senderId: "a" });
+      // Validated, as the template's events are.
+      const rejected = await rejectsWith(doc.send("message", { text: "", senderId: "a" }), "VALIDATION_FAILED");
+      assert.ok(rejected.details !== undefined);
+      // Listed while in memory, never created or deleted by clients.
+      assert.ok((await client.listRooms()).some((room) => room.id === `doc:${docId}`));
+      await rejectsWith(client.createRoom({ id: `doc:${uid("x")}`, name: "mine" }), "PERMISSION_DENIED");
+      await rejectsWith(client.deleteRoom(`doc:${docId}`), "PERMISSION_DENIED");
+      // A history sync on join, as the template says.
+      const late = await connected(transport);
+      const lateDoc = await late.join(`doc:${docId}`);
+      assert.deepEqual(lateDoc.history.map((m) => (m.data as { text: string }).text), ["hello"]);
     });
   });
 }

@@ -22,7 +22,7 @@ for (const transport of TRANSPORTS) {
       const [creator, bystander] = await connectMany(transport, "creator", "bystander");
       const id = uid("created");
       const answer = await creator.ok("dialogue:createRoom", { id, name: "Created", description: "by a client", maxSize: 3 });
-      const expected = { id, name: "Created", description: "by a client", size: 0, maxSize: 3, createdById: creator.userId };
+      const expected = { id, name: "Created", description: "by a client", size: 0, maxSize: 3, createdById: creator.userId, hostId: creator.userId };
       assert.deepEqual(answer.room, expected);
       assert.deepEqual(await bystander.next("dialogue:roomCreated", (r) => r.id === id), expected);
       assert.deepEqual(await roomInfo(bystander, id), expected);
@@ -33,7 +33,7 @@ for (const transport of TRANSPORTS) {
       const id = uid("evented");
       creator.emit("dialogue:createRoom", { id, name: "Evented" });
       const created = await creator.next("dialogue:roomCreated", (r) => r.id === id);
-      assert.deepEqual(created, { id, name: "Evented", size: 0, createdById: creator.userId });
+      assert.deepEqual(created, { id, name: "Evented", size: 0, createdById: creator.userId, hostId: creator.userId });
       assert.deepEqual(await bystander.next("dialogue:roomCreated", (r) => r.id === id), created);
       await assertNothing(creator, "dialogue:roomCreated", (r) => r.id === id && r !== created, "twice");
     });

@@ -26,7 +26,7 @@ export const WAIT_MS = 3000;
 export const QUIET_MS = 100;
 
 /** The five rooms docs/conformance.md declares. */
-export const DECLARED_ROOMS = ["chat", "small", "sandbox", "readonly", "orders"];
+export const DECLARED_ROOMS = ["chat", "small", "sandbox", "readonly", "orders", "lobby"];
 
 /**
  * Options of a test that fails because of a known server bug: skipped with

@@ -162,6 +162,8 @@ for (const transport of TRANSPORTS) {
       assert.equal(byId.sandbox.name, "Sandbox");
       assert.equal(byId.readonly.name, "Read-Only");
       assert.equal(byId.orders.name, "Orders");
+      assert.equal(byId.lobby.presence, true, "lobby has presence");
+      assert.equal(byId.chat.presence, undefined, "presence is absent when off");
       for (const room of rooms) {
         assert.equal(typeof room.id, "string");
         assert.equal(typeof room.name, "string");
@@ -185,6 +187,7 @@ for (const transport of TRANSPORTS) {
         size: 0,
         maxSize: 5,
         createdById: a.userId,
+        hostId: a.userId,
       });
       await a.ok("dialogue:join", { roomId });
       await b.ok("dialogue:join", { roomId });

@@ -10,7 +10,7 @@ use crate::harness::{
     refused_with, trigger,
 };
 
-const DECLARED: [&str; 5] = ["chat", "small", "sandbox", "readonly", "orders"];
+const DECLARED: [&str; 6] = ["chat", "small", "sandbox", "readonly", "orders", "lobby"];
 
 /// createRoom in `form`; returns the RoomInfo of the answer (the creator's
 /// `dialogue:roomCreated` in the event form, the acknowledgement's `room`).
@@ -54,7 +54,7 @@ async fn creating_a_room_is_broadcast_to_everyone() {
         let request = json!({ "id": id, "name": "Game", "description": "A game", "maxSize": 4 });
         let expected = json!({
             "id": id, "name": "Game", "description": "A game",
-            "size": 0, "maxSize": 4, "createdById": "alice",
+            "size": 0, "maxSize": 4, "createdById": "alice", "hostId": "alice",
         });
         let answer = create(&alice, form, request).await;
         assert_eq!(answer, expected);
@@ -82,7 +82,7 @@ async fn a_minimal_room_info_leaves_out_what_was_not_given() {
     let room = create(&alice, Form::Ack, json!({ "id": "plain", "name": "Plain" })).await;
     assert_eq!(
         room,
-        json!({ "id": "plain", "name": "Plain", "size": 0, "createdById": "alice" })
+        json!({ "id": "plain", "name": "Plain", "size": 0, "createdById": "alice", "hostId": "alice" })
     );
 }
 
@@ -373,11 +373,11 @@ async fn list_rooms_gives_every_room_with_its_size() {
         let rooms = list(&bob, form).await;
         let listed = ids(&rooms);
         assert_eq!(
-            listed[..5],
+            listed[..6],
             DECLARED,
             "declared rooms first, in declaration order"
         );
-        let mut dynamic = listed[5..].to_vec();
+        let mut dynamic = listed[6..].to_vec();
         dynamic.sort_unstable();
         let mut expected = vec![zeta.as_str(), alpha.as_str()];
         expected.sort_unstable();
@@ -413,11 +413,11 @@ async fn list_rooms_gives_every_room_with_its_size() {
         );
         assert_eq!(
             by_id(&zeta),
-            json!({ "id": zeta, "name": "Zeta", "size": 0, "createdById": "alice" })
+            json!({ "id": zeta, "name": "Zeta", "size": 0, "createdById": "alice", "hostId": "alice" })
         );
         assert_eq!(
             by_id(&alpha),
-            json!({ "id": alpha, "name": "Alpha", "size": 1, "maxSize": 3, "createdById": "alice" })
+            json!({ "id": alpha, "name": "Alpha", "size": 1, "maxSize": 3, "createdById": "alice", "hostId": "alice" })
         );
         for id in [&zeta, &alpha] {
             ask_ok(&alice, "dialogue:deleteRoom", json!({ "roomId": id })).await;

@@ -492,13 +492,13 @@ async fn list_rooms_ignores_a_payload() {
                 Form::Event => {
                     alice.emit_args("dialogue:listRooms", payload).unwrap();
                     let rooms = next(&alice, "dialogue:rooms").await;
-                    assert_eq!(rooms.as_array().map(Vec::len), Some(5));
+                    assert_eq!(rooms.as_array().map(Vec::len), Some(6));
                 }
                 Form::Ack => {
                     let answer =
                         crate::harness::ask_args(&alice, "dialogue:listRooms", payload).await;
                     assert_eq!(answer["ok"], true);
-                    assert_eq!(answer["rooms"].as_array().map(Vec::len), Some(5));
+                    assert_eq!(answer["rooms"].as_array().map(Vec::len), Some(6));
                 }
             }
         }

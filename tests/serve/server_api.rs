@@ -315,7 +315,10 @@ async fn room_properties_describe_the_declaration_and_the_members() {
         .iter()
         .map(|r| r.id().to_owned())
         .collect();
-    assert_eq!(ids, ["chat", "small", "sandbox", "readonly", "orders"]);
+    assert_eq!(
+        ids,
+        ["chat", "small", "sandbox", "readonly", "orders", "lobby"]
+    );
     assert!(server.dialogue.room_by_id("nowhere").is_none());
 
     let chat = server.dialogue.room(ConformanceApp::chat());

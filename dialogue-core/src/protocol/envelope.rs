@@ -138,6 +138,10 @@ pub struct Position {
 ///     size: 3,
 ///     max_size: Some(50),
 ///     created_by_id: None,
+///     host_id: None,
+///     has_secret: false,
+///     host_only: false,
+///     presence: false,
 /// };
 /// assert_eq!(
 ///     serde_json::to_value(&info).unwrap(),
@@ -165,4 +169,21 @@ pub struct RoomInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub created_by_id: Option<String>,
+    /// The user who runs the room (kicks, transfers, deletes a client-made
+    /// room), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub host_id: Option<String>,
+    /// Joins must carry the room's secret (only when set).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub has_secret: bool,
+    /// Only the host triggers (only when set).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub host_only: bool,
+    /// Members see who is present (only when set).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub presence: bool,
 }

@@ -15,6 +15,10 @@ use super::answers::{
 };
 use super::envelope::{EventMessage, RoomInfo};
 use super::errors::WireError;
+use super::people::{
+    HostChanged, KickRequest, Kicked, PresenceDiff, PresencePage, SetPresenceRequest,
+    TransferHostRequest,
+};
 use super::requests::{
     CreateRoomRequest, HistoryRequest, JoinRequest, RequestCall, RoomRequest, SubscribeRequest,
     TriggerRequest,
@@ -186,6 +190,36 @@ requests! {
         answer: RequestAnswer<'static>,
         events: [],
     }
+    /// Read who is present in a joined room with presence, one entry per user.
+    GetPresence = "dialogue:getPresence" {
+        key: "getPresence",
+        payload: [RoomRequest],
+        answer: PresencePage<'static>,
+        events: [PresenceResponse],
+    }
+    /// Replace one's own presence `info` in a joined room with presence;
+    /// announced as `updated`.
+    SetPresence = "dialogue:setPresence" {
+        key: "setPresence",
+        payload: [SetPresenceRequest],
+        answer: Done,
+        events: [],
+    }
+    /// The host removes every connection of a user from the room, and may
+    /// ban the user from joining again.
+    Kick = "dialogue:kick" {
+        key: "kick",
+        payload: [KickRequest],
+        answer: Done,
+        events: [],
+    }
+    /// The host hands the room to another member.
+    TransferHost = "dialogue:transferHost" {
+        key: "transferHost",
+        payload: [TransferHostRequest],
+        answer: Done,
+        events: [],
+    }
 }
 
 /// Declares [`ServerEvent`] and its table.
@@ -254,6 +288,8 @@ pub enum Audience {
     Client,
     /// The members of a room subscribed to the event.
     Subscribers,
+    /// Every member of a room, whatever it subscribes to.
+    Members,
     /// Every connected client.
     Everyone,
 }
@@ -279,6 +315,14 @@ server_events! {
     RoomDeleted = "dialogue:roomDeleted" { key: "roomDeleted", payload: RoomIdPayload<'static>, to: Everyone, }
     /// A request failed (in the event form): `{ code, message, details? }`.
     Error = "dialogue:error" { key: "error", payload: WireError, to: Client, }
+    /// Who is present, answering `dialogue:getPresence`.
+    PresenceResponse = "dialogue:presenceResponse" { key: "presenceResponse", payload: PresencePage<'static>, to: Client, }
+    /// Users arrived, departed or changed their `info` in a room with presence.
+    PresenceDiff = "dialogue:presenceDiff" { key: "presenceDiff", payload: PresenceDiff<'static>, to: Members, }
+    /// The room has a new host.
+    HostChanged = "dialogue:hostChanged" { key: "hostChanged", payload: HostChanged<'static>, to: Members, }
+    /// The host removed this user from the room (no `dialogue:left` follows).
+    Kicked = "dialogue:kicked" { key: "kicked", payload: Kicked<'static>, to: Client, }
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ mod answers;
 mod envelope;
 mod errors;
 mod messages;
+mod people;
 mod requests;
 
 pub use answers::{
@@ -35,6 +36,10 @@ pub use answers::{
 pub use envelope::{EventMessage, Position, RawEnvelope, RawJson, RoomInfo, SYSTEM};
 pub use errors::{ErrorCode, ValidationIssue, WireError};
 pub use messages::{Audience, Request, ServerEvent};
+pub use people::{
+    HostChanged, KickRequest, Kicked, Member, PresenceDiff, PresencePage, SetPresenceRequest,
+    TransferHostRequest,
+};
 pub use requests::{
     CreateRoomRequest, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN, RequestCall, RoomRequest,
     SubscribeRequest, TriggerRequest,
@@ -78,6 +83,14 @@ pub fn typescript_declarations() -> Vec<TsDecl> {
         decl_of::<TriggerAnswer<'static>>(&cfg),
         decl_of::<RequestAnswer<'static>>(&cfg),
         decl_of::<Done>(&cfg),
+        decl_of::<Member>(&cfg),
+        decl_of::<PresencePage<'static>>(&cfg),
+        decl_of::<PresenceDiff<'static>>(&cfg),
+        decl_of::<SetPresenceRequest>(&cfg),
+        decl_of::<KickRequest>(&cfg),
+        decl_of::<TransferHostRequest>(&cfg),
+        decl_of::<HostChanged<'static>>(&cfg),
+        decl_of::<Kicked<'static>>(&cfg),
     ];
     decls.sort_by(|a, b| a.name.cmp(&b.name));
     decls

@@ -16,7 +16,7 @@ use super::envelope::{Position, RawJson};
 /// The longest trigger `id`, in bytes.
 pub const MAX_TRIGGER_ID_LEN: usize = 64;
 
-/// `dialogue:join`: `{ roomId, since?, subscriptions? }`.
+/// `dialogue:join`: `{ roomId, since?, subscriptions?, secret? }`.
 ///
 /// ```
 /// use dialogue_core::protocol::JoinRequest;
@@ -43,6 +43,10 @@ pub struct JoinRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub subscriptions: Option<Vec<String>>,
+    /// The room's secret, for a room created with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub secret: Option<String>,
 }
 
 /// `{ roomId }`: `dialogue:leave`, `dialogue:subscribeAll`,
@@ -150,7 +154,8 @@ pub struct HistoryRequest {
     pub end: Option<u64>,
 }
 
-/// `dialogue:createRoom`: `{ id, name, description?, maxSize? }`.
+/// `dialogue:createRoom`: `{ id, name, description?, maxSize?, secret?,
+/// hostOnly?, presence? }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateRoomRequest {
@@ -166,6 +171,18 @@ pub struct CreateRoomRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(type = "number", optional)]
     pub max_size: Option<NonZeroU32>,
+    /// Joins must carry this secret (the server keeps only its hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub secret: Option<String>,
+    /// Only the host triggers events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub host_only: Option<bool>,
+    /// Members see who else is present (`dialogue:getPresence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub presence: Option<bool>,
 }
 
 #[cfg(test)]

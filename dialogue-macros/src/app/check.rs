@@ -61,9 +61,11 @@ fn check_room<'a>(def: &'a RoomDef, errors: &mut Errors) -> Option<Room<'a>> {
     let max_size = max_size(def, errors);
     let sync_history = sync_history(def, errors);
     let claims_ok = check_claims(def, errors);
-    let per_user = id
-        .as_deref()
-        .is_some_and(|id| rules::user_room_pattern(id).is_some());
+    let pattern = id.as_deref().and_then(rules::RoomPattern::parse);
+    let per_user = pattern.is_some_and(|p| p.is_per_user());
+    let template = pattern
+        .filter(|p| !p.is_per_user())
+        .map(|p| p.param.to_owned());
     let description = def
         .description
         .as_ref()
@@ -81,6 +83,7 @@ fn check_room<'a>(def: &'a RoomDef, errors: &mut Errors) -> Option<Room<'a>> {
         max_size: max_size.ok()?,
         sync_history: sync_history?,
         per_user: claims_ok.then_some(per_user)?,
+        template,
         type_ident: key_ok.then(|| Ident::new(&rules::to_pascal_case(raw), def.key.span()))?,
         const_ident: Ident::new(&rules::to_shouty_snake_case(raw), def.key.span()),
     })
@@ -127,6 +130,19 @@ fn room_id(def: &RoomDef, errors: &mut Errors) -> Option<String> {
             format_args!(
                 "`{}` may appear once in a room id: it stands for the one user the room belongs to",
                 rules::USER_PLACEHOLDER
+            ),
+        );
+        return None;
+    }
+    let braces = id.contains('{') || id.contains('}');
+    let one_parameter = rules::RoomPattern::parse(&id).is_some_and(|p| {
+        !p.suffix.contains('{') && !p.suffix.contains('}') && !p.prefix.contains('}')
+    });
+    if braces && !one_parameter {
+        errors.at(
+            at,
+            format_args!(
+                "invalid room template {id:?}: a template id holds one `{{parameter}}` named like a Rust identifier, e.g. \"doc:{{docId}}\""
             ),
         );
         return None;

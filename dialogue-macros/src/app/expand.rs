@@ -20,6 +20,15 @@ pub(crate) fn expand(app: &App<'_>) -> TokenStream {
     let room_impls = app.rooms.iter().map(|room| room_impls(app, room));
     let event_checks = event_checks(app);
     let spec = spec(app);
+    let presence_impl = def.presence.as_ref().map(|ty| {
+        let private = crate::private_path_at(ty.span());
+        quote_spanned! {ty.span()=>
+            #[automatically_derived]
+            impl #private::HasPresence for #ident {
+                type Info = #ty;
+            }
+        }
+    });
     let module_doc = format!("The typed room handles of [`{ident}`](super::{ident}).");
 
     quote! {
@@ -46,6 +55,8 @@ pub(crate) fn expand(app: &App<'_>) -> TokenStream {
         const _: () = {
             #(#room_impls)*
             #event_checks
+
+            #presence_impl
 
             #[automatically_derived]
             impl #private::DialogueApp for #ident {
@@ -117,6 +128,25 @@ fn handle(app: &App<'_>, room: &Room<'_>) -> TokenStream {
     let (key, ty, konst, id) = (&room.def.key, &room.type_ident, &room.const_ident, &room.id);
     let fn_doc = format!("{}: its typed handle.", room_summary(room));
     let const_doc = format!("The id of the room `{}`.", room.id);
+    if let Some(param) = &room.template {
+        let private = crate::private_path();
+        let arg = format_ident!("{}", dialogue_core::rules::to_snake_case(param));
+        let fn_doc = format!(
+            "{}: the instance for this `{param}`, made on first use.",
+            room_summary(room)
+        );
+        let const_doc = format!("The id pattern of the room template `{}`.", room.id);
+        return quote! {
+            #[doc = #const_doc]
+            #vis const #konst: &'static str = #id;
+
+            #[doc = #fn_doc]
+            #[must_use]
+            #vis fn #key(#arg: impl ::core::convert::Into<::std::string::String>) -> #private::Instance<#module::#ty> {
+                #private::Instance::new(#module::#ty, #arg)
+            }
+        };
+    }
     quote! {
         #[doc = #const_doc]
         #vis const #konst: &'static str = #id;
@@ -175,6 +205,8 @@ fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
     };
     let kind = if room.per_user {
         quote!(#private::PerUserRoom)
+    } else if room.template.is_some() {
+        quote!(#private::TemplateRoom)
     } else {
         quote!(#private::SharedRoom)
     };
@@ -283,11 +315,15 @@ fn spec(app: &App<'_>) -> TokenStream {
     let requests = app.def.requests.iter().map(|ty| {
         quote_spanned! {ty.span()=> .request::<#ty>() }
     });
+    let presence = app.def.presence.iter().map(|ty| {
+        quote_spanned! {ty.span()=> .presence::<#ty>() }
+    });
     quote! {
         #private::AppSpec::builder(#name)
             #(.event_entry(#entries))*
             #(.room(#rooms))*
             #(#requests)*
+            #(#presence)*
             .build()
             .unwrap_or_else(|error| ::core::panic!("{}: {}", #message, error))
     }
@@ -326,6 +362,7 @@ fn room_spec(app: &App<'_>, room: &Room<'_>) -> TokenStream {
         let value = &claim.value;
         quote!((::std::string::String::from(#name), #private::serde_json::Value::from(#value)))
     });
+    let presence = room.def.presence.as_ref().is_some_and(|flag| flag.value);
     quote! {
         #private::RoomSpec {
             id: ::std::string::String::from(#id),
@@ -337,6 +374,7 @@ fn room_spec(app: &App<'_>, room: &Room<'_>) -> TokenStream {
             max_size: #max_size,
             sync_history_on_join: #sync,
             required_claims: ::std::collections::BTreeMap::from([#(#claims),*]),
+            presence: #presence,
         }
     }
 }

@@ -13,6 +13,8 @@ pub(crate) struct AppDef {
     pub(crate) rooms: Vec<RoomDef>,
     /// `requests: [Add, Fail]`: the request types, in order.
     pub(crate) requests: Vec<Type>,
+    /// `presence: LobbyInfo`: what members of rooms with presence show.
+    pub(crate) presence: Option<Type>,
 }
 
 /// One room as written: `key: { ... }`.
@@ -30,6 +32,7 @@ pub(crate) struct RoomDef {
     pub(crate) max_size: Option<LitInt>,
     pub(crate) sync_history_on_join: Option<SyncHistory>,
     pub(crate) required_claims: Option<Vec<Claim>>,
+    pub(crate) presence: Option<LitBool>,
 }
 
 /// One `name: value` of `required_claims`.
@@ -63,8 +66,10 @@ pub(crate) struct Room<'a> {
     pub(crate) subscriptions: Subscriptions<'a>,
     pub(crate) max_size: Option<u32>,
     pub(crate) sync_history: HistoryOnJoin,
-    /// The id's parts around `{userId}`, for a per-user room.
+    /// The id holds `{userId}`: a per-user room.
     pub(crate) per_user: bool,
+    /// The id holds another `{parameter}`: a template, with that parameter.
+    pub(crate) template: Option<String>,
     /// `GameLobby` for `game_lobby`.
     pub(crate) type_ident: Ident,
     /// `GAME_LOBBY` for `game_lobby`.

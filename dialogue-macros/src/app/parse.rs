@@ -14,7 +14,7 @@ use crate::docs::doc_text;
 use crate::errors::Errors;
 
 /// Every key a room takes, in the order the docs list them.
-const ROOM_KEYS: [&str; 9] = [
+const ROOM_KEYS: [&str; 10] = [
     "id",
     "name",
     "description",
@@ -24,6 +24,7 @@ const ROOM_KEYS: [&str; 9] = [
     "max_size",
     "sync_history_on_join",
     "required_claims",
+    "presence",
 ];
 
 /// Parses the whole input; `None` when its outline is unreadable (the reason
@@ -59,8 +60,18 @@ fn parse_app(input: ParseStream, errors: &mut Errors) -> syn::Result<AppDef> {
     braced!(body in input);
     let mut rooms = Vec::new();
     let mut requests: Option<Vec<Type>> = None;
+    let mut presence: Option<Type> = None;
     while !body.is_empty() {
-        if starts_requests(&body) {
+        if starts_presence(&body) {
+            body.call(Attribute::parse_outer)?;
+            let key: Ident = body.parse()?;
+            body.parse::<Token![:]>()?;
+            let ty: Type = body.parse()?;
+            if presence.is_some() {
+                errors.at(&key, "`presence` is given more than once; the application has one presence info type");
+            }
+            presence.get_or_insert(ty);
+        } else if starts_requests(&body) {
             // Doc comments on the list are allowed, and say nothing more.
             body.call(Attribute::parse_outer)?;
             let key: Ident = body.parse()?;
@@ -91,7 +102,20 @@ fn parse_app(input: ParseStream, errors: &mut Errors) -> syn::Result<AppDef> {
         ident,
         rooms,
         requests: requests.unwrap_or_default(),
+        presence,
     })
+}
+
+/// `presence: Type` (not a braced room) names the presence info type.
+fn starts_presence(input: ParseStream) -> bool {
+    let fork = input.fork();
+    if fork.call(Attribute::parse_outer).is_err() {
+        return false;
+    }
+    let Ok(key) = fork.parse::<Ident>() else {
+        return false;
+    };
+    key == "presence" && fork.parse::<Token![:]>().is_ok() && !fork.peek(syn::token::Brace)
 }
 
 /// `requests: [` starts the list of requests (a room's value is braced).
@@ -137,6 +161,7 @@ fn parse_room(input: ParseStream, errors: &mut Errors) -> Option<RoomDef> {
             max_size: None,
             sync_history_on_join: None,
             required_claims: None,
+            presence: None,
         };
         while !body.is_empty() {
             parse_entry(&body, &mut room, errors);
@@ -233,6 +258,12 @@ fn parse_entry(input: ParseStream, room: &mut RoomDef, errors: &mut Errors) {
         "required_claims" => set(
             &mut room.required_claims,
             claims(value, errors),
+            &key,
+            errors,
+        ),
+        "presence" => set(
+            &mut room.presence,
+            literal::<LitBool>(value, &key, "presence: true", errors),
             &key,
             errors,
         ),

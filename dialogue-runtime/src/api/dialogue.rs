@@ -20,7 +20,9 @@ use crate::spec::AppSpec;
 use crate::state::client::ClientState;
 use crate::state::room::{RoomOptions, RoomState};
 use crate::wire::transport::{DialogueListener, Peer};
-use crate::{Accepts, DeclaredRoom, DialogueApp, Event, PerUserRoom, SharedRoom};
+use crate::{
+    Accepts, DeclaredRoom, DialogueApp, Event, Instance, PerUserRoom, SharedRoom, TemplateRoom,
+};
 
 /// The server of the application `A`: its rooms, clients and history, the
 /// Socket.IO endpoint, and the API to trigger events and manage rooms from
@@ -150,6 +152,41 @@ impl<A: DialogueApp> Dialogue<A> {
             .template(room.id())
             .unwrap_or_else(|| unreachable!("per-user rooms are declared"));
         TypedRoom::new(self.wrap(self.engine.instance(template, user_id)))
+    }
+
+    /// An instance of a room template (declared with a `{parameter}` in its
+    /// id, e.g. `doc:{docId}`), made on first use with the template's
+    /// events, history, presence and limits; `None` when the value is not a
+    /// valid parameter (1 to 64 ASCII letters, digits, `_` or `-`).
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Edit { pub text: String }
+    /// dialogue! {
+    ///     pub Collab {
+    ///         doc: { id: "doc:{docId}", name: "Document", events: [Edit] },
+    ///     }
+    /// }
+    /// # async fn run(dialogue: Dialogue<Collab>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let readme = dialogue.instance(Collab::doc("readme")).unwrap();
+    /// assert_eq!(readme.id(), "doc:readme");
+    /// readme.trigger(Edit { text: "# Hello".into() }).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn instance<R: DeclaredRoom<App = A> + TemplateRoom>(
+        &self,
+        instance: Instance<R>,
+    ) -> Option<TypedRoom<A, R>> {
+        let template = self
+            .engine
+            .rooms
+            .template(instance.room.id())
+            .unwrap_or_else(|| unreachable!("templates are declared"));
+        template.value_of(&instance.id())?;
+        Some(TypedRoom::new(
+            self.wrap(self.engine.instance(template, &instance.value)),
+        ))
     }
 
     /// Checks `data` against the schema of the declared event `event`, as the

@@ -209,9 +209,12 @@ macro_rules! hook_table {
             /// Runs when a client disconnects, while it is still in its rooms.
             on_disconnected: observe (client: ConnectedClient);
             /// Decides whether a client may join a room: `Ok(())`, or refuse
-            /// (`JOIN_DENIED` with the reason). Runs after the room's own
-            /// rules; with several registrations, each must allow.
-            before_join: decide (client: ConnectedClient, room: Room) -> ();
+            /// (`JOIN_DENIED` with the reason). Receives the join as the
+            /// client sent it (`since`, `subscriptions`, `secret`; for a
+            /// join made by the server, only the room). Runs after the
+            /// room's own rules (ban, secret, capacity, claims); with
+            /// several registrations, each must allow.
+            before_join: decide (client: ConnectedClient, room: Room, join: JoinRequest) -> ();
             /// Runs after a client joined a room (and got its answer).
             on_joined: observe (client: ConnectedClient, room_id: String);
             /// Runs after a client left a room: asked, deleted room or

@@ -10,3 +10,4 @@ pub(crate) mod jwt;
 pub(crate) mod limits;
 pub(crate) mod proxies;
 pub(crate) mod requests;
+pub(crate) mod secret;

@@ -21,7 +21,7 @@ use crate::control::hooks::{
     hook_table,
 };
 use crate::engine::Engine;
-use crate::protocol::EventMessage;
+use crate::protocol::{EventMessage, JoinRequest};
 use crate::state::client::ClientState;
 use crate::state::room::RoomState;
 

@@ -8,7 +8,7 @@ use crate::envelope::StampedEvent;
 use crate::error::{
     InvalidEventName, JoinError, LeaveError, NotInRoom, NotJoined, RoomNotFound, SubscribeError,
 };
-use crate::protocol::Position;
+use crate::protocol::{JoinRequest, Member, Position};
 use crate::rules::WILDCARD;
 use crate::spec::{HistorySync, Subscriptions};
 use crate::state::client::{Change, ClientState, RoomMembership};
@@ -23,6 +23,9 @@ pub(crate) struct JoinOptions {
     pub(crate) since: Option<Position>,
     /// Subscriptions replacing the room's defaults for this member.
     pub(crate) subscriptions: Option<Subscriptions>,
+    /// The join as the client sent it, for `before_join` (the room's
+    /// secret is checked from it).
+    pub(crate) request: Option<JoinRequest>,
 }
 
 /// What a join answers with.
@@ -39,6 +42,9 @@ pub(crate) struct JoinAnswer {
     /// Without `since`, on a first join of a room that syncs: its latest
     /// events, newest first.
     pub(crate) history: Option<Vec<Arc<StampedEvent>>>,
+    /// The member's user arrived with this join (its first connection in
+    /// the room): announced after the answer, in a room with presence.
+    pub(crate) arrived: Option<Member>,
 }
 
 /// Gives the outcome of a join to whoever answers the client, inside the
@@ -84,19 +90,20 @@ impl Engine {
             return Ok(room);
         }
         match self.rooms.template_of(room_id) {
-            Some((template, owner)) if owner == client.user_id => {
-                Ok(self.instance(template, owner))
+            Some((template, owner)) if template.is_per_user() && owner != client.user_id => {
+                Err(not_yours(room_id))
             }
-            Some(_) => Err(not_yours(room_id)),
+            Some((template, value)) => Ok(self.instance(template, value)),
             None => Err(RoomNotFound(room_id.to_owned()).into()),
         }
     }
 
-    /// Checks a join of `client` to `room_id`, in order: the room, the
-    /// subscriptions asked for, the connection's room limit, capacity,
-    /// ownership of per-user rooms, required claims, `before_join`; then
-    /// takes a seat atomically. A member joining again passes at once. A
-    /// refused join has no side effect.
+    /// Checks a join of `client` to `room_id`, in order: the room (and
+    /// ownership of per-user rooms), the subscriptions asked for, the
+    /// connection's room limit, a ban, the room's secret, capacity,
+    /// required claims, `before_join`; then takes a seat atomically. A
+    /// member joining again passes at once. A refused join has no side
+    /// effect (an instance of a template it made stays until swept).
     pub(crate) async fn join(
         self: &Arc<Self>,
         client: &Arc<ClientState>,
@@ -120,6 +127,23 @@ impl Engine {
         {
             return Err(JoinError::TooManyRooms(max));
         }
+        if room.roster.is_banned(&client.user_id) {
+            return Err(JoinError::Denied {
+                room: room_id.to_owned(),
+                reason: format!("you are banned from room `{room_id}`"),
+            });
+        }
+        // A join the server makes (no request) needs no secret.
+        if let (Some(secret), Some(request)) = (&room.config.secret, &options.request) {
+            let given = request.secret.as_deref();
+            // One message for a missing and a wrong secret.
+            if !given.is_some_and(|given| secret.admits(given)) {
+                return Err(JoinError::Denied {
+                    room: room_id.to_owned(),
+                    reason: format!("room `{room_id}` needs its secret"),
+                });
+            }
+        }
         // Not binding (taking the seat is), but spares the hooks a full room.
         if let Some(max_size) = room.config.max_size.filter(|_| room.is_full()) {
             return Err(JoinError::RoomFull {
@@ -135,8 +159,14 @@ impl Engine {
                 reason: format!("room `{room_id}` requires the claim `{claim}` = {wanted}"),
             });
         }
+        let request = options.request.clone().unwrap_or_else(|| JoinRequest {
+            room_id: room_id.to_owned(),
+            since: options.since.clone(),
+            subscriptions: None,
+            secret: None,
+        });
         let allowed = hooks::decide(self, "before_join", &self.hooks.before_join, || {
-            (client.clone(), room.clone())
+            (client.clone(), room.clone(), request.clone())
         })
         .await;
         match allowed {
@@ -177,6 +207,8 @@ impl Engine {
         };
         membership.room.seats.release(&client.id).await;
         client.conn.leave(membership.keys());
+        self.depart(&membership.room, &client.user_id, &client.id)
+            .await;
         let engine = self.clone();
         let left = client.clone();
         let room_id = room_id.to_owned();
@@ -256,6 +288,15 @@ impl JoinTicket {
                 if let Some(answer) = answer {
                     answer(&result);
                 }
+                // After the answer, in the room's order: the arrival, to
+                // every member (the arriving connection included).
+                if let Ok(JoinAnswer {
+                    arrived: Some(member),
+                    ..
+                }) = &result
+                {
+                    self.engine.announce_arrival(&self.room, member.clone());
+                }
                 let _ = sent.send((result.map(|_| ()), self));
             })
         });
@@ -313,6 +354,10 @@ impl JoinTicket {
                 client.conn.leave(keys);
                 return Err(RoomNotFound(room_id.to_owned()).into());
             }
+            let arrived = self.engine.arrive(client, room).await;
+            let mut answer = self.answer(delivery, first).await?;
+            answer.arrived = arrived;
+            return Ok(answer);
         } else if let Some(subscriptions) = subscriptions
             && let Some((leave, join)) = client.replace_subscriptions(room_id, subscriptions)
         {
@@ -358,6 +403,7 @@ impl JoinTicket {
             recovered,
             missed,
             history,
+            arrived: None,
         })
     }
 }

@@ -7,7 +7,9 @@
 //! - `join`: joining, leaving, subscriptions;
 //! - `publish`: triggers, validation, `before_each`, stamping and delivery;
 //! - `history`: history pages, and the store writes behind the broadcast;
-//! - `rooms`: the rooms (declared, per-user, created), creating and deleting;
+//! - `rooms`: the rooms (declared, template instances, created), creating
+//!   and deleting;
+//! - `people`: presence, hosts, kicks and bans;
 //! - `handlers`: the application's requests and their handlers.
 //!
 //! The engine keeps its state behind the seam of `crate::state` and never
@@ -21,6 +23,7 @@ pub(crate) mod handlers;
 pub(crate) mod history;
 pub(crate) mod hooks;
 pub(crate) mod join;
+pub(crate) mod people;
 pub(crate) mod publish;
 pub(crate) mod rooms;
 pub(crate) mod sessions;
@@ -63,6 +66,10 @@ pub(crate) struct Parts {
     pub(crate) requests: handlers::RequestTable,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    /// The application's presence info: its schema and hook.
+    pub(crate) presence: people::Presence,
+    /// How long a client-created room may stay empty before it is deleted.
+    pub(crate) empty_room: Duration,
 }
 
 /// The shared state of one running server.
@@ -72,6 +79,9 @@ pub(crate) struct Engine {
     pub(crate) requests: handlers::RequestTable,
     /// Proxies whose `X-Forwarded-For` is believed (`control::proxies`).
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    pub(crate) presence: people::Presence,
+    /// How long a client-created room may stay empty before it is deleted.
+    pub(crate) empty_room: Duration,
     pub(crate) rooms: Rooms,
     pub(crate) state: State,
     pub(crate) limits: Limits,
@@ -101,6 +111,8 @@ impl Engine {
                 events: parts.events,
                 requests: parts.requests,
                 trusted_proxies: parts.trusted_proxies,
+                presence: parts.presence,
+                empty_room: parts.empty_room,
                 rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,

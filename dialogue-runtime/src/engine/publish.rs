@@ -149,6 +149,13 @@ impl Engine {
                 event: event.to_owned(),
             });
         }
+        // In a host-only room only the host triggers (without a host, only
+        // the server).
+        if room.config.host_only && room.roster.host().as_deref() != Some(&client.user_id) {
+            return Err(TriggerError::Refused(format!(
+                "only the host triggers in room `{room_id}`"
+            )));
+        }
         let id = id.map(|id| TriggerId {
             user: client.user_id.clone(),
             id: id.to_owned(),

@@ -1,7 +1,8 @@
 //! The rooms: declared ones (fixed at start-up, read without a lock),
-//! per-user instances (made from their declaration on first use, dropped
-//! from memory when nobody uses them), and rooms created at run time (in the
-//! registry); creating and deleting them.
+//! instances of templates (per-user rooms and others such as `doc:{docId}`,
+//! made from their declaration on first use, dropped from memory when nobody
+//! uses them), and rooms created at run time (in the registry); creating and
+//! deleting them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,22 +23,31 @@ use crate::state::fanout::GREETED;
 use crate::state::registry::Exists;
 use crate::state::room::{RoomKind, RoomOptions, RoomState};
 
-/// A per-user room as declared: instances are made from it on first use.
+/// A template as declared (`user:{userId}`, `doc:{docId}`): instances are
+/// made from it on first use.
 pub(crate) struct Template {
     pub(crate) spec: RoomSpec,
-    prefix: String,
-    suffix: String,
 }
 
 impl Template {
-    /// The instance id for `user`.
-    pub(crate) fn id_for(&self, user: &str) -> String {
-        format!("{}{user}{}", self.prefix, self.suffix)
+    fn pattern(&self) -> rules::RoomPattern<'_> {
+        rules::RoomPattern::parse(&self.spec.id)
+            .unwrap_or_else(|| unreachable!("templates are made from patterns"))
     }
 
-    /// The user an instance id belongs to.
-    pub(crate) fn owner_of<'a>(&self, id: &'a str) -> Option<&'a str> {
-        rules::user_of_room((&self.prefix, &self.suffix), id)
+    /// Whether its instances belong to one user each (`{userId}`).
+    pub(crate) fn is_per_user(&self) -> bool {
+        self.pattern().is_per_user()
+    }
+
+    /// The instance id for `value` of its parameter.
+    pub(crate) fn id_for(&self, value: &str) -> String {
+        self.pattern().instance(value)
+    }
+
+    /// The value of its parameter in an instance id.
+    pub(crate) fn value_of<'a>(&self, id: &'a str) -> Option<&'a str> {
+        self.pattern().value_of(id)
     }
 }
 
@@ -47,7 +57,7 @@ pub(crate) struct Rooms {
     /// Declared rooms in declaration order, for listing.
     declared_order: Vec<Arc<RoomState>>,
     templates: Vec<Template>,
-    /// Per-user instances in this node's memory.
+    /// Template instances in this node's memory.
     instances: RwLock<HashMap<String, Instance>>,
     /// How long an unused instance stays in memory (see [`Engine::sweep`]).
     idle: Duration,
@@ -56,7 +66,7 @@ pub(crate) struct Rooms {
     next_order: AtomicU64,
 }
 
-/// A per-user instance in memory, and when it was last looked up.
+/// A template instance in memory, and when it was last looked up.
 ///
 /// Users come and go by the thousand (one inbox per user of a notifications
 /// service), so an instance nobody holds is dropped after `idle`: its
@@ -97,7 +107,8 @@ pub(crate) enum Creator<'a> {
 /// Who deletes a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Deleter<'a> {
-    /// A client (its user): only the room's creator may.
+    /// A client (its user): only the current host of a room a client
+    /// created may.
     Client(&'a str),
     /// The server's own code: any room created at run time.
     Server,
@@ -107,10 +118,8 @@ impl Rooms {
     /// The rooms of `spec`; unused per-user instances leave memory after
     /// `idle`.
     pub(crate) fn new(spec: &AppSpec, state: &State, idle: Duration) -> Self {
-        let (per_user, shared): (Vec<&RoomSpec>, Vec<&RoomSpec>) = spec
-            .rooms
-            .iter()
-            .partition(|room| room.user_pattern().is_some());
+        let (templates, shared): (Vec<&RoomSpec>, Vec<&RoomSpec>) =
+            spec.rooms.iter().partition(|room| room.pattern().is_some());
         let declared_order: Vec<Arc<RoomState>> = shared
             .into_iter()
             .enumerate()
@@ -119,16 +128,9 @@ impl Rooms {
                 Arc::new(state.room(config, RoomKind::Declared, order as u64))
             })
             .collect();
-        let templates = per_user
+        let templates = templates
             .into_iter()
-            .filter_map(|room| {
-                let (prefix, suffix) = room.user_pattern()?;
-                Some(Template {
-                    prefix: prefix.to_owned(),
-                    suffix: suffix.to_owned(),
-                    spec: room.clone(),
-                })
-            })
+            .map(|room| Template { spec: room.clone() })
             .collect();
         Self {
             templates,
@@ -144,14 +146,14 @@ impl Rooms {
         }
     }
 
-    /// The per-user room an id is an instance of, with its owner.
+    /// The template an id is an instance of, with its parameter's value.
     pub(crate) fn template_of<'a>(&self, id: &'a str) -> Option<(&Template, &'a str)> {
         self.templates
             .iter()
-            .find_map(|template| template.owner_of(id).map(|owner| (template, owner)))
+            .find_map(|template| template.value_of(id).map(|value| (template, value)))
     }
 
-    /// The per-user template declared with this pattern id.
+    /// The template declared with this pattern id.
     pub(crate) fn template(&self, pattern: &str) -> Option<&Template> {
         self.templates.iter().find(|t| t.spec.id == pattern)
     }
@@ -175,9 +177,10 @@ impl Engine {
         self.state.registry.get(id)
     }
 
-    /// Like [`room`](Self::room), making the per-user instance `id` names
+    /// Like [`room`](Self::room), making the template instance `id` names
     /// when it is not in memory: what the server pushes into a user's room
-    /// reaches it whether or not the instance was in memory.
+    /// (or a document's) reaches it whether or not the instance was in
+    /// memory.
     pub(crate) fn room_or_instance(&self, id: &str) -> Option<Arc<RoomState>> {
         self.room(id).or_else(|| {
             let (template, owner) = self.rooms.template_of(id)?;
@@ -185,7 +188,7 @@ impl Engine {
         })
     }
 
-    /// Whether `id` names a room: one in memory, or a per-user instance
+    /// Whether `id` names a room: one in memory, or a template instance
     /// (made on first use).
     pub(crate) fn room_exists(&self, id: &str) -> bool {
         self.room(id).is_some() || self.rooms.template_of(id).is_some()
@@ -196,9 +199,10 @@ impl Engine {
         self.rooms.declared.get(id).cloned()
     }
 
-    /// `owner`'s instance of `template`, made on first use.
-    pub(crate) fn instance(&self, template: &Template, owner: &str) -> Arc<RoomState> {
-        let id = template.id_for(owner);
+    /// The instance of `template` for `value` (a per-user room's: the
+    /// user's), made on first use.
+    pub(crate) fn instance(&self, template: &Template, value: &str) -> Arc<RoomState> {
+        let id = template.id_for(value);
         if let Some(instance) = self.rooms.instances.read().get(&id) {
             return instance.touch();
         }
@@ -209,7 +213,7 @@ impl Engine {
             .or_insert_with(|| {
                 let config = RoomOptions::declared(&template.spec, id);
                 let kind = RoomKind::Instance {
-                    owner: owner.to_owned(),
+                    owner: template.is_per_user().then(|| value.to_owned()),
                 };
                 let room = Arc::new(self.state.room(config, kind, self.rooms.next_order()));
                 Instance {
@@ -243,6 +247,64 @@ impl Engine {
                 kept = instances.len(),
                 "unused per-user rooms left memory"
             );
+        }
+    }
+
+    /// Starts the room keeper: every tenth of the empty-room period (50 ms
+    /// to 5 s), client-created rooms empty for the whole period are
+    /// deleted, and unused template instances leave memory. It stops when
+    /// the server does.
+    pub(crate) fn keep_rooms(self: &Arc<Self>) {
+        let engine = Arc::downgrade(self);
+        let period =
+            (self.empty_room / 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
+        tokio::spawn(async move {
+            let mut empty_since = HashMap::new();
+            loop {
+                tokio::time::sleep(period).await;
+                let Some(engine) = engine.upgrade() else {
+                    return;
+                };
+                if engine.is_stopped() {
+                    return;
+                }
+                engine.delete_empty_rooms(&mut empty_since).await;
+                engine.sweep(&mut engine.rooms.instances.write());
+            }
+        });
+    }
+
+    /// Deletes the client-created rooms found empty for the empty-room
+    /// period; `empty_since` remembers when each was first found empty.
+    async fn delete_empty_rooms(
+        self: &Arc<Self>,
+        empty_since: &mut HashMap<String, std::time::Instant>,
+    ) {
+        let now = std::time::Instant::now();
+        let mut expired = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for room in self.state.registry.all() {
+            if room.config.created_by.is_none() || room.size() > 0 {
+                continue;
+            }
+            seen.insert(room.id.clone());
+            let since = *empty_since.entry(room.id.clone()).or_insert(now);
+            if now.duration_since(since) >= self.empty_room {
+                expired.push(room.id.clone());
+            }
+        }
+        empty_since.retain(|id, _| seen.contains(id));
+        for id in expired {
+            empty_since.remove(&id);
+            // Joined meanwhile: it stays (a seat taken after this check
+            // races a deletion like any other, and the join sees it).
+            if self.room(&id).is_some_and(|room| room.size() > 0) {
+                continue;
+            }
+            tracing::info!(room = %id, empty = ?self.empty_room, "an empty room created by a client was deleted");
+            if let Ok(then) = self.delete_room(&id, Deleter::Server).await {
+                then.run().await;
+            }
         }
     }
 
@@ -362,8 +424,10 @@ impl Engine {
         if room.is_declared() {
             return Err(DeleteRoomError::Declared(room_id.to_owned()));
         }
+        // A client deletes only a room a client created, and only as its
+        // current host (at first its creator).
         if let Deleter::Client(user) = deleter
-            && room.config.created_by.as_deref() != Some(user)
+            && (room.config.created_by.is_none() || room.roster.host().as_deref() != Some(user))
         {
             return Err(DeleteRoomError::NotCreator(room_id.to_owned()));
         }

@@ -154,7 +154,14 @@ impl Engine {
             if room.stream.delivery().is_closed() {
                 continue;
             }
-            room.seats.transfer(&previous.id, &client.id).await;
+            // A seat no longer held (the user was kicked meanwhile): the
+            // membership does not come back.
+            if !room.seats.transfer(&previous.id, &client.id).await {
+                continue;
+            }
+            room.roster
+                .transfer(&client.user_id, &previous.id, &client.id)
+                .await;
             let missed = request
                 .positions
                 .get(&room.id)
@@ -252,8 +259,12 @@ impl Engine {
     /// Ends every membership of `client`: its seats go, `on_left` runs.
     pub(crate) async fn end_memberships(self: &Arc<Self>, client: &Arc<ClientState>) {
         for membership in client.disconnect() {
-            membership.room.seats.release(&client.id).await;
-            self.left(client, &membership.room.id).await;
+            let room = &membership.room;
+            // A seat already given back (a kick) departs nothing more.
+            if room.seats.release(&client.id).await {
+                self.depart(room, &client.user_id, &client.id).await;
+            }
+            self.left(client, &room.id).await;
         }
     }
 }

@@ -156,6 +156,7 @@ mod tests {
             }],
             rooms: vec![],
             requests: Vec::new(),
+            presence: None,
         }
     }
 

@@ -364,9 +364,52 @@ pub enum DeleteRoomError {
     /// Declared rooms are part of the application and stay.
     #[error("room `{0}` is declared by the application and cannot be deleted")]
     Declared(String),
-    /// Only the creator of a room may delete it.
-    #[error("only the creator of room `{0}` may delete it")]
+    /// Only the host of a client-created room may delete it (and nobody
+    /// over the wire deletes a room no client created).
+    #[error("only the host of room `{0}` may delete it")]
     NotCreator(String),
+}
+
+/// Why a presence request failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PresenceError {
+    /// No such room.
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
+    /// The client is not a member.
+    #[error(transparent)]
+    NotInRoom(#[from] NotInRoom),
+    /// The room has no presence.
+    #[error("room `{0}` has no presence")]
+    NoPresence(String),
+    /// `info` is missing or not an object.
+    #[error("`info` must be an object")]
+    NotAnObject,
+    /// `info` fails the application's presence info schema.
+    #[error("presence `info` is invalid: {}", summary(issues))]
+    Validation {
+        /// What failed, paths inside `info`.
+        issues: Vec<ValidationIssue>,
+    },
+}
+
+/// Why a host's request (kick, transfer) failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HostError {
+    /// No such room.
+    #[error(transparent)]
+    RoomNotFound(#[from] RoomNotFound),
+    /// The caller is not the room's host.
+    #[error("only the host of room `{0}` may do that")]
+    NotHost(String),
+    /// The user named is not in the room.
+    #[error("user `{user}` is not in room `{room}`")]
+    NotPresent {
+        /// The room.
+        room: String,
+        /// The user.
+        user: String,
+    },
 }
 
 macro_rules! from_not_joined {
@@ -382,4 +425,4 @@ macro_rules! from_not_joined {
     )+};
 }
 
-from_not_joined!(SubscribeError, TriggerError, HistoryError);
+from_not_joined!(SubscribeError, TriggerError, HistoryError, PresenceError);

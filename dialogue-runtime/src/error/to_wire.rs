@@ -1,8 +1,9 @@
 //! The one place where each error of each operation gets its protocol code.
 
 use super::{
-    AskError, CreateRoomError, DeleteRoomError, HistoryError, InvalidEventName, JoinError,
-    LeaveError, NotInRoom, NotJoined, RequestError, RoomNotFound, SubscribeError, TriggerError,
+    AskError, CreateRoomError, DeleteRoomError, HistoryError, HostError, InvalidEventName,
+    JoinError, LeaveError, NotInRoom, NotJoined, PresenceError, RequestError, RoomNotFound,
+    SubscribeError, TriggerError,
 };
 use crate::protocol::{ErrorCode, WireError};
 
@@ -39,8 +40,40 @@ to_wire_by_code!(
     LeaveError,
     SubscribeError,
     CreateRoomError,
-    DeleteRoomError
+    DeleteRoomError,
+    HostError
 );
+
+impl ToWire for PresenceError {
+    fn to_wire(&self) -> WireError {
+        let mut wire = WireError::new(self.code(), self.to_string());
+        if let Self::Validation { issues } = self {
+            wire.details = Some(issues.clone());
+        }
+        wire
+    }
+}
+
+impl Coded for PresenceError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::RoomNotFound(e) => e.code(),
+            Self::NotInRoom(e) => e.code(),
+            Self::NoPresence(_) | Self::NotAnObject => ErrorCode::InvalidRequest,
+            Self::Validation { .. } => ErrorCode::ValidationFailed,
+        }
+    }
+}
+
+impl Coded for HostError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::RoomNotFound(e) => e.code(),
+            Self::NotHost(_) => ErrorCode::PermissionDenied,
+            Self::NotPresent { .. } => ErrorCode::NotInRoom,
+        }
+    }
+}
 
 impl Coded for RoomNotFound {
     fn code(&self) -> ErrorCode {

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | rooms created at run time | [`RoomRegistry`](registry::RoomRegistry) | [`MemoryRegistry`](registry::MemoryRegistry) |
 //! | membership and capacity, per room | [`Seats`](seats::Seats) | [`MemorySeats`](seats::MemorySeats) |
+//! | users present, host, bans, per room | [`Roster`](people::Roster) | [`MemoryRoster`](people::MemoryRoster) |
 //! | order and history, per room | [`Stream`](stream::Stream) | [`MemoryStream`](stream::MemoryStream) |
 //! | delivery on this node in seq order, per room | [`Delivery`](delivery::Delivery) | (one for every backend) |
 //! | the clients of this node | [`ClientDirectory`](directory::ClientDirectory) | [`MemoryDirectory`](directory::MemoryDirectory) |
@@ -28,6 +29,7 @@ pub(crate) mod directory;
 pub(crate) mod durable;
 pub(crate) mod fanout;
 pub(crate) mod history;
+pub(crate) mod people;
 pub(crate) mod recovery;
 pub(crate) mod registry;
 pub(crate) mod room;
@@ -42,6 +44,7 @@ use crate::state::counters::Counters;
 use crate::state::delivery::{Deliver, Delivery};
 use crate::state::directory::{ClientDirectory, MemoryDirectory};
 use crate::state::fanout::{Fanout, RoomFanout};
+use crate::state::people::{MemoryRoster, Roster};
 use crate::state::recovery::Window;
 use crate::state::registry::{MemoryRegistry, RoomRegistry};
 use crate::state::room::{RoomKind, RoomOptions, RoomState};
@@ -63,6 +66,11 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// The seats of the room `room_id`.
     fn seats(&self, room_id: &str) -> Box<dyn Seats>;
+
+    /// The roster of the room `room_id`, whose host is at first `host`.
+    fn roster(&self, _room_id: &str, host: Option<String>) -> Box<dyn Roster> {
+        Box::new(MemoryRoster::with_host(host))
+    }
 
     /// The stream of the room `room_id`, which hands its events to a
     /// [`Delivery`] through `deliver`, in seq order, keeping `window` for
@@ -242,10 +250,11 @@ impl State {
             logged_at: AtomicU64::new(0),
         });
         let seats = self.backend.seats(&config.id);
+        let roster = self.backend.roster(&config.id, config.host.clone());
         let stream =
             self.backend
                 .stream(&config.id, Box::new(ArcFanout(fanout.clone())), self.window);
-        RoomState::new(config, kind, order, seats, stream, fanout)
+        RoomState::new(config, kind, order, seats, roster, stream, fanout)
     }
 }
 

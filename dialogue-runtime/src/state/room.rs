@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::protocol::{EventMessage, RoomInfo};
 use crate::spec::{HistorySync, RoomEvents, RoomSpec, Subscriptions};
 use crate::state::fanout::RoomFanout;
+use crate::state::people::Roster;
 use crate::state::seats::Seats;
 use crate::state::stream::Stream;
 
@@ -26,9 +27,14 @@ use crate::state::stream::Stream;
 /// ```
 /// use dialogue_runtime::RoomOptions;
 ///
-/// let options = RoomOptions::new("game-42", "Game 42").max_size(4).created_by("alice");
+/// let options = RoomOptions::new("game-42", "Game 42")
+///     .max_size(4)
+///     .host("alice")
+///     .secret("open sesame")
+///     .presence(true);
 /// assert_eq!(options.id, "game-42");
 /// assert_eq!(options.max_size, Some(4));
+/// assert!(options.secret.as_ref().is_some_and(|s| s.admits("open sesame")));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -52,8 +58,17 @@ pub struct RoomOptions {
     pub sync_history_on_join: HistorySync,
     /// Claims a client's authentication must carry to join.
     pub required_claims: BTreeMap<String, Value>,
-    /// The creator, who alone may delete it from a client.
+    /// The user who created it, when a client did.
     pub created_by: Option<String>,
+    /// Who runs it at first: kicks, transfers the host, and (in a room a
+    /// client created) deletes it. A client-created room's creator.
+    pub host: Option<String>,
+    /// Joins must carry this secret.
+    pub secret: Option<crate::RoomSecret>,
+    /// Only the host triggers (without a host, only the server).
+    pub host_only: bool,
+    /// Members see who is present (`getPresence`, presence diffs).
+    pub presence: bool,
 }
 
 impl RoomOptions {
@@ -70,6 +85,10 @@ impl RoomOptions {
             sync_history_on_join: HistorySync::Off,
             required_claims: BTreeMap::new(),
             created_by: None,
+            host: None,
+            secret: None,
+            host_only: false,
+            presence: false,
         }
     }
 
@@ -87,6 +106,10 @@ impl RoomOptions {
             sync_history_on_join: spec.sync_history_on_join,
             required_claims: spec.required_claims.clone(),
             created_by: None,
+            host: None,
+            secret: None,
+            host_only: false,
+            presence: spec.presence,
         }
     }
 
@@ -143,6 +166,30 @@ impl RoomOptions {
         self.created_by = Some(user_id.into());
         self
     }
+
+    /// Names the room's host.
+    pub fn host(mut self, user_id: impl Into<String>) -> Self {
+        self.host = Some(user_id.into());
+        self
+    }
+
+    /// Admits only joins that carry `secret` (kept as a salted hash).
+    pub fn secret(mut self, secret: &str) -> Self {
+        self.secret = Some(crate::RoomSecret::new(secret));
+        self
+    }
+
+    /// Lets only the host trigger.
+    pub fn host_only(mut self, host_only: bool) -> Self {
+        self.host_only = host_only;
+        self
+    }
+
+    /// Turns presence on or off.
+    pub fn presence(mut self, presence: bool) -> Self {
+        self.presence = presence;
+        self
+    }
 }
 
 /// Where a room comes from.
@@ -150,10 +197,11 @@ impl RoomOptions {
 pub(crate) enum RoomKind {
     /// Declared in `dialogue!`.
     Declared,
-    /// One user's instance of a per-user room (`user:{userId}`).
+    /// An instance of a template: a user's per-user room (`user:{userId}`),
+    /// or another template's (`doc:{docId}`).
     Instance {
-        /// The user it belongs to.
-        owner: String,
+        /// The user it belongs to, for a per-user room.
+        owner: Option<String>,
     },
     /// Created at run time, by a client or the server.
     Created,
@@ -180,6 +228,8 @@ pub(crate) struct RoomState {
     pub(crate) order: u64,
     /// Who holds a seat, against `max_size`.
     pub(crate) seats: Box<dyn Seats>,
+    /// Who is present, by user; the host; bans.
+    pub(crate) roster: Box<dyn Roster>,
     /// Its events: order and history.
     pub(crate) stream: Box<dyn Stream>,
     /// Its delivery to this node's sockets, which keeps the count of this
@@ -196,6 +246,7 @@ impl RoomState {
         kind: RoomKind,
         order: u64,
         seats: Box<dyn Seats>,
+        roster: Box<dyn Roster>,
         stream: Box<dyn Stream>,
         fanout: Arc<RoomFanout>,
     ) -> Self {
@@ -205,6 +256,7 @@ impl RoomState {
             kind,
             order,
             seats,
+            roster,
             stream,
             fanout,
             listeners: RwLock::new(Vec::new()),
@@ -214,12 +266,12 @@ impl RoomState {
     /// The user a per-user room belongs to.
     pub(crate) fn owner(&self) -> Option<&str> {
         match &self.kind {
-            RoomKind::Instance { owner } => Some(owner),
+            RoomKind::Instance { owner } => owner.as_deref(),
             _ => None,
         }
     }
 
-    /// Declared, or an instance of a declared per-user room.
+    /// Declared, or an instance of a declared template.
     pub(crate) fn is_declared(&self) -> bool {
         !matches!(self.kind, RoomKind::Created)
     }
@@ -262,6 +314,10 @@ impl RoomState {
             size: self.size(),
             max_size: self.config.max_size,
             created_by_id: self.config.created_by.clone(),
+            host_id: self.roster.host(),
+            has_secret: self.config.secret.is_some(),
+            host_only: self.config.host_only,
+            presence: self.config.presence,
         }
     }
 

@@ -7,6 +7,7 @@
 //! it never names one.
 
 pub(crate) mod connection;
+pub(crate) mod people;
 pub(crate) mod queue;
 pub(crate) mod reply;
 pub(crate) mod requests;

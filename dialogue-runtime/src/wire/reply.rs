@@ -13,8 +13,8 @@ use socketioxide::extract::AckSender;
 use crate::engine::join::JoinAnswer;
 use crate::envelope::StampedEvent;
 use crate::protocol::{
-    AckError, AckOk, AckRefusal, Done, HistoryPage, HistoryPush, Joined, RawEnvelope, RawJson,
-    Request, RequestAnswer, RoomAnswer, RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent,
+    AckError, AckOk, AckRefusal, Done, HistoryPage, HistoryPush, Joined, PresencePage, RawEnvelope,
+    RawJson, Request, RequestAnswer, RoomAnswer, RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent,
     TriggerAnswer, WireError,
 };
 use crate::state::client::ClientState;
@@ -47,6 +47,8 @@ pub(crate) enum Answer {
     RoomCreated(RoomInfo),
     /// An application request's response (acknowledgement only).
     Requested(Box<serde_json::value::RawValue>),
+    /// Who is present (event form: `dialogue:presenceResponse`).
+    Presence(PresencePage<'static>),
 }
 
 /// Where an answer goes: the client's socket, and its acknowledgement when
@@ -166,6 +168,7 @@ fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) -> Result<(), SendFai
                 data: RawJson(data),
             }),
         ),
+        Answer::Presence(page) => acknowledge(ack, &AckOk::new(page)),
     }
 }
 
@@ -223,6 +226,7 @@ pub(crate) fn send_events(conn: &dyn Connection, request: Request, answer: Answe
             emit(conn, sent(ServerEvent::HistoryResponse), &page);
         }
         Answer::Rooms(rooms) => emit(conn, sent(ServerEvent::Rooms), &rooms),
+        Answer::Presence(page) => emit(conn, sent(ServerEvent::PresenceResponse), &page),
     }
 }
 

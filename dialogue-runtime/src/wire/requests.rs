@@ -26,6 +26,7 @@ use crate::rules::WILDCARD;
 use crate::spec::{RoomEvents, Subscriptions};
 use crate::state::client::{Change, ClientState};
 use crate::state::room::RoomOptions;
+use crate::wire::people;
 use crate::wire::queue::Incoming;
 use crate::wire::reply::{Answer, Reply};
 
@@ -180,6 +181,10 @@ async fn dispatch(
         Request::CreateRoom => create_room(engine, client, payload(name, arg)?).await,
         Request::DeleteRoom => delete_room(engine, client, payload(name, arg)?).await,
         Request::AppRequest => ask(engine, client, payload(name, arg)?).await,
+        Request::GetPresence => people::get_presence(engine, client, payload(name, arg)?),
+        Request::SetPresence => people::set_presence(engine, client, payload(name, arg)?).await,
+        Request::Kick => people::kick(engine, client, payload(name, arg)?).await,
+        Request::TransferHost => people::transfer_host(engine, client, payload(name, arg)?).await,
     }
 }
 
@@ -207,7 +212,7 @@ async fn ask(
 }
 
 /// Adds the request's room (and event) to its span, for the log lines below.
-fn about(room: &str, event: Option<&str>) {
+pub(crate) fn about(room: &str, event: Option<&str>) {
     let span = tracing::Span::current();
     span.record("room", tracing::field::display(room));
     if let Some(event) = event {
@@ -252,8 +257,9 @@ async fn join(
 ) -> Result<Handled, WireError> {
     about(&request.room_id, None);
     let options = JoinOptions {
-        since: request.since,
-        subscriptions: request.subscriptions.map(Subscriptions::Only),
+        since: request.since.clone(),
+        subscriptions: request.subscriptions.clone().map(Subscriptions::Only),
+        request: Some(request.clone()),
     };
     let ticket = engine
         .join(client, &request.room_id, options)
@@ -417,12 +423,19 @@ async fn create_room(
 ) -> Result<Handled, WireError> {
     // Rooms created by clients take any event and subscribe joiners to all
     // of them (docs/conformance.md).
+    // Its creator is its host from the start, joined or not.
     let mut options = RoomOptions::new(request.id, request.name)
         .events(RoomEvents::Any)
         .default_subscriptions(Subscriptions::All)
-        .created_by(client.user_id.clone());
+        .created_by(client.user_id.clone())
+        .host(client.user_id.clone())
+        .host_only(request.host_only.unwrap_or(false))
+        .presence(request.presence.unwrap_or(false));
     options.description = request.description;
     options.max_size = request.max_size.map(|n| n.get());
+    if let Some(secret) = &request.secret {
+        options = options.secret(secret);
+    }
     let (room, then) = engine
         .create_room(options, Creator::Client(&client.user_id))
         .await

@@ -15,10 +15,14 @@ import {
   type ErrorCode,
   type EventMessage,
   type JoinedRoom,
+  type LobbyInfo,
   type Message,
   type NoEvents,
   type OrderStatus,
   type OrderUpdated,
+  type PresenceChange,
+  type PresenceInfo,
+  type PresenceMember,
   type RoomContext,
   type RoomId,
   type RoomInfo,
@@ -49,7 +53,7 @@ export async function rightUsages(): Promise<void> {
   const me: string = client.userId;
   void [state, connected, me];
 
-  assertType<Equals<RoomId, "chat" | "small" | "sandbox" | "readonly" | "orders">>(true);
+  assertType<Equals<RoomId, "chat" | "small" | "sandbox" | "readonly" | "orders" | "lobby" | `doc:${string}`>>(true);
 
   // A room with a list of events.
   const chat = await client.join("chat");
@@ -186,6 +190,45 @@ export async function rightUsages(): Promise<void> {
   }
   const requestIssues: ValidationIssue[] = validateRequest("add", { a: 1 });
   void requestIssues;
+
+  // Presence: typed by the app's info type.
+  assertType<Equals<PresenceInfo, LobbyInfo>>(true);
+  const lobby = await client.join("lobby");
+  const present = await lobby.presence();
+  const first: PresenceMember | undefined = present.members[0];
+  const shown: string | undefined = first?.info?.name;
+  const count: number = present.count;
+  void [shown, count];
+  const offPresence = lobby.onPresence((change: PresenceChange) => {
+    for (const member of change.joined) void member.userId;
+    const status: "active" | "idle" | "away" | undefined = change.updated[0]?.info?.status;
+    void [status, change.left];
+  });
+  offPresence();
+  await lobby.setPresence({ status: "away" });
+  await lobby.setPresence({ name: "Alice", status: "active" });
+
+  // Hosts and secrets.
+  const vault = await client.createRoom({ id: "vault", name: "Vault", secret: "s", hostOnly: true, presence: true });
+  const hasSecret: boolean | undefined = vault.hasSecret;
+  const host: string | undefined = vault.hostId;
+  void [hasSecret, host];
+  const inVault = await client.join(vault, { secret: "s" });
+  await inVault.kick("bob", { reason: "spam", ban: true });
+  await inVault.kick("carol");
+  await inVault.transferHost("dave");
+  inVault.onHostChanged((hostId: string) => void hostId);
+  inVault.onKicked((reason: string | undefined) => void reason);
+  await client.join("chat", { secret: "ignored where none is set" });
+
+  // Templates: an instance id is `doc:${string}`, with the template's events.
+  const doc = await client.join("doc:readme");
+  assertType<Equals<typeof doc, JoinedRoom<`doc:${string}`>>>(true);
+  doc.trigger("message", { text: "hi", senderId: "alice" });
+  doc.trigger("typing", { isTyping: true });
+  doc.on("message", (m) => void (m.data satisfies Message));
+  const docId = "notes";
+  await client.join(`doc:${docId}`);
   client.disconnect();
 }
 
@@ -270,4 +313,31 @@ export async function wrongUsages(client: DialogueClient): Promise<void> {
   // @ts-expect-error: validatePayload knows the events
   validatePayload("nope", {});
   void state;
+
+  const lobby = await client.join("lobby");
+  // @ts-expect-error: a status outside the info type's enum
+  await lobby.setPresence({ status: "asleep" });
+  // @ts-expect-error: a field the info type does not have
+  await lobby.setPresence({ mood: "happy" });
+  // @ts-expect-error: info is an object
+  await lobby.setPresence("away");
+  lobby.onPresence((change) => {
+    // @ts-expect-error: info is the app's type, not a string
+    const info: string = change.joined[0]!.info!;
+    void info;
+  });
+  // @ts-expect-error: kick takes a user id
+  await lobby.kick({ userId: "bob" });
+  // @ts-expect-error: ban is a boolean
+  await lobby.kick("bob", { ban: "yes" });
+  // @ts-expect-error: the secret is a string
+  await client.join("chat", { secret: 1234 });
+
+  const doc = await client.join("doc:readme");
+  // @ts-expect-error: the template's rooms do not carry order events
+  doc.trigger("order:updated", { orderId: "o", status: "shipped" });
+  // @ts-expect-error: a payload of the wrong type
+  doc.trigger("message", { text: 1, senderId: "a" });
+  // @ts-expect-error: not an instance of a declared template
+  await client.join("docs:readme");
 }

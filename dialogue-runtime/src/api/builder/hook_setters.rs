@@ -14,7 +14,7 @@ use crate::control::hooks::{
     Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo, hook_table,
 };
 use crate::engine::Engine;
-use crate::protocol::EventMessage;
+use crate::protocol::{EventMessage, JoinRequest};
 use crate::state::client::ClientState;
 use crate::state::room::RoomState;
 
@@ -56,7 +56,8 @@ plain_hook_args!(
     Handshake,
     SocketInfo,
     Evicted,
-    LoadRequest
+    LoadRequest,
+    JoinRequest
 );
 
 /// What a hook's future returns, by kind.

@@ -29,9 +29,11 @@ use crate::store::HistoryStore;
 use crate::wire;
 
 mod hook_setters;
+mod people;
 mod requests;
 use crate::wire::socket::SocketFanout;
 use crate::wire::transport::{self, Closer};
+pub use people::DEFAULT_EMPTY_ROOM;
 
 /// Packets waiting to be written to one socket (socketioxide's buffer,
 /// 128 by default). Well above the request queue, so that every request
@@ -64,7 +66,7 @@ pub const DEFAULT_INSTANCE_IDLE: Duration = Duration::from_secs(60);
 /// let dialogue = Dialogue::<ChatApp>::builder()
 ///     .trigger_rate(NonZeroU32::new(20).unwrap())
 ///     .cors(Cors::origins(["https://app.example.com"]))
-///     .before_join(|_, client, room| async move {
+///     .before_join(|_, client, room, _join| async move {
 ///         if room.id() == "chat" && client.user_id().starts_with("guest-") {
 ///             return Err(HookError::refuse("guests may not chat"));
 ///         }
@@ -95,6 +97,9 @@ pub struct DialogueBuilder<A> {
     /// Requests given a second handler (reported by `build`).
     twice_requests: Vec<&'static str>,
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// The presence info of arriving members (`presence_info`).
+    presence_info: Option<Arc<crate::engine::people::InfoFn>>,
+    empty_room: Duration,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -131,6 +136,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             requests: std::collections::HashMap::new(),
             twice_requests: Vec::new(),
             trusted_proxies: Vec::new(),
+            presence_info: None,
+            empty_room: DEFAULT_EMPTY_ROOM,
             _app: PhantomData,
         }
     }
@@ -349,6 +356,14 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         let spec: &'static AppSpec = A::spec();
         let events = EventTable::compile(spec)?;
         let requests = RequestTable::build(spec, std::mem::take(&mut self.requests))?;
+        let presence = crate::engine::people::Presence {
+            schema: spec
+                .presence
+                .as_ref()
+                .map(|p| crate::engine::validation::compile("presence info", &p.schema))
+                .transpose()?,
+            info: self.presence_info.take(),
+        };
         let backend = self.backend(spec)?;
         let transport_limit = self.transport_limit.unwrap_or_else(|| {
             self.limits
@@ -383,7 +398,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         };
         Ok(Dialogue::from_engine(self.start(
             spec,
-            (events, requests),
+            (events, requests, presence),
             io,
             router,
             closer,
@@ -422,7 +437,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     fn start<Ad: Adapter + DefinedAdapter>(
         self,
         spec: &'static AppSpec,
-        (events, requests): (EventTable, RequestTable),
+        (events, requests, presence): (EventTable, RequestTable, crate::engine::people::Presence),
         io: SocketIo<Ad>,
         router: axum::Router,
         closer: Arc<Closer>,
@@ -448,9 +463,12 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             instance_idle: self.instance_idle,
             requests,
             trusted_proxies: self.trusted_proxies,
+            presence,
+            empty_room: self.empty_room,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();
+        engine.keep_rooms();
         engine
     }
 }

@@ -3413,6 +3413,14 @@ var WIRE = {
   deleteRoom: "dialogue:deleteRoom",
   /** Ask one of the application's requests; the answer carries what its handler returned. */
   request: "dialogue:request",
+  /** Read who is present in a joined room with presence, one entry per user. */
+  getPresence: "dialogue:getPresence",
+  /** Replace one's own presence `info` in a joined room with presence; announced as `updated`. */
+  setPresence: "dialogue:setPresence",
+  /** The host removes every connection of a user from the room, and may ban the user from joining again. */
+  kick: "dialogue:kick",
+  /** The host hands the room to another member. */
+  transferHost: "dialogue:transferHost",
   /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
   connected: "dialogue:connected",
   /** A join succeeded: `{ roomId, roomName }`. */
@@ -3432,7 +3440,15 @@ var WIRE = {
   /** A room was deleted (its members were removed). */
   roomDeleted: "dialogue:roomDeleted",
   /** A request failed (in the event form): `{ code, message, details? }`. */
-  error: "dialogue:error"
+  error: "dialogue:error",
+  /** Who is present, answering `dialogue:getPresence`. */
+  presenceResponse: "dialogue:presenceResponse",
+  /** Users arrived, departed or changed their `info` in a room with presence. */
+  presenceDiff: "dialogue:presenceDiff",
+  /** The room has a new host. */
+  hostChanged: "dialogue:hostChanged",
+  /** The host removed this user from the room (no `dialogue:left` follows). */
+  kicked: "dialogue:kicked"
 };
 var SCHEMAS = {
   "message": {
@@ -3529,7 +3545,8 @@ var ROOM_SUBSCRIPTIONS = {
     "users:online"
   ]
 };
-var USER_ROOMS = [];
+var TEMPLATE_ROOMS = [];
+var PRESENCE_SCHEMA = null;
 var DialogueError = class extends Error {
   constructor(code, message, details) {
     super(message);
@@ -3678,10 +3695,29 @@ function createDialogueClient(options) {
     }
     callEach(disconnectHandlers, reason);
   });
+  const toRoom = (roomId, deliver) => {
+    if (typeof roomId !== "string") return;
+    const holding = held.get(roomId);
+    if (holding !== void 0) holding.push(deliver);
+    else {
+      const room = rooms.get(roomId);
+      if (room !== void 0) deliver(room);
+    }
+  };
   socket.on(WIRE.event, (message) => {
-    const holding = held.get(message?.roomId);
-    if (holding !== void 0) holding.push(message);
-    else rooms.get(message?.roomId)?.dispatch(message);
+    toRoom(message?.roomId, (room) => room.dispatch(message));
+  });
+  socket.on(WIRE.presenceDiff, (diff) => {
+    toRoom(diff?.roomId, (room) => room.presenceChanged(diff));
+  });
+  socket.on(WIRE.hostChanged, (changed) => {
+    toRoom(changed?.roomId, (room) => room.hostChanged(changed.hostId));
+  });
+  socket.on(WIRE.kicked, (kicked) => {
+    toRoom(kicked?.roomId, (room) => {
+      room.kicked(kicked.reason);
+      failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("NOT_IN_ROOM", `removed from room ${room.roomId} by its host`));
+    });
   });
   socket.on(WIRE.history, (push) => {
     if (push && Array.isArray(push.events)) callEach(historyHandlers, push.roomId, push.events);
@@ -3753,6 +3789,7 @@ function createDialogueClient(options) {
   }
   function rejoin(room, attempt = 0) {
     const ask = { roomId: room.roomId, since: room.position, subscriptions: room.subscriptions() };
+    if (room.secret !== void 0) ask.secret = room.secret;
     if (!held.has(room.roomId)) held.set(room.roomId, []);
     const connection = socket.id;
     request(WIRE.join, ask).then(
@@ -3789,31 +3826,34 @@ function createDialogueClient(options) {
     );
   }
   function releaseHeld(room) {
-    const events = held.get(room.roomId) ?? [];
+    const waiting = held.get(room.roomId) ?? [];
     held.delete(room.roomId);
-    for (const message of events) room.dispatch(message);
+    for (const deliver of waiting) deliver(room);
+  }
+  function templateOf(roomId) {
+    return TEMPLATE_ROOMS.find(
+      (room) => roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix)
+    );
   }
   function validatedRoom(roomId) {
     if (Object.prototype.hasOwnProperty.call(VALIDATED_ROOMS, roomId)) return VALIDATED_ROOMS[roomId] === true;
-    return USER_ROOMS.some(
-      (room) => room.validated && roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix)
-    );
+    return templateOf(roomId)?.validated === true;
   }
   function defaultSubscriptions(roomId) {
     if (Object.prototype.hasOwnProperty.call(ROOM_SUBSCRIPTIONS, roomId)) return ROOM_SUBSCRIPTIONS[roomId];
-    const own = USER_ROOMS.find(
-      (room) => roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix)
-    );
-    return own?.subscriptions ?? ["*"];
+    return templateOf(roomId)?.subscriptions ?? ["*"];
   }
   function triggerId() {
     triggerCount += 1;
     return `${Date.now().toString(36)}-${triggerCount.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   }
-  function openRoom(roomId, roomName, joinedAt) {
+  function openRoom(roomId, roomName, joinedAt, secret) {
     const handlers = /* @__PURE__ */ new Map();
     const anyHandlers = /* @__PURE__ */ new Set();
     const recoveredHandlers = /* @__PURE__ */ new Set();
+    const presenceHandlers = /* @__PURE__ */ new Set();
+    const hostHandlers = /* @__PURE__ */ new Set();
+    const kickedHandlers = /* @__PURE__ */ new Set();
     let history = [];
     let position = { epoch: joinedAt.epoch, seq: joinedAt.seq };
     let ready = true;
@@ -3825,6 +3865,9 @@ function createDialogueClient(options) {
       handlers.clear();
       anyHandlers.clear();
       recoveredHandlers.clear();
+      presenceHandlers.clear();
+      hostHandlers.clear();
+      kickedHandlers.clear();
       ready = false;
       if (rooms.get(roomId) === context) rooms.delete(roomId);
     };
@@ -3873,6 +3916,8 @@ function createDialogueClient(options) {
     const context = {
       roomId,
       roomName,
+      /** The secret the room was joined with, for joining it again. */
+      secret,
       get history() {
         return history;
       },
@@ -3963,6 +4008,47 @@ function createDialogueClient(options) {
         if (end !== void 0) query.end = end;
         const page = await request(WIRE.getHistory, query);
         return page.events;
+      },
+      presenceChanged(diff) {
+        const members = (list) => Array.isArray(list) ? list : [];
+        callEach(presenceHandlers, { joined: members(diff.joined), left: members(diff.left), updated: members(diff.updated) });
+      },
+      hostChanged(hostId) {
+        if (typeof hostId === "string") callEach(hostHandlers, hostId);
+      },
+      /** Removed by the host: handlers hear it, then the room closes. */
+      kicked(reason) {
+        const listeners = [...kickedHandlers];
+        close();
+        for (const handler of listeners) handler(typeof reason === "string" ? reason : void 0);
+      },
+      async presence() {
+        const page = await request(WIRE.getPresence, { roomId });
+        return { members: page.members, count: page.count };
+      },
+      onPresence(handler) {
+        return listen(presenceHandlers, handler);
+      },
+      async setPresence(info) {
+        if (validate && PRESENCE_SCHEMA !== null) {
+          refuseInvalid(checkAgainst({ info: PRESENCE_SCHEMA }, "info", "presence info", info), "presence info");
+        }
+        await request(WIRE.setPresence, { roomId, info });
+      },
+      async kick(userId2, asked) {
+        const kick = { roomId, userId: userId2 };
+        if (asked?.reason !== void 0) kick.reason = asked.reason;
+        if (asked?.ban !== void 0) kick.ban = asked.ban;
+        await request(WIRE.kick, kick);
+      },
+      async transferHost(userId2) {
+        await request(WIRE.transferHost, { roomId, userId: userId2 });
+      },
+      onHostChanged(handler) {
+        return listen(hostHandlers, handler);
+      },
+      onKicked(handler) {
+        return listen(kickedHandlers, handler);
       }
     };
     return context;
@@ -4003,20 +4089,22 @@ function createDialogueClient(options) {
       failQueued(() => true, closed);
       settle({ error: new DialogueError("DISCONNECTED", "disconnect() was called while connecting") });
     },
-    async join(target) {
+    async join(target, joining) {
       const roomId = idOf(target);
       const first = !rooms.has(roomId) && !held.has(roomId);
       if (first) held.set(roomId, []);
+      const ask = { roomId };
+      if (joining?.secret !== void 0) ask.secret = joining.secret;
       let answer;
       try {
-        answer = await request(WIRE.join, { roomId });
+        answer = await request(WIRE.join, ask);
       } catch (error) {
         if (first) held.delete(roomId);
         throw error;
       }
       let room = rooms.get(roomId);
       if (room === void 0) {
-        room = openRoom(roomId, answer.roomName, answer.position ?? { epoch: "", seq: 0 });
+        room = openRoom(roomId, answer.roomName, answer.position ?? { epoch: "", seq: 0 }, joining?.secret);
         rooms.set(roomId, room);
       }
       if (Array.isArray(answer.history)) {

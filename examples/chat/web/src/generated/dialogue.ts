@@ -32,6 +32,14 @@ export const WIRE = {
   deleteRoom: "dialogue:deleteRoom",
   /** Ask one of the application's requests; the answer carries what its handler returned. */
   request: "dialogue:request",
+  /** Read who is present in a joined room with presence, one entry per user. */
+  getPresence: "dialogue:getPresence",
+  /** Replace one's own presence `info` in a joined room with presence; announced as `updated`. */
+  setPresence: "dialogue:setPresence",
+  /** The host removes every connection of a user from the room, and may ban the user from joining again. */
+  kick: "dialogue:kick",
+  /** The host hands the room to another member. */
+  transferHost: "dialogue:transferHost",
   /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
   connected: "dialogue:connected",
   /** A join succeeded: `{ roomId, roomName }`. */
@@ -52,6 +60,14 @@ export const WIRE = {
   roomDeleted: "dialogue:roomDeleted",
   /** A request failed (in the event form): `{ code, message, details? }`. */
   error: "dialogue:error",
+  /** Who is present, answering `dialogue:getPresence`. */
+  presenceResponse: "dialogue:presenceResponse",
+  /** Users arrived, departed or changed their `info` in a room with presence. */
+  presenceDiff: "dialogue:presenceDiff",
+  /** The room has a new host. */
+  hostChanged: "dialogue:hostChanged",
+  /** The host removed this user from the room (no `dialogue:left` follows). */
+  kicked: "dialogue:kicked",
 } as const;
 
 /** Why a request failed: the protocol's codes (docs/protocol.md), then the client's own. */
@@ -132,7 +148,8 @@ rooms?: Array<string>,
 recovered?: Array<string>, };
 
 /**
- * `dialogue:createRoom`: `{ id, name, description?, maxSize? }`.
+ * `dialogue:createRoom`: `{ id, name, description?, maxSize?, secret?,
+ * hostOnly?, presence? }`.
  */
 export type CreateRoomRequest = {
 /**
@@ -150,7 +167,19 @@ description?: string,
 /**
  * Its capacity (at least 1).
  */
-maxSize?: number, };
+maxSize?: number,
+/**
+ * Joins must carry this secret (the server keeps only its hash).
+ */
+secret?: string,
+/**
+ * Only the host triggers events.
+ */
+hostOnly?: boolean,
+/**
+ * Members see who else is present (`dialogue:getPresence`).
+ */
+presence?: boolean, };
 
 /**
  * The acknowledgement of requests that have nothing to say but "done":
@@ -220,7 +249,20 @@ start?: number,
 end?: number, };
 
 /**
- * `dialogue:join`: `{ roomId, since?, subscriptions? }`.
+ * `dialogue:hostChanged`: `{ roomId, hostId }`, to everyone in the room.
+ */
+export type HostChanged = {
+/**
+ * The room.
+ */
+roomId: string,
+/**
+ * The new host.
+ */
+hostId: string, };
+
+/**
+ * `dialogue:join`: `{ roomId, since?, subscriptions?, secret? }`.
  */
 export type JoinRequest = {
 /**
@@ -236,7 +278,11 @@ since?: Position,
  * Event names (or `["*"]`) that replace the room's default
  * subscriptions for this member, before anything is replayed.
  */
-subscriptions?: Array<string>, };
+subscriptions?: Array<string>,
+/**
+ * The room's secret, for a room created with one.
+ */
+secret?: string, };
 
 /**
  * `dialogue:joined`, and the fields of the join acknowledgement.
@@ -273,6 +319,57 @@ missed?: Array<EventMessage>,
 history?: Array<EventMessage>, };
 
 /**
+ * `dialogue:kick`: `{ roomId, userId, reason?, ban? }` (the host only).
+ */
+export type KickRequest = {
+/**
+ * The room.
+ */
+roomId: string,
+/**
+ * The user whose every connection leaves the room.
+ */
+userId: string,
+/**
+ * Told to the kicked user.
+ */
+reason?: string,
+/**
+ * The user may not join again while the room exists (a user not in
+ * the room is banned in advance).
+ */
+ban?: boolean, };
+
+/**
+ * `dialogue:kicked`: `{ roomId, reason? }`, to each connection of a kicked
+ * user (it gets no `dialogue:left`).
+ */
+export type Kicked = {
+/**
+ * The room.
+ */
+roomId: string,
+/**
+ * What the host said.
+ */
+reason?: string, };
+
+/**
+ * One user present in a room: `{ userId, info? }`, however many
+ * connections the user holds there.
+ */
+export type Member = {
+/**
+ * The user.
+ */
+userId: string,
+/**
+ * What the application attaches (valid against its presence info
+ * schema); absent when it attaches nothing.
+ */
+info?: unknown, };
+
+/**
  * A place in a room's stream: its `epoch` and the `seq` of an event (0
  * before the first).
  */
@@ -285,6 +382,46 @@ epoch: string,
  * The seq of the latest event at this position; the first event is 1.
  */
 seq: number, };
+
+/**
+ * `dialogue:presenceDiff`: who arrived, departed or changed their `info`.
+ */
+export type PresenceDiff = {
+/**
+ * The room.
+ */
+roomId: string,
+/**
+ * Users who arrived (their first connection joined).
+ */
+joined: Array<Member>,
+/**
+ * Users who departed (their last connection left, was kicked, or its
+ * session's grace period ended).
+ */
+left: Array<Member>,
+/**
+ * Users whose `info` changed, with the new one.
+ */
+updated: Array<Member>, };
+
+/**
+ * `dialogue:presenceResponse`, and the fields of the getPresence
+ * acknowledgement: `{ roomId, members, count }`.
+ */
+export type PresencePage = {
+/**
+ * The room.
+ */
+roomId: string,
+/**
+ * One entry per user present, earliest arrival first.
+ */
+members: Array<Member>,
+/**
+ * How many distinct users are present.
+ */
+count: number, };
 
 /**
  * The answer of an application's request: `{ data }`, what its handler
@@ -359,7 +496,24 @@ maxSize?: number,
 /**
  * The user who created it (rooms created at run time).
  */
-createdById?: string, };
+createdById?: string,
+/**
+ * The user who runs the room (kicks, transfers, deletes a client-made
+ * room), when it has one.
+ */
+hostId?: string,
+/**
+ * Joins must carry the room's secret (only when set).
+ */
+hasSecret?: boolean,
+/**
+ * Only the host triggers (only when set).
+ */
+hostOnly?: boolean,
+/**
+ * Members see who is present (only when set).
+ */
+presence?: boolean, };
 
 /**
  * `{ roomId }`: `dialogue:leave`, `dialogue:subscribeAll`,
@@ -381,6 +535,21 @@ export type RoomsAnswer = {
 rooms: Array<RoomInfo>, };
 
 /**
+ * `dialogue:setPresence`: `{ roomId, info }`, replacing the caller's
+ * `info` in a room with presence.
+ */
+export type SetPresenceRequest = {
+/**
+ * A joined room with presence.
+ */
+roomId: string,
+/**
+ * The new info: an object, valid against the application's presence
+ * info schema.
+ */
+info: Record<string, unknown>, };
+
+/**
  * `{ roomId, eventName }`: `dialogue:subscribe`, `dialogue:unsubscribe`.
  */
 export type SubscribeRequest = {
@@ -392,6 +561,20 @@ roomId: string,
  * An event name, or `*` for every event.
  */
 eventName: string, };
+
+/**
+ * `dialogue:transferHost`: `{ roomId, userId }` (the host only; the user
+ * must be a member).
+ */
+export type TransferHostRequest = {
+/**
+ * The room.
+ */
+roomId: string,
+/**
+ * The new host.
+ */
+userId: string, };
 
 /**
  * The trigger acknowledgement's fields: `{ message }`, the stamped envelope
@@ -534,12 +717,12 @@ export interface RoomReceives {
   "general": { "message": Message; "typing": Typing; "user:joined": UserJoined; "user:left": UserLeft; "users:online": Online };
 }
 
-/** What a user may trigger in their own per-user room. */
-export interface UserRoomTriggers {
+/** What a client may trigger in an instance of a room template (`doc:${string}`; a per-user room's only by its user). */
+export interface TemplateRoomTriggers {
 }
 
-/** What a user may receive in their own per-user room. */
-export interface UserRoomReceives {
+/** What a client may receive in an instance of a room template. */
+export interface TemplateRoomReceives {
 }
 
 /** The JSON Schema of every declared event: the server's own, checked before sending. */
@@ -649,17 +832,24 @@ const ROOM_SUBSCRIPTIONS: Readonly<Record<string, readonly string[]>> = {
   ]
 };
 
-/** Per-user room ids, as the parts around the user id, whether they validate, and what joiners are subscribed to. */
-const USER_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean; subscriptions: readonly string[] }> = [];
+/** Room templates (per-user rooms included), as the parts of an instance id around its parameter, whether they validate, and what joiners are subscribed to. */
+const TEMPLATE_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean; subscriptions: readonly string[] }> = [];
+
+/** What a member of a room with presence shows of itself (`setPresence`, presence diffs). */
+export type PresenceInfo = Record<string, unknown>;
+
+/** The application declares no presence info type: any object is sent as is. */
+const PRESENCE_SCHEMA: JsonSchema | null = null;
 
 // ---- Client runtime (the same for every application) ----
 //
 // Everything below is hand-written (dialogue-codegen/src/typescript/runtime.ts)
 // and refers to the parts above: the protocol's names and payload types
 // (WIRE, ErrorCode, RoomInfo, JoinRequest, Joined, ...) and the application's
-// EventPayloads, RoomTriggers, RoomReceives, UserRoomTriggers,
-// UserRoomReceives, SCHEMAS, VALIDATED_ROOMS, ROOM_SUBSCRIPTIONS and USER_ROOMS. Its only
-// dependency is socket.io-client.
+// EventPayloads, RoomTriggers, RoomReceives, TemplateRoomTriggers,
+// TemplateRoomReceives, SCHEMAS, VALIDATED_ROOMS, ROOM_SUBSCRIPTIONS,
+// TEMPLATE_ROOMS, PresenceInfo and PRESENCE_SCHEMA. Its only dependency is
+// socket.io-client.
 
 /** A JSON Schema (draft 2020-12), as the server validates with. */
 export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
@@ -670,25 +860,39 @@ export type AnyEvents = Record<string, unknown>;
 /** The events of a room that takes none from clients. */
 export type NoEvents = Record<never, never>;
 
-/** Every room id a client may join by name: the declared rooms and the per-user rooms. */
-export type RoomId = (keyof RoomTriggers & string) | (keyof UserRoomTriggers & string);
+/** Every room id a client may join by name: the declared rooms and the instances of templates (`` `doc:${string}` ``, a per-user room's). */
+export type RoomId = (keyof RoomTriggers & string) | (keyof TemplateRoomTriggers & string);
 
 /** What a client may trigger in room `R` (an id of [`RoomId`]). */
 export type TriggersOf<R extends string> = R extends keyof RoomTriggers
   ? RoomTriggers[R]
-  : R extends keyof UserRoomTriggers
-    ? UserRoomTriggers[R]
+  : R extends keyof TemplateRoomTriggers
+    ? TemplateRoomTriggers[R]
     : NoEvents;
 
 /** What a client may receive in room `R` (an id of [`RoomId`]). */
 export type ReceivesOf<R extends string> = R extends keyof RoomReceives
   ? RoomReceives[R]
-  : R extends keyof UserRoomReceives
-    ? UserRoomReceives[R]
+  : R extends keyof TemplateRoomReceives
+    ? TemplateRoomReceives[R]
     : NoEvents;
 
 /** The room context `client.join(id)` resolves with for room `R`. */
 export type JoinedRoom<R extends string> = RoomContext<TriggersOf<R>, ReceivesOf<R>>;
+
+/** A user present in a room with presence: one entry per user, however many connections it holds. */
+export interface PresenceMember {
+  userId: string;
+  /** What the member shows; absent when the application attaches none. */
+  info?: PresenceInfo;
+}
+
+/** Who arrived, departed or changed their `info` in a room with presence. */
+export interface PresenceChange {
+  joined: PresenceMember[];
+  left: PresenceMember[];
+  updated: PresenceMember[];
+}
 
 /** How the client stands with the server. */
 export type ConnectionState = "disconnected" | "connecting" | "connected" | "reconnecting";
@@ -820,6 +1024,26 @@ export interface RoomContext<T extends object = any, R extends object = any> {
   leave(): Promise<void>;
   /** A page of the room's history of `event`, newest first: indices `start` (default 0) to `end` (exclusive, default 50). */
   getHistory<E extends keyof R & string>(event: E, start?: number, end?: number): Promise<Array<EventMessage<R[E], E>>>;
+  /** Who is present, one entry per user, earliest arrival first (rooms with presence; else `INVALID_REQUEST`). */
+  presence(): Promise<{ members: PresenceMember[]; count: number }>;
+  /** Calls `handler` when users arrive, depart or change their `info` (rooms with presence); returns the function that stops it. */
+  onPresence(handler: (change: PresenceChange) => void): () => void;
+  /** Replaces what this user shows in the room, checked against the info schema first (`VALIDATION_FAILED`); announced as `updated`. */
+  setPresence(info: PresenceInfo): Promise<void>;
+  /** The host only: removes every connection of `userId` (each gets `onKicked`); with `ban` it cannot join again while the room exists. */
+  kick(userId: string, options?: { reason?: string; ban?: boolean }): Promise<void>;
+  /** The host only: hands the room to `userId`, who must be present. */
+  transferHost(userId: string): Promise<void>;
+  /** Calls `handler` with the new host whenever the room's host changes; returns the function that stops it. */
+  onHostChanged(handler: (hostId: string) => void): () => void;
+  /** Calls `handler` when the host removed this user from the room (the room is closed here, as after `leave`). */
+  onKicked(handler: (reason: string | undefined) => void): () => void;
+}
+
+/** What a join may carry besides the room. */
+export interface JoinOptions {
+  /** The room's secret, for a room created with one (kept for rejoining after a reconnection). */
+  secret?: string;
 }
 
 /** The client of a Dialogue server, typed by the application's declarations. */
@@ -834,10 +1058,10 @@ export interface DialogueClient {
   connect(): Promise<void>;
   /** Disconnects and forgets every joined room. */
   disconnect(): void;
-  /** Joins a declared room, or a per-user room (`` `user:${client.userId}` ``). */
-  join<R extends RoomId>(roomId: R): Promise<JoinedRoom<R>>;
+  /** Joins a declared room, or an instance of a template (`` `doc:${string}` ``; a per-user room `` `user:${client.userId}` ``). */
+  join<R extends RoomId>(roomId: R, options?: JoinOptions): Promise<JoinedRoom<R>>;
   /** Joins a room created at runtime (`createRoom`, `listRooms`, `onRoomCreated`): any event, unchecked. */
-  join(room: { readonly id: string }): Promise<RoomContext<AnyEvents, AnyEvents>>;
+  join(room: { readonly id: string }, options?: JoinOptions): Promise<RoomContext<AnyEvents, AnyEvents>>;
   /** A room joined before, if still joined. */
   getRoom<R extends RoomId>(roomId: R): JoinedRoom<R> | undefined;
   getRoom(room: { readonly id: string }): RoomContext<AnyEvents, AnyEvents> | undefined;
@@ -845,7 +1069,7 @@ export interface DialogueClient {
   listRooms(): Promise<RoomInfo[]>;
   /** Creates a room (any event, unchecked); every client learns of it through `onRoomCreated`. */
   createRoom(options: CreateRoomOptions): Promise<RoomInfo>;
-  /** Deletes a room this user created. */
+  /** Deletes a room this user created and still hosts. */
   deleteRoom(roomId: string | { readonly id: string }): Promise<void>;
   /**
    * Asks the server one of the application's requests and resolves with its
@@ -967,7 +1191,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
    * answer and the room's next events, and Socket.IO hands them all out
    * before the answer's promise settles.
    */
-  const held = new Map<string, EventMessage[]>();
+  const held = new Map<string, Array<(room: ReturnType<typeof openRoom>) => void>>();
   /** Triggers waiting for their room to be back, oldest first. */
   const queue: Queued[] = [];
   let triggerCount = 0;
@@ -1085,10 +1309,30 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     }
     callEach(disconnectHandlers, reason);
   });
+  /** Hands `deliver` the room `roomId`, now or, while it is being joined, once its answer is handled. */
+  const toRoom = (roomId: string | undefined, deliver: (room: ReturnType<typeof openRoom>) => void): void => {
+    if (typeof roomId !== "string") return;
+    const holding = held.get(roomId);
+    if (holding !== undefined) holding.push(deliver);
+    else {
+      const room = rooms.get(roomId);
+      if (room !== undefined) deliver(room);
+    }
+  };
   socket.on(WIRE.event, (message: EventMessage) => {
-    const holding = held.get(message?.roomId);
-    if (holding !== undefined) holding.push(message);
-    else rooms.get(message?.roomId)?.dispatch(message);
+    toRoom(message?.roomId, (room) => room.dispatch(message));
+  });
+  socket.on(WIRE.presenceDiff, (diff: PresenceDiff) => {
+    toRoom(diff?.roomId, (room) => room.presenceChanged(diff));
+  });
+  socket.on(WIRE.hostChanged, (changed: HostChanged) => {
+    toRoom(changed?.roomId, (room) => room.hostChanged(changed.hostId));
+  });
+  socket.on(WIRE.kicked, (kicked: Kicked) => {
+    toRoom(kicked?.roomId, (room) => {
+      room.kicked(kicked.reason);
+      failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("NOT_IN_ROOM", `removed from room ${room.roomId} by its host`));
+    });
   });
   socket.on(WIRE.history, (push: HistoryPush) => {
     if (push && Array.isArray(push.events)) callEach(historyHandlers, push.roomId, push.events);
@@ -1182,6 +1426,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
    */
   function rejoin(room: ReturnType<typeof openRoom>, attempt = 0): void {
     const ask: JoinRequest = { roomId: room.roomId, since: room.position, subscriptions: room.subscriptions() };
+    if (room.secret !== undefined) ask.secret = room.secret;
     if (!held.has(room.roomId)) held.set(room.roomId, []);
     const connection = socket.id;
     request<Joined>(WIRE.join, ask).then(
@@ -1220,33 +1465,31 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     );
   }
 
-  /** Hands `room` the events held while it was being joined, in order. */
+  /** Hands `room` what was held while it was being joined (events, presence, host changes), in order. */
   function releaseHeld(room: ReturnType<typeof openRoom>): void {
-    const events = held.get(room.roomId) ?? [];
+    const waiting = held.get(room.roomId) ?? [];
     held.delete(room.roomId);
-    for (const message of events) room.dispatch(message);
+    for (const deliver of waiting) deliver(room);
+  }
+
+  /** The template `roomId` is an instance of (per-user rooms included). */
+  function templateOf(roomId: string) {
+    return TEMPLATE_ROOMS.find(
+      (room) =>
+        roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix),
+    );
   }
 
   /** Whether the server validates the events of `roomId` (declared rooms but `*` ones). */
   function validatedRoom(roomId: string): boolean {
     if (Object.prototype.hasOwnProperty.call(VALIDATED_ROOMS, roomId)) return VALIDATED_ROOMS[roomId] === true;
-    return USER_ROOMS.some(
-      (room) =>
-        room.validated &&
-        roomId.length > room.prefix.length + room.suffix.length &&
-        roomId.startsWith(room.prefix) &&
-        roomId.endsWith(room.suffix),
-    );
+    return templateOf(roomId)?.validated === true;
   }
 
   /** What the server subscribes a joiner of `roomId` to: the declaration's, or every event for rooms made at run time. */
   function defaultSubscriptions(roomId: string): readonly string[] {
     if (Object.prototype.hasOwnProperty.call(ROOM_SUBSCRIPTIONS, roomId)) return ROOM_SUBSCRIPTIONS[roomId]!;
-    const own = USER_ROOMS.find(
-      (room) =>
-        roomId.length > room.prefix.length + room.suffix.length && roomId.startsWith(room.prefix) && roomId.endsWith(room.suffix),
-    );
-    return own?.subscriptions ?? ["*"];
+    return templateOf(roomId)?.subscriptions ?? ["*"];
   }
 
   /** A trigger id: unique for this user as long as the server remembers it. */
@@ -1255,10 +1498,13 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     return `${Date.now().toString(36)}-${triggerCount.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   }
 
-  function openRoom(roomId: string, roomName: string, joinedAt: Position) {
+  function openRoom(roomId: string, roomName: string, joinedAt: Position, secret: string | undefined) {
     const handlers = new Map<string, Set<(message: EventMessage) => void>>();
     const anyHandlers = new Set<(event: string, message: EventMessage) => void>();
     const recoveredHandlers = new Set<(outcome: { recovered: boolean }) => void>();
+    const presenceHandlers = new Set<(change: PresenceChange) => void>();
+    const hostHandlers = new Set<(hostId: string) => void>();
+    const kickedHandlers = new Set<(reason: string | undefined) => void>();
     let history: EventMessage[] = [];
     let position: Position = { epoch: joinedAt.epoch, seq: joinedAt.seq };
     /** Whether the room is joined on the current connection (triggers wait otherwise). */
@@ -1273,6 +1519,9 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       handlers.clear();
       anyHandlers.clear();
       recoveredHandlers.clear();
+      presenceHandlers.clear();
+      hostHandlers.clear();
+      kickedHandlers.clear();
       ready = false;
       if (rooms.get(roomId) === context) rooms.delete(roomId);
     };
@@ -1328,6 +1577,8 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     const context = {
       roomId,
       roomName,
+      /** The secret the room was joined with, for joining it again. */
+      secret,
       get history(): EventMessage[] {
         return history;
       },
@@ -1421,6 +1672,47 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
         const page = await request<HistoryPage>(WIRE.getHistory, query);
         return page.events;
       },
+      presenceChanged(diff: PresenceDiff): void {
+        const members = (list: unknown): PresenceMember[] => (Array.isArray(list) ? (list as PresenceMember[]) : []);
+        callEach(presenceHandlers, { joined: members(diff.joined), left: members(diff.left), updated: members(diff.updated) });
+      },
+      hostChanged(hostId: string): void {
+        if (typeof hostId === "string") callEach(hostHandlers, hostId);
+      },
+      /** Removed by the host: handlers hear it, then the room closes. */
+      kicked(reason: string | undefined): void {
+        const listeners = [...kickedHandlers];
+        close();
+        for (const handler of listeners) handler(typeof reason === "string" ? reason : undefined);
+      },
+      async presence(): Promise<{ members: PresenceMember[]; count: number }> {
+        const page = await request<PresencePage>(WIRE.getPresence, { roomId } satisfies RoomRequest);
+        return { members: page.members as PresenceMember[], count: page.count };
+      },
+      onPresence(handler: (change: PresenceChange) => void): () => void {
+        return listen(presenceHandlers, handler);
+      },
+      async setPresence(info: PresenceInfo): Promise<void> {
+        if (validate && PRESENCE_SCHEMA !== null) {
+          refuseInvalid(checkAgainst({ info: PRESENCE_SCHEMA }, "info", "presence info", info), "presence info");
+        }
+        await request<Done>(WIRE.setPresence, { roomId, info: info as Record<string, unknown> } satisfies SetPresenceRequest);
+      },
+      async kick(userId: string, asked?: { reason?: string; ban?: boolean }): Promise<void> {
+        const kick: KickRequest = { roomId, userId };
+        if (asked?.reason !== undefined) kick.reason = asked.reason;
+        if (asked?.ban !== undefined) kick.ban = asked.ban;
+        await request<Done>(WIRE.kick, kick);
+      },
+      async transferHost(userId: string): Promise<void> {
+        await request<Done>(WIRE.transferHost, { roomId, userId } satisfies TransferHostRequest);
+      },
+      onHostChanged(handler: (hostId: string) => void): () => void {
+        return listen(hostHandlers, handler);
+      },
+      onKicked(handler: (reason: string | undefined) => void): () => void {
+        return listen(kickedHandlers, handler);
+      },
     };
     return context;
   }
@@ -1463,20 +1755,22 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       failQueued(() => true, closed);
       settle({ error: new DialogueError("DISCONNECTED", "disconnect() was called while connecting") });
     },
-    async join(target: string | { readonly id: string }) {
+    async join(target: string | { readonly id: string }, joining?: JoinOptions) {
       const roomId = idOf(target);
       const first = !rooms.has(roomId) && !held.has(roomId);
       if (first) held.set(roomId, []);
+      const ask: JoinRequest = { roomId };
+      if (joining?.secret !== undefined) ask.secret = joining.secret;
       let answer: Joined;
       try {
-        answer = await request<Joined>(WIRE.join, { roomId } satisfies JoinRequest);
+        answer = await request<Joined>(WIRE.join, ask);
       } catch (error) {
         if (first) held.delete(roomId);
         throw error;
       }
       let room = rooms.get(roomId);
       if (room === undefined) {
-        room = openRoom(roomId, answer.roomName, answer.position ?? { epoch: "", seq: 0 });
+        room = openRoom(roomId, answer.roomName, answer.position ?? { epoch: "", seq: 0 }, joining?.secret);
         rooms.set(roomId, room);
       }
       if (Array.isArray(answer.history)) {

@@ -17,6 +17,8 @@ use crate::spec::{RoomEvents, Subscriptions};
 use crate::state::room::{Listener, RoomState};
 use crate::{Accepts, DeclaredRoom, DialogueApp, Event};
 
+mod people;
+
 /// A room of the running server, declared or created at run time.
 ///
 /// ```no_run

@@ -1,0 +1,72 @@
+//! The builder's presence and room lifecycle settings: the info an
+//! arriving member shows, and how long an empty client room lives.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::DialogueBuilder;
+use crate::api::client::ConnectedClient;
+use crate::api::room::Room;
+use crate::{DialogueApp, HasPresence};
+
+/// How long a room a client created may stay empty before it is deleted,
+/// by default.
+pub const DEFAULT_EMPTY_ROOM: Duration = Duration::from_secs(300);
+
+impl<A: DialogueApp> DialogueBuilder<A> {
+    /// Gives each user arriving in a room with presence its first `info`
+    /// (the application's presence info type, declared with `presence:
+    /// Info` in `dialogue!`); `None` shows none. Called once per user and
+    /// room, on its first connection's join; a user's later `setPresence`
+    /// replaces it. Without it members show no info until they set some.
+    ///
+    /// ```
+    /// use dialogue_runtime::prelude::*;
+    ///
+    /// #[derive(Serialize, Deserialize, JsonSchema, TS)]
+    /// pub struct MemberInfo {
+    ///     pub name: String,
+    /// }
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// dialogue! {
+    ///     pub ChatApp {
+    ///         presence: MemberInfo,
+    ///         lobby: { name: "Lobby", events: [Message], presence: true },
+    ///     }
+    /// }
+    ///
+    /// let builder = Dialogue::<ChatApp>::builder().presence_info(|client, _room| {
+    ///     let name = client.meta().get("name")?.as_str()?.to_owned();
+    ///     Some(MemberInfo { name })
+    /// });
+    /// ```
+    pub fn presence_info<F>(mut self, info: F) -> Self
+    where
+        A: HasPresence,
+        F: Fn(&ConnectedClient, &Room) -> Option<A::Info> + Send + Sync + 'static,
+    {
+        let wrapped: Arc<crate::engine::people::InfoFn> = Arc::new(move |engine, client, room| {
+            let client = ConnectedClient::new(client.clone(), engine.clone());
+            let room = Room::new(room.clone(), engine.clone());
+            let info = info(&client, &room)?;
+            match serde_json::to_value(info) {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    tracing::error!(%error, "the presence info does not serialize");
+                    None
+                }
+            }
+        });
+        self.presence_info = Some(wrapped);
+        self
+    }
+
+    /// How long a room a client created may stay empty before it is
+    /// deleted (default 300 s): everyone gets `dialogue:roomDeleted`.
+    /// Rooms the server or the HTTP API created stay until deleted.
+    pub fn delete_empty_rooms_after(mut self, empty: Duration) -> Self {
+        self.empty_room = empty;
+        self
+    }
+}
