@@ -1,14 +1,12 @@
 //! The chat example over the wire: its page is served, people are announced
-//! and listed, messages are validated and kept, and a newcomer gets the last
-//! 50. The server is the example's own code (`app.rs`, `presence.rs`,
-//! `page.rs`), started in-process on a free port.
+//! and listed (the room's built-in presence), messages are validated and
+//! kept, and a newcomer gets the last 50. The server is the example's own
+//! code (`app.rs`, `page.rs`), started in-process on a free port.
 
 #[path = "../examples/chat/app.rs"]
 mod app;
 #[path = "../examples/chat/page.rs"]
 mod page;
-#[path = "../examples/chat/presence.rs"]
-mod presence;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -45,7 +43,7 @@ impl Chat {
         if let Some(file) = file {
             builder = builder.store(file);
         }
-        let dialogue = presence::announce(builder).build().expect("builds");
+        let dialogue = builder.build().expect("builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds");
@@ -169,75 +167,82 @@ async fn arrivals_departures_and_the_online_list_are_announced() {
     let chat = Chat::start().await;
     let alice = chat.connect("alice").await;
     join(&alice).await;
-    let seen = room_events(&alice, 2).await;
-    assert_eq!(
-        seen,
-        [
-            json!(["user:joined", { "userId": "alice" }]),
-            json!(["users:online", { "users": ["alice"] }]),
-        ]
-    );
+    assert_eq!(presence_diff(&alice).await, ("joined", "alice".to_owned()));
+    assert_eq!(online(&alice).await, ["alice"]);
 
     let bob = chat.connect("bob").await;
     join(&bob).await;
-    assert_eq!(
-        room_events(&alice, 2).await,
-        [
-            json!(["user:joined", { "userId": "bob" }]),
-            json!(["users:online", { "users": ["alice", "bob"] }]),
-        ]
-    );
+    assert_eq!(presence_diff(&alice).await, ("joined", "bob".to_owned()));
+    assert_eq!(online(&bob).await, ["alice", "bob"]);
 
-    // A second tab of bob's is not a new arrival (it only gets the list),
-    // and closing it is not a departure: nothing is said.
+    // A second tab of bob's is not a new arrival, and closing it is not a
+    // departure: nothing is said.
     let bob_again = chat.connect("bob").await;
     join(&bob_again).await;
-    assert_eq!(
-        room_events(&alice, 1).await,
-        [json!(["users:online", { "users": ["alice", "bob"] }])]
-    );
+    assert_eq!(online(&bob_again).await, ["alice", "bob"], "one entry per person");
     bob_again.disconnect().await;
 
-    // bob's last connection goes: the next things alice hears are his departure
-    // and the new list (a word about the second tab would come first).
+    // bob's last connection goes (for good: asked, not dropped): the next
+    // thing alice hears is his departure (a word about the second tab would
+    // come first).
     bob.disconnect().await;
-    assert_eq!(
-        room_events(&alice, 2).await,
-        [
-            json!(["user:left", { "userId": "bob" }]),
-            json!(["users:online", { "users": ["alice"] }]),
-        ]
-    );
+    assert_eq!(presence_diff(&alice).await, ("left", "bob".to_owned()));
+    assert_eq!(online(&alice).await, ["alice"]);
 }
 
-/// The next `count` room events `client` receives, `[name, data]`, in order.
-async fn room_events(client: &Client, count: usize) -> Vec<Value> {
-    let mut events = Vec::with_capacity(count);
-    while events.len() < count {
-        let received = client
-            .expect_event("dialogue:event", WAIT)
-            .await
-            .unwrap_or_else(|error| panic!("waiting for room events after {events:?}: {error}"));
-        let message = &received.args[0];
-        assert_eq!(message["from"], "system", "{message}");
-        events.push(json!([message["event"], message["data"]]));
+/// The next presence change `client` receives: which list, and who.
+async fn presence_diff(client: &Client) -> (&'static str, String) {
+    let diff = wire::next(client, "dialogue:presenceDiff").await;
+    assert_eq!(diff["roomId"], "general", "{diff}");
+    for list in ["joined", "left", "updated"] {
+        if let Some(member) = diff[list].as_array().and_then(|members| members.first()) {
+            return (list, member["userId"].as_str().unwrap_or_default().to_owned());
+        }
     }
-    events
+    panic!("an empty diff: {diff}");
+}
+
+/// Who is online, as `getPresence` answers.
+async fn online(client: &Client) -> Vec<String> {
+    let page = wire::ask_ok(client, "dialogue:getPresence", json!({ "roomId": "general" })).await;
+    let mut users: Vec<String> = page["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|member| member["userId"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    users.sort();
+    assert_eq!(page["count"], users.len(), "{page}");
+    users
 }
 
 #[tokio::test]
 async fn clients_cannot_fake_presence() {
     let chat = Chat::start().await;
+    let alice = chat.connect("alice").await;
+    join(&alice).await;
+    presence_diff(&alice).await;
     let mallory = chat.connect("mallory").await;
     join(&mallory).await;
+    assert_eq!(presence_diff(&alice).await, ("joined", "mallory".to_owned()));
+    // No event speaks for the server's presence.
     let answer = ask(
         &mallory,
         "dialogue:trigger",
-        json!({ "roomId": "general", "event": "user:joined", "data": { "userId": "the-ceo" } }),
+        json!({ "roomId": "general", "event": "presence", "data": { "userId": "the-ceo" } }),
     )
     .await;
     assert_eq!(answer["ok"], false, "{answer}");
     assert_eq!(answer["error"]["code"], "EVENT_NOT_ALLOWED", "{answer}");
+    // What a client may change is its own info, under its own user id.
+    wire::ask_ok(
+        &mallory,
+        "dialogue:setPresence",
+        json!({ "roomId": "general", "info": { "userId": "the-ceo" } }),
+    )
+    .await;
+    assert_eq!(presence_diff(&alice).await, ("updated", "mallory".to_owned()));
+    assert_eq!(online(&alice).await, ["alice", "mallory"]);
 }
 
 #[tokio::test]

@@ -122,6 +122,8 @@ pub mod guide {
     pub mod hooks {}
     #[doc = include_str!("../../docs/requests.md")]
     pub mod requests {}
+    #[doc = include_str!("../../docs/presence.md")]
+    pub mod presence {}
     #[doc = include_str!("../../docs/authentication.md")]
     pub mod authentication {}
     #[doc = include_str!("../../docs/codegen.md")]

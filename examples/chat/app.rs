@@ -1,4 +1,7 @@
-//! The chat's declarations: what people say, and who is here.
+//! The chat's declarations: what people say. Who is here is the room's
+//! built-in presence (`presence: true`): the server tells members who
+//! arrives and departs, one entry per person however many tabs they have
+//! open, and no client can fake it.
 
 use dialogue_runtime::prelude::*;
 
@@ -20,42 +23,15 @@ pub struct Typing {
     pub is_typing: bool,
 }
 
-/// Someone arrived (pushed by the server).
-#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
-#[event(name = "user:joined")]
-#[serde(rename_all = "camelCase")]
-pub struct UserJoined {
-    /// Their name.
-    pub user_id: String,
-}
-
-/// Someone left (pushed by the server).
-#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
-#[event(name = "user:left")]
-#[serde(rename_all = "camelCase")]
-pub struct UserLeft {
-    /// Their name.
-    pub user_id: String,
-}
-
-/// Who is online now (pushed by the server on every arrival and departure).
-#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
-#[event(name = "users:online")]
-pub struct Online {
-    /// Names, sorted.
-    pub users: Vec<String>,
-}
-
 dialogue! {
     /// A chat with a typing indicator, presence and history.
     pub ChatApp {
-        /// Where people talk; arrivals, departures and who is online are
-        /// announced by the server alone.
+        /// Where people talk; who is here comes with the room's presence.
         general: {
             name: "General",
             events: [Message, Typing],
-            server_events: [UserJoined, UserLeft, Online],
             sync_history_on_join: 50,
+            presence: true,
         },
     }
 }

@@ -24,7 +24,6 @@ mod common;
 #[path = "../common/data.rs"]
 mod data;
 mod page;
-mod presence;
 
 use std::process::ExitCode;
 
@@ -48,9 +47,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // A closed tab is announced as gone once its session's grace period
-    // ends: ten seconds for a chat (a reload or a short cut within it
-    // comes back as if nothing happened).
+    // A closed tab is announced as gone (the room's presence) once its
+    // session's grace period ends: ten seconds for a chat (a reload or a
+    // short cut within it comes back as if nothing happened).
     let mut builder =
         Dialogue::<ChatApp>::builder().resume_grace(std::time::Duration::from_secs(10));
     match data::store_path("chat") {
@@ -60,7 +59,7 @@ async fn main() -> ExitCode {
         }
         None => tracing::info!("conversation kept in memory only (DIALOGUE_MEMORY)"),
     }
-    let dialogue = match presence::announce(builder).build() {
+    let dialogue = match builder.build() {
         Ok(dialogue) => dialogue,
         Err(error) => {
             eprintln!("cannot start: {error}");

@@ -3482,54 +3482,6 @@ var SCHEMAS = {
     ],
     "title": "Typing",
     "type": "object"
-  },
-  "user:joined": {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "description": "Someone arrived (pushed by the server).",
-    "properties": {
-      "userId": {
-        "description": "Their name.",
-        "type": "string"
-      }
-    },
-    "required": [
-      "userId"
-    ],
-    "title": "UserJoined",
-    "type": "object"
-  },
-  "user:left": {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "description": "Someone left (pushed by the server).",
-    "properties": {
-      "userId": {
-        "description": "Their name.",
-        "type": "string"
-      }
-    },
-    "required": [
-      "userId"
-    ],
-    "title": "UserLeft",
-    "type": "object"
-  },
-  "users:online": {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "description": "Who is online now (pushed by the server on every arrival and departure).",
-    "properties": {
-      "users": {
-        "description": "Names, sorted.",
-        "items": {
-          "type": "string"
-        },
-        "type": "array"
-      }
-    },
-    "required": [
-      "users"
-    ],
-    "title": "Online",
-    "type": "object"
   }
 };
 var REQUEST_SCHEMAS = {};
@@ -3539,10 +3491,7 @@ var VALIDATED_ROOMS = {
 var ROOM_SUBSCRIPTIONS = {
   "general": [
     "message",
-    "typing",
-    "user:joined",
-    "user:left",
-    "users:online"
+    "typing"
   ]
 };
 var TEMPLATE_ROOMS = [];
@@ -4604,17 +4553,36 @@ function wire(general, client, me) {
       showTyping();
     }
   });
-  general.on("user:joined", (event) => addNotice(`${event.data.userId} joined`, event.timestamp));
-  general.on("user:left", (event) => {
-    addNotice(`${event.data.userId} left`, event.timestamp);
-    const timer = typing.get(event.data.userId);
-    if (timer !== void 0) {
-      clearTimeout(timer);
-      typing.delete(event.data.userId);
-      showTyping();
+  const online = /* @__PURE__ */ new Set();
+  const showPresent = () => showOnline([...online].sort());
+  general.onPresence((change) => {
+    const now = Date.now();
+    for (const member of change.joined) {
+      online.add(member.userId);
+      if (member.userId !== me) addNotice(`${member.userId} joined`, now);
     }
+    for (const member of change.left) {
+      online.delete(member.userId);
+      addNotice(`${member.userId} left`, now);
+      const timer = typing.get(member.userId);
+      if (timer !== void 0) {
+        clearTimeout(timer);
+        typing.delete(member.userId);
+        showTyping();
+      }
+    }
+    showPresent();
   });
-  general.on("users:online", (event) => showOnline(event.data.users));
+  const reloadPresence = async () => {
+    const present = await general.presence();
+    online.clear();
+    for (const member of present.members) online.add(member.userId);
+    showPresent();
+  };
+  reloadPresence().catch((error) => console.warn("presence", error));
+  general.onRecovered(() => {
+    reloadPresence().catch((error) => console.warn("presence", error));
+  });
   general.on("typing", (event) => {
     if (event.from === me) return;
     const previous = typing.get(event.from);

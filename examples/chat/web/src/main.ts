@@ -212,17 +212,40 @@ function wire(general: General, client: DialogueClient, me: string): void {
       showTyping();
     }
   });
-  general.on("user:joined", (event) => addNotice(`${event.data.userId} joined`, event.timestamp));
-  general.on("user:left", (event) => {
-    addNotice(`${event.data.userId} left`, event.timestamp);
-    const timer = typing.get(event.data.userId);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      typing.delete(event.data.userId);
-      showTyping();
+  // Who is here: the room's presence, one entry per person however many
+  // tabs they have open. Arrivals and departures come as changes; the list
+  // is asked for once joined (and again after a long cut).
+  const online = new Set<string>();
+  const showPresent = (): void => showOnline([...online].sort());
+  general.onPresence((change) => {
+    const now = Date.now();
+    for (const member of change.joined) {
+      online.add(member.userId);
+      if (member.userId !== me) addNotice(`${member.userId} joined`, now);
     }
+    for (const member of change.left) {
+      online.delete(member.userId);
+      addNotice(`${member.userId} left`, now);
+      const timer = typing.get(member.userId);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        typing.delete(member.userId);
+        showTyping();
+      }
+    }
+    showPresent();
   });
-  general.on("users:online", (event) => showOnline(event.data.users));
+  const reloadPresence = async (): Promise<void> => {
+    const present = await general.presence();
+    online.clear();
+    for (const member of present.members) online.add(member.userId);
+    showPresent();
+  };
+  reloadPresence().catch((error) => console.warn("presence", error));
+  // Changes are live only: after any reconnection, ask again.
+  general.onRecovered(() => {
+    reloadPresence().catch((error) => console.warn("presence", error));
+  });
   general.on("typing", (event) => {
     if (event.from === me) return;
     const previous = typing.get(event.from);

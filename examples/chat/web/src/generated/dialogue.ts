@@ -661,15 +661,6 @@ export type Message = {
 text: string, };
 
 /**
- * Who is online now (pushed by the server on every arrival and departure).
- */
-export type Online = {
-/**
- * Names, sorted.
- */
-users: Array<string>, };
-
-/**
  * Someone started or stopped typing.
  */
 export type Typing = {
@@ -678,33 +669,12 @@ export type Typing = {
  */
 isTyping: boolean, };
 
-/**
- * Someone arrived (pushed by the server).
- */
-export type UserJoined = {
-/**
- * Their name.
- */
-userId: string, };
-
-/**
- * Someone left (pushed by the server).
- */
-export type UserLeft = {
-/**
- * Their name.
- */
-userId: string, };
-
 // ---- Events and rooms ----
 
 /** Every declared event, by wire name. */
 export interface EventPayloads {
   "message": Message;
   "typing": Typing;
-  "user:joined": UserJoined;
-  "user:left": UserLeft;
-  "users:online": Online;
 }
 
 /** What a client may trigger in each declared room. */
@@ -714,7 +684,7 @@ export interface RoomTriggers {
 
 /** What a client may receive in each declared room (the server may push any event into a room that takes none from clients). */
 export interface RoomReceives {
-  "general": { "message": Message; "typing": Typing; "user:joined": UserJoined; "user:left": UserLeft; "users:online": Online };
+  "general": { "message": Message; "typing": Typing };
 }
 
 /** What a client may trigger in an instance of a room template (`doc:${string}`; a per-user room's only by its user). */
@@ -758,54 +728,6 @@ export const SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     ],
     "title": "Typing",
     "type": "object"
-  },
-  "user:joined": {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "description": "Someone arrived (pushed by the server).",
-    "properties": {
-      "userId": {
-        "description": "Their name.",
-        "type": "string"
-      }
-    },
-    "required": [
-      "userId"
-    ],
-    "title": "UserJoined",
-    "type": "object"
-  },
-  "user:left": {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "description": "Someone left (pushed by the server).",
-    "properties": {
-      "userId": {
-        "description": "Their name.",
-        "type": "string"
-      }
-    },
-    "required": [
-      "userId"
-    ],
-    "title": "UserLeft",
-    "type": "object"
-  },
-  "users:online": {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "description": "Who is online now (pushed by the server on every arrival and departure).",
-    "properties": {
-      "users": {
-        "description": "Names, sorted.",
-        "items": {
-          "type": "string"
-        },
-        "type": "array"
-      }
-    },
-    "required": [
-      "users"
-    ],
-    "title": "Online",
-    "type": "object"
   }
 };
 
@@ -825,10 +747,7 @@ const VALIDATED_ROOMS: Readonly<Record<string, boolean>> = {
 const ROOM_SUBSCRIPTIONS: Readonly<Record<string, readonly string[]>> = {
   "general": [
     "message",
-    "typing",
-    "user:joined",
-    "user:left",
-    "users:online"
+    "typing"
   ]
 };
 
