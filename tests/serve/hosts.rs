@@ -377,3 +377,89 @@ async fn a_client_room_left_empty_is_deleted_after_the_empty_room_period() {
     // The server's own room stays.
     assert!(server.dialogue.room_by_id("kept").is_some());
 }
+
+#[tokio::test]
+async fn a_host_only_room_without_a_host_takes_only_the_servers_events() {
+    let server = Server::start().await;
+    let room = server
+        .dialogue
+        .create_room(RoomOptions::new("bulletin", "Bulletin").host_only(true))
+        .await
+        .unwrap();
+    assert_eq!(room.host(), None);
+    for transport in TRANSPORTS {
+        let alice = server.connect("alice", transport).await;
+        join(&alice, "bulletin").await;
+        for form in FORMS {
+            let request = json!({ "roomId": "bulletin", "event": "note", "data": 1 });
+            refused_with(
+                &alice,
+                form,
+                "EVENT_NOT_ALLOWED",
+                "dialogue:trigger",
+                request,
+            )
+            .await;
+        }
+        room.trigger_json("note", json!("from the server"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            next(&alice, "dialogue:event").await["data"],
+            "from the server"
+        );
+        // Named host: that user triggers too.
+        room.set_host(Some("alice")).await;
+        trigger(&alice, "bulletin", "note", json!(2)).await;
+        room.set_host(None).await;
+        alice.disconnect().await;
+    }
+}
+
+#[tokio::test]
+async fn a_room_created_with_presence_uses_the_applications_info_type() {
+    let server = Server::start().await;
+    for transport in TRANSPORTS {
+        let (alice, _) = server
+            .connect_with(
+                Some(json!({ "userId": "alice", "name": "Alice" })),
+                transport,
+            )
+            .await;
+        let id = format!("party-{transport:?}");
+        create(
+            &alice,
+            json!({ "id": id, "name": "Party", "presence": true }),
+        )
+        .await;
+        join(&alice, &id).await;
+        let arrived = next(&alice, "dialogue:presenceDiff").await;
+        assert_eq!(
+            arrived["joined"],
+            json!([{ "userId": "alice", "info": { "name": "Alice" } }]),
+            "the application's hook gives the first info"
+        );
+        let bad = json!({ "roomId": id, "info": { "status": "asleep" } });
+        refused_with(
+            &alice,
+            FORMS[1],
+            "VALIDATION_FAILED",
+            "dialogue:setPresence",
+            bad,
+        )
+        .await;
+        // transferHost answers nothing in the event form.
+        let bob = server.connect("bob", transport).await;
+        join(&bob, &id).await;
+        alice
+            .emit(
+                "dialogue:transferHost",
+                json!({ "roomId": id, "userId": "bob" }),
+            )
+            .unwrap();
+        assert_none_queued(&alice, "dialogue:error").await;
+        assert_eq!(next(&bob, "dialogue:hostChanged").await["hostId"], "bob");
+        alice.disconnect().await;
+        bob.disconnect().await;
+    }
+}

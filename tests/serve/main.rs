@@ -20,4 +20,5 @@ mod server_api;
 mod server_events;
 mod smoke;
 mod subscriptions;
+mod templates;
 mod trigger;

@@ -250,14 +250,15 @@ impl Engine {
         }
     }
 
-    /// Starts the room keeper: every tenth of the empty-room period (50 ms
-    /// to 5 s), client-created rooms empty for the whole period are
-    /// deleted, and unused template instances leave memory. It stops when
+    /// Starts the room keeper: every tenth of the shorter of the empty-room
+    /// period and the instances' idle time (50 ms to 5 s), client-created
+    /// rooms empty for the whole period are deleted, and unused template
+    /// instances leave memory. It stops when
     /// the server does.
     pub(crate) fn keep_rooms(self: &Arc<Self>) {
         let engine = Arc::downgrade(self);
-        let period =
-            (self.empty_room / 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
+        let shortest = self.empty_room.min(self.rooms.idle);
+        let period = (shortest / 10).clamp(Duration::from_millis(50), Duration::from_secs(5));
         tokio::spawn(async move {
             let mut empty_since = HashMap::new();
             loop {

@@ -142,6 +142,17 @@ impl RoomOptions {
         }
     }
 
+    /// Sets the events only the server triggers: members receive them, a
+    /// client that sends one gets `EVENT_NOT_ALLOWED`.
+    pub fn server_events<I, S>(mut self, events: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.server_events = events.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Sets what joiners are subscribed to.
     pub fn default_subscriptions(mut self, subscriptions: Subscriptions) -> Self {
         self.default_subscriptions = subscriptions;
