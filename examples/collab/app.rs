@@ -1,6 +1,11 @@
-//! Collaborative editing: a room per document, made when someone first opens
-//! it; changes carry the version they were made on, and a change made on an
-//! old version is refused; cursors and presence travel beside them.
+//! Collaborative editing. Each document is an instance of the room template
+//! `doc:{docId}`: joining `doc:readme` makes it, with the template's events,
+//! validation and presence, and the server opens the document's text beside
+//! it. Changes carry the version they were made on, and a change made on an
+//! old version is refused; cursors travel beside them. Who is in a document,
+//! and whether they are at their keyboard, is the built-in presence: each
+//! person arrives `active`, sets `idle` or `away` with `dialogue:setPresence`,
+//! and everyone in the document gets `dialogue:presenceDiff`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -8,11 +13,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use dialogue_runtime::prelude::*;
-use dialogue_runtime::spec::RoomEvents;
-use dialogue_runtime::{BuildError, ConnectedClient, CreateRoomError, HookError, RoomOptions};
+use dialogue_runtime::protocol::Member;
+use dialogue_runtime::{BuildError, ConnectedClient, HookError};
 
 /// One edit. Positions count characters, in the text as the edits before it
 /// in the same change left it.
@@ -75,57 +80,47 @@ pub struct CursorUpdate {
 #[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 #[schemars(inline)]
-pub enum Presence {
+pub enum Status {
     Active,
     Idle,
     Away,
 }
 
-/// Someone's presence changed.
-#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
-#[event(name = "presence:update")]
-pub struct PresenceUpdate {
-    /// Now.
-    pub status: Presence,
-}
-
-/// One person in a document.
+/// What each person in a document shows the others (their presence info):
+/// a name, when their handshake gives one (`auth.name`), and their status.
+/// `dialogue:setPresence` replaces it whole.
 #[derive(Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Participant {
-    /// Who.
-    pub user_id: String,
-    /// Their presence.
-    pub status: Presence,
-}
-
-/// Who is in the document (pushed by the server when someone arrives, goes or
-/// changes presence).
-#[derive(Event, Serialize, Deserialize, JsonSchema, TS, Debug, Clone, PartialEq)]
-#[event(name = "doc:participants")]
-pub struct Participants {
-    /// Everyone, sorted.
-    pub users: Vec<Participant>,
+pub struct CollabMember {
+    /// 1 to 50 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 50))]
+    #[ts(optional)]
+    pub name: Option<String>,
+    /// At their keyboard or not.
+    pub status: Status,
 }
 
 dialogue! {
     /// Documents edited together.
     pub CollabApp {
-        /// A document that always exists. The others (`doc:{id}`) are made at
-        /// run time with the same events; declaring them here also gives the
-        /// server their schemas, so changes in every document are validated.
-        scratchpad: {
-            id: "doc:scratchpad",
-            name: "Scratchpad",
-            events: [DocChange, CursorUpdate, PresenceUpdate],
-            server_events: [Participants],
+        /// What a person in a document shows.
+        presence: CollabMember,
+        /// A document, `doc:{docId}`: a template, so `doc:readme` exists as
+        /// soon as someone joins it (an id is 1 to 64 of A-Z, a-z, 0-9, `_`
+        /// and `-`), and changes in every document are validated.
+        doc: {
+            id: "doc:{docId}",
+            name: "Document",
+            description: "Edited together",
+            events: [DocChange, CursorUpdate],
+            max_size: 16,
+            presence: true,
         },
     }
 }
 
-/// The prefix of document rooms.
-pub const DOC: &str = "doc:";
-/// At most this many documents are open at once (`POST /docs/{id}` past it: 503).
+/// At most this many documents are open at once (by default); joining one
+/// more is refused (`JOIN_DENIED`).
 pub const MAX_DOCS: usize = 1_000;
 /// The longest a document may grow, in characters; a change past it is refused.
 pub const MAX_TEXT: usize = 100_000;
@@ -142,32 +137,75 @@ pub struct Snapshot {
     pub text: String,
 }
 
+/// `GET /docs/{id}`: a document and who is in it.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct DocView {
+    /// The document.
+    #[serde(flatten)]
+    pub snapshot: Snapshot,
+    /// Who is in its room now, with what they show.
+    pub present: Vec<Member>,
+}
+
 #[derive(Debug, Default)]
 struct Doc {
     version: u64,
     text: String,
-    presence: HashMap<String, Presence>,
 }
 
-/// Every document, by room id.
-#[derive(Debug, Default)]
+/// Every open document, by room id. A document opens when someone first
+/// joins its room and stays (its room may leave memory while empty; its text
+/// does not).
+#[derive(Debug)]
 pub struct Docs {
     docs: Mutex<HashMap<String, Doc>>,
+    limit: usize,
+}
+
+impl Default for Docs {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Docs {
-    /// The documents, with the scratchpad.
+    /// No documents yet; at most [`MAX_DOCS`].
     pub fn new() -> Self {
-        let docs = Self::default();
-        docs.with(|docs| docs.insert(CollabApp::SCRATCHPAD.to_owned(), Doc::default()));
-        docs
+        Self::at_most(MAX_DOCS)
+    }
+
+    /// No documents yet; at most `limit`.
+    pub fn at_most(limit: usize) -> Self {
+        Self {
+            docs: Mutex::default(),
+            limit,
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Doc>) -> T) -> T {
         f(&mut self.docs.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// The document in `room`, if there is one.
+    /// Opens the document of `room` (empty, at version 0) unless it is open;
+    /// refused past the limit.
+    fn open(&self, room: &str) -> Result<(), String> {
+        self.with(|docs| {
+            if docs.contains_key(room) {
+                return Ok(());
+            }
+            if docs.len() >= self.limit {
+                return Err(format!(
+                    "{} documents are open, the most there may be; try again later",
+                    self.limit
+                ));
+            }
+            docs.insert(room.to_owned(), Doc::default());
+            tracing::info!(room, "document opened");
+            Ok(())
+        })
+    }
+
+    /// The document in `room`, if it is open.
     pub fn snapshot(&self, room: &str) -> Option<Snapshot> {
         self.with(|docs| {
             docs.get(room).map(|doc| Snapshot {
@@ -183,7 +221,7 @@ impl Docs {
     fn apply(&self, room: &str, change: &DocChange) -> Result<u64, String> {
         self.with(|docs| {
             let Some(doc) = docs.get_mut(room) else {
-                return Err(format!("`{room}` is not a document: open it with POST /docs/{{id}}"));
+                return Err(format!("`{room}` is not a document: documents are doc:{{id}}"));
             };
             if change.version != doc.version {
                 return Err(format!(
@@ -221,50 +259,47 @@ impl Docs {
             Ok(doc.version)
         })
     }
+}
 
-    /// Sets someone's presence.
-    fn set_presence(&self, room: &str, user: &str, status: Option<Presence>) {
-        self.with(|docs| {
-            if let Some(doc) = docs.get_mut(room) {
-                match status {
-                    Some(status) => doc.presence.insert(user.to_owned(), status),
-                    None => doc.presence.remove(user),
-                };
-            }
-        });
-    }
-
-    /// Who is in `room`, sorted.
-    fn participants(&self, room: &str) -> Participants {
-        self.with(|docs| {
-            let mut users: Vec<Participant> = docs
-                .get(room)
-                .map(|doc| {
-                    doc.presence
-                        .iter()
-                        .map(|(user, status)| Participant {
-                            user_id: user.clone(),
-                            status: *status,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            users.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-            Participants { users }
-        })
+/// What `client` shows on arriving in a document: active, under the name
+/// their handshake gives (`auth.name`) when it is a valid one.
+fn arriving(client: &ConnectedClient) -> CollabMember {
+    let name = client
+        .meta()
+        .get("name")
+        .and_then(|name| name.as_str())
+        .filter(|name| (1..=50).contains(&name.chars().count()))
+        .map(str::to_owned);
+    CollabMember {
+        name,
+        status: Status::Active,
     }
 }
 
-/// The server and the whole HTTP application: `POST /docs/{id}` opens (makes
-/// if needed) a document, `GET /docs/{id}` reads it, merged with the
+/// The server and the whole HTTP application: `GET /docs` lists the open
+/// documents, `GET /docs/{id}` reads one with who is in it, merged with the
 /// Socket.IO endpoint.
 pub fn build(docs: Arc<Docs>) -> Result<(Dialogue<CollabApp>, Router), BuildError> {
-    let (changes, joined, left, presence) =
-        (docs.clone(), docs.clone(), docs.clone(), docs.clone());
+    let (opening, changes, joined) = (docs.clone(), docs.clone(), docs.clone());
     let dialogue = Dialogue::<CollabApp>::builder()
         // Rooms clients make with `dialogue:createRoom` are no documents;
-        // keep them few.
+        // keep them few. (Clients cannot make `doc:` rooms: those are the
+        // template's.)
         .max_dynamic_rooms(100, 5)
+        // Everyone arrives in a document active; they change it themselves
+        // with `dialogue:setPresence`.
+        .presence_info(|client, _room| Some(arriving(client)))
+        // Joining a document's room opens the document, within the limit.
+        // The template's instances are the only declared rooms here.
+        .before_join(move |_, _client, room, _join| {
+            let docs = opening.clone();
+            async move {
+                if !room.is_declared() {
+                    return Ok(());
+                }
+                docs.open(room.id()).map_err(HookError::refuse)
+            }
+        })
         // A change applies to the version it was made on, or not at all. The
         // document changes here, before the broadcast, under one lock: of two
         // changes made on the same version, the second is refused.
@@ -288,70 +323,24 @@ pub fn build(docs: Arc<Docs>) -> Result<(Dialogue<CollabApp>, Router), BuildErro
             }
         })
         // Whoever opens a document gets it whole, then the changes after it.
-        .on_joined(move |dialogue, client, room_id| {
+        .on_joined(move |_, client, room_id| {
             let docs = joined.clone();
             async move {
                 let Some(snapshot) = docs.snapshot(&room_id) else { return };
                 let _ = client.send("doc:snapshot", &snapshot);
-                docs.set_presence(&room_id, client.user_id(), Some(Presence::Active));
                 tracing::info!(user = client.user_id(), room = %room_id, version = snapshot.version, "opened");
-                announce(&dialogue, &docs, &room_id).await;
-            }
-        })
-        .on_left(move |dialogue, client, room_id| {
-            let docs = left.clone();
-            async move {
-                if others_in(&dialogue, &client, &room_id) == 0 {
-                    docs.set_presence(&room_id, client.user_id(), None);
-                    announce(&dialogue, &docs, &room_id).await;
-                }
-            }
-        })
-        .on_triggered(move |dialogue, message| {
-            let docs = presence.clone();
-            async move {
-                if message.event == PresenceUpdate::NAME
-                    && let Ok(update) = serde_json::from_value::<PresenceUpdate>(message.data)
-                {
-                    docs.set_presence(&message.room_id, &message.from, Some(update.status));
-                    announce(&dialogue, &docs, &message.room_id).await;
-                }
             }
         })
         .build()?;
     let routes = Router::new()
         .route("/docs", get(list))
-        .route("/docs/{id}", post(open).get(read))
+        .route("/docs/{id}", get(read))
         .with_state(Routes {
             dialogue: dialogue.clone(),
             docs,
-            opening: Arc::default(),
         });
     let app = routes.merge(dialogue.router());
     Ok((dialogue, app))
-}
-
-/// How many other connections of the client's user are in the room.
-fn others_in(dialogue: &Dialogue<CollabApp>, client: &ConnectedClient, room_id: &str) -> usize {
-    dialogue.room_by_id(room_id).map_or(0, |room| {
-        room.participants()
-            .iter()
-            .filter(|other| other.user_id() == client.user_id() && other.id() != client.id())
-            .count()
-    })
-}
-
-/// Tells the document's room who is there.
-async fn announce(dialogue: &Dialogue<CollabApp>, docs: &Docs, room_id: &str) {
-    let Ok(data) = serde_json::to_value(docs.participants(room_id)) else {
-        return;
-    };
-    if let Err(error) = dialogue
-        .trigger_json(room_id, Participants::NAME, data, None)
-        .await
-    {
-        tracing::debug!(room = %room_id, %error, "participants not sent");
-    }
 }
 
 /// What the routes share.
@@ -359,82 +348,25 @@ async fn announce(dialogue: &Dialogue<CollabApp>, docs: &Docs, room_id: &str) {
 struct Routes {
     dialogue: Dialogue<CollabApp>,
     docs: Arc<Docs>,
-    opening: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// A document id: 1 to 64 lowercase letters, digits and `-`.
-fn room_of(id: &str) -> Option<String> {
-    let valid = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    valid.then(|| format!("{DOC}{id}"))
-}
-
-/// `POST /docs/{id}`: the document, made on first use with its room: `201`
-/// when new, `200` when it existed. Then join its room.
-async fn open(State(routes): State<Routes>, Path(id): Path<String>) -> Response {
-    let Some(room_id) = room_of(&id) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "a document id is 1 to 64 of a-z, 0-9 and -",
-        );
-    };
-    // One opening at a time: the document and its room appear together.
-    let _opening = routes.opening.lock().await;
-    if let Some(snapshot) = routes.docs.snapshot(&room_id) {
-        return (StatusCode::OK, Json(snapshot)).into_response();
-    }
-    // The scratchpad counts too: MAX_DOCS documents opened over HTTP.
-    if routes.docs.with(|docs| docs.len()) > MAX_DOCS {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too many open documents; try again later",
-        );
-    }
-    routes
-        .docs
-        .with(|docs| docs.insert(room_id.clone(), Doc::default()));
-    let events = [DocChange::NAME, CursorUpdate::NAME, PresenceUpdate::NAME];
-    let options = RoomOptions::new(room_id.clone(), format!("Document {id}"))
-        .description("Edited together")
-        .max_size(16)
-        .events(RoomEvents::Only(
-            events.iter().map(|e| (*e).to_owned()).collect(),
-        ));
-    if let Err(failure) = routes.dialogue.create_room(options).await {
-        routes.docs.with(|docs| docs.remove(&room_id));
-        return match failure {
-            // A client made a room of that name with `dialogue:createRoom`:
-            // it takes any event, unchecked, so it is no document.
-            CreateRoomError::Exists(_) => error(
-                StatusCode::CONFLICT,
-                "that room exists and is not a document",
-            ),
-            failure => {
-                tracing::error!(room = %room_id, error = %failure, "cannot make the room");
-                error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "cannot open the document",
-                )
-            }
-        };
-    }
-    tracing::info!(room = %room_id, "document created");
-    let snapshot = routes.docs.snapshot(&room_id).unwrap_or_default();
-    (StatusCode::CREATED, Json(snapshot)).into_response()
-}
-
-/// `GET /docs/{id}`: the document now.
+/// `GET /docs/{id}`: the document now, with who is in it (its room's
+/// presence); 404 when nobody opened it yet.
 async fn read(State(routes): State<Routes>, Path(id): Path<String>) -> Response {
-    match room_of(&id).and_then(|room| routes.docs.snapshot(&room)) {
-        Some(snapshot) => Json(snapshot).into_response(),
-        None => error(StatusCode::NOT_FOUND, "no such document"),
-    }
+    let doc = CollabApp::doc(id);
+    let Some(snapshot) = routes.docs.snapshot(&doc.id()) else {
+        return error(StatusCode::NOT_FOUND, "no such document");
+    };
+    // An open document's id is a valid parameter, so this is its room.
+    let present = routes
+        .dialogue
+        .instance(doc)
+        .map(|room| room.presence())
+        .unwrap_or_default();
+    Json(DocView { snapshot, present }).into_response()
 }
 
-/// `GET /docs`: every document's room and version.
+/// `GET /docs`: every open document's room and version.
 async fn list(State(routes): State<Routes>) -> Json<Vec<Snapshot>> {
     let mut rooms: Vec<String> = routes.docs.with(|docs| docs.keys().cloned().collect());
     rooms.sort();

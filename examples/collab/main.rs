@@ -1,34 +1,37 @@
-//! Collaborative editing: a room per document (`doc:{id}`), made on demand by
-//! the server (`create_room`) the first time someone opens the document;
+//! Collaborative editing: a room per document from the room template
+//! `doc:{docId}` (joining `doc:readme` makes it, with the template's events,
+//! validation and presence; the server opens the document's text beside it);
 //! changes that carry the version they were made on, a stale version refused
-//! in `before_each`; cursors and presence beside them.
+//! in `before_each`; cursors beside them; and the built-in presence for who
+//! is in a document and whether they are at their keyboard.
 //!
 //! Run: `cargo run --example collab`
 //!
-//! Then open a document over HTTP, which makes its room, and join it with any
-//! Socket.IO v4 client (`doc:scratchpad` always exists):
-//!
-//! ```sh
-//! curl -X POST http://127.0.0.1:3000/docs/readme
-//! ```
+//! Then open a document by joining its room with any Socket.IO v4 client:
 //!
 //! ```js
-//! const socket = io("http://127.0.0.1:3000", { auth: { userId: "ada" } });
+//! const socket = io("http://127.0.0.1:3000", { auth: { userId: "ada", name: "Ada" } });
 //! socket.on("doc:snapshot", (doc) => console.log("at version", doc.version, doc.text));
 //! socket.on("dialogue:event", (e) => console.log(e.event, e.from, e.data));
+//! socket.on("dialogue:presenceDiff", (d) => console.log(d.joined, d.left, d.updated));
 //! socket.on("dialogue:error", (e) => console.log(e.code, e.message));
 //! socket.emit("dialogue:join", { roomId: "doc:readme" });
 //! socket.emit("dialogue:trigger", { roomId: "doc:readme", event: "doc:change",
 //!   data: { version: 0, operations: [{ type: "insert", position: 0, text: "Hello" }] } });
 //! socket.emit("dialogue:trigger", { roomId: "doc:readme", event: "cursor:update",
 //!   data: { position: 5, color: "#3366ff" } });
+//! socket.emit("dialogue:setPresence", { roomId: "doc:readme",
+//!   info: { name: "Ada", status: "idle" } });
 //! ```
 //!
 //! Everyone in the document receives the change; the document is now at
-//! version 1 (`curl http://127.0.0.1:3000/docs/readme`), so sending the same
-//! change again, still made on version 0, is refused (`EVENT_NOT_ALLOWED`,
-//! "stale version 0 ..."). `doc:participants` lists who is there, with their
-//! presence (`presence:update { status: "idle" }`).
+//! version 1 (`curl http://127.0.0.1:3000/docs/readme`, which also lists who
+//! is in it), so sending the same change again, still made on version 0, is
+//! refused (`EVENT_NOT_ALLOWED`, "stale version 0 ..."). Everyone in the
+//! document gets `dialogue:presenceDiff` when someone arrives (as `active`),
+//! changes status (`setPresence`; `{ status: "asleep" }` is
+//! `VALIDATION_FAILED`) or leaves; `dialogue:getPresence { roomId }` lists
+//! them. `curl http://127.0.0.1:3000/docs` lists the open documents.
 //!
 //! Changes are applied in `before_each` and then broadcast, so two accepted
 //! changes may reach a client in either order: apply them by `version`.
@@ -66,8 +69,8 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     tracing::info!(
-        "try: curl -X POST http://127.0.0.1:{port}/docs/readme (rooms are {}ID)",
-        app::DOC
+        "join {} to open a document; then try: curl http://127.0.0.1:{port}/docs",
+        app::CollabApp::doc("readme").id()
     );
 
     let stopper = dialogue.clone();
