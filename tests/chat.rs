@@ -179,7 +179,11 @@ async fn arrivals_departures_and_the_online_list_are_announced() {
     // departure: nothing is said.
     let bob_again = chat.connect("bob").await;
     join(&bob_again).await;
-    assert_eq!(online(&bob_again).await, ["alice", "bob"], "one entry per person");
+    assert_eq!(
+        online(&bob_again).await,
+        ["alice", "bob"],
+        "one entry per person"
+    );
     bob_again.disconnect().await;
 
     // bob's last connection goes (for good: asked, not dropped): the next
@@ -196,7 +200,10 @@ async fn presence_diff(client: &Client) -> (&'static str, String) {
     assert_eq!(diff["roomId"], "general", "{diff}");
     for list in ["joined", "left", "updated"] {
         if let Some(member) = diff[list].as_array().and_then(|members| members.first()) {
-            return (list, member["userId"].as_str().unwrap_or_default().to_owned());
+            return (
+                list,
+                member["userId"].as_str().unwrap_or_default().to_owned(),
+            );
         }
     }
     panic!("an empty diff: {diff}");
@@ -204,7 +211,12 @@ async fn presence_diff(client: &Client) -> (&'static str, String) {
 
 /// Who is online, as `getPresence` answers.
 async fn online(client: &Client) -> Vec<String> {
-    let page = wire::ask_ok(client, "dialogue:getPresence", json!({ "roomId": "general" })).await;
+    let page = wire::ask_ok(
+        client,
+        "dialogue:getPresence",
+        json!({ "roomId": "general" }),
+    )
+    .await;
     let mut users: Vec<String> = page["members"]
         .as_array()
         .expect("members")
@@ -224,7 +236,10 @@ async fn clients_cannot_fake_presence() {
     presence_diff(&alice).await;
     let mallory = chat.connect("mallory").await;
     join(&mallory).await;
-    assert_eq!(presence_diff(&alice).await, ("joined", "mallory".to_owned()));
+    assert_eq!(
+        presence_diff(&alice).await,
+        ("joined", "mallory".to_owned())
+    );
     // No event speaks for the server's presence.
     let answer = ask(
         &mallory,
@@ -241,7 +256,10 @@ async fn clients_cannot_fake_presence() {
         json!({ "roomId": "general", "info": { "userId": "the-ceo" } }),
     )
     .await;
-    assert_eq!(presence_diff(&alice).await, ("updated", "mallory".to_owned()));
+    assert_eq!(
+        presence_diff(&alice).await,
+        ("updated", "mallory".to_owned())
+    );
     assert_eq!(online(&alice).await, ["alice", "mallory"]);
 }
 
