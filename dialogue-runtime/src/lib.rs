@@ -59,6 +59,7 @@ pub use api::dialogue::{Dialogue, ServeError, Stats};
 pub use api::requests::RequestContext;
 pub use api::room::TriggerOptions;
 pub use api::room::{ListenerHandle, Room, TypedRoom};
+pub use control::api_key::{ApiKey, DEFAULT_API_PATH};
 pub use control::cors::Cors;
 pub use control::hooks::{
     DEFAULT_HOOK_TIMEOUT, Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo,
@@ -124,6 +125,8 @@ pub mod guide {
     pub mod requests {}
     #[doc = include_str!("../../docs/presence.md")]
     pub mod presence {}
+    #[doc = include_str!("../../docs/http-api.md")]
+    pub mod http_api {}
     #[doc = include_str!("../../docs/authentication.md")]
     pub mod authentication {}
     #[doc = include_str!("../../docs/codegen.md")]

@@ -7,6 +7,15 @@
 //! each, and talk. `PORT` changes the port (0 picks a free one); `RUST_LOG`
 //! the logs (default `info`).
 //!
+//! `DIALOGUE_API_KEY=...` also serves the HTTP API under `/api` for that
+//! bearer key (docs/http-api.md), so a backend can post into the chat:
+//!
+//! ```sh
+//! curl -X POST http://127.0.0.1:3000/api/rooms/general/events \
+//!   -H "Authorization: Bearer $DIALOGUE_API_KEY" -H 'content-type: application/json' \
+//!   -d '{"event":"message","data":{"text":"Deploy finished"}}'
+//! ```
+//!
 //! The conversation is kept in `data/chat.sqlite` (the durable store,
 //! docs/persistence.md), so stopping and starting the example keeps it;
 //! `DIALOGUE_STORE=path` picks another file, `DIALOGUE_MEMORY=1` keeps it in
@@ -52,6 +61,12 @@ async fn main() -> ExitCode {
     // short cut within it comes back as if nothing happened).
     let mut builder =
         Dialogue::<ChatApp>::builder().resume_grace(std::time::Duration::from_secs(10));
+    if let Ok(key) = std::env::var("DIALOGUE_API_KEY")
+        && !key.is_empty()
+    {
+        tracing::info!("the HTTP API is served under /api");
+        builder = builder.api_key(&key);
+    }
     match data::store_path("chat") {
         Some(path) => {
             tracing::info!(file = %path.display(), "conversation kept in the durable store");

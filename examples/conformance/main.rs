@@ -22,6 +22,7 @@
 //! | `DIALOGUE_RECOVERY_SIZE`, `DIALOGUE_RECOVERY_SECS` | each room's recovery window (defaults 1000 events, 300 s) |
 //! | `DIALOGUE_SEND_BUFFER` | packets a connection may have waiting before it is a slow member (default 4096) |
 //! | `DIALOGUE_PING_SECS`, `DIALOGUE_PING_TIMEOUT_SECS` | the heartbeat (defaults 25 and 20) |
+//! | `DIALOGUE_API_KEY` | serve the HTTP API under `/api` for this bearer key (docs/http-api.md) |
 //! | `DIALOGUE_EMPTY_ROOM_SECS` | how long a client-created room (or a `doc:{docId}` instance in memory) may stay empty (default 300) |
 //! | `DIALOGUE_BENCH_CUT` | `1`: for the reconnect benchmark only, a trigger of `bench:cut` closes the connection of every user whose id starts with `cut-` (sessions kept) |
 //! | `RUST_LOG` | log filter on stderr, e.g. `dialogue_runtime=debug` |
@@ -141,6 +142,9 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
             );
         }
         builder = builder.heartbeat(interval, timeout);
+    }
+    if let Some(key) = var("DIALOGUE_API_KEY")? {
+        builder = builder.api_key(&key);
     }
     // Template instances leave memory after the same period (PROTOCOL.md).
     let empty = number::<u64>("DIALOGUE_EMPTY_ROOM_SECS", "a number of seconds")?

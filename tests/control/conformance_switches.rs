@@ -144,3 +144,44 @@ async fn max_payload_refuses_larger_data_and_keeps_the_connection() {
         client.disconnect().await;
     }
 }
+
+#[tokio::test]
+async fn api_key_serves_the_http_api_and_empty_room_secs_deletes_client_rooms() {
+    use crate::support::http::send;
+    let server = ServerProcess::start(&[
+        ("DIALOGUE_API_KEY", "k3y"),
+        ("DIALOGUE_EMPTY_ROOM_SECS", "1"),
+    ]);
+    let rooms = format!("{}/api/rooms", server.url);
+    assert_eq!(send("GET", &rooms, Some("k3y"), None).await.status, 200);
+    assert_eq!(send("GET", &rooms, Some("nope"), None).await.status, 401);
+    let (client, _) = connect(
+        &server.url,
+        json!({ "userId": "alice" }),
+        Transport::WebSocket,
+    )
+    .await;
+    let created = ask(
+        &client,
+        "dialogue:createRoom",
+        json!({ "id": "brief", "name": "Brief" }),
+    )
+    .await;
+    assert_eq!(created["ok"], true, "{created}");
+    // Never joined, so empty from the start: deleted after about a second.
+    let deleted = client
+        .expect_event("dialogue:roomDeleted", WAIT)
+        .await
+        .expect("deleted once empty for DIALOGUE_EMPTY_ROOM_SECS");
+    assert_eq!(deleted.args[0], json!({ "roomId": "brief" }));
+    // Without the key there is no API.
+    let plain = ServerProcess::start(&[]);
+    let reply = send(
+        "GET",
+        &format!("{}/api/rooms", plain.url),
+        Some("k3y"),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 404);
+}

@@ -10,6 +10,7 @@ mod dynamic_rooms;
 mod harness;
 mod history;
 mod hosts;
+mod http_api;
 mod lifecycle;
 mod malformed;
 mod presence;

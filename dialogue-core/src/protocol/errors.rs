@@ -88,6 +88,31 @@ error_codes! {
     Unavailable = "UNAVAILABLE",
 }
 
+impl ErrorCode {
+    /// The HTTP status the HTTP API answers this code with (docs/http-api.md).
+    ///
+    /// ```
+    /// use dialogue_core::protocol::ErrorCode;
+    ///
+    /// assert_eq!(ErrorCode::ValidationFailed.http_status(), 422);
+    /// assert_eq!(ErrorCode::RoomNotFound.http_status(), 404);
+    /// ```
+    pub const fn http_status(self) -> u16 {
+        match self {
+            Self::InvalidRequest | Self::EventNotAllowed | Self::UnknownRequest => 400,
+            Self::Unauthorized | Self::TokenExpired => 401,
+            Self::PermissionDenied | Self::JoinDenied => 403,
+            Self::RoomNotFound | Self::NotInRoom => 404,
+            Self::RoomExists | Self::RoomFull => 409,
+            Self::PayloadTooLarge => 413,
+            Self::ValidationFailed => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::Unavailable => 503,
+        }
+    }
+}
+
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -25,6 +25,7 @@
 mod answers;
 mod envelope;
 mod errors;
+mod http;
 mod messages;
 mod people;
 mod requests;
@@ -35,6 +36,7 @@ pub use answers::{
 };
 pub use envelope::{EventMessage, Position, RawEnvelope, RawJson, RoomInfo, SYSTEM};
 pub use errors::{ErrorCode, ValidationIssue, WireError};
+pub use http::{HttpCreateRoom, HttpError, HttpKick, HttpPublish};
 pub use messages::{Audience, Request, ServerEvent};
 pub use people::{
     HostChanged, KickRequest, Kicked, Member, PresenceDiff, PresencePage, SetPresenceRequest,

@@ -327,8 +327,9 @@ impl<A: DialogueApp> Dialogue<A> {
             .any(|client| client.is_member(room_id))
     }
 
-    /// The Socket.IO endpoint (at `/socket.io/`) as an axum router, to serve
-    /// alone or next to your own routes:
+    /// The Socket.IO endpoint (at `/socket.io/`), and the HTTP API under
+    /// `/api` when a key is set ([`api_key`](crate::DialogueBuilder::api_key)),
+    /// as an axum router, to serve alone or next to your own routes:
     ///
     /// ```no_run
     /// # use dialogue_runtime::prelude::*;
@@ -347,7 +348,14 @@ impl<A: DialogueApp> Dialogue<A> {
     /// Requests that are not for `/socket.io/` get 404 from it, so it merges
     /// with routers that have no fallback of their own.
     pub fn router(&self) -> axum::Router {
-        self.engine.router.clone()
+        let router = self.engine.router.clone();
+        match (
+            &self.engine.http_api,
+            crate::api::http::router(&self.engine),
+        ) {
+            (Some(settings), Some(api)) => router.nest(&settings.path, api),
+            _ => router,
+        }
     }
 
     /// What the server counted since it started.

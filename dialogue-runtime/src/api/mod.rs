@@ -4,5 +4,6 @@
 pub(crate) mod builder;
 pub(crate) mod client;
 pub(crate) mod dialogue;
+pub(crate) mod http;
 pub(crate) mod requests;
 pub(crate) mod room;

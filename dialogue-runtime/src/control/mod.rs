@@ -4,6 +4,7 @@
 //! Nothing here reaches into the engine: these are the types and rules the
 //! engine and the builder share.
 
+pub(crate) mod api_key;
 pub(crate) mod cors;
 pub(crate) mod hooks;
 pub(crate) mod jwt;

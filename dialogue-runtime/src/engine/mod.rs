@@ -70,6 +70,8 @@ pub(crate) struct Parts {
     pub(crate) presence: people::Presence,
     /// How long a client-created room may stay empty before it is deleted.
     pub(crate) empty_room: Duration,
+    /// The HTTP API's key and path, when it is served.
+    pub(crate) http_api: Option<crate::control::api_key::HttpApi>,
 }
 
 /// The shared state of one running server.
@@ -82,6 +84,8 @@ pub(crate) struct Engine {
     pub(crate) presence: people::Presence,
     /// How long a client-created room may stay empty before it is deleted.
     pub(crate) empty_room: Duration,
+    /// The HTTP API's key and path, when it is served (`api::http`).
+    pub(crate) http_api: Option<crate::control::api_key::HttpApi>,
     pub(crate) rooms: Rooms,
     pub(crate) state: State,
     pub(crate) limits: Limits,
@@ -113,6 +117,7 @@ impl Engine {
                 trusted_proxies: parts.trusted_proxies,
                 presence: parts.presence,
                 empty_room: parts.empty_room,
+                http_api: parts.http_api,
                 rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,

@@ -100,6 +100,9 @@ pub struct DialogueBuilder<A> {
     /// The presence info of arriving members (`presence_info`).
     presence_info: Option<Arc<crate::engine::people::InfoFn>>,
     empty_room: Duration,
+    /// The HTTP API's key (`api_key`): served only with one.
+    api_key: Option<crate::ApiKey>,
+    api_path: String,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -138,6 +141,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             trusted_proxies: Vec::new(),
             presence_info: None,
             empty_room: DEFAULT_EMPTY_ROOM,
+            api_key: None,
+            api_path: crate::control::api_key::DEFAULT_API_PATH.to_owned(),
             _app: PhantomData,
         }
     }
@@ -465,6 +470,10 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             trusted_proxies: self.trusted_proxies,
             presence,
             empty_room: self.empty_room,
+            http_api: self.api_key.map(|key| crate::control::api_key::HttpApi {
+                key,
+                path: self.api_path,
+            }),
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();

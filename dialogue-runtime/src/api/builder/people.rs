@@ -62,6 +62,32 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
+    /// Serves the HTTP API for backends (docs/http-api.md) under `/api`,
+    /// for requests that carry `Authorization: Bearer <key>` (compared in
+    /// constant time); its OpenAPI document is at `/api/openapi.json`
+    /// without the key. [`Dialogue::router`](crate::Dialogue::router)
+    /// includes it.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// let builder = Dialogue::<ChatApp>::builder().api_key("change-me");
+    /// ```
+    pub fn api_key(mut self, key: &str) -> Self {
+        self.api_key = Some(crate::ApiKey::new(key));
+        self
+    }
+
+    /// Serves the HTTP API under `path` (default `/api`) instead, so that it
+    /// never collides with the application's own routes. Needs
+    /// [`api_key`](Self::api_key).
+    pub fn api_path(mut self, path: &str) -> Self {
+        self.api_path = format!("/{}", path.trim_matches('/'));
+        self
+    }
+
     /// How long a room a client created may stay empty before it is
     /// deleted (default 300 s): everyone gets `dialogue:roomDeleted`.
     /// Rooms the server or the HTTP API created stay until deleted.
