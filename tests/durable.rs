@@ -311,6 +311,14 @@ async fn a_full_disk_answers_unavailable_keeps_reads_and_resumes() {
     }
     let refused = refused.expect("the limit was reached");
     assert_eq!(refused["error"]["code"], "UNAVAILABLE", "{refused}");
+    // Not ready while it cannot commit: a load balancer sends traffic
+    // elsewhere.
+    let ready = support::http::send("GET", &format!("{}/ready", server.url), None, None).await;
+    assert_eq!(ready.status, 503, "{ready:?}");
+    assert_eq!(ready.json["status"], "unavailable");
+    assert_eq!(ready.json["failing"], json!(["store"]));
+    let health = support::http::send("GET", &format!("{}/health", server.url), None, None).await;
+    assert_eq!(health.status, 200, "alive all the same");
     // Reads go on, and hold every acknowledged event.
     let held: Vec<u64> = stored(&client).await.iter().map(|(seq, _)| *seq).collect();
     assert_eq!(held, accepted, "every acknowledged event, nothing else");
@@ -321,6 +329,11 @@ async fn a_full_disk_answers_unavailable_keeps_reads_and_resumes() {
     assert_eq!(
         after["message"]["seq"].as_u64().unwrap(),
         accepted.last().unwrap() + 1
+    );
+    let ready = support::http::send("GET", &format!("{}/ready", server.url), None, None).await;
+    assert_eq!(
+        (ready.status, ready.json["status"].clone()),
+        (200, json!("ready"))
     );
     drop(server);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -127,6 +127,8 @@ pub mod guide {
     pub mod presence {}
     #[doc = include_str!("../../docs/http-api.md")]
     pub mod http_api {}
+    #[doc = include_str!("../../docs/operating.md")]
+    pub mod operating {}
     #[doc = include_str!("../../docs/authentication.md")]
     pub mod authentication {}
     #[doc = include_str!("../../docs/codegen.md")]

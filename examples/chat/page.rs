@@ -13,7 +13,8 @@ pub const APP_JS: &str = include_str!("web/dist/app.js");
 /// The page's style.
 pub const STYLE_CSS: &str = include_str!("web/style.css");
 
-/// `/`, `/app.js`, `/style.css` and `/health`.
+/// `/`, `/app.js` and `/style.css` (`/health` and `/ready` come with the
+/// server's router).
 pub fn routes() -> axum::Router {
     axum::Router::new()
         .route("/", get(|| async { Html(INDEX_HTML) }))
@@ -35,5 +36,4 @@ pub fn routes() -> axum::Router {
                 )
             }),
         )
-        .route("/health", get(|| async { "ok" }))
 }

@@ -116,7 +116,7 @@ async fn http_get(address: &str, path: &str) -> (String, String) {
 async fn the_router_serves_next_to_the_applications_own_routes() {
     let dialogue = ConformanceApp::server().build().unwrap();
     let app = Router::new()
-        .route("/health", get(|| async { "ok" }))
+        .route("/version", get(|| async { "1.0.0" }))
         .merge(dialogue.router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
@@ -128,9 +128,16 @@ async fn the_router_serves_next_to_the_applications_own_routes() {
         serving,
     };
 
+    let (status, body) = http_get(&address, "/version").await;
+    assert!(status.contains(" 200 "), "{status}");
+    assert_eq!(body, "1.0.0");
+    // The built-in probes come with the router.
     let (status, body) = http_get(&address, "/health").await;
     assert!(status.contains(" 200 "), "{status}");
-    assert_eq!(body, "ok");
+    assert_eq!(body, r#"{"status":"ok"}"#);
+    let (status, body) = http_get(&address, "/ready").await;
+    assert!(status.contains(" 200 "), "{status}");
+    assert_eq!(body, r#"{"status":"ready"}"#);
     let (status, _) = http_get(&address, "/nowhere").await;
     assert!(status.contains(" 404 "), "{status}");
 

@@ -338,7 +338,7 @@ impl<A: DialogueApp> Dialogue<A> {
     /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
     /// # async fn run(dialogue: Dialogue<ChatApp>) -> std::io::Result<()> {
     /// let app = axum::Router::new()
-    ///     .route("/health", axum::routing::get(|| async { "ok" }))
+    ///     .route("/version", axum::routing::get(|| async { "1.0.0" }))
     ///     .merge(dialogue.router());
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     /// axum::serve(listener, app).await
@@ -348,7 +348,11 @@ impl<A: DialogueApp> Dialogue<A> {
     /// Requests that are not for `/socket.io/` get 404 from it, so it merges
     /// with routers that have no fallback of their own.
     pub fn router(&self) -> axum::Router {
-        let router = self.engine.router.clone();
+        // The Socket.IO layer sits on the router's fallback: it is merged
+        // into the routes, not the other way round, so that it stays the
+        // fallback.
+        let router =
+            crate::api::http::probes::router(&self.engine).merge(self.engine.router.clone());
         match (
             &self.engine.http_api,
             crate::api::http::router(&self.engine),
@@ -413,7 +417,7 @@ impl<A: DialogueApp> Dialogue<A> {
     /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
     /// # async fn run(dialogue: Dialogue<ChatApp>) -> Result<(), Box<dyn std::error::Error>> {
     /// let app = axum::Router::new()
-    ///     .route("/health", axum::routing::get(|| async { "ok" }))
+    ///     .route("/version", axum::routing::get(|| async { "1.0.0" }))
     ///     .merge(dialogue.router());
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
     /// dialogue.serve_router(listener, app).await?;

@@ -51,3 +51,19 @@ pub(crate) struct HttpApi {
 
 /// Where the HTTP API is served by default.
 pub const DEFAULT_API_PATH: &str = "/api";
+
+/// Where the health probes are served; `None` switches one off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Probes {
+    pub(crate) health: Option<String>,
+    pub(crate) ready: Option<String>,
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Self {
+            health: Some("/health".to_owned()),
+            ready: Some("/ready".to_owned()),
+        }
+    }
+}

@@ -44,6 +44,11 @@ pub(crate) struct HistoryWriter {
 }
 
 impl HistoryWriter {
+    /// Why the history store does not take writes now, if it does not.
+    pub(crate) fn store_failure(&self) -> Option<String> {
+        self.store.as_ref()?.ready().err().map(|e| e.to_string())
+    }
+
     /// The writer; a worker runs when there is a store or an `on_cleanup`
     /// hook, and ends with the engine.
     pub(crate) fn new(

@@ -72,6 +72,8 @@ pub(crate) struct Parts {
     pub(crate) empty_room: Duration,
     /// The HTTP API's key and path, when it is served.
     pub(crate) http_api: Option<crate::control::api_key::HttpApi>,
+    /// Where `/health` and `/ready` are served (`None`: not served).
+    pub(crate) probes: crate::control::api_key::Probes,
 }
 
 /// The shared state of one running server.
@@ -86,6 +88,8 @@ pub(crate) struct Engine {
     pub(crate) empty_room: Duration,
     /// The HTTP API's key and path, when it is served (`api::http`).
     pub(crate) http_api: Option<crate::control::api_key::HttpApi>,
+    /// Where `/health` and `/ready` are served (`api::http::probes`).
+    pub(crate) probes: crate::control::api_key::Probes,
     pub(crate) rooms: Rooms,
     pub(crate) state: State,
     pub(crate) limits: Limits,
@@ -118,6 +122,7 @@ impl Engine {
                 presence: parts.presence,
                 empty_room: parts.empty_room,
                 http_api: parts.http_api,
+                probes: parts.probes,
                 rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,
@@ -138,6 +143,19 @@ impl Engine {
 
     pub(crate) fn stop(&self) {
         self.stopped.store(true, Ordering::Release);
+    }
+
+    /// What keeps this node from serving now, for `/ready`: each a short
+    /// name and why (empty: ready).
+    pub(crate) fn not_ready(&self) -> Vec<(&'static str, String)> {
+        let mut failing = Vec::new();
+        if self.is_stopped() {
+            failing.push(("shutdown", "the server is shutting down".to_owned()));
+        }
+        if let Some(why) = self.history.store_failure() {
+            failing.push(("store", why));
+        }
+        failing
     }
 
     pub(crate) fn next_listener_id(&self) -> u64 {

@@ -73,6 +73,12 @@ pub trait HistoryStore: Send + Sync + 'static {
         start: u64,
         end: u64,
     ) -> BoxFuture<'static, Result<Vec<Arc<StampedEvent>>, StoreError>>;
+
+    /// Whether the store takes writes now, for the server's `/ready`: `Err`
+    /// says why not. By default always ready.
+    fn ready(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// A store's failure: what failed and why, the file's path first when there

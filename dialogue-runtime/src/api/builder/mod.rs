@@ -103,6 +103,7 @@ pub struct DialogueBuilder<A> {
     /// The HTTP API's key (`api_key`): served only with one.
     api_key: Option<crate::ApiKey>,
     api_path: String,
+    probes: crate::control::api_key::Probes,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -143,6 +144,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             empty_room: DEFAULT_EMPTY_ROOM,
             api_key: None,
             api_path: crate::control::api_key::DEFAULT_API_PATH.to_owned(),
+            probes: crate::control::api_key::Probes::default(),
             _app: PhantomData,
         }
     }
@@ -474,6 +476,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
                 key,
                 path: self.api_path,
             }),
+            probes: self.probes,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();

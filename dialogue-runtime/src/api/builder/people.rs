@@ -88,6 +88,32 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
+    /// Where `GET /health` is served (`200 { status: "ok" }` while the
+    /// process serves); `None` switches it off, so that it never collides
+    /// with a route of the application's.
+    pub fn health_path(mut self, path: Option<&str>) -> Self {
+        self.probes.health = path.map(|p| format!("/{}", p.trim_matches('/')));
+        self
+    }
+
+    /// Where `GET /ready` is served (`200 { status: "ready" }`, or `503 {
+    /// status: "unavailable", failing }` while the store cannot commit or
+    /// the server shuts down); `None` switches it off.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// let builder = Dialogue::<ChatApp>::builder()
+    ///     .health_path(Some("/internal/health"))
+    ///     .ready_path(None);
+    /// ```
+    pub fn ready_path(mut self, path: Option<&str>) -> Self {
+        self.probes.ready = path.map(|p| format!("/{}", p.trim_matches('/')));
+        self
+    }
+
     /// How long a room a client created may stay empty before it is
     /// deleted (default 300 s): everyone gets `dialogue:roomDeleted`.
     /// Rooms the server or the HTTP API created stay until deleted.

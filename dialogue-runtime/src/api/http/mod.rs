@@ -9,6 +9,7 @@
 //! parsed here, so that an oversized or malformed body gets the API's own
 //! error, not the framework's.
 
+pub(crate) mod probes;
 mod rooms;
 
 use std::sync::{Arc, OnceLock};

@@ -358,6 +358,19 @@ impl crate::store::HistoryStore for SqliteStore {
                 .map_err(|e| StoreError(e.to_string()))?
         })
     }
+
+    /// Not ready while its last commit failed (a full disk, an I/O error:
+    /// triggers are refused with `UNAVAILABLE` meanwhile), or once stopped.
+    fn ready(&self) -> Result<(), StoreError> {
+        match &*self.inner.writer.lock() {
+            WriterState::Running(shared) if shared.is_failing() => Err(StoreError::at(
+                &self.inner.path,
+                "the last commit failed; triggers are refused until one succeeds",
+            )),
+            WriterState::Gone => Err(StoreError::at(&self.inner.path, "the writer stopped")),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A file-size limit (`ulimit -f`) sends SIGXFSZ, whose default is to kill

@@ -128,6 +128,8 @@ pub(crate) struct Shared {
     /// Whether triggers commit on their own task (NORMAL mode).
     inline: bool,
     checkpoint: Poke,
+    /// The last commit failed (and none succeeded since).
+    failing_now: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Default)]
@@ -143,10 +145,13 @@ struct Core {
     connection: Connection,
     rooms: HashMap<Arc<str>, Room>,
     failing: bool,
+    /// `failing`, readable without the core's lock (`/ready`).
+    failing_now: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Shared {
     pub(crate) fn new(connection: Connection, inline: bool, checkpoint: Poke) -> Arc<Self> {
+        let failing_now = Arc::new(std::sync::atomic::AtomicBool::new(false));
         Arc::new(Self {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
@@ -154,10 +159,17 @@ impl Shared {
                 connection,
                 rooms: HashMap::new(),
                 failing: false,
+                failing_now: failing_now.clone(),
             }),
+            failing_now,
             inline,
             checkpoint,
         })
+    }
+
+    /// Whether the last commit failed (and none succeeded since).
+    pub(crate) fn is_failing(&self) -> bool {
+        self.failing_now.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Queues a job; gives it back when the writer has stopped. A write in
@@ -270,7 +282,7 @@ impl Core {
                     commit_or_refuse(
                         &mut self.connection,
                         &mut self.rooms,
-                        &mut self.failing,
+                        (&mut self.failing, &self.failing_now),
                         std::mem::take(&mut batch),
                     );
                     self.rooms.remove(&room);
@@ -281,7 +293,7 @@ impl Core {
         commit_or_refuse(
             &mut self.connection,
             &mut self.rooms,
-            &mut self.failing,
+            (&mut self.failing, &self.failing_now),
             batch,
         );
     }
@@ -344,7 +356,7 @@ pub(crate) fn run(shared: Arc<Shared>, retention: Retention) {
 fn commit_or_refuse(
     connection: &mut Connection,
     rooms: &mut HashMap<Arc<str>, Room>,
-    failing: &mut bool,
+    (failing, failing_now): (&mut bool, &std::sync::atomic::AtomicBool),
     batch: Vec<Write>,
 ) {
     if batch.is_empty() {
@@ -355,6 +367,7 @@ fn commit_or_refuse(
             if *failing {
                 tracing::info!("the store accepts writes again");
                 *failing = false;
+                failing_now.store(false, std::sync::atomic::Ordering::Relaxed);
             }
             for write in batch {
                 let _ = write.done.send(Ok(()));
@@ -365,6 +378,7 @@ fn commit_or_refuse(
             if !*failing {
                 tracing::error!(%cause, "the store cannot commit; triggers are refused with UNAVAILABLE until it can");
                 *failing = true;
+                failing_now.store(true, std::sync::atomic::Ordering::Relaxed);
             }
             refuse(rooms, batch, &cause);
         }
