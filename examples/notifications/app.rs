@@ -1,10 +1,22 @@
-//! Live notifications: one personal room per user, fed by the application's
-//! own HTTP routes.
+//! Live notifications: one personal room per user, fed by backends through
+//! the built-in HTTP API and by the shop's own routes.
 //!
 //! Every user has a room `user:{userId}` that only they may join (the server
-//! puts each connection in it on arrival). When something happens to one of
-//! their orders, an axum route beside the realtime server pushes an alert and
-//! the new badge count into that room, and only that user's tabs receive them.
+//! puts each connection in it on arrival), and only that user's tabs receive
+//! what is published there:
+//!
+//! - a backend publishes an [`Alert`] with the HTTP API (docs/http-api.md),
+//!   `POST /api/rooms/user:{userId}/events` with `{ "event": "alert",
+//!   "data": {...} }`: validated against `Alert`'s schema, kept in history,
+//!   delivered; no route of ours is involved;
+//! - the shop's routes keep what is its own logic: shipping an order
+//!   (`order:shipped`), reading everything (the badge clears), listing orders.
+//!
+//! The unread count follows by itself: whichever way a notification (an
+//! `alert` or an `order:shipped`) reaches an inbox, the `on_triggered` hook
+//! counts it and publishes the new [`Badge`] there. A badge is not a
+//! notification, so publishing one counts nothing (and the hook never feeds
+//! itself).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -123,6 +135,9 @@ pub struct Order {
 pub struct Shop {
     orders: Mutex<HashMap<String, Order>>,
     unread: Mutex<HashMap<String, u32>>,
+    /// Taken while a count changes and its badge is published, so that the
+    /// badge published last carries the latest count.
+    badges: tokio::sync::Mutex<()>,
 }
 
 impl Shop {
@@ -162,18 +177,62 @@ impl Shop {
         lock(&self.unread).get(user).copied().unwrap_or(0)
     }
 
-    /// One more unread notification for `user`; the new count.
-    fn notify(&self, user: &str) -> u32 {
-        let mut unread = lock(&self.unread);
-        let count = unread.entry(user.to_owned()).or_insert(0);
-        *count += 1;
-        *count
+    /// Changes `user`'s unread count and publishes the new [`Badge`] into
+    /// their inbox; the new count.
+    async fn update_badge(
+        &self,
+        dialogue: &Dialogue<NotificationsApp>,
+        user: &str,
+        change: Change,
+    ) -> Result<u32, TriggerError> {
+        let _turn = self.badges.lock().await;
+        let count = {
+            let mut unread = lock(&self.unread);
+            match change {
+                Change::Same => unread.get(user).copied().unwrap_or(0),
+                Change::OneMore => {
+                    let count = unread.entry(user.to_owned()).or_insert(0);
+                    *count = count.saturating_add(1);
+                    *count
+                }
+                Change::AllRead => {
+                    unread.remove(user);
+                    0
+                }
+            }
+        };
+        let badge = Badge {
+            count,
+            kind: BadgeKind::Notifications,
+        };
+        dialogue
+            .user_room(NotificationsApp::inbox(), user)
+            .trigger(badge)
+            .await?;
+        Ok(count)
     }
+}
 
-    /// `user` read everything.
-    fn read_all(&self, user: &str) {
-        lock(&self.unread).remove(user);
-    }
+/// How an unread count changes before its badge is published.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    /// It does not: the badge is shown again.
+    Same,
+    /// A notification arrived.
+    OneMore,
+    /// The user read everything.
+    AllRead,
+}
+
+/// The events counted unread when they reach an inbox. Not [`Badge`]: the
+/// badge the hook publishes must not count, or it would count itself.
+const NOTIFICATIONS: [&str; 2] = [Alert::NAME, OrderShipped::NAME];
+
+/// The user whose inbox `room_id` is, if it is one.
+fn inbox_owner(dialogue: &Dialogue<NotificationsApp>, room_id: &str) -> Option<String> {
+    let owner = dialogue.room_by_id(room_id)?.owner()?.to_owned();
+    let inbox = dialogue.user_room(NotificationsApp::inbox(), &owner);
+    (inbox.id() == room_id).then_some(owner)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -181,10 +240,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The realtime server with its hooks, and the whole HTTP application: the
-/// shop's routes merged with the Socket.IO endpoint. Serve the router.
-pub fn build(shop: Arc<Shop>) -> Result<(Dialogue<NotificationsApp>, Router), BuildError> {
-    let on_join = shop.clone();
-    let dialogue = Dialogue::<NotificationsApp>::builder()
+/// shop's routes merged with the Socket.IO endpoint and, with an `api_key`,
+/// the HTTP API under `/api` (`Authorization: Bearer <api_key>`). Serve the
+/// router.
+pub fn build(
+    shop: Arc<Shop>,
+    api_key: Option<&str>,
+) -> Result<(Dialogue<NotificationsApp>, Router), BuildError> {
+    let (on_join, on_notification) = (shop.clone(), shop.clone());
+    let mut builder = Dialogue::<NotificationsApp>::builder()
         // Everyone lands in their own room; nobody else can join it (the
         // runtime refuses `user:alice` to anyone but alice).
         .on_connected(|dialogue, client| async move {
@@ -202,19 +266,37 @@ pub fn build(shop: Arc<Shop>) -> Result<(Dialogue<NotificationsApp>, Router), Bu
         .on_joined(move |dialogue, client, room_id| {
             let shop = on_join.clone();
             async move {
-                let inbox = dialogue.user_room(NotificationsApp::inbox(), client.user_id());
-                if room_id == inbox.id() {
-                    let count = shop.unread(client.user_id());
-                    let _ = inbox
-                        .trigger(Badge {
-                            count,
-                            kind: BadgeKind::Notifications,
-                        })
-                        .await;
+                let user = client.user_id();
+                if room_id == dialogue.user_room(NotificationsApp::inbox(), user).id()
+                    && let Err(error) = shop.update_badge(&dialogue, user, Change::Same).await
+                {
+                    tracing::warn!(%user, %error, "cannot show the badge");
                 }
             }
         })
-        .build()?;
+        // Every notification that reaches an inbox, from the HTTP API, a
+        // route or anywhere else, is counted once and the badge follows.
+        .on_triggered(move |dialogue, message| {
+            let shop = on_notification.clone();
+            async move {
+                if !NOTIFICATIONS.contains(&message.event.as_str()) {
+                    return;
+                }
+                let Some(user) = inbox_owner(&dialogue, &message.room_id) else {
+                    return;
+                };
+                match shop.update_badge(&dialogue, &user, Change::OneMore).await {
+                    Ok(unread) => {
+                        tracing::info!(%user, event = %message.event, unread, "notified")
+                    }
+                    Err(error) => tracing::warn!(%user, %error, "cannot update the badge"),
+                }
+            }
+        });
+    if let Some(key) = api_key {
+        builder = builder.api_key(key);
+    }
+    let dialogue = builder.build()?;
 
     let state = Routes {
         dialogue: dialogue.clone(),
@@ -223,7 +305,6 @@ pub fn build(shop: Arc<Shop>) -> Result<(Dialogue<NotificationsApp>, Router), Bu
     let routes = Router::new()
         .route("/orders", get(list_orders))
         .route("/orders/{id}/ship", post(ship_order))
-        .route("/users/{user}/alerts", post(send_alert))
         .route("/users/{user}/read", post(read_all))
         .with_state(state);
     let app = routes.merge(dialogue.router());
@@ -243,7 +324,8 @@ async fn list_orders(State(routes): State<Routes>) -> Json<Vec<Order>> {
 }
 
 /// `POST /orders/{id}/ship`: marks the order shipped and tells its owner,
-/// wherever they are connected: `order:shipped`, then the new `badge`.
+/// wherever they are connected: `order:shipped`, then (from the hook) the
+/// new `badge`.
 async fn ship_order(State(routes): State<Routes>, Path(id): Path<String>) -> Response {
     let order = {
         let mut orders = lock(&routes.shop.orders);
@@ -269,57 +351,25 @@ async fn ship_order(State(routes): State<Routes>, Path(id): Path<String>) -> Res
         item: order.item.clone(),
         tracking_url: format!("/orders/{}/track", order.id),
     };
+    // The trigger returns once the hooks ran: the badge is out, counted.
     if let Err(failure) = inbox.trigger(shipped).await {
         return trigger_failed(failure);
     }
-    let count = routes.shop.notify(&order.owner);
-    let badge = Badge {
-        count,
-        kind: BadgeKind::Notifications,
-    };
-    if let Err(failure) = inbox.trigger(badge).await {
-        return trigger_failed(failure);
-    }
-    tracing::info!(order = %order.id, user = %order.owner, unread = count, "order shipped");
-    Json(serde_json::json!({ "order": order, "unread": count })).into_response()
-}
-
-/// `POST /users/{user}/alerts` with an [`Alert`] as JSON: pushes it to that
-/// user and counts it unread. The alert is checked against its schema.
-async fn send_alert(
-    State(routes): State<Routes>,
-    Path(user): Path<String>,
-    Json(alert): Json<Alert>,
-) -> Response {
-    let inbox = routes.dialogue.user_room(NotificationsApp::inbox(), &user);
-    if let Err(failure) = inbox.trigger(alert).await {
-        return trigger_failed(failure);
-    }
-    let count = routes.shop.notify(&user);
-    let _ = inbox
-        .trigger(Badge {
-            count,
-            kind: BadgeKind::Notifications,
-        })
-        .await;
-    tracing::info!(%user, unread = count, "alert sent");
-    Json(serde_json::json!({ "unread": count })).into_response()
+    let unread = routes.shop.unread(&order.owner);
+    tracing::info!(order = %order.id, user = %order.owner, unread, "order shipped");
+    Json(serde_json::json!({ "order": order, "unread": unread })).into_response()
 }
 
 /// `POST /users/{user}/read`: the user read everything; their badge clears.
 async fn read_all(State(routes): State<Routes>, Path(user): Path<String>) -> Response {
-    routes.shop.read_all(&user);
-    let inbox = routes.dialogue.user_room(NotificationsApp::inbox(), &user);
-    if let Err(failure) = inbox
-        .trigger(Badge {
-            count: 0,
-            kind: BadgeKind::Notifications,
-        })
-        .await
-    {
-        return trigger_failed(failure);
+    let cleared = routes
+        .shop
+        .update_badge(&routes.dialogue, &user, Change::AllRead)
+        .await;
+    match cleared {
+        Ok(unread) => Json(serde_json::json!({ "unread": unread })).into_response(),
+        Err(failure) => trigger_failed(failure),
     }
-    Json(serde_json::json!({ "unread": 0 })).into_response()
 }
 
 /// A failed push: a payload its schema refuses is the caller's mistake (422),
