@@ -143,6 +143,30 @@ pub fn openapi(spec: &AppSpec, base: &str) -> Value {
         }),
     );
     paths.insert(
+        format!("{base}/rooms/{{id}}/stream"),
+        json!({
+            "parameters": [
+                id,
+                { "name": "token", "in": "query", "description": "A JWT, as a socket's `auth.token`.", "schema": { "type": "string" } },
+                { "name": "userId", "in": "query", "description": "The user, as a socket's `auth.userId` (without authentication configured).", "schema": { "type": "string" } },
+                { "name": "events", "in": "query", "description": "Comma-separated event names (default: the room's default subscriptions).", "schema": { "type": "string" } },
+                { "name": "secret", "in": "query", "description": "The room's secret, for a room with one.", "schema": { "type": "string" } },
+                { "name": "Last-Event-ID", "in": "header", "description": "`epoch:seq` of the last event received: what was missed is replayed, or the stream starts with `event: reset`.", "schema": { "type": "string" } },
+            ],
+            "get": {
+                "summary": "The room's events as server-sent events: `id: epoch:seq`, `data:` the EventMessage; a comment at least every 15 s. Authenticated like a socket (not with the API key) and checked like a join, without a seat.",
+                "security": [],
+                "responses": {
+                    "200": { "description": "The stream.", "content": { "text/event-stream": { "schema": { "type": "string" } } } },
+                    "400": response("`events` names what the room does not deliver (`EVENT_NOT_ALLOWED`).", &error),
+                    "401": response("Authentication failed (`UNAUTHORIZED`).", &error),
+                    "403": response("A join check refused (`JOIN_DENIED`).", &error),
+                    "404": response("No such room (`ROOM_NOT_FOUND`).", &error),
+                },
+            },
+        }),
+    );
+    paths.insert(
         format!("{base}/rooms/{{id}}/kick"),
         json!({
             "parameters": [id],

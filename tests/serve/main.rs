@@ -20,6 +20,7 @@ mod rooms;
 mod server_api;
 mod server_events;
 mod smoke;
+mod sse;
 mod subscriptions;
 mod templates;
 mod trigger;

@@ -78,7 +78,7 @@ impl Engine {
     /// The room a client asks for: declared, created at run time, or the
     /// client's own instance of a per-user room (made on first use).
     /// Another user's per-user room is refused.
-    fn room_to_join(
+    pub(crate) fn room_to_join(
         &self,
         client: &ClientState,
         room_id: &str,
@@ -127,6 +127,29 @@ impl Engine {
         {
             return Err(JoinError::TooManyRooms(max));
         }
+        self.admit(client, &room, &options, Seat::Taken).await?;
+        match room.seats.take(&client.id, room.config.max_size).await {
+            Ok(()) => Ok(ticket(false)),
+            Err(SeatError::Full(max_size)) => Err(JoinError::RoomFull {
+                room: room_id.to_owned(),
+                max_size,
+            }),
+            Err(SeatError::Closed) => Err(RoomNotFound(room_id.to_owned()).into()),
+        }
+    }
+
+    /// The checks of a join after the room and the subscriptions: a ban,
+    /// the room's secret, capacity (for a join that takes a seat), required
+    /// claims, `before_join`. A server-sent event stream passes them too,
+    /// without a seat.
+    pub(crate) async fn admit(
+        self: &Arc<Self>,
+        client: &Arc<ClientState>,
+        room: &Arc<RoomState>,
+        options: &JoinOptions,
+        seat: Seat,
+    ) -> Result<(), JoinError> {
+        let room_id = room.id.as_str();
         if room.roster.is_banned(&client.user_id) {
             return Err(JoinError::Denied {
                 room: room_id.to_owned(),
@@ -145,7 +168,11 @@ impl Engine {
             }
         }
         // Not binding (taking the seat is), but spares the hooks a full room.
-        if let Some(max_size) = room.config.max_size.filter(|_| room.is_full()) {
+        if let Some(max_size) = room
+            .config
+            .max_size
+            .filter(|_| seat == Seat::Taken && room.is_full())
+        {
             return Err(JoinError::RoomFull {
                 room: room_id.to_owned(),
                 max_size,
@@ -170,22 +197,12 @@ impl Engine {
         })
         .await;
         match allowed {
-            Ok(()) => {}
-            Err(HookFailure::Refused(reason)) => {
-                return Err(JoinError::Denied {
-                    room: room_id.to_owned(),
-                    reason,
-                });
-            }
-            Err(HookFailure::Failed) => return Err(JoinError::HookFailed("before_join")),
-        }
-        match room.seats.take(&client.id, room.config.max_size).await {
-            Ok(()) => Ok(ticket(false)),
-            Err(SeatError::Full(max_size)) => Err(JoinError::RoomFull {
+            Ok(()) => Ok(()),
+            Err(HookFailure::Refused(reason)) => Err(JoinError::Denied {
                 room: room_id.to_owned(),
-                max_size,
+                reason,
             }),
-            Err(SeatError::Closed) => Err(RoomNotFound(room_id.to_owned()).into()),
+            Err(HookFailure::Failed) => Err(JoinError::HookFailed("before_join")),
         }
     }
 
@@ -408,8 +425,15 @@ impl JoinTicket {
     }
 }
 
+/// Whether a join takes a seat (a member) or not (a stream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seat {
+    Taken,
+    None,
+}
+
 /// Subscriptions name `*` or events the room may deliver.
-fn check_subscriptions(
+pub(crate) fn check_subscriptions(
     room: &RoomState,
     subscriptions: Option<&Subscriptions>,
 ) -> Result<(), JoinError> {

@@ -10,6 +10,7 @@
 //! - `rooms`: the rooms (declared, template instances, created), creating
 //!   and deleting;
 //! - `people`: presence, hosts, kicks and bans;
+//! - `streams`: server-sent event streams, a join without a seat;
 //! - `handlers`: the application's requests and their handlers.
 //!
 //! The engine keeps its state behind the seam of `crate::state` and never
@@ -27,6 +28,7 @@ pub(crate) mod people;
 pub(crate) mod publish;
 pub(crate) mod rooms;
 pub(crate) mod sessions;
+pub(crate) mod streams;
 pub(crate) mod validation;
 
 use std::sync::Arc;

@@ -13,6 +13,9 @@ pub enum Transport {
     Websocket,
     /// HTTP long-polling.
     Polling,
+    /// A server-sent event stream (`GET /api/rooms/{id}/stream`): receives
+    /// only.
+    EventStream,
 }
 
 impl Transport {
@@ -21,6 +24,7 @@ impl Transport {
         match self {
             Self::Websocket => "websocket",
             Self::Polling => "polling",
+            Self::EventStream => "sse",
         }
     }
 }

@@ -80,6 +80,8 @@ pub(crate) struct Delivery {
     closed: AtomicBool,
     epoch: Mutex<Arc<str>>,
     limits: Window,
+    /// Subscribers that are not sockets (`state::taps`).
+    pub(crate) taps: crate::state::taps::Taps,
 }
 
 struct Queue {
@@ -116,6 +118,7 @@ impl Delivery {
             closed: AtomicBool::new(false),
             epoch: Mutex::new(epoch),
             limits,
+            taps: crate::state::taps::Taps::default(),
         })
     }
 
@@ -280,6 +283,7 @@ impl Delivery {
                     if delivered.is_err() {
                         tracing::error!(seq = event.seq(), "delivering an event panicked");
                     }
+                    self.taps.send(&event);
                 }
                 let seq = event.seq();
                 {
@@ -304,6 +308,7 @@ impl Delivery {
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.queue.lock().pending.clear();
+        self.taps.close();
         self.space.notify_waiters();
         self.settled.notify_waiters();
     }

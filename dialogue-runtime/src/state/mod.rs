@@ -36,6 +36,7 @@ pub(crate) mod room;
 pub(crate) mod seats;
 pub(crate) mod sessions;
 pub(crate) mod stream;
+pub(crate) mod taps;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};

@@ -11,6 +11,7 @@
 
 pub(crate) mod probes;
 mod rooms;
+mod stream;
 
 use std::sync::{Arc, OnceLock};
 
@@ -59,6 +60,8 @@ pub(crate) fn router(engine: &Arc<Engine>) -> Option<Router> {
     Some(
         Router::new()
             .route("/openapi.json", get(openapi))
+            // Authenticated like a socket, not with the key.
+            .route("/rooms/{id}/stream", get(stream::stream))
             .merge(protected)
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(body_limit))
