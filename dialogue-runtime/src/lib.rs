@@ -77,7 +77,7 @@ pub use dialogue_macros::{Event, JsonSchema, Request, TS, dialogue};
 pub use engine::validation::{MAX_ISSUE_MESSAGE, MAX_ISSUES};
 pub use envelope::StampedEvent;
 pub use error::{
-    AskError, BuildError, CreateRoomError, DeleteRoomError, HistoryError, HostError,
+    AskError, AuthError, BuildError, CreateRoomError, DeleteRoomError, HistoryError, HostError,
     InvalidEventName, JoinError, LeaveError, NotInRoom, NotJoined, PresenceError, RequestError,
     RoomNotFound, SubscribeError, ToWire, TriggerError,
 };

@@ -21,5 +21,6 @@ mod hooks_refuse;
 mod hooks_transform;
 mod jwt;
 mod limits;
+mod live_auth;
 mod per_user_rooms;
 mod remote_addr;

@@ -196,6 +196,18 @@ pub struct RequestAnswer<'a> {
     pub data: RawJson<'a>,
 }
 
+/// The `dialogue:auth` acknowledgement's fields: `{ expiresAt? }`, when the
+/// new token expires (Unix milliseconds; absent for a token that never
+/// does).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthAnswer {
+    /// When the connection's new token expires, in Unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub expires_at: Option<u64>,
+}
+
 /// The acknowledgement of requests that have nothing to say but "done":
 /// `{ ok: true }`.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, TS)]

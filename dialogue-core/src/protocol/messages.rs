@@ -10,8 +10,8 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::answers::{
-    Connected, Done, HistoryPage, HistoryPush, Joined, RequestAnswer, RoomAnswer, RoomIdPayload,
-    RoomsAnswer, TriggerAnswer,
+    AuthAnswer, Connected, Done, HistoryPage, HistoryPush, Joined, RequestAnswer, RoomAnswer,
+    RoomIdPayload, RoomsAnswer, TriggerAnswer,
 };
 use super::envelope::{EventMessage, RoomInfo};
 use super::errors::WireError;
@@ -20,8 +20,8 @@ use super::people::{
     TransferHostRequest,
 };
 use super::requests::{
-    CreateRoomRequest, HistoryRequest, JoinRequest, RequestCall, RoomRequest, SubscribeRequest,
-    TriggerRequest,
+    AuthRequest, CreateRoomRequest, HistoryRequest, JoinRequest, RequestCall, RoomRequest,
+    SubscribeRequest, TriggerRequest,
 };
 
 /// The JSON Schema of `T`, registered with `generator` (a `$ref` for named
@@ -218,6 +218,14 @@ requests! {
         key: "transferHost",
         payload: [TransferHostRequest],
         answer: Done,
+        events: [],
+    }
+    /// Replace the connection's token with a fresh one of the same user,
+    /// before it expires.
+    Auth = "dialogue:auth" {
+        key: "auth",
+        payload: [AuthRequest],
+        answer: AuthAnswer,
         events: [],
     }
 }

@@ -31,7 +31,7 @@ mod people;
 mod requests;
 
 pub use answers::{
-    AckError, AckOk, AckRefusal, Connected, Done, HistoryPage, HistoryPush, Joined,
+    AckError, AckOk, AckRefusal, AuthAnswer, Connected, Done, HistoryPage, HistoryPush, Joined,
     PROTOCOL_VERSION, RequestAnswer, RoomAnswer, RoomIdPayload, RoomsAnswer, TriggerAnswer,
 };
 pub use envelope::{EventMessage, Position, RawEnvelope, RawJson, RoomInfo, SYSTEM};
@@ -43,8 +43,8 @@ pub use people::{
     TransferHostRequest,
 };
 pub use requests::{
-    CreateRoomRequest, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN, RequestCall, RoomRequest,
-    SubscribeRequest, TriggerRequest,
+    AuthRequest, CreateRoomRequest, HistoryRequest, JoinRequest, MAX_TRIGGER_ID_LEN, RequestCall,
+    RoomRequest, SubscribeRequest, TriggerRequest,
 };
 
 use crate::spec::TsDecl;
@@ -85,6 +85,8 @@ pub fn typescript_declarations() -> Vec<TsDecl> {
         decl_of::<TriggerAnswer<'static>>(&cfg),
         decl_of::<RequestAnswer<'static>>(&cfg),
         decl_of::<Done>(&cfg),
+        decl_of::<AuthRequest>(&cfg),
+        decl_of::<AuthAnswer>(&cfg),
         decl_of::<Member>(&cfg),
         decl_of::<PresencePage<'static>>(&cfg),
         decl_of::<PresenceDiff<'static>>(&cfg),

@@ -135,6 +135,14 @@ pub struct RequestCall<'a> {
     pub room_id: Option<Cow<'a, str>>,
 }
 
+/// `dialogue:auth`: `{ token }`, a fresh token for the same user, before
+/// the connection's token expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct AuthRequest {
+    /// The new token (a JWT with the configured authentication).
+    pub token: String,
+}
+
 /// `dialogue:getHistory`: `{ roomId, eventName, start?, end? }`, indices
 /// newest first (defaults 0 and 50, end exclusive).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]

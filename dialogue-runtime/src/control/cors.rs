@@ -35,6 +35,39 @@ impl Cors {
         Self::Origins(origins.into_iter().map(Into::into).collect())
     }
 
+    /// Whether a WebSocket upgrade from `origin` may proceed (browsers send
+    /// no CORS preflight for it, so the server checks): a request without
+    /// an `Origin` (not a browser) always may, a same-origin one (its
+    /// `Origin` names the `Host` it was sent to) too, else as the setting
+    /// says.
+    ///
+    /// ```
+    /// use dialogue_runtime::Cors;
+    ///
+    /// let cors = Cors::origins(["https://app.example.com"]);
+    /// assert!(cors.allows_upgrade(None, Some("rt.example.com")));
+    /// assert!(cors.allows_upgrade(Some("https://app.example.com"), Some("rt.example.com")));
+    /// assert!(cors.allows_upgrade(Some("https://rt.example.com"), Some("rt.example.com")));
+    /// assert!(!cors.allows_upgrade(Some("https://evil.example"), Some("rt.example.com")));
+    /// assert!(!Cors::Disabled.allows_upgrade(Some("https://evil.example"), Some("rt.example.com")));
+    /// assert!(Cors::AllowAll.allows_upgrade(Some("https://evil.example"), None));
+    /// ```
+    pub fn allows_upgrade(&self, origin: Option<&str>, host: Option<&str>) -> bool {
+        let Some(origin) = origin else {
+            return true;
+        };
+        let same_origin = host.is_some_and(|host| {
+            origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+        });
+        match self {
+            Self::AllowAll => true,
+            Self::Disabled => same_origin,
+            Self::Origins(list) => same_origin || list.iter().any(|allowed| allowed == origin),
+        }
+    }
+
     /// The layer, or `None` when disabled. Origins that are not valid header
     /// values are skipped (and logged).
     pub(crate) fn layer(&self) -> Option<CorsLayer> {

@@ -106,6 +106,10 @@ pub struct Identity {
     pub user_id: String,
     /// What is known of the user (e.g. a JWT's claims), as `client.auth()`.
     pub claims: Option<Value>,
+    /// When the credentials run out, in Unix milliseconds (a JWT's `exp`):
+    /// the connection then gets `TOKEN_EXPIRED` and is dropped, its session
+    /// held, unless it sent a fresh token (`dialogue:auth`) before.
+    pub expires_at: Option<u64>,
 }
 
 impl Identity {
@@ -114,7 +118,14 @@ impl Identity {
         Self {
             user_id: user_id.into(),
             claims: None,
+            expires_at: None,
         }
+    }
+
+    /// Sets when the credentials run out (Unix milliseconds).
+    pub fn expiring_at(mut self, unix_millis: u64) -> Self {
+        self.expires_at = Some(unix_millis);
+        self
     }
 
     /// Adds claims.

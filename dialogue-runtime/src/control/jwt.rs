@@ -172,7 +172,13 @@ impl JwtAuth {
             Some(sub) if !sub.is_empty() && sub.len() <= MAX_NAME_LEN => sub.to_owned(),
             _ => return Err(JwtError::Claim("sub".to_owned())),
         };
-        Ok(Identity::user(user_id).with_claims(claims))
+        let expires_at = claims
+            .get("exp")
+            .and_then(Value::as_u64)
+            .map(|seconds| seconds.saturating_mul(1000));
+        let mut identity = Identity::user(user_id).with_claims(claims);
+        identity.expires_at = expires_at;
+        Ok(identity)
     }
 }
 

@@ -42,6 +42,8 @@ pub(crate) struct Identified {
     user_id: Option<String>,
     claims: Option<Value>,
     meta: Map<String, Value>,
+    /// When the credentials run out (Unix milliseconds).
+    expires_at: Option<u64>,
 }
 
 impl Identified {
@@ -103,6 +105,7 @@ impl Engine {
                     user_id,
                     claims: None,
                     meta,
+                    expires_at: None,
                 }
             }
             Some(Ok(identity)) => {
@@ -114,6 +117,7 @@ impl Engine {
                     user_id: Some(identity.user_id),
                     claims: identity.claims,
                     meta,
+                    expires_at: identity.expires_at,
                 }
             }
             Some(Err(HookFailure::Refused(reason))) => {
@@ -138,14 +142,16 @@ impl Engine {
             return Err(Refusal::IdClash);
         }
         let user_id = identified.user_id.unwrap_or_else(|| id.clone());
-        Ok(Arc::new(ClientState::new(
+        let client = ClientState::new(
             id,
             user_id,
             identified.claims,
             identified.meta,
             conn,
             Rates::new(&self.limits),
-        )))
+        );
+        client.set_expires_at(identified.expires_at);
+        Ok(Arc::new(client))
     }
 
     /// A client was greeted (`dialogue:connected`): it joins the directory,
@@ -162,6 +168,7 @@ impl Engine {
             self.state.directory.remove(client);
             return false;
         }
+        self.watch_expiry(client);
         hooks::observe(self, "on_connect", &self.hooks.on_connect, || {
             (socket_info(self, client),)
         })

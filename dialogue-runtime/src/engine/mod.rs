@@ -2,6 +2,7 @@
 //! the server API alike. One file per family of operations:
 //!
 //! - `clients`: who connects, and their greeting;
+//! - `auth`: credentials that expire on a live connection, and their refresh;
 //! - `sessions`: resume tokens, taking a session over, holding a dropped
 //!   connection's session;
 //! - `join`: joining, leaving, subscriptions;
@@ -17,6 +18,7 @@
 //! names socketioxide's adapter. An operation whose hooks run after the
 //! answer returns a [`Followup`] with its outcome.
 
+pub(crate) mod auth;
 pub(crate) mod catch_up;
 pub(crate) mod clients;
 pub(crate) mod followup;

@@ -370,6 +370,23 @@ pub enum DeleteRoomError {
     NotCreator(String),
 }
 
+/// Why `dialogue:auth` failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AuthError {
+    /// The server authenticates nobody: there is no token to replace.
+    #[error("this server does not authenticate connections: no token to replace")]
+    NotConfigured,
+    /// The token is bad or expired (the reason says which).
+    #[error("{0}")]
+    Invalid(String),
+    /// The token is another user's.
+    #[error("the token is another user's: a connection stays its user's")]
+    OtherUser,
+    /// The authentication step failed (logged).
+    #[error("authentication failed: internal error")]
+    Failed,
+}
+
 /// Why a presence request failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PresenceError {

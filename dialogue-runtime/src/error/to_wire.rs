@@ -1,9 +1,9 @@
 //! The one place where each error of each operation gets its protocol code.
 
 use super::{
-    AskError, CreateRoomError, DeleteRoomError, HistoryError, HostError, InvalidEventName,
-    JoinError, LeaveError, NotInRoom, NotJoined, PresenceError, RequestError, RoomNotFound,
-    SubscribeError, TriggerError,
+    AskError, AuthError, CreateRoomError, DeleteRoomError, HistoryError, HostError,
+    InvalidEventName, JoinError, LeaveError, NotInRoom, NotJoined, PresenceError, RequestError,
+    RoomNotFound, SubscribeError, TriggerError,
 };
 use crate::protocol::{ErrorCode, WireError};
 
@@ -41,8 +41,20 @@ to_wire_by_code!(
     SubscribeError,
     CreateRoomError,
     DeleteRoomError,
-    HostError
+    HostError,
+    AuthError
 );
+
+impl Coded for AuthError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::NotConfigured => ErrorCode::InvalidRequest,
+            Self::Invalid(_) => ErrorCode::Unauthorized,
+            Self::OtherUser => ErrorCode::PermissionDenied,
+            Self::Failed => ErrorCode::Internal,
+        }
+    }
+}
 
 impl ToWire for PresenceError {
     fn to_wire(&self) -> WireError {

@@ -2,7 +2,7 @@
 //! subscriptions in each.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
@@ -100,6 +100,8 @@ pub(crate) struct ClientState {
     /// The server dropped its transport (a slow member): its disconnection
     /// holds the session whatever socketioxide reports.
     dropped: AtomicBool,
+    /// When its credentials run out, in Unix milliseconds (0: never).
+    expires_at: AtomicU64,
     memberships: Mutex<HashMap<String, RoomMembership>>,
 }
 
@@ -123,8 +125,19 @@ impl ClientState {
             session: OnceLock::new(),
             taken_over: AtomicBool::new(false),
             dropped: AtomicBool::new(false),
+            expires_at: AtomicU64::new(0),
             memberships: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// When its credentials run out (Unix milliseconds), if they do.
+    pub(crate) fn expires_at(&self) -> Option<u64> {
+        Some(self.expires_at.load(Ordering::Acquire)).filter(|&at| at > 0)
+    }
+
+    /// Sets when its credentials run out (`None`: never).
+    pub(crate) fn set_expires_at(&self, at: Option<u64>) {
+        self.expires_at.store(at.unwrap_or(0), Ordering::Release);
     }
 
     /// Its session.

@@ -1,5 +1,6 @@
-//! The requests about the people in a room: presence (`getPresence`,
-//! `setPresence`) and the host's (`kick`, `transferHost`).
+//! The requests about people: presence in a room (`getPresence`,
+//! `setPresence`), the host's (`kick`, `transferHost`), and a connection's
+//! own credentials (`auth`).
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use crate::engine::Engine;
 use crate::engine::people::Actor;
 use crate::error::ToWire;
 use crate::protocol::{
-    KickRequest, RoomRequest, SetPresenceRequest, TransferHostRequest, WireError,
+    AuthRequest, KickRequest, RoomRequest, SetPresenceRequest, TransferHostRequest, WireError,
 };
 use crate::state::client::ClientState;
 use crate::wire::reply::Answer;
@@ -76,4 +77,17 @@ pub(crate) async fn transfer_host(
         .await
         .map_err(|e| e.to_wire())?;
     Ok(Answer::Done.into())
+}
+
+/// `dialogue:auth`: fresh credentials for the same user.
+pub(crate) async fn auth(
+    engine: &Arc<Engine>,
+    client: &Arc<ClientState>,
+    request: AuthRequest,
+) -> Result<Handled, WireError> {
+    let expires_at = engine
+        .refresh(client, &request.token)
+        .await
+        .map_err(|e| e.to_wire())?;
+    Ok(Answer::Authenticated(expires_at).into())
 }

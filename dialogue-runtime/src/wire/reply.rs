@@ -13,9 +13,9 @@ use socketioxide::extract::AckSender;
 use crate::engine::join::JoinAnswer;
 use crate::envelope::StampedEvent;
 use crate::protocol::{
-    AckError, AckOk, AckRefusal, Done, HistoryPage, HistoryPush, Joined, PresencePage, RawEnvelope,
-    RawJson, Request, RequestAnswer, RoomAnswer, RoomIdPayload, RoomInfo, RoomsAnswer, ServerEvent,
-    TriggerAnswer, WireError,
+    AckError, AckOk, AckRefusal, AuthAnswer, Done, HistoryPage, HistoryPush, Joined, PresencePage,
+    RawEnvelope, RawJson, Request, RequestAnswer, RoomAnswer, RoomIdPayload, RoomInfo, RoomsAnswer,
+    ServerEvent, TriggerAnswer, WireError,
 };
 use crate::state::client::ClientState;
 use crate::state::connection::{Connection, SendFailure};
@@ -49,6 +49,8 @@ pub(crate) enum Answer {
     Requested(Box<serde_json::value::RawValue>),
     /// Who is present (event form: `dialogue:presenceResponse`).
     Presence(PresencePage<'static>),
+    /// Fresh credentials taken, expiring then (no event form).
+    Authenticated(Option<u64>),
 }
 
 /// Where an answer goes: the client's socket, and its acknowledgement when
@@ -169,6 +171,12 @@ fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) -> Result<(), SendFai
             }),
         ),
         Answer::Presence(page) => acknowledge(ack, &AckOk::new(page)),
+        Answer::Authenticated(expires_at) => acknowledge(
+            ack,
+            &AckOk::new(AuthAnswer {
+                expires_at: *expires_at,
+            }),
+        ),
     }
 }
 
@@ -183,7 +191,11 @@ pub(crate) fn send_events(conn: &dyn Connection, request: Request, answer: Answe
         event
     };
     match answer {
-        Answer::Done | Answer::Triggered(_) | Answer::RoomCreated(_) | Answer::Requested(_) => {}
+        Answer::Done
+        | Answer::Triggered(_)
+        | Answer::RoomCreated(_)
+        | Answer::Requested(_)
+        | Answer::Authenticated(_) => {}
         Answer::Left(room_id) => emit(conn, sent(ServerEvent::Left), &RoomIdPayload::new(&room_id)),
         Answer::Joined(joined) => {
             let room = &joined.room;

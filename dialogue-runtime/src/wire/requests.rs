@@ -185,6 +185,7 @@ async fn dispatch(
         Request::SetPresence => people::set_presence(engine, client, payload(name, arg)?).await,
         Request::Kick => people::kick(engine, client, payload(name, arg)?).await,
         Request::TransferHost => people::transfer_host(engine, client, payload(name, arg)?).await,
+        Request::Auth => people::auth(engine, client, payload(name, arg)?).await,
     }
 }
 

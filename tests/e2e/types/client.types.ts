@@ -221,6 +221,14 @@ export async function rightUsages(): Promise<void> {
   inVault.onKicked((reason: string | undefined) => void reason);
   await client.join("chat", { secret: "ignored where none is set" });
 
+  // Live authentication: a token source, refreshed before expiry.
+  const withTokens = createDialogueClient({ url: "http://x", getToken: async () => "a.jwt.token" });
+  const refreshed = await withTokens.refreshToken();
+  const expiresAt: number | undefined = refreshed.expiresAt;
+  void expiresAt;
+  await withTokens.refreshToken("another.jwt.token");
+  createDialogueClient({ url: "http://x", getToken: () => "sync.jwt.token" });
+
   // Templates: an instance id is `doc:${string}`, with the template's events.
   const doc = await client.join("doc:readme");
   assertType<Equals<typeof doc, JoinedRoom<`doc:${string}`>>>(true);
@@ -332,6 +340,11 @@ export async function wrongUsages(client: DialogueClient): Promise<void> {
   await lobby.kick("bob", { ban: "yes" });
   // @ts-expect-error: the secret is a string
   await client.join("chat", { secret: 1234 });
+
+  // @ts-expect-error: getToken gives a string
+  createDialogueClient({ url: "http://x", getToken: () => 42 });
+  // @ts-expect-error: a token is a string
+  await client.refreshToken(42);
 
   const doc = await client.join("doc:readme");
   // @ts-expect-error: the template's rooms do not carry order events

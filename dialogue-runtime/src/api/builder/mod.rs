@@ -29,6 +29,7 @@ use crate::store::HistoryStore;
 use crate::wire;
 
 mod hook_setters;
+mod origin;
 mod people;
 mod requests;
 use crate::wire::socket::SocketFanout;
@@ -314,7 +315,9 @@ impl<A: DialogueApp> DialogueBuilder<A> {
 
     /// Which browser origins may connect (default: all, for development).
     /// Applies to the long-polling transport and the routes of
-    /// [`Dialogue::router`].
+    /// [`Dialogue::router`] (through CORS headers), and to WebSocket
+    /// upgrades (an upgrade from another origin is refused with 403; one
+    /// without an `Origin`, from a non-browser client, is not).
     pub fn cors(mut self, cors: Cors) -> Self {
         self.cors = cors;
         self
@@ -398,6 +401,10 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             .layer(axum::middleware::from_fn_with_state(
                 closer.clone(),
                 transport::track,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(self.cors.clone()),
+                origin::check_upgrade_origin,
             ));
         let router = match self.cors.layer() {
             Some(cors) => router.layer(cors),

@@ -3421,6 +3421,8 @@ var WIRE = {
   kick: "dialogue:kick",
   /** The host hands the room to another member. */
   transferHost: "dialogue:transferHost",
+  /** Replace the connection's token with a fresh one of the same user, before it expires. */
+  auth: "dialogue:auth",
   /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
   connected: "dialogue:connected",
   /** A join succeeded: `{ roomId, roomName }`. */
@@ -3536,9 +3538,27 @@ function createDialogueClient(options) {
   const validate = options.validate ?? true;
   const queueLimit = options.offlineQueue ?? 100;
   let token;
+  let currentToken;
+  let refreshTimer;
   const socket = lookup2(options.url, {
-    // Read on every (re)connection: a reconnection resumes the session.
-    auth: (cb) => cb(handshake()),
+    // Read on every (re)connection: a reconnection resumes the session,
+    // with a fresh token when `getToken` gives them.
+    auth: (cb) => {
+      if (options.getToken === void 0) {
+        cb(handshake());
+        return;
+      }
+      Promise.resolve().then(() => options.getToken()).then(
+        (fresh) => {
+          currentToken = fresh;
+          cb(handshake());
+        },
+        (error) => {
+          reportError(new DialogueError("UNAUTHORIZED", `getToken failed: ${String(error)}`));
+          cb(handshake());
+        }
+      );
+    },
     autoConnect: false,
     forceNew: true,
     reconnection: options.reconnection ?? true,
@@ -3577,6 +3597,7 @@ function createDialogueClient(options) {
   };
   function handshake() {
     const auth = { ...options.auth ?? {} };
+    if (currentToken !== void 0) auth["token"] = currentToken;
     if (token !== void 0) {
       const positions = {};
       for (const room of rooms.values()) positions[room.roomId] = room.position;
@@ -3600,8 +3621,39 @@ function createDialogueClient(options) {
     if (outcome.error === void 0) waiting.resolve();
     else waiting.reject(outcome.error);
   };
+  function tokenExpiry(token2) {
+    const payload = token2?.split(".")[1];
+    if (payload === void 0) return void 0;
+    try {
+      const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+      const exp = JSON.parse(json).exp;
+      return typeof exp === "number" ? exp * 1e3 : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  function planRefresh(expiresAt) {
+    if (refreshTimer !== void 0) clearTimeout(refreshTimer);
+    refreshTimer = void 0;
+    if (options.getToken === void 0 || expiresAt === void 0) return;
+    const left = expiresAt - Date.now();
+    const delay = Math.max(0, left - Math.min(3e4, left / 10));
+    refreshTimer = setTimeout(() => {
+      refreshTimer = void 0;
+      if (socket.connected) refreshToken().catch(reportError);
+    }, delay);
+  }
+  async function refreshToken(token2) {
+    const fresh = token2 ?? (options.getToken === void 0 ? void 0 : await options.getToken());
+    if (fresh === void 0) throw new DialogueError("INVALID_REQUEST", "refreshToken: no token given and no getToken option");
+    const answer = await request(WIRE.auth, { token: fresh });
+    currentToken = fresh;
+    planRefresh(answer.expiresAt);
+    return answer.expiresAt === void 0 ? {} : { expiresAt: answer.expiresAt };
+  }
   socket.on(WIRE.connected, (hello) => {
     userId = typeof hello?.userId === "string" ? hello.userId : "";
+    planRefresh(tokenExpiry(currentToken ?? (typeof options.auth?.["token"] === "string" ? options.auth["token"] : void 0)));
     if (typeof hello?.resumeToken === "string") token = hello.resumeToken;
     setState("connected");
     const again = greetedBefore;
@@ -4029,6 +4081,8 @@ function createDialogueClient(options) {
       return pending.promise;
     },
     disconnect() {
+      if (refreshTimer !== void 0) clearTimeout(refreshTimer);
+      refreshTimer = void 0;
       for (const room of [...rooms.values()]) room.close();
       token = void 0;
       greetedBefore = false;
@@ -4086,6 +4140,7 @@ function createDialogueClient(options) {
       if (asked?.roomId !== void 0) call.roomId = asked.roomId;
       return (await request(WIRE.request, call)).data;
     },
+    refreshToken,
     onConnect: (handler) => listen(connectHandlers, handler),
     onDisconnect: (handler) => listen(disconnectHandlers, handler),
     onStateChange: (handler) => listen(stateHandlers, handler),

@@ -40,6 +40,8 @@ export const WIRE = {
   kick: "dialogue:kick",
   /** The host hands the room to another member. */
   transferHost: "dialogue:transferHost",
+  /** Replace the connection's token with a fresh one of the same user, before it expires. */
+  auth: "dialogue:auth",
   /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
   connected: "dialogue:connected",
   /** A join succeeded: `{ roomId, roomName }`. */
@@ -110,6 +112,27 @@ export type ErrorCode =
   | "CONNECT_FAILED"
   /** `disconnect()` was called while connecting. */
   | "DISCONNECTED";
+
+/**
+ * The `dialogue:auth` acknowledgement's fields: `{ expiresAt? }`, when the
+ * new token expires (Unix milliseconds; absent for a token that never
+ * does).
+ */
+export type AuthAnswer = {
+/**
+ * When the connection's new token expires, in Unix milliseconds.
+ */
+expiresAt?: number, };
+
+/**
+ * `dialogue:auth`: `{ token }`, a fresh token for the same user, before
+ * the connection's token expires.
+ */
+export type AuthRequest = {
+/**
+ * The new token (a JWT with the configured authentication).
+ */
+token: string, };
 
 /**
  * `dialogue:connected`: the server's greeting, before anything else.
@@ -860,6 +883,13 @@ export interface DialogueClientOptions {
   url: string;
   /** Sent in the Socket.IO handshake, e.g. `{ userId }` or `{ token }`. */
   auth?: Record<string, unknown>;
+  /**
+   * Gives a fresh token (a JWT) whenever one is needed: for each
+   * (re)connection's handshake (`auth.token`), and before the connection's
+   * token expires, when the client sends it with `dialogue:auth` so that
+   * the server does not drop the connection (`TOKEN_EXPIRED`).
+   */
+  getToken?: () => string | Promise<string>;
   /** Connect at once (default `true`); otherwise on `connect()`. */
   autoConnect?: boolean;
   /**
@@ -1001,6 +1031,13 @@ export interface DialogueClient {
     data: RequestTypes[N]["request"],
     options?: { roomId?: string },
   ): Promise<RequestTypes[N]["response"]>;
+  /**
+   * Sends a fresh token (from `getToken`, or `token`) for this connection
+   * (`dialogue:auth`), so that it outlives the old one; resolves with the new
+   * expiry (Unix ms). The client does this by itself before expiry when
+   * `getToken` is given.
+   */
+  refreshToken(token?: string): Promise<{ expiresAt?: number }>;
   /** Calls `handler` on each (re)connection, once the server has greeted it; returns the function that stops it. */
   onConnect(handler: () => void): () => void;
   /** Calls `handler` when the connection is lost or closed, with Socket.IO's reason. */
@@ -1077,9 +1114,31 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   const queueLimit = options.offlineQueue ?? 100;
   /** The session's resume token (rotated by each greeting); none before the first one. */
   let token: string | undefined;
+  /** The latest token from `getToken` (sent in handshakes and refreshes). */
+  let currentToken: string | undefined;
+  /** The timer of the next refresh before expiry. */
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   const socket: Socket = io(options.url, {
-    // Read on every (re)connection: a reconnection resumes the session.
-    auth: (cb: (data: object) => void) => cb(handshake()),
+    // Read on every (re)connection: a reconnection resumes the session,
+    // with a fresh token when `getToken` gives them.
+    auth: (cb: (data: object) => void) => {
+      if (options.getToken === undefined) {
+        cb(handshake());
+        return;
+      }
+      Promise.resolve()
+        .then(() => options.getToken!())
+        .then(
+          (fresh) => {
+            currentToken = fresh;
+            cb(handshake());
+          },
+          (error: unknown) => {
+            reportError(new DialogueError("UNAUTHORIZED", `getToken failed: ${String(error)}`));
+            cb(handshake());
+          },
+        );
+    },
     autoConnect: false,
     forceNew: true,
     reconnection: options.reconnection ?? true,
@@ -1147,6 +1206,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   /** The handshake's auth: the application's, and the session to resume with each room's position. */
   function handshake(): Record<string, unknown> {
     const auth: Record<string, unknown> = { ...(options.auth ?? {}) };
+    if (currentToken !== undefined) auth["token"] = currentToken;
     if (token !== undefined) {
       const positions: Record<string, Position> = {};
       for (const room of rooms.values()) positions[room.roomId] = room.position;
@@ -1175,8 +1235,44 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     else waiting.reject(outcome.error);
   };
 
+  /** When a JWT expires (Unix ms), read from its payload; `undefined` when it does not say. */
+  function tokenExpiry(token: string | undefined): number | undefined {
+    const payload = token?.split(".")[1];
+    if (payload === undefined) return undefined;
+    try {
+      const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+      const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+      return typeof exp === "number" ? exp * 1000 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Plans the next refresh: a little before `expiresAt` (30 s, or a tenth of what is left). */
+  function planRefresh(expiresAt: number | undefined): void {
+    if (refreshTimer !== undefined) clearTimeout(refreshTimer);
+    refreshTimer = undefined;
+    if (options.getToken === undefined || expiresAt === undefined) return;
+    const left = expiresAt - Date.now();
+    const delay = Math.max(0, left - Math.min(30_000, left / 10));
+    refreshTimer = setTimeout(() => {
+      refreshTimer = undefined;
+      if (socket.connected) refreshToken().catch(reportError);
+    }, delay);
+  }
+
+  async function refreshToken(token?: string): Promise<{ expiresAt?: number }> {
+    const fresh = token ?? (options.getToken === undefined ? undefined : await options.getToken());
+    if (fresh === undefined) throw new DialogueError("INVALID_REQUEST", "refreshToken: no token given and no getToken option");
+    const answer = await request<AuthAnswer>(WIRE.auth, { token: fresh } satisfies AuthRequest);
+    currentToken = fresh;
+    planRefresh(answer.expiresAt);
+    return answer.expiresAt === undefined ? {} : { expiresAt: answer.expiresAt };
+  }
+
   socket.on(WIRE.connected, (hello: Partial<Connected>) => {
     userId = typeof hello?.userId === "string" ? hello.userId : "";
+    planRefresh(tokenExpiry(currentToken ?? (typeof options.auth?.["token"] === "string" ? (options.auth["token"] as string) : undefined)));
     if (typeof hello?.resumeToken === "string") token = hello.resumeToken;
     setState("connected");
     const again = greetedBefore;
@@ -1664,6 +1760,8 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       return pending.promise;
     },
     disconnect(): void {
+      if (refreshTimer !== undefined) clearTimeout(refreshTimer);
+      refreshTimer = undefined;
       for (const room of [...rooms.values()]) room.close();
       // Asked for: the server ends the session at once.
       token = undefined;
@@ -1724,6 +1822,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       if (asked?.roomId !== undefined) call.roomId = asked.roomId;
       return (await request<RequestAnswer>(WIRE.request, call)).data;
     },
+    refreshToken,
     onConnect: (handler: () => void) => listen(connectHandlers, handler),
     onDisconnect: (handler: (reason: string) => void) => listen(disconnectHandlers, handler),
     onStateChange: (handler: (state: ConnectionState) => void) => listen(stateHandlers, handler),
