@@ -133,6 +133,10 @@ fn every_server_event_is_named_in_typescript_asyncapi_and_the_docs() {
         ServerEvent::RoomCreated,
         ServerEvent::RoomDeleted,
         ServerEvent::Error,
+        ServerEvent::PresenceDiff,
+        ServerEvent::HostChanged,
+        ServerEvent::Kicked,
+        ServerEvent::Shutdown,
     ] {
         if !RUNTIME_TS.contains(&format!("socket.on(WIRE.{}", event.key())) {
             missing.push(format!(

@@ -52,7 +52,7 @@ pub use dialogue_core::protocol;
 
 pub use api::builder::{
     DEFAULT_EMPTY_ROOM, DEFAULT_INSTANCE_IDLE, DEFAULT_PING, DEFAULT_RESUME_GRACE,
-    DEFAULT_SEND_BUFFER, DialogueBuilder,
+    DEFAULT_SEND_BUFFER, DEFAULT_SHUTDOWN, DialogueBuilder,
 };
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
 pub use api::dialogue::{Dialogue, ServeError, Stats};

@@ -23,6 +23,7 @@
 //! | `DIALOGUE_SEND_BUFFER` | packets a connection may have waiting before it is a slow member (default 4096) |
 //! | `DIALOGUE_PING_SECS`, `DIALOGUE_PING_TIMEOUT_SECS` | the heartbeat (defaults 25 and 20) |
 //! | `DIALOGUE_CORS_ORIGINS` | comma-separated origins allowed for polling and for the WebSocket upgrade (default: any) |
+//! | `DIALOGUE_SHUTDOWN_SECS` | the bound on a graceful shutdown (default 10) |
 //! | `DIALOGUE_API_KEY` | serve the HTTP API under `/api` for this bearer key (docs/http-api.md) |
 //! | `DIALOGUE_EMPTY_ROOM_SECS` | how long a client-created room (or a `doc:{docId}` instance in memory) may stay empty (default 300) |
 //! | `DIALOGUE_BENCH_CUT` | `1`: for the reconnect benchmark only, a trigger of `bench:cut` closes the connection of every user whose id starts with `cut-` (sessions kept) |
@@ -151,6 +152,9 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
             .filter(|o| !o.is_empty())
             .collect();
         builder = builder.cors(dialogue_runtime::Cors::origins(origins));
+    }
+    if let Some(secs) = number::<u64>("DIALOGUE_SHUTDOWN_SECS", "a number of seconds")? {
+        builder = builder.shutdown_timeout(Duration::from_secs(secs));
     }
     if let Some(key) = var("DIALOGUE_API_KEY")? {
         builder = builder.api_key(&key);

@@ -165,6 +165,12 @@ async fn shutdown_disconnects_everyone_and_ends_serve() {
         .await
         .expect("shutdown returns");
     for client in [&alice, &bob] {
+        // Told first, on both transports.
+        let notice = client
+            .expect_event("dialogue:shutdown", WAIT)
+            .await
+            .expect("dialogue:shutdown before the end");
+        assert_eq!(notice.args[0], json!({}));
         client
             .wait_disconnected(WAIT)
             .await

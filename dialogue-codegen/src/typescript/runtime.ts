@@ -265,6 +265,8 @@ export interface DialogueClient {
   onRoomCreated(handler: (room: RoomInfo) => void): () => void;
   /** Calls `handler` when a room is deleted on the server (members are removed from it). */
   onRoomDeleted(handler: (roomId: string) => void): () => void;
+  /** Calls `handler` when the server announces it shuts down (`dialogue:shutdown`); the client then reconnects by itself. */
+  onShutdown(handler: () => void): () => void;
   /** Calls `handler` with the events a room sends on join (newest first), before `join` resolves. */
   onHistory(handler: (roomId: string, events: EventMessage[]) => void): () => void;
 }
@@ -376,6 +378,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
   const roomCreatedHandlers = new Set<(room: RoomInfo) => void>();
   const roomDeletedHandlers = new Set<(roomId: string) => void>();
   const historyHandlers = new Set<(roomId: string, events: EventMessage[]) => void>();
+  const shutdownHandlers = new Set<() => void>();
   const rooms = new Map<string, ReturnType<typeof openRoom>>();
   /**
    * Events of rooms being joined, held until the join's answer is handled
@@ -575,6 +578,11 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("ROOM_NOT_FOUND", `room ${room.roomId} was deleted`));
     }
     callEach(roomDeletedHandlers, deleted?.roomId);
+  });
+  socket.on(WIRE.shutdown, () => {
+    // The node is going away: the transport closes next, and the client
+    // reconnects by itself (to another node) and resumes its session.
+    callEach(shutdownHandlers);
   });
   socket.on(WIRE.error, (error: WireError) => {
     reportError(new DialogueError(error?.code ?? "INTERNAL", error?.message ?? "error", error?.details));
@@ -1045,6 +1053,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     onRoomCreated: (handler: (room: RoomInfo) => void) => listen(roomCreatedHandlers, handler),
     onRoomDeleted: (handler: (roomId: string) => void) => listen(roomDeletedHandlers, handler),
     onHistory: (handler: (roomId: string, events: EventMessage[]) => void) => listen(historyHandlers, handler),
+    onShutdown: (handler: () => void) => listen(shutdownHandlers, handler),
   };
   if (options.autoConnect ?? true) client.connect().catch(reportError); // nobody awaits this one
   // The implementation is untyped by room; the interface types it.

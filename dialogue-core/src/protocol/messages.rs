@@ -331,6 +331,9 @@ server_events! {
     HostChanged = "dialogue:hostChanged" { key: "hostChanged", payload: HostChanged<'static>, to: Members, }
     /// The host removed this user from the room (no `dialogue:left` follows).
     Kicked = "dialogue:kicked" { key: "kicked", payload: Kicked<'static>, to: Client, }
+    /// The server is shutting down: the transport closes next, and the
+    /// client reconnects (to another node) and resumes its session.
+    Shutdown = "dialogue:shutdown" { key: "shutdown", payload: Done, to: Everyone, }
 }
 
 #[cfg(test)]

@@ -99,6 +99,10 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// How long a shutdown leaves `dialogue:shutdown` to reach the clients
+/// before their transports close.
+const SHUTDOWN_NOTICE: Duration = Duration::from_millis(250);
+
 impl<A: DialogueApp> Dialogue<A> {
     /// Starts configuring a server.
     pub fn builder() -> DialogueBuilder<A> {
@@ -440,16 +444,29 @@ impl<A: DialogueApp> Dialogue<A> {
         Ok(())
     }
 
-    /// Stops the server: refuses new connections, forgets every client (as
-    /// their disconnection would), closes their transports, then ends
-    /// [`serve`](Self::serve). Returns when the clients are disconnected.
-    /// Calling it again does nothing.
+    /// Stops the server: tells every client (`dialogue:shutdown`), refuses
+    /// new connections, forgets every client (as their disconnection would),
+    /// closes their transports (a client reconnects by itself, to another
+    /// node when there is one), then ends [`serve`](Self::serve). Returns
+    /// when the clients are disconnected, or after the shutdown bound
+    /// ([`DialogueBuilder::shutdown_timeout`](crate::DialogueBuilder::shutdown_timeout),
+    /// 10 s by default). Events were committed before they were answered,
+    /// so nothing acknowledged waits in the store. Calling it again does
+    /// nothing.
     pub async fn shutdown(&self) {
         let engine = &self.engine;
         if engine.is_stopped() {
             return;
         }
+        // Before anything closes: every greeted client hears why.
+        engine.broadcast_all(
+            crate::protocol::ServerEvent::Shutdown,
+            &crate::protocol::Done {},
+        );
         engine.stop();
+        // Time for the notice to leave (a polling client takes it with its
+        // next poll) while new connections are already refused.
+        tokio::time::sleep(SHUTDOWN_NOTICE.min(engine.shutdown_bound)).await;
         // socketioxide's close does not run disconnect handlers: clean up first.
         // Disconnecting a client takes the way to its request loop (which
         // ends once what is queued is answered).
@@ -458,11 +475,15 @@ impl<A: DialogueApp> Dialogue<A> {
             client.conn.detach();
         }
         // Bounded: a transport that does not drain must not hold the process.
-        if tokio::time::timeout(Duration::from_secs(10), engine.state.fanout.close())
+        let bound = engine.shutdown_bound;
+        if tokio::time::timeout(bound, engine.state.fanout.close())
             .await
             .is_err()
         {
-            tracing::warn!("some transports did not close within 10 s");
+            tracing::warn!(
+                ?bound,
+                "some transports did not close within the shutdown bound"
+            );
         }
         engine.stop_signal.send_replace(true);
     }

@@ -78,6 +78,8 @@ pub(crate) struct Parts {
     pub(crate) http_api: Option<crate::control::api_key::HttpApi>,
     /// Where `/health` and `/ready` are served (`None`: not served).
     pub(crate) probes: crate::control::api_key::Probes,
+    /// The longest a shutdown waits for transports to close.
+    pub(crate) shutdown_bound: Duration,
 }
 
 /// The shared state of one running server.
@@ -94,6 +96,8 @@ pub(crate) struct Engine {
     pub(crate) http_api: Option<crate::control::api_key::HttpApi>,
     /// Where `/health` and `/ready` are served (`api::http::probes`).
     pub(crate) probes: crate::control::api_key::Probes,
+    /// The longest a shutdown waits for transports to close.
+    pub(crate) shutdown_bound: Duration,
     pub(crate) rooms: Rooms,
     pub(crate) state: State,
     pub(crate) limits: Limits,
@@ -127,6 +131,7 @@ impl Engine {
                 empty_room: parts.empty_room,
                 http_api: parts.http_api,
                 probes: parts.probes,
+                shutdown_bound: parts.shutdown_bound,
                 rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,

@@ -34,7 +34,7 @@ mod people;
 mod requests;
 use crate::wire::socket::SocketFanout;
 use crate::wire::transport::{self, Closer};
-pub use people::DEFAULT_EMPTY_ROOM;
+pub use people::{DEFAULT_EMPTY_ROOM, DEFAULT_SHUTDOWN};
 
 /// Packets waiting to be written to one socket (socketioxide's buffer,
 /// 128 by default). Well above the request queue, so that every request
@@ -105,6 +105,7 @@ pub struct DialogueBuilder<A> {
     api_key: Option<crate::ApiKey>,
     api_path: String,
     probes: crate::control::api_key::Probes,
+    shutdown_bound: Duration,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -146,6 +147,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             api_key: None,
             api_path: crate::control::api_key::DEFAULT_API_PATH.to_owned(),
             probes: crate::control::api_key::Probes::default(),
+            shutdown_bound: people::DEFAULT_SHUTDOWN,
             _app: PhantomData,
         }
     }
@@ -484,6 +486,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
                 path: self.api_path,
             }),
             probes: self.probes,
+            shutdown_bound: self.shutdown_bound,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();

@@ -13,6 +13,9 @@ use crate::{DialogueApp, HasPresence};
 /// by default.
 pub const DEFAULT_EMPTY_ROOM: Duration = Duration::from_secs(300);
 
+/// The longest a shutdown waits for the transports to close, by default.
+pub const DEFAULT_SHUTDOWN: Duration = Duration::from_secs(10);
+
 impl<A: DialogueApp> DialogueBuilder<A> {
     /// Gives each user arriving in a room with presence its first `info`
     /// (the application's presence info type, declared with `presence:
@@ -111,6 +114,14 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     /// ```
     pub fn ready_path(mut self, path: Option<&str>) -> Self {
         self.probes.ready = path.map(|p| format!("/{}", p.trim_matches('/')));
+        self
+    }
+
+    /// The longest [`Dialogue::shutdown`](crate::Dialogue::shutdown) waits
+    /// for the transports to close (default 10 s; the conformance server's
+    /// `DIALOGUE_SHUTDOWN_SECS`).
+    pub fn shutdown_timeout(mut self, bound: Duration) -> Self {
+        self.shutdown_bound = bound;
         self
     }
 

@@ -3450,7 +3450,9 @@ var WIRE = {
   /** The room has a new host. */
   hostChanged: "dialogue:hostChanged",
   /** The host removed this user from the room (no `dialogue:left` follows). */
-  kicked: "dialogue:kicked"
+  kicked: "dialogue:kicked",
+  /** The server is shutting down: the transport closes next, and the client reconnects (to another node) and resumes its session. */
+  shutdown: "dialogue:shutdown"
 };
 var SCHEMAS = {
   "message": {
@@ -3579,6 +3581,7 @@ function createDialogueClient(options) {
   const roomCreatedHandlers = /* @__PURE__ */ new Set();
   const roomDeletedHandlers = /* @__PURE__ */ new Set();
   const historyHandlers = /* @__PURE__ */ new Set();
+  const shutdownHandlers = /* @__PURE__ */ new Set();
   const rooms = /* @__PURE__ */ new Map();
   const held = /* @__PURE__ */ new Map();
   const queue = [];
@@ -3731,6 +3734,9 @@ function createDialogueClient(options) {
       failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("ROOM_NOT_FOUND", `room ${room.roomId} was deleted`));
     }
     callEach(roomDeletedHandlers, deleted?.roomId);
+  });
+  socket.on(WIRE.shutdown, () => {
+    callEach(shutdownHandlers);
   });
   socket.on(WIRE.error, (error) => {
     reportError(new DialogueError(error?.code ?? "INTERNAL", error?.message ?? "error", error?.details));
@@ -4147,7 +4153,8 @@ function createDialogueClient(options) {
     onError: (handler) => listen(errorHandlers, handler),
     onRoomCreated: (handler) => listen(roomCreatedHandlers, handler),
     onRoomDeleted: (handler) => listen(roomDeletedHandlers, handler),
-    onHistory: (handler) => listen(historyHandlers, handler)
+    onHistory: (handler) => listen(historyHandlers, handler),
+    onShutdown: (handler) => listen(shutdownHandlers, handler)
   };
   if (options.autoConnect ?? true) client.connect().catch(reportError);
   return client;
