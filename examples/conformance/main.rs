@@ -24,6 +24,8 @@
 //! | `DIALOGUE_PING_SECS`, `DIALOGUE_PING_TIMEOUT_SECS` | the heartbeat (defaults 25 and 20) |
 //! | `DIALOGUE_CORS_ORIGINS` | comma-separated origins allowed for polling and for the WebSocket upgrade (default: any) |
 //! | `DIALOGUE_SHUTDOWN_SECS` | the bound on a graceful shutdown (default 10) |
+//! | `DIALOGUE_MAX_CONNECTIONS`, `DIALOGUE_MAX_CONNECTIONS_PER_IP` | admission caps; past them a handshake is refused (defaults 19,000 and unlimited) |
+//! | `DIALOGUE_MAX_ROOMS_PER_CONNECTION`, `DIALOGUE_MAX_CREATED_ROOMS` | rooms one connection may be in, rooms one user may have created (defaults 100 and 20) |
 //! | `DIALOGUE_API_KEY` | serve the HTTP API under `/api` for this bearer key (docs/http-api.md) |
 //! | `DIALOGUE_EMPTY_ROOM_SECS` | how long a client-created room (or a `doc:{docId}` instance in memory) may stay empty (default 300) |
 //! | `DIALOGUE_BENCH_CUT` | `1`: for the reconnect benchmark only, a trigger of `bench:cut` closes the connection of every user whose id starts with `cut-` (sessions kept) |
@@ -155,6 +157,21 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
     }
     if let Some(secs) = number::<u64>("DIALOGUE_SHUTDOWN_SECS", "a number of seconds")? {
         builder = builder.shutdown_timeout(Duration::from_secs(secs));
+    }
+    let rooms =
+        number::<usize>("DIALOGUE_MAX_ROOMS_PER_CONNECTION", "a number of rooms")?.unwrap_or(100);
+    let created = number::<usize>("DIALOGUE_MAX_CREATED_ROOMS", "a number of rooms")?.unwrap_or(20);
+    builder = builder
+        .max_rooms_per_connection(rooms)
+        .max_created_rooms_per_user(created);
+    // The descriptor limit of this machine is 20,000: leave some for files.
+    let max =
+        number::<usize>("DIALOGUE_MAX_CONNECTIONS", "a number of connections")?.unwrap_or(19_000);
+    builder = builder.max_connections(max);
+    if let Some(max) =
+        number::<usize>("DIALOGUE_MAX_CONNECTIONS_PER_IP", "a number of connections")?
+    {
+        builder = builder.max_connections_per_ip(max);
     }
     if let Some(key) = var("DIALOGUE_API_KEY")? {
         builder = builder.api_key(&key);

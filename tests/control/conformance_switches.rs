@@ -185,3 +185,51 @@ async fn api_key_serves_the_http_api_and_empty_room_secs_deletes_client_rooms() 
     .await;
     assert_eq!(reply.status, 404);
 }
+
+#[tokio::test]
+async fn connection_and_room_caps_by_default_and_by_switch() {
+    let server = ServerProcess::start(&[
+        ("DIALOGUE_MAX_CONNECTIONS", "1"),
+        ("DIALOGUE_MAX_ROOMS_PER_CONNECTION", "1"),
+        ("DIALOGUE_MAX_CREATED_ROOMS", "1"),
+    ]);
+    let (alice, _) = connect(
+        &server.url,
+        json!({ "userId": "alice" }),
+        Transport::WebSocket,
+    )
+    .await;
+    // One connection only.
+    let refused =
+        crate::harness::connect_to(&server.url, json!({ "userId": "bob" }), Transport::Polling)
+            .await;
+    assert!(refusal(refused).contains("the server is full (1 connections)"));
+    // One room per connection.
+    join(&alice, "chat").await;
+    let second = ask(&alice, "dialogue:join", json!({ "roomId": "orders" })).await;
+    assert_eq!(second["error"]["code"], "JOIN_DENIED", "{second}");
+    // One created room per user (that still exists).
+    let first = ask(
+        &alice,
+        "dialogue:createRoom",
+        json!({ "id": "r1", "name": "R1" }),
+    )
+    .await;
+    assert_eq!(first["ok"], true, "{first}");
+    let more = ask(
+        &alice,
+        "dialogue:createRoom",
+        json!({ "id": "r2", "name": "R2" }),
+    )
+    .await;
+    assert_eq!(more["error"]["code"], "PERMISSION_DENIED", "{more}");
+    let deleted = ask(&alice, "dialogue:deleteRoom", json!({ "roomId": "r1" })).await;
+    assert_eq!(deleted["ok"], true, "{deleted}");
+    let again = ask(
+        &alice,
+        "dialogue:createRoom",
+        json!({ "id": "r2", "name": "R2" }),
+    )
+    .await;
+    assert_eq!(again["ok"], true, "{again}");
+}

@@ -314,3 +314,40 @@ async fn rooms_created_by_clients_are_limited_in_all_and_per_user() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn handshakes_past_the_connection_caps_are_refused_and_places_come_back() {
+    use crate::harness::{Server, builder};
+    let server = Server::start(builder().max_connections(2)).await;
+    let a = server.connect("a", Transport::WebSocket).await;
+    let _b = server.connect("b", Transport::Polling).await;
+    for transport in TRANSPORTS {
+        let refusal = server
+            .refused_connect(serde_json::json!({ "userId": "c" }), transport)
+            .await;
+        assert!(
+            refusal.contains("the server is full (2 connections)"),
+            "{refusal}"
+        );
+    }
+    // A place comes back when a connection goes, and a refused handshake
+    // took none.
+    a.disconnect().await;
+    server.only_client_gone("a").await;
+    let c = server.connect("c", Transport::WebSocket).await;
+    crate::harness::assert_usable(&c).await;
+
+    // Per address: every client here comes from 127.0.0.1.
+    let server = Server::start(builder().max_connections_per_ip(1)).await;
+    let first = server.connect("x", Transport::WebSocket).await;
+    let refusal = server
+        .refused_connect(serde_json::json!({ "userId": "y" }), Transport::Polling)
+        .await;
+    assert!(
+        refusal.contains("too many connections from your address (at most 1)"),
+        "{refusal}"
+    );
+    first.disconnect().await;
+    server.only_client_gone("x").await;
+    server.connect("y", Transport::Polling).await;
+}

@@ -17,6 +17,7 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024;
 /// | `history_requests_per_minute` | `RATE_LIMITED` |
 /// | `rooms_per_connection` | `JOIN_DENIED` |
 /// | `dynamic_rooms`, `dynamic_rooms_per_user` | `PERMISSION_DENIED` |
+/// | `max_connections`, `max_connections_per_ip` | the handshake's `connect_error` |
 ///
 /// ```
 /// use std::num::NonZeroU32;
@@ -46,6 +47,12 @@ pub struct Limits {
     pub dynamic_rooms: Option<usize>,
     /// Rooms created at run time per user (by clients).
     pub dynamic_rooms_per_user: Option<usize>,
+    /// Connections this process holds at once; past it a handshake is
+    /// refused (`connect_error` saying why).
+    pub max_connections: Option<usize>,
+    /// Connections from one address at once (the client's address, behind
+    /// trusted proxies the one they forward).
+    pub max_connections_per_ip: Option<usize>,
 }
 
 impl Default for Limits {
@@ -57,6 +64,8 @@ impl Default for Limits {
             rooms_per_connection: None,
             dynamic_rooms: None,
             dynamic_rooms_per_user: None,
+            max_connections: None,
+            max_connections_per_ip: None,
         }
     }
 }

@@ -34,6 +34,12 @@ pub(crate) enum Refusal {
     /// Another connection drew the same id (next to impossible).
     #[error("the server could not give the connection an id; try again")]
     IdClash,
+    /// The process holds as many connections as it may.
+    #[error("the server is full ({0} connections); try again later")]
+    ServerFull(usize),
+    /// This address holds as many connections as it may.
+    #[error("too many connections from your address (at most {0})")]
+    AddressFull(usize),
 }
 
 /// Who a connection is, before it has an id.

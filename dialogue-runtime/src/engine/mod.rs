@@ -98,6 +98,8 @@ pub(crate) struct Engine {
     pub(crate) probes: crate::control::api_key::Probes,
     /// The longest a shutdown waits for transports to close.
     pub(crate) shutdown_bound: Duration,
+    /// Connections held, against the caps of `limits`.
+    pub(crate) admission: Arc<crate::state::admission::Admission>,
     pub(crate) rooms: Rooms,
     pub(crate) state: State,
     pub(crate) limits: Limits,
@@ -132,6 +134,10 @@ impl Engine {
                 http_api: parts.http_api,
                 probes: parts.probes,
                 shutdown_bound: parts.shutdown_bound,
+                admission: crate::state::admission::Admission::new(
+                    parts.limits.max_connections,
+                    parts.limits.max_connections_per_ip,
+                ),
                 rooms: Rooms::new(parts.spec, &parts.state, parts.instance_idle),
                 state: parts.state,
                 limits: parts.limits,

@@ -20,6 +20,7 @@
 //! node to its own sockets, in seq order. `docs/architecture.md` says how
 //! a durable store and a broker plug in.
 
+pub(crate) mod admission;
 pub(crate) mod client;
 pub(crate) mod connection;
 pub(crate) mod counters;

@@ -33,6 +33,14 @@ pub(crate) async fn connect<A: Adapter>(
 ) -> Result<(), Refusal> {
     let parts = socket.req_parts();
     let peer = crate::wire::socket::peer_of(parts);
+    // A place first: a full server refuses before any work. The ticket goes
+    // with the socket and gives the place back when it goes (or now, when
+    // the handshake is refused below).
+    let address = crate::control::proxies::client_ip(peer, &parts.headers, &engine.trusted_proxies);
+    let ticket = engine.admission.admit(address).map_err(|full| match full {
+        crate::state::admission::Full::Process(max) => Refusal::ServerFull(max),
+        crate::state::admission::Full::Address(max) => Refusal::AddressFull(max),
+    })?;
     let mut identified = engine.identify(&auth, &parts.headers, peer).await?;
     let resuming = engine.find_session(&auth, identified.user_id()).await;
     if let Resuming::Found(takeover, _) = &resuming {
@@ -50,6 +58,7 @@ pub(crate) async fn connect<A: Adapter>(
         .extensions
         .insert(Session::<A>::new(engine.clone(), client.clone()));
     socket.extensions.insert(client.clone());
+    socket.extensions.insert(Arc::new(ticket));
     socket
         .extensions
         .insert(Arc::new(Pending(parking_lot::Mutex::new(Some(resuming)))));

@@ -30,11 +30,11 @@ use crate::wire;
 
 mod hook_setters;
 mod origin;
-mod people;
 mod requests;
+mod serving;
 use crate::wire::socket::SocketFanout;
 use crate::wire::transport::{self, Closer};
-pub use people::{DEFAULT_EMPTY_ROOM, DEFAULT_SHUTDOWN};
+pub use serving::{DEFAULT_EMPTY_ROOM, DEFAULT_SHUTDOWN};
 
 /// Packets waiting to be written to one socket (socketioxide's buffer,
 /// 128 by default). Well above the request queue, so that every request
@@ -106,6 +106,7 @@ pub struct DialogueBuilder<A> {
     api_path: String,
     probes: crate::control::api_key::Probes,
     shutdown_bound: Duration,
+    handshake_timeout: Option<Duration>,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -147,7 +148,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             api_key: None,
             api_path: crate::control::api_key::DEFAULT_API_PATH.to_owned(),
             probes: crate::control::api_key::Probes::default(),
-            shutdown_bound: people::DEFAULT_SHUTDOWN,
+            shutdown_bound: serving::DEFAULT_SHUTDOWN,
+            handshake_timeout: None,
             _app: PhantomData,
         }
     }
@@ -169,31 +171,6 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     /// subscriptions and seats stay. Zero holds nothing.
     pub fn resume_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
-        self
-    }
-
-    /// How long a user's instance of a per-user room (`user:{userId}`)
-    /// stays in memory once nobody uses it (default 60 s): no member, no
-    /// held session, no listener, no handle held by the application, and
-    /// not looked up for that long. With a durable store (`store`) its
-    /// events stay in the file and it comes back from there, in the same
-    /// epoch; without one, its history goes with it and it comes back
-    /// empty, in a new epoch. Pushing into an instance that is not in
-    /// memory makes it again. Instances are swept when another one is made,
-    /// so memory follows the users of the last minutes, not every user
-    /// ever seen.
-    ///
-    /// ```
-    /// # use dialogue_runtime::prelude::*;
-    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
-    /// # pub struct Note { pub text: String }
-    /// # dialogue! { pub App { inbox: { id: "user:{userId}", name: "Inbox", events: [Note] } } }
-    /// let builder = Dialogue::<App>::builder()
-    ///     .drop_unused_user_rooms_after(std::time::Duration::from_secs(600));
-    /// # let _ = builder;
-    /// ```
-    pub fn drop_unused_user_rooms_after(mut self, idle: Duration) -> Self {
-        self.instance_idle = idle;
         self
     }
 
@@ -390,6 +367,10 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             .max_buffer_size(self.send_buffer)
             .ping_interval(self.ping.0)
             .ping_timeout(self.ping.1);
+        let builder = match self.handshake_timeout {
+            Some(timeout) => builder.connect_timeout(timeout),
+            None => builder,
+        };
         let (layer, io) = builder.build_layer();
         // A closed session is remembered as long as engine.io may keep it.
         let linger = self.ping.0 + self.ping.1 + Duration::from_secs(5);

@@ -1,5 +1,6 @@
-//! The builder's presence and room lifecycle settings: the info an
-//! arriving member shows, and how long an empty client room lives.
+//! The builder's settings beyond the protocol's core: the presence info an
+//! arriving member shows, how long an empty client room lives, the HTTP
+//! API and the health probes, the shutdown bound, and admission caps.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,6 +123,76 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     /// `DIALOGUE_SHUTDOWN_SECS`).
     pub fn shutdown_timeout(mut self, bound: Duration) -> Self {
         self.shutdown_bound = bound;
+        self
+    }
+
+    /// At most `max` rooms created by one user's clients that still exist;
+    /// past it a `createRoom` is `PERMISSION_DENIED` (the conformance
+    /// server: `DIALOGUE_MAX_CREATED_ROOMS`, default 20). Unlike
+    /// [`max_dynamic_rooms`](Self::max_dynamic_rooms), no cap on all rooms.
+    pub fn max_created_rooms_per_user(mut self, max: usize) -> Self {
+        self.limits.dynamic_rooms_per_user = Some(max);
+        self
+    }
+
+    /// At most `max` connections held by this process at once; past it a
+    /// handshake is refused with a `connect_error` saying the server is full
+    /// (the conformance server: `DIALOGUE_MAX_CONNECTIONS`, default 19,000).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = Some(max);
+        self
+    }
+
+    /// At most `max` connections from one address at once (behind trusted
+    /// proxies, the address they forward); past it a handshake is refused
+    /// with a `connect_error` saying why.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// let builder = Dialogue::<ChatApp>::builder()
+    ///     .max_connections(19_000)
+    ///     .max_connections_per_ip(50);
+    /// ```
+    pub fn max_connections_per_ip(mut self, max: usize) -> Self {
+        self.limits.max_connections_per_ip = Some(max);
+        self
+    }
+
+    /// How long a client has, once its transport is open, to send the
+    /// Socket.IO handshake (socketioxide's default: 45 s); past it the
+    /// transport closes. Shorter on a public server, so that half-open
+    /// connections do not hold places.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = Some(timeout);
+        self
+    }
+
+    /// How long an instance of a template (a per-user room's, `user:{userId}`,
+    /// or another's, `doc:{docId}`)
+    /// stays in memory once nobody uses it (default 60 s): no member, no
+    /// held session, no listener, no handle held by the application, and
+    /// not looked up for that long. With a durable store (`store`) its
+    /// events stay in the file and it comes back from there, in the same
+    /// epoch; without one, its history goes with it and it comes back
+    /// empty, in a new epoch. Pushing into an instance that is not in
+    /// memory makes it again. Instances are swept when another one is made,
+    /// so memory follows the users of the last minutes, not every user
+    /// ever seen.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Note { pub text: String }
+    /// # dialogue! { pub App { inbox: { id: "user:{userId}", name: "Inbox", events: [Note] } } }
+    /// let builder = Dialogue::<App>::builder()
+    ///     .drop_unused_user_rooms_after(std::time::Duration::from_secs(600));
+    /// # let _ = builder;
+    /// ```
+    pub fn drop_unused_user_rooms_after(mut self, idle: Duration) -> Self {
+        self.instance_idle = idle;
         self
     }
 
