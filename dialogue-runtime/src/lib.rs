@@ -42,6 +42,7 @@ mod control;
 mod engine;
 mod envelope;
 mod error;
+mod metrics;
 mod state;
 mod store;
 mod wire;

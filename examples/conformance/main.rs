@@ -77,13 +77,41 @@ async fn main() -> ExitCode {
     let Ok((listener, _)) = listen(port).await else {
         return ExitCode::FAILURE;
     };
+    // `/metrics`: Prometheus text, the gauges set from the state at each
+    // scrape (docs/operating.md).
+    let app = match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        Ok(handle) => {
+            let scraped = dialogue.clone();
+            axum::Router::new().route(
+                "/metrics",
+                axum::routing::get(move || {
+                    scraped.record_metrics();
+                    let text = handle.render();
+                    async move {
+                        (
+                            [(
+                                axum::http::header::CONTENT_TYPE,
+                                "text/plain; version=0.0.4",
+                            )],
+                            text,
+                        )
+                    }
+                }),
+            )
+        }
+        Err(error) => {
+            eprintln!("metrics are off: {error}");
+            axum::Router::new()
+        }
+    }
+    .merge(dialogue.router());
 
     let stopper = dialogue.clone();
     tokio::spawn(async move {
         stop_signal().await;
         stopper.shutdown().await;
     });
-    match dialogue.serve_on(listener).await {
+    match dialogue.serve_router(listener, app).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{error}");

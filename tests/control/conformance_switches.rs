@@ -233,3 +233,113 @@ async fn connection_and_room_caps_by_default_and_by_switch() {
     .await;
     assert_eq!(again["ok"], true, "{again}");
 }
+
+/// The value of the sample `name` (with exactly these labels, rendered as
+/// Prometheus writes them) in a scrape.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| {
+            let (key, value) = line.rsplit_once(' ')?;
+            (key == series).then(|| value.parse().ok())?
+        })
+}
+
+#[tokio::test]
+async fn metrics_count_what_a_known_workload_did_and_carry_no_room_or_user() {
+    use crate::support::http::send;
+    let server = ServerProcess::start(&[]);
+    let mut clients = Vec::new();
+    for (user, transport) in [
+        ("metrics-user-a", Transport::WebSocket),
+        ("metrics-user-b", Transport::WebSocket),
+        ("metrics-user-c", Transport::Polling),
+    ] {
+        let (client, _) = connect(&server.url, json!({ "userId": user }), transport).await;
+        join(&client, "chat").await;
+        clients.push(client);
+    }
+    let a = &clients[0];
+    // A room of this test's own: its id must appear in no label.
+    let created = ask(
+        a,
+        "dialogue:createRoom",
+        json!({ "id": "zz-private-room-42", "name": "P" }),
+    )
+    .await;
+    assert_eq!(created["ok"], true, "{created}");
+    for n in 0..5 {
+        let sent = emit_trigger(
+            a,
+            "chat",
+            "message",
+            json!({ "text": format!("m{n}"), "senderId": "s" }),
+        )
+        .await;
+        assert_eq!(sent["ok"], true, "{sent}");
+    }
+    for _ in 0..2 {
+        let invalid = emit_trigger(a, "chat", "message", json!({ "text": "" })).await;
+        assert_eq!(invalid["error"]["code"], "VALIDATION_FAILED");
+    }
+    let outside = emit_trigger(
+        a,
+        "orders",
+        "order:updated",
+        json!({ "orderId": "o", "status": "shipped" }),
+    )
+    .await;
+    assert_eq!(outside["error"]["code"], "NOT_IN_ROOM");
+
+    let scrape = send("GET", &format!("{}/metrics", server.url), None, None).await;
+    assert_eq!(scrape.status, 200);
+    assert!(
+        scrape.content_type.starts_with("text/plain; version=0.0.4"),
+        "{}",
+        scrape.content_type
+    );
+    let text = &scrape.text;
+    assert_eq!(sample(text, "dialogue_connections"), Some(3.0), "{text}");
+    assert_eq!(sample(text, "dialogue_members"), Some(3.0), "{text}");
+    assert_eq!(
+        sample(text, "dialogue_rooms"),
+        Some(7.0),
+        "six declared and one created: {text}"
+    );
+    assert_eq!(
+        sample(text, "dialogue_events_accepted_total"),
+        Some(5.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            text,
+            r#"dialogue_requests_refused_total{request="trigger",code="VALIDATION_FAILED"}"#
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            text,
+            r#"dialogue_requests_refused_total{request="trigger",code="NOT_IN_ROOM"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(text.contains("dialogue_request_duration_seconds"), "{text}");
+    // Bounded labels only.
+    for private in ["zz-private-room-42", "metrics-user-a", "chat\"", "orders\""] {
+        assert!(!text.contains(private), "{private} in a label: {text}");
+    }
+}
+
+/// A trigger in the acknowledgement form; the whole answer.
+async fn emit_trigger(client: &Client, room: &str, event: &str, data: Value) -> Value {
+    ask(
+        client,
+        "dialogue:trigger",
+        json!({ "roomId": room, "event": event, "data": data }),
+    )
+    .await
+}

@@ -444,6 +444,37 @@ impl<A: DialogueApp> Dialogue<A> {
         Ok(())
     }
 
+    /// Sets the gauges of docs/operating.md (connections, members, rooms,
+    /// slow members dropped) from the server's state, through the `metrics`
+    /// facade: call it when a scrape asks, before rendering (the
+    /// conformance server's `/metrics` does). Counters and histograms are
+    /// kept as things happen.
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// # fn run(dialogue: Dialogue<ChatApp>) {
+    /// dialogue.record_metrics();
+    /// # }
+    /// ```
+    pub fn record_metrics(&self) {
+        let engine = &self.engine;
+        let rooms = engine.all_rooms();
+        let members = rooms.iter().map(|room| room.size()).sum();
+        crate::metrics::gauges(
+            engine.admission.count(),
+            members,
+            rooms.len(),
+            engine
+                .state
+                .counters
+                .slow_members
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
+    }
+
     /// Stops the server: tells every client (`dialogue:shutdown`), refuses
     /// new connections, forgets every client (as their disconnection would),
     /// closes their transports (a client reconnects by itself, to another

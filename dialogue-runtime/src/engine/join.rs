@@ -389,7 +389,11 @@ impl JoinTicket {
         let position = delivery.position();
         let (recovered, missed) = match &self.options.since {
             None => (None, Vec::new()),
-            Some(since) => match delivery.recover(since) {
+            Some(since) => match delivery
+                .recover(since)
+                .inspect(|_| crate::metrics::recovery(true))
+                .inspect_err(|_| crate::metrics::recovery(false))
+            {
                 Ok((events, _)) => {
                     let missed = events
                         .into_iter()

@@ -92,6 +92,7 @@ impl Publishing {
             Appended::Repeat(original) => return Ok(repeat(original)),
         };
         tracing::debug!(room = %room.id, event = %event_name, seq = stamped.seq(), "event published");
+        crate::metrics::event_accepted();
         let then = match message {
             Some(message) => {
                 let message = EventMessage {

@@ -162,10 +162,11 @@ impl Engine {
             room.roster
                 .transfer(&client.user_id, &previous.id, &client.id)
                 .await;
-            let missed = request
-                .positions
-                .get(&room.id)
-                .and_then(|since| room.stream.delivery().recover(since).ok());
+            let missed = request.positions.get(&room.id).and_then(|since| {
+                let recovered = room.stream.delivery().recover(since).ok();
+                crate::metrics::recovery(recovered.is_some());
+                recovered
+            });
             let Some(keys) = client.add_membership(membership) else {
                 continue;
             };

@@ -72,7 +72,6 @@ impl Admission {
     }
 
     /// Connections held now.
-    #[cfg(test)]
     pub(crate) fn count(&self) -> usize {
         self.counts.lock().total
     }

@@ -70,6 +70,10 @@ impl<A: Adapter> Reply<A> {
     /// `dialogue:error`.
     pub(crate) fn fail(self, request: &str, error: WireError) {
         tracing::debug!(request, code = %error.code, message = %error.message, "request refused");
+        crate::metrics::request_refused(
+            Request::from_wire(request).map_or("unknown", Request::key),
+            error.code.as_str(),
+        );
         match self.ack {
             Some(ack) => Self::sent(&self.client, acknowledge(ack, &AckError::new(&error))),
             None => emit(&*self.client.conn, ServerEvent::Error, &error),
@@ -85,6 +89,8 @@ impl<A: Adapter> Reply<A> {
     /// they are (an acknowledgement; `dialogue:request` has no event form).
     pub(crate) fn refuse(self, request: &str, code: &str, message: &str) {
         tracing::debug!(request, code, message, "request refused by its handler");
+        // The application's codes are its own: counted under one label.
+        crate::metrics::request_refused("request", "APPLICATION");
         if let Some(ack) = self.ack {
             Self::sent(
                 &self.client,

@@ -134,9 +134,11 @@ pub(crate) async fn handle<A: Adapter>(
         room = tracing::field::Empty,
         event = tracing::field::Empty,
     );
+    let started = std::time::Instant::now();
     let handled = dispatch(engine, client, request, arg)
         .instrument(span)
         .await;
+    let elapsed = || started.elapsed().as_secs_f64();
     match handled {
         Ok(Handled::Answer { answer, then }) => {
             reply.answer(request, answer);
@@ -153,10 +155,15 @@ pub(crate) async fn handle<A: Adapter>(
         }
         Ok(Handled::Refused { code, message }) => reply.refuse(&name, &code, &message),
         Ok(Handled::Trigger(publishing)) => {
-            return Some(Box::pin(async move { (reply, publishing.finish().await) }));
+            return Some(Box::pin(async move {
+                let outcome = publishing.finish().await;
+                crate::metrics::request_seconds(request.key(), started.elapsed().as_secs_f64());
+                (reply, outcome)
+            }));
         }
         Err(error) => reply.fail(&name, error),
     }
+    crate::metrics::request_seconds(request.key(), elapsed());
     None
 }
 

@@ -362,7 +362,10 @@ fn commit_or_refuse(
     if batch.is_empty() {
         return;
     }
-    match commit(connection, &batch) {
+    let started = std::time::Instant::now();
+    let committed = commit(connection, &batch);
+    crate::metrics::commit(started.elapsed().as_secs_f64(), batch.len());
+    match committed {
         Ok(()) => {
             if *failing {
                 tracing::info!("the store accepts writes again");
