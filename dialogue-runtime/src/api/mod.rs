@@ -5,5 +5,6 @@ pub(crate) mod builder;
 pub(crate) mod client;
 pub(crate) mod dialogue;
 pub(crate) mod http;
+pub(crate) mod lifecycle;
 pub(crate) mod requests;
 pub(crate) mod room;
