@@ -17,6 +17,7 @@ pub(crate) mod names {
     pub(crate) const REQUEST_SECONDS: &str = "dialogue_request_duration_seconds";
     pub(crate) const RECOVERIES: &str = "dialogue_recoveries_total";
     pub(crate) const SLOW_MEMBERS: &str = "dialogue_slow_members_dropped_total";
+    pub(crate) const DELIVERIES: &str = "dialogue_deliveries_total";
     pub(crate) const COMMIT_SECONDS: &str = "dialogue_store_commit_duration_seconds";
     pub(crate) const COMMIT_BATCH: &str = "dialogue_store_commit_batch_size";
 }
@@ -64,15 +65,29 @@ pub(crate) fn commit(seconds: f64, events: usize) {
     let _ = (seconds, events);
 }
 
-/// The gauges, set from the state when a scrape asks.
-pub(crate) fn gauges(connections: usize, members: usize, rooms: usize, slow_members: u64) {
+/// What the state says when a scrape asks.
+pub(crate) struct Snapshot {
+    pub(crate) connections: usize,
+    pub(crate) members: usize,
+    pub(crate) rooms: usize,
+    pub(crate) slow_members: u64,
+    /// `None` when deliveries are not counted.
+    pub(crate) deliveries: Option<u64>,
+}
+
+/// The gauges (and the counters kept as atomics), set from the state when a
+/// scrape asks.
+pub(crate) fn gauges(now: Snapshot) {
     #[cfg(feature = "metrics")]
     {
-        metrics::gauge!(names::CONNECTIONS).set(connections as f64);
-        metrics::gauge!(names::MEMBERS).set(members as f64);
-        metrics::gauge!(names::ROOMS).set(rooms as f64);
-        metrics::counter!(names::SLOW_MEMBERS).absolute(slow_members);
+        metrics::gauge!(names::CONNECTIONS).set(now.connections as f64);
+        metrics::gauge!(names::MEMBERS).set(now.members as f64);
+        metrics::gauge!(names::ROOMS).set(now.rooms as f64);
+        metrics::counter!(names::SLOW_MEMBERS).absolute(now.slow_members);
+        if let Some(deliveries) = now.deliveries {
+            metrics::counter!(names::DELIVERIES).absolute(deliveries);
+        }
     }
     #[cfg(not(feature = "metrics"))]
-    let _ = (connections, members, rooms, slow_members);
+    let _ = now;
 }

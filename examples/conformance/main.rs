@@ -26,6 +26,7 @@
 //! | `DIALOGUE_SHUTDOWN_SECS` | the bound on a graceful shutdown (default 10) |
 //! | `DIALOGUE_MAX_CONNECTIONS`, `DIALOGUE_MAX_CONNECTIONS_PER_IP` | admission caps; past them a handshake is refused (defaults 19,000 and unlimited) |
 //! | `DIALOGUE_MAX_ROOMS_PER_CONNECTION`, `DIALOGUE_MAX_CREATED_ROOMS` | rooms one connection may be in, rooms one user may have created (defaults 100 and 20) |
+//! | `DIALOGUE_COUNT_DELIVERIES` | `1`: count every delivery for `/metrics` (`dialogue_deliveries_total`; a walk over each event's recipients) |
 //! | `DIALOGUE_API_KEY` | serve the HTTP API under `/api` for this bearer key (docs/http-api.md) |
 //! | `DIALOGUE_EMPTY_ROOM_SECS` | how long a client-created room (or a `doc:{docId}` instance in memory) may stay empty (default 300) |
 //! | `DIALOGUE_BENCH_CUT` | `1`: for the reconnect benchmark only, a trigger of `bench:cut` closes the connection of every user whose id starts with `cut-` (sessions kept) |
@@ -200,6 +201,9 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
         number::<usize>("DIALOGUE_MAX_CONNECTIONS_PER_IP", "a number of connections")?
     {
         builder = builder.max_connections_per_ip(max);
+    }
+    if var("DIALOGUE_COUNT_DELIVERIES")?.as_deref() == Some("1") {
+        builder = builder.count_deliveries(true);
     }
     if let Some(key) = var("DIALOGUE_API_KEY")? {
         builder = builder.api_key(&key);

@@ -248,7 +248,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 #[tokio::test]
 async fn metrics_count_what_a_known_workload_did_and_carry_no_room_or_user() {
     use crate::support::http::send;
-    let server = ServerProcess::start(&[]);
+    let server = ServerProcess::start(&[("DIALOGUE_COUNT_DELIVERIES", "1")]);
     let mut clients = Vec::new();
     for (user, transport) in [
         ("metrics-user-a", Transport::WebSocket),
@@ -309,6 +309,13 @@ async fn metrics_count_what_a_known_workload_did_and_carry_no_room_or_user() {
     assert_eq!(
         sample(text, "dialogue_events_accepted_total"),
         Some(5.0),
+        "{text}"
+    );
+    // Each of the 5 messages to the 3 members, the sender included (chat's
+    // joiners subscribe to `message`).
+    assert_eq!(
+        sample(text, "dialogue_deliveries_total"),
+        Some(15.0),
         "{text}"
     );
     assert_eq!(

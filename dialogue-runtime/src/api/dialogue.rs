@@ -80,6 +80,10 @@ pub struct Stats {
     /// (their buffer drained between the send and the search); zero unless
     /// members read at just about the rate they are sent to.
     pub unattributed_misses: u64,
+    /// Events handed to sockets, one per recipient, when
+    /// [`count_deliveries`](crate::DialogueBuilder::count_deliveries) is on
+    /// (else 0).
+    pub deliveries: u64,
 }
 
 /// Why serving stopped with an error.
@@ -379,6 +383,7 @@ impl<A: DialogueApp> Dialogue<A> {
         Stats {
             slow_members_dropped: counters.slow_members.load(Ordering::Relaxed),
             unattributed_misses: counters.unattributed_misses.load(Ordering::Relaxed),
+            deliveries: counters.deliveries.load(Ordering::Relaxed),
         }
     }
 

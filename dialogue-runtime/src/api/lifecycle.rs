@@ -30,16 +30,17 @@ impl<A: DialogueApp> Dialogue<A> {
         let engine = &self.engine;
         let rooms = engine.all_rooms();
         let members = rooms.iter().map(|room| room.size()).sum();
-        crate::metrics::gauges(
-            engine.admission.count(),
+        let counters = &engine.state.counters;
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        crate::metrics::gauges(crate::metrics::Snapshot {
+            connections: engine.admission.count(),
             members,
-            rooms.len(),
-            engine
-                .state
-                .counters
-                .slow_members
-                .load(std::sync::atomic::Ordering::Relaxed),
-        );
+            rooms: rooms.len(),
+            slow_members: counters.slow_members.load(relaxed),
+            deliveries: counters
+                .counts_deliveries()
+                .then(|| counters.deliveries.load(relaxed)),
+        });
     }
 
     /// Stops the server: tells every client (`dialogue:shutdown`), refuses

@@ -130,11 +130,23 @@ impl RoomFanout {
 impl Deliver for RoomFanout {
     fn deliver(&self, stamped: &StampedEvent) {
         let event = stamped.event();
+        // Only when asked for: a walk over the recipients.
+        let recipients = if self.counters.counts_deliveries() {
+            self.fanout.count(self.keys(event))
+        } else {
+            0
+        };
         let mut missed = self.fanout.send(
             self.keys(event),
             ServerEvent::Event.wire_name(),
             stamped.json(),
         );
+        if recipients > 0 {
+            Counters::bump(
+                &self.counters.deliveries,
+                recipients.saturating_sub(missed.count) as u64,
+            );
+        }
         if missed.count > 0 {
             let now = monotonic_millis();
             let last = self.probed_at.load(Ordering::Relaxed);

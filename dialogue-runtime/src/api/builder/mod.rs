@@ -107,6 +107,7 @@ pub struct DialogueBuilder<A> {
     probes: crate::control::api_key::Probes,
     shutdown_bound: Duration,
     handshake_timeout: Option<Duration>,
+    count_deliveries: bool,
     _app: PhantomData<fn() -> A>,
 }
 
@@ -150,6 +151,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             probes: crate::control::api_key::Probes::default(),
             shutdown_bound: serving::DEFAULT_SHUTDOWN,
             handshake_timeout: None,
+            count_deliveries: false,
             _app: PhantomData,
         }
     }
@@ -441,6 +443,9 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         (backend, store, write_behind): Chosen,
     ) -> Arc<Engine> {
         let counters = Arc::new(Counters::default());
+        counters
+            .count_deliveries
+            .store(self.count_deliveries, std::sync::atomic::Ordering::Relaxed);
         let state = State::new(
             backend,
             Arc::new(SocketFanout::new(io.clone())),

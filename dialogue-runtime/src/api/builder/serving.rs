@@ -135,6 +135,16 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
+    /// Counts deliveries (each event handed to each recipient socket) for
+    /// [`Dialogue::stats`](crate::Dialogue::stats) and the
+    /// `dialogue_deliveries_total` metric. Off by default: counting costs a
+    /// walk over each event's recipients, about what
+    /// [`after_each`](Self::after_each) pays for its count.
+    pub fn count_deliveries(mut self, on: bool) -> Self {
+        self.count_deliveries = on;
+        self
+    }
+
     /// At most `max` connections held by this process at once; past it a
     /// handshake is refused with a `connect_error` saying the server is full
     /// (the conformance server: `DIALOGUE_MAX_CONNECTIONS`, default 19,000).
