@@ -435,6 +435,42 @@ async fn presence_kicks_and_disconnections() {
             .status,
         204
     );
+    // A session held for a dropped connection ends too: its seat goes and it
+    // cannot be resumed.
+    let (carol, hello) = server
+        .connect_with(Some(json!({ "userId": "carol" })), Transport::WebSocket)
+        .await;
+    join(&carol, "small").await;
+    server.only_client("carol").await.force_reconnect();
+    carol.wait_disconnected(crate::harness::WAIT).await.unwrap();
+    crate::harness::eventually("carol's session is held", || {
+        server.dialogue.get_clients("carol").is_empty()
+    })
+    .await;
+    assert_eq!(
+        server.dialogue.room_by_id("small").unwrap().size(),
+        1,
+        "seat held"
+    );
+    assert_eq!(
+        api(&server, "DELETE", "/users/carol/connections", None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        server.dialogue.room_by_id("small").unwrap().size(),
+        0,
+        "seat gone"
+    );
+    let token = hello["resumeToken"].as_str().unwrap();
+    let (_, greeting) = server
+        .connect_with(
+            Some(json!({ "userId": "carol", "resume": token })),
+            Transport::WebSocket,
+        )
+        .await;
+    assert_eq!(greeting["resumed"], false, "{greeting}");
     // Routes that do not exist.
     assert_eq!(api(&server, "GET", "/nothing", None).await.status, 404);
 }

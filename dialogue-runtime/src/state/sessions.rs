@@ -109,6 +109,10 @@ pub(crate) trait Sessions: Send + Sync + 'static {
 
     /// Ends session `id` now (the client asked to leave).
     fn end(&self, id: SessionId) -> BoxFuture<'_, ()>;
+
+    /// Ends every held session of `user` now (the HTTP API closing a
+    /// user's connections); their clients.
+    fn end_held_of<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Vec<Arc<ClientState>>>;
 }
 
 struct Record {
@@ -242,6 +246,21 @@ impl Sessions for MemorySessions {
     fn end(&self, id: SessionId) -> BoxFuture<'_, ()> {
         self.inner.lock().remove(id);
         Box::pin(future::ready(()))
+    }
+
+    fn end_held_of<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Vec<Arc<ClientState>>> {
+        let mut inner = self.inner.lock();
+        let held: Vec<SessionId> = inner
+            .records
+            .iter()
+            .filter(|(_, record)| record.held.is_some() && record.user_id == user)
+            .map(|(id, _)| *id)
+            .collect();
+        let clients = held
+            .into_iter()
+            .filter_map(|id| inner.remove(id).map(|record| record.client))
+            .collect();
+        Box::pin(future::ready(clients))
     }
 }
 

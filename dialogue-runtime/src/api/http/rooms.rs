@@ -201,12 +201,16 @@ pub(super) async fn kick(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `DELETE /users/{userId}/connections`: every connection of the user on
-/// this node is closed at the namespace level, ending its session; 204
-/// whether or not it had any.
+/// `DELETE /users/{userId}/connections`: every connection of the user is
+/// closed at the namespace level, ending its session, and the sessions held
+/// for it end too (their seats go, `on_left` runs); 204 whether or not it
+/// had any.
 pub(super) async fn disconnect_user(State(api): State<Api>, Path(user_id): Path<String>) -> Answer {
     for client in api.engine.state.directory.of_user(&user_id) {
         client.conn.disconnect();
+    }
+    for client in api.engine.state.sessions.end_held_of(&user_id).await {
+        api.engine.end_memberships(&client).await;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
