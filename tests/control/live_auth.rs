@@ -22,7 +22,7 @@ fn token(sub: &str, expires_in: i64) -> String {
 
 #[tokio::test]
 async fn an_expiring_token_ends_the_connection_with_token_expired_and_a_held_session() {
-    let server = Server::start(builder().jwt(JwtAuth::hs256(SECRET))).await;
+    let server = Server::start(builder().jwt(JwtAuth::hs256(SECRET).leeway(Duration::ZERO))).await;
     for transport in TRANSPORTS {
         let (client, hello) = server
             .connect_with(json!({ "token": token("alice", 2) }), transport)
@@ -54,7 +54,7 @@ async fn an_expiring_token_ends_the_connection_with_token_expired_and_a_held_ses
 
 #[tokio::test]
 async fn a_fresh_token_of_the_same_user_keeps_the_connection() {
-    let server = Server::start(builder().jwt(JwtAuth::hs256(SECRET))).await;
+    let server = Server::start(builder().jwt(JwtAuth::hs256(SECRET).leeway(Duration::ZERO))).await;
     for transport in TRANSPORTS {
         let (client, _) = server
             .connect_with(json!({ "token": token("bob", 2) }), transport)

@@ -66,23 +66,21 @@ impl<A: DialogueApp> Dialogue<A> {
         // Time for the notice to leave (a polling client takes it with its
         // next poll) while new connections are already refused.
         tokio::time::sleep(SHUTDOWN_NOTICE.min(engine.shutdown_bound)).await;
-        // socketioxide's close does not run disconnect handlers: clean up first.
-        // Disconnecting a client takes the way to its request loop (which
-        // ends once what is queued is answered).
-        for client in engine.state.directory.all() {
-            engine.connection_gone(&client, Ending::Ended).await;
-            client.conn.detach();
-        }
-        // Bounded: a transport that does not drain must not hold the process.
+        // Bounded as a whole: hooks that take long, or a transport that does
+        // not drain, must not hold the process past the bound.
         let bound = engine.shutdown_bound;
-        if tokio::time::timeout(bound, engine.state.fanout.close())
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                ?bound,
-                "some transports did not close within the shutdown bound"
-            );
+        let sequence = async {
+            // socketioxide's close does not run disconnect handlers: clean up
+            // first. Disconnecting a client takes the way to its request
+            // loop (which ends once what is queued is answered).
+            for client in engine.state.directory.all() {
+                engine.connection_gone(&client, Ending::Ended).await;
+                client.conn.detach();
+            }
+            engine.state.fanout.close().await;
+        };
+        if tokio::time::timeout(bound, sequence).await.is_err() {
+            tracing::warn!(?bound, "the shutdown did not finish within its bound");
         }
         engine.stop_signal.send_replace(true);
     }

@@ -172,10 +172,15 @@ impl JwtAuth {
             Some(sub) if !sub.is_empty() && sub.len() <= MAX_NAME_LEN => sub.to_owned(),
             _ => return Err(JwtError::Claim("sub".to_owned())),
         };
+        // The connection ends when the token stops being accepted: at `exp`
+        // plus the leeway every check allows for clock skew (a handshake
+        // with a token inside it is accepted, and must not be dropped at
+        // once).
+        let leeway = self.validation.leeway.saturating_mul(1000);
         let expires_at = claims
             .get("exp")
             .and_then(Value::as_u64)
-            .map(|seconds| seconds.saturating_mul(1000));
+            .map(|seconds| seconds.saturating_mul(1000).saturating_add(leeway));
         let mut identity = Identity::user(user_id).with_claims(claims);
         identity.expires_at = expires_at;
         Ok(identity)

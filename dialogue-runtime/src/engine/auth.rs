@@ -58,6 +58,9 @@ impl Engine {
         if identity.user_id != client.user_id {
             return Err(AuthError::OtherUser);
         }
+        if identity.expires_at.is_some_and(|at| at <= now_millis()) {
+            return Err(AuthError::Invalid("token expired".to_owned()));
+        }
         client.set_expires_at(identity.expires_at);
         tracing::debug!(client = %client.id, expires_at = ?identity.expires_at, "credentials refreshed");
         Ok(identity.expires_at)
@@ -93,8 +96,13 @@ async fn expire_when_due(engine: Weak<Engine>, client: Weak<ClientState>) {
         // dropped, so that its session is held.
         drop(engine);
         tokio::time::sleep(FLUSH).await;
-        if client.is_connected() {
+        // A fresh token that arrived meanwhile keeps the connection.
+        let refreshed = client.expires_at().is_none_or(|at| at > now_millis());
+        if client.is_connected() && !refreshed {
             client.conn.drop_transport();
+        }
+        if refreshed {
+            continue;
         }
         return;
     }

@@ -57,6 +57,10 @@ impl Engine {
         let (sent, opened) = tokio::sync::oneshot::channel();
         let op: Op = Box::new(move |delivery| {
             Box::pin(async move {
+                // Deleted meanwhile: no stream (the sender goes unanswered).
+                if delivery.is_closed() {
+                    return;
+                }
                 let live = delivery.taps.add();
                 let position = delivery.position();
                 let replay =

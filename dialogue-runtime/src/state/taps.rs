@@ -30,6 +30,9 @@ impl Taps {
     pub(crate) fn add(&self) -> mpsc::Receiver<Arc<StampedEvent>> {
         let (sender, receiver) = mpsc::channel(TAP_QUEUE);
         let mut senders = self.senders.lock();
+        // Streams that ended are pruned here too, not only when an event
+        // comes: a quiet room with reconnecting streams stays small.
+        senders.retain(|sender| !sender.is_closed());
         senders.push(sender);
         self.count.store(senders.len(), Ordering::Release);
         receiver

@@ -36,11 +36,14 @@ async fn ready(engine: Arc<Engine>) -> Response {
     if failing.is_empty() {
         return axum::Json(json!({ "status": "ready" })).into_response();
     }
+    // The reasons go to the log, not to whoever asks: they may name files.
+    for (name, why) in &failing {
+        tracing::warn!(failing = name, %why, "not ready");
+    }
     let names: Vec<&str> = failing.iter().map(|(name, _)| *name).collect();
-    let reasons: Vec<&str> = failing.iter().map(|(_, why)| why.as_str()).collect();
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        axum::Json(json!({ "status": "unavailable", "failing": names, "reasons": reasons })),
+        axum::Json(json!({ "status": "unavailable", "failing": names })),
     )
         .into_response()
 }

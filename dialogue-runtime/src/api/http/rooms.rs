@@ -159,7 +159,11 @@ pub(super) async fn history(
         }
     };
     let (start, end) = (number("start", 0)?, number("end", DEFAULT_HISTORY_END)?);
-    let room = room(&api, &id)?;
+    // An instance not in memory is made: its history lives in the store.
+    let room = api
+        .engine
+        .room_or_instance(&id)
+        .ok_or_else(|| ApiError::from(RoomNotFound(id.clone())))?;
     let page = api.engine.history(&room, event, start, end).await?;
     let answer = HistoryPage {
         room_id: Cow::Borrowed(&id),

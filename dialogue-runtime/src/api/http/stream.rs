@@ -19,6 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::{Api, ApiError};
+use crate::engine::clients::Refusal;
 use crate::envelope::StampedEvent;
 use crate::protocol::{ErrorCode, JoinRequest, Position};
 use crate::state::connection::{Connection, SendFailure, Transport};
@@ -47,7 +48,14 @@ pub(super) async fn stream(
     let identified = engine
         .identify(&Value::Object(auth), &headers, None)
         .await
-        .map_err(|refusal| ApiError::new(ErrorCode::Unauthorized, refusal.to_string()))?;
+        .map_err(|refusal| {
+            let code = match refusal {
+                Refusal::Failed => ErrorCode::Internal,
+                Refusal::Stopping => ErrorCode::Unavailable,
+                _ => ErrorCode::Unauthorized,
+            };
+            ApiError::new(code, refusal.to_string())
+        })?;
     let client = engine
         .new_client(
             identified,

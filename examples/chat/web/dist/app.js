@@ -3641,10 +3641,12 @@ function createDialogueClient(options) {
     if (options.getToken === void 0 || expiresAt === void 0) return;
     const left = expiresAt - Date.now();
     const delay = Math.max(0, left - Math.min(3e4, left / 10));
+    const MAX_TIMER = 2147483647;
     refreshTimer = setTimeout(() => {
       refreshTimer = void 0;
-      if (socket.connected) refreshToken().catch(reportError);
-    }, delay);
+      if (delay > MAX_TIMER) planRefresh(expiresAt);
+      else if (socket.connected) refreshToken().catch(reportError);
+    }, Math.min(delay, MAX_TIMER));
   }
   async function refreshToken(token2) {
     const fresh = token2 ?? (options.getToken === void 0 ? void 0 : await options.getToken());

@@ -1260,10 +1260,14 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     if (options.getToken === undefined || expiresAt === undefined) return;
     const left = expiresAt - Date.now();
     const delay = Math.max(0, left - Math.min(30_000, left / 10));
+    // Timers take at most 2^31 - 1 ms (about 24.8 days; more fires at
+    // once): a longer wait is taken in steps.
+    const MAX_TIMER = 2_147_483_647;
     refreshTimer = setTimeout(() => {
       refreshTimer = undefined;
-      if (socket.connected) refreshToken().catch(reportError);
-    }, delay);
+      if (delay > MAX_TIMER) planRefresh(expiresAt);
+      else if (socket.connected) refreshToken().catch(reportError);
+    }, Math.min(delay, MAX_TIMER));
   }
 
   async function refreshToken(token?: string): Promise<{ expiresAt?: number }> {
