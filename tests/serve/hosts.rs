@@ -463,3 +463,61 @@ async fn a_room_created_with_presence_uses_the_applications_info_type() {
         bob.disconnect().await;
     }
 }
+
+#[tokio::test]
+async fn a_user_kicked_while_its_session_is_held_is_told_when_it_resumes() {
+    let server = Server::start().await;
+    let host = server.connect("host", Transport::WebSocket).await;
+    create(
+        &host,
+        json!({ "id": "den", "name": "Den", "presence": true }),
+    )
+    .await;
+    join(&host, "den").await;
+    let (bob, hello) = server
+        .connect_with(Some(json!({ "userId": "bob" })), Transport::WebSocket)
+        .await;
+    join(&bob, "den").await;
+    join(&bob, "chat").await;
+    // Bob's connection drops: his session (and seat) are held.
+    server.only_client("bob").await.force_reconnect();
+    bob.wait_disconnected(WAIT).await.unwrap();
+    crate::harness::eventually("bob is held", || {
+        server.dialogue.get_clients("bob").is_empty()
+    })
+    .await;
+    ask_ok(
+        &host,
+        "dialogue:kick",
+        json!({ "roomId": "den", "userId": "bob", "reason": "quiet please" }),
+    )
+    .await;
+    assert_eq!(
+        server.dialogue.room_by_id("den").unwrap().size(),
+        1,
+        "his seat went"
+    );
+    // The host heard its own and bob's arrivals first, then his departure.
+    let mut diffs = Vec::new();
+    for _ in 0..3 {
+        diffs.push(next(&host, "dialogue:presenceDiff").await);
+    }
+    assert_eq!(diffs[2]["left"][0]["userId"], "bob", "{diffs:?}");
+    // He resumes: the greeting says he was removed, and keeps the rest.
+    let token = hello["resumeToken"].as_str().unwrap();
+    let (bob, greeting) = server
+        .connect_with(
+            Some(json!({ "userId": "bob", "resume": token })),
+            Transport::WebSocket,
+        )
+        .await;
+    assert_eq!(greeting["resumed"], true, "{greeting}");
+    assert_eq!(greeting["rooms"], json!(["chat"]), "{greeting}");
+    assert_eq!(
+        greeting["kicked"],
+        json!([{ "roomId": "den", "reason": "quiet please" }]),
+        "{greeting}"
+    );
+    assert!(!server.dialogue.is_in_room("bob", "den"));
+    bob.disconnect().await;
+}

@@ -506,9 +506,15 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       // position.
       const kept = new Set(hello?.resumed === true && Array.isArray(hello.rooms) ? hello.rooms : []);
       const recovered = new Set(Array.isArray(hello?.recovered) ? hello.recovered : []);
+      // Rooms the host removed this user from while it was away: closed
+      // here, never joined again.
+      const kicked = new Map((Array.isArray(hello?.kicked) ? hello.kicked : []).map((k) => [k.roomId, k.reason]));
       for (const room of [...rooms.values()]) {
         if (kept.has(room.roomId)) room.back(recovered.has(room.roomId));
-        else rejoin(room);
+        else if (kicked.has(room.roomId)) {
+          room.kicked(kicked.get(room.roomId) ?? undefined);
+          failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("NOT_IN_ROOM", `removed from room ${room.roomId} by its host`));
+        } else rejoin(room);
       }
     }
     callEach(connectHandlers);

@@ -60,6 +60,12 @@ pub struct Connected<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub recovered: Option<Vec<String>>,
+    /// Only after a resume, when the host removed the user from rooms while
+    /// the connection was away: those rooms (not in `rooms`), with the
+    /// host's reason; the client does not join them again.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub kicked: Option<Vec<super::people::Kicked<'a>>>,
 }
 
 impl<'a> Connected<'a> {
@@ -73,6 +79,7 @@ impl<'a> Connected<'a> {
             resumed: None,
             rooms: None,
             recovered: None,
+            kicked: None,
         }
     }
 }

@@ -254,8 +254,15 @@ impl Engine {
         for connection in &removal.connections {
             room.seats.release(connection).await;
             // A held session's connection is not in the directory: its
-            // seat is gone, so a resume does not bring it back.
+            // membership goes now, and its resume is told (`kicked` in the
+            // greeting), so that the client does not join again.
             let Some(member) = self.state.directory.get(connection) else {
+                if let Some(held) = self.state.sessions.held_client(connection)
+                    && held.remove_membership(room_id).is_some()
+                {
+                    held.note_kicked(room_id, reason);
+                    removed.push(held);
+                }
                 continue;
             };
             if let Some(membership) = member.remove_membership(room_id) {

@@ -67,6 +67,8 @@ pub(crate) struct Greeting {
     pub(crate) resumed: Option<bool>,
     pub(crate) rooms: Option<Vec<String>>,
     pub(crate) recovered: Option<Vec<String>>,
+    /// Rooms the host removed the user from while the session was held.
+    pub(crate) kicked: Option<Vec<(String, Option<String>)>>,
     /// Done once the client was greeted (see [`Engine::rejoin`]).
     rejoins: Vec<Rejoin>,
 }
@@ -127,6 +129,7 @@ impl Engine {
                     resumed,
                     rooms: None,
                     recovered: None,
+                    kicked: None,
                     rejoins: Vec::new(),
                 };
             }
@@ -147,6 +150,7 @@ impl Engine {
         let mut rooms = Vec::new();
         let mut recovered = Vec::new();
         let mut rejoins = Vec::new();
+        let kicked = previous.take_kicked();
         for membership in previous.take_memberships() {
             let room = membership.room.clone();
             // Deleted while the session was held: gone with it (a room made
@@ -184,6 +188,7 @@ impl Engine {
             resumed: Some(true),
             rooms: Some(rooms),
             recovered: Some(recovered),
+            kicked: (!kicked.is_empty()).then_some(kicked),
             rejoins,
         }
     }

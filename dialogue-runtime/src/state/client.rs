@@ -102,6 +102,9 @@ pub(crate) struct ClientState {
     dropped: AtomicBool,
     /// When its credentials run out, in Unix milliseconds (0: never).
     expires_at: AtomicU64,
+    /// Rooms the host removed it from while its session was held (room,
+    /// reason): told when the session resumes.
+    kicked: Mutex<Vec<(String, Option<String>)>>,
     memberships: Mutex<HashMap<String, RoomMembership>>,
 }
 
@@ -126,8 +129,22 @@ impl ClientState {
             taken_over: AtomicBool::new(false),
             dropped: AtomicBool::new(false),
             expires_at: AtomicU64::new(0),
+            kicked: Mutex::new(Vec::new()),
             memberships: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Notes that the host removed it from `room` while its session was
+    /// held.
+    pub(crate) fn note_kicked(&self, room: &str, reason: Option<&str>) {
+        self.kicked
+            .lock()
+            .push((room.to_owned(), reason.map(str::to_owned)));
+    }
+
+    /// The rooms it was removed from while held, for the resume's greeting.
+    pub(crate) fn take_kicked(&self) -> Vec<(String, Option<String>)> {
+        std::mem::take(&mut *self.kicked.lock())
     }
 
     /// When its credentials run out (Unix milliseconds), if they do.

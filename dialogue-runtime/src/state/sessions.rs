@@ -110,6 +110,9 @@ pub(crate) trait Sessions: Send + Sync + 'static {
     /// Ends session `id` now (the client asked to leave).
     fn end(&self, id: SessionId) -> BoxFuture<'_, ()>;
 
+    /// The client of the held session whose connection was `connection`.
+    fn held_client(&self, connection: &str) -> Option<Arc<ClientState>>;
+
     /// Ends every held session of `user` now (the HTTP API closing a
     /// user's connections); their clients.
     fn end_held_of<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Vec<Arc<ClientState>>>;
@@ -246,6 +249,15 @@ impl Sessions for MemorySessions {
     fn end(&self, id: SessionId) -> BoxFuture<'_, ()> {
         self.inner.lock().remove(id);
         Box::pin(future::ready(()))
+    }
+
+    fn held_client(&self, connection: &str) -> Option<Arc<ClientState>> {
+        self.inner
+            .lock()
+            .records
+            .values()
+            .find(|record| record.held.is_some() && record.client.id == connection)
+            .map(|record| record.client.clone())
     }
 
     fn end_held_of<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Vec<Arc<ClientState>>> {

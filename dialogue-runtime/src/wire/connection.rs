@@ -92,6 +92,15 @@ pub(crate) async fn connected<A: Adapter>(engine: Arc<Engine>, socket: SocketRef
         resumed: greeting.resumed,
         rooms: greeting.rooms.clone(),
         recovered: greeting.recovered.clone(),
+        kicked: greeting.kicked.as_ref().map(|rooms| {
+            rooms
+                .iter()
+                .map(|(room, reason)| crate::protocol::Kicked {
+                    room_id: room.clone().into(),
+                    reason: reason.clone().map(Into::into),
+                })
+                .collect()
+        }),
         ..Connected::new(&client.id, &client.user_id, greeting.token.as_str())
     };
     let _ = client.conn.emit(ServerEvent::Connected.wire_name(), &hello);

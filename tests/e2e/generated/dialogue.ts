@@ -170,7 +170,13 @@ rooms?: Array<string>,
  * Only after a resume: the rooms whose missed events follow (their
  * position was given and they still hold everything after it).
  */
-recovered?: Array<string>, };
+recovered?: Array<string>,
+/**
+ * Only after a resume, when the host removed the user from rooms while
+ * the connection was away: those rooms (not in `rooms`), with the
+ * host's reason; the client does not join them again.
+ */
+kicked?: Array<Kicked>, };
 
 /**
  * `dialogue:createRoom`: `{ id, name, description?, maxSize?, secret?,
@@ -1496,9 +1502,15 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
       // position.
       const kept = new Set(hello?.resumed === true && Array.isArray(hello.rooms) ? hello.rooms : []);
       const recovered = new Set(Array.isArray(hello?.recovered) ? hello.recovered : []);
+      // Rooms the host removed this user from while it was away: closed
+      // here, never joined again.
+      const kicked = new Map((Array.isArray(hello?.kicked) ? hello.kicked : []).map((k) => [k.roomId, k.reason]));
       for (const room of [...rooms.values()]) {
         if (kept.has(room.roomId)) room.back(recovered.has(room.roomId));
-        else rejoin(room);
+        else if (kicked.has(room.roomId)) {
+          room.kicked(kicked.get(room.roomId) ?? undefined);
+          failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("NOT_IN_ROOM", `removed from room ${room.roomId} by its host`));
+        } else rejoin(room);
       }
     }
     callEach(connectHandlers);

@@ -3667,9 +3667,13 @@ function createDialogueClient(options) {
     if (again) {
       const kept = new Set(hello?.resumed === true && Array.isArray(hello.rooms) ? hello.rooms : []);
       const recovered = new Set(Array.isArray(hello?.recovered) ? hello.recovered : []);
+      const kicked = new Map((Array.isArray(hello?.kicked) ? hello.kicked : []).map((k) => [k.roomId, k.reason]));
       for (const room of [...rooms.values()]) {
         if (kept.has(room.roomId)) room.back(recovered.has(room.roomId));
-        else rejoin(room);
+        else if (kicked.has(room.roomId)) {
+          room.kicked(kicked.get(room.roomId) ?? void 0);
+          failQueued((q) => q.payload.roomId === room.roomId, new DialogueError("NOT_IN_ROOM", `removed from room ${room.roomId} by its host`));
+        } else rejoin(room);
       }
     }
     callEach(connectHandlers);
