@@ -297,9 +297,13 @@ impl Engine {
         empty_since.retain(|id, _| seen.contains(id));
         for id in expired {
             empty_since.remove(&id);
-            // Joined meanwhile: it stays (a seat taken after this check
-            // races a deletion like any other, and the join sees it).
-            if self.room(&id).is_some_and(|room| room.size() > 0) {
+            // Closed only if still empty, atomically against joins: a join
+            // that took its seat meanwhile keeps the room; one that comes
+            // after finds it closed (ROOM_NOT_FOUND), as for any deletion.
+            let Some(room) = self.room(&id) else {
+                continue;
+            };
+            if !room.seats.close_if_empty().await {
                 continue;
             }
             tracing::info!(room = %id, empty = ?self.empty_room, "an empty room created by a client was deleted");

@@ -39,6 +39,10 @@ pub(crate) trait Seats: Send + Sync + 'static {
     /// members that held one.
     fn close(&self) -> BoxFuture<'_, Vec<String>>;
 
+    /// Closes the room if nobody holds a seat, atomically against takes;
+    /// whether it did.
+    fn close_if_empty(&self) -> BoxFuture<'_, bool>;
+
     /// Members now.
     fn count(&self) -> usize;
 
@@ -103,6 +107,15 @@ impl Seats for MemorySeats {
         Box::pin(future::ready(members))
     }
 
+    fn close_if_empty(&self) -> BoxFuture<'_, bool> {
+        let mut inner = self.inner.lock();
+        let empty = inner.members.is_empty();
+        if empty {
+            inner.closed = true;
+        }
+        Box::pin(future::ready(empty))
+    }
+
     fn count(&self) -> usize {
         self.inner.lock().members.len()
     }
@@ -143,5 +156,12 @@ mod tests {
         assert_eq!(seats.take("d", None).await, Err(SeatError::Closed));
         assert!(seats.is_closed());
         assert_eq!(seats.count(), 0);
+        let occupied = MemorySeats::default();
+        occupied.take("x", None).await.unwrap();
+        assert!(!occupied.close_if_empty().await, "someone is there");
+        assert_eq!(occupied.take("y", None).await, Ok(()), "still open");
+        let empty = MemorySeats::default();
+        assert!(empty.close_if_empty().await);
+        assert_eq!(empty.take("z", None).await, Err(SeatError::Closed));
     }
 }
