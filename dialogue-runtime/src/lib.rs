@@ -66,7 +66,7 @@ pub use control::hooks::{
     DEFAULT_HOOK_TIMEOUT, Evicted, Handshake, HookError, Identity, LoadRequest, SocketInfo,
 };
 pub use control::jwt::{DEFAULT_LEEWAY, JwtAuth, JwtError, JwtKeyError};
-pub use control::limits::{DEFAULT_MAX_PAYLOAD, Limits};
+pub use control::limits::{DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_ROOM_INSTANCES, Limits};
 pub use control::requests::Refusal;
 pub use control::secret::RoomSecret;
 pub use dialogue_core::{

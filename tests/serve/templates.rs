@@ -219,3 +219,45 @@ async fn server_created_rooms_sync_history_carry_server_events_and_require_claim
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn clients_cannot_open_instances_past_the_cap() {
+    let dialogue = ConformanceApp::server()
+        .max_room_instances(2)
+        .build()
+        .unwrap();
+    let server = Server::serve(dialogue).await;
+    for transport in TRANSPORTS {
+        let alice = server.connect("alice", transport).await;
+        join(&alice, "doc:one").await;
+        join(&alice, "doc:two").await;
+        for form in FORMS {
+            let error = refused_with(
+                &alice,
+                form,
+                "JOIN_DENIED",
+                "dialogue:join",
+                json!({ "roomId": "doc:three" }),
+            )
+            .await;
+            assert!(
+                error["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("too many rooms"),
+                "{error}"
+            );
+        }
+        // Open ones stay joinable; the server's own pushes are not limited.
+        let bob = server.connect("bob", transport).await;
+        join(&bob, "doc:one").await;
+        assert!(
+            server
+                .dialogue
+                .instance(ConformanceApp::doc("four"))
+                .is_some()
+        );
+        alice.disconnect().await;
+        bob.disconnect().await;
+    }
+}

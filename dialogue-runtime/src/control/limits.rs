@@ -8,7 +8,8 @@ use governor::{DefaultDirectRateLimiter, Quota};
 /// The largest `data` (and `meta`) of a trigger, in bytes of JSON, by default.
 pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024;
 
-/// What one client may do. Every limit is off by default but the payload size.
+/// What one client may do. Every limit is off by default but the payload size
+/// and the template instances clients may open.
 ///
 /// | limit | error |
 /// |---|---|
@@ -18,6 +19,7 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 64 * 1024;
 /// | `rooms_per_connection` | `JOIN_DENIED` |
 /// | `dynamic_rooms`, `dynamic_rooms_per_user` | `PERMISSION_DENIED` |
 /// | `max_connections`, `max_connections_per_ip` | the handshake's `connect_error` |
+/// | `max_room_instances` | `JOIN_DENIED` |
 ///
 /// ```
 /// use std::num::NonZeroU32;
@@ -53,7 +55,16 @@ pub struct Limits {
     /// Connections from one address at once (the client's address, behind
     /// trusted proxies the one they forward).
     pub max_connections_per_ip: Option<usize>,
+    /// Template instances (`doc:{docId}`, `user:{userId}`) in memory at
+    /// once that a client's join (or event stream) may open; past it
+    /// opening one more is `JOIN_DENIED`, instances already open stay
+    /// joinable, and the server's own pushes are not limited. Default
+    /// 100,000: a client joining `doc:<random>` cannot fill the memory.
+    pub max_room_instances: Option<usize>,
 }
+
+/// Template instances clients may open, by default.
+pub const DEFAULT_MAX_ROOM_INSTANCES: usize = 100_000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -66,6 +77,7 @@ impl Default for Limits {
             dynamic_rooms_per_user: None,
             max_connections: None,
             max_connections_per_ip: None,
+            max_room_instances: Some(DEFAULT_MAX_ROOM_INSTANCES),
         }
     }
 }

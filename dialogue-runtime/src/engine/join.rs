@@ -93,7 +93,14 @@ impl Engine {
             Some((template, owner)) if template.is_per_user() && owner != client.user_id => {
                 Err(not_yours(room_id))
             }
-            Some((template, value)) => Ok(self.instance(template, value)),
+            Some((template, value)) => {
+                self.instance_for_client(template, value)
+                    .ok_or_else(|| JoinError::Denied {
+                        room: room_id.to_owned(),
+                        reason: "too many rooms are open on this server; try again later"
+                            .to_owned(),
+                    })
+            }
             None => Err(RoomNotFound(room_id.to_owned()).into()),
         }
     }

@@ -199,6 +199,30 @@ impl Engine {
         self.rooms.declared.get(id).cloned()
     }
 
+    /// Like [`instance`](Self::instance), for a client: `None` when making
+    /// it would pass `max_room_instances` (after a sweep of unused ones).
+    pub(crate) fn instance_for_client(
+        &self,
+        template: &Template,
+        value: &str,
+    ) -> Option<Arc<RoomState>> {
+        if let Some(max) = self.limits.max_room_instances {
+            let id = template.id_for(value);
+            let full = {
+                let instances = self.rooms.instances.read();
+                !instances.contains_key(&id) && instances.len() >= max
+            };
+            if full {
+                let mut instances = self.rooms.instances.write();
+                self.sweep(&mut instances);
+                if !instances.contains_key(&id) && instances.len() >= max {
+                    return None;
+                }
+            }
+        }
+        Some(self.instance(template, value))
+    }
+
     /// The instance of `template` for `value` (a per-user room's: the
     /// user's), made on first use.
     pub(crate) fn instance(&self, template: &Template, value: &str) -> Arc<RoomState> {

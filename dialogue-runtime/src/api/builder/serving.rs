@@ -145,6 +145,15 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
+    /// At most `max` template instances in memory that clients' joins (and
+    /// event streams) may open (default 100,000); past it opening one more
+    /// is `JOIN_DENIED`, while open ones stay joinable and the server's own
+    /// pushes are not limited.
+    pub fn max_room_instances(mut self, max: usize) -> Self {
+        self.limits.max_room_instances = Some(max);
+        self
+    }
+
     /// At most `max` connections held by this process at once; past it a
     /// handshake is refused with a `connect_error` saying the server is full
     /// (the conformance server: `DIALOGUE_MAX_CONNECTIONS`, default 19,000).
