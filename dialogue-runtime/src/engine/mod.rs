@@ -10,6 +10,7 @@
 //! - `history`: history pages, and the store writes behind the broadcast;
 //! - `rooms`: the rooms (declared, template instances, created), creating
 //!   and deleting;
+//! - `keeper`: empty client rooms deleted, unused instances swept;
 //! - `people`: presence, hosts, kicks and bans;
 //! - `streams`: server-sent event streams, a join without a seat;
 //! - `handlers`: the application's requests and their handlers.
@@ -26,6 +27,7 @@ pub(crate) mod handlers;
 pub(crate) mod history;
 pub(crate) mod hooks;
 pub(crate) mod join;
+pub(crate) mod keeper;
 pub(crate) mod people;
 pub(crate) mod publish;
 pub(crate) mod rooms;
