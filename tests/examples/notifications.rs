@@ -11,9 +11,6 @@ mod app;
 use std::sync::Arc;
 
 use dialogue_client::Client;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
 use crate::harness::*;
@@ -49,43 +46,10 @@ async fn arrive(url: &str, user: &str) -> Client {
 }
 
 /// `POST` to the HTTP API with `Authorization: Bearer <key>` (none when
-/// `key` is `None`), over a real connection; the status and the JSON body.
+/// `key` is `None`); the status and the JSON body.
 async fn api_post(url: &str, key: Option<&str>, body: Value) -> (u16, Value) {
-    let uri: hyper::Uri = url.parse().expect("a URL");
-    let authority = uri.authority().expect("a host").to_string();
-    let stream = tokio::net::TcpStream::connect(&authority)
-        .await
-        .expect("connects");
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("an HTTP/1 handshake");
-    tokio::spawn(connection);
-    let mut request = hyper::Request::builder()
-        .method("POST")
-        .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
-        .header(hyper::header::HOST, &authority)
-        .header(hyper::header::CONTENT_TYPE, "application/json");
-    if let Some(key) = key {
-        request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {key}"));
-    }
-    let request = request
-        .body(Full::new(Bytes::from(body.to_string())))
-        .expect("a request");
-    let response = tokio::time::timeout(WAIT, sender.send_request(request))
-        .await
-        .expect("answered in time")
-        .expect("answered");
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let reply = crate::support::http::send("POST", url, key, Some(&body)).await;
+    (reply.status, reply.json)
 }
 
 /// Publishes `event` with `data` into `user`'s inbox through the HTTP API,

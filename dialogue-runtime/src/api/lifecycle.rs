@@ -1,14 +1,8 @@
 //! A running server's upkeep: its metrics' gauges, and stopping it.
 
-use std::time::Duration;
-
 use crate::DialogueApp;
 use crate::api::dialogue::Dialogue;
 use crate::engine::sessions::Ending;
-
-/// How long a shutdown leaves `dialogue:shutdown` to reach the clients
-/// before their transports close.
-const SHUTDOWN_NOTICE: Duration = Duration::from_millis(250);
 
 impl<A: DialogueApp> Dialogue<A> {
     /// Sets the gauges of docs/operating.md (connections, members, rooms,
@@ -65,7 +59,7 @@ impl<A: DialogueApp> Dialogue<A> {
         engine.stop();
         // Time for the notice to leave (a polling client takes it with its
         // next poll) while new connections are already refused.
-        tokio::time::sleep(SHUTDOWN_NOTICE.min(engine.shutdown_bound)).await;
+        tokio::time::sleep(crate::engine::NOTICE_FLUSH.min(engine.shutdown_bound)).await;
         // Bounded as a whole: hooks that take long, or a transport that does
         // not drain, must not hold the process past the bound.
         let bound = engine.shutdown_bound;

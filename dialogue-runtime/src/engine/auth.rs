@@ -17,10 +17,6 @@ use crate::error::AuthError;
 use crate::protocol::{ErrorCode, ServerEvent, WireError};
 use crate::state::client::ClientState;
 
-/// How long the `TOKEN_EXPIRED` error has to reach the client before its
-/// transport closes.
-const FLUSH: Duration = Duration::from_millis(250);
-
 impl Engine {
     /// Watches `client`'s expiry, for as long as it is connected: a task
     /// that sleeps until the expiry, and again when it was pushed back.
@@ -95,7 +91,7 @@ async fn expire_when_due(engine: Weak<Engine>, client: Weak<ClientState>) {
         // next poll), then the transport closes; the client is marked
         // dropped, so that its session is held.
         drop(engine);
-        tokio::time::sleep(FLUSH).await;
+        tokio::time::sleep(crate::engine::NOTICE_FLUSH).await;
         // A fresh token that arrived meanwhile keeps the connection.
         let refreshed = client.expires_at().is_none_or(|at| at > now_millis());
         if client.is_connected() && !refreshed {

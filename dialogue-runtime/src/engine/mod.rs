@@ -51,6 +51,11 @@ use crate::spec::AppSpec;
 use crate::state::State;
 use crate::store::HistoryStore;
 
+/// How long a notice sent just before a client's transport closes
+/// (`TOKEN_EXPIRED`, `dialogue:shutdown`) has to reach it: a polling client
+/// takes it with its next poll.
+pub(crate) const NOTICE_FLUSH: Duration = Duration::from_millis(250);
+
 /// Everything the engine is made from.
 pub(crate) struct Parts {
     pub(crate) spec: &'static AppSpec,
