@@ -163,6 +163,121 @@ impl StampedEvent {
     }
 }
 
+/// An event's envelope before it has its seq: its parts, borrowed.
+///
+/// A stream in memory writes the envelope once it has numbered the event
+/// ([`stamp`](Self::stamp)). A shared stream numbers it elsewhere (Redis,
+/// in one script with the append), so it writes everything but the seq
+/// first ([`Stamp::head`]) and the seq is appended to those bytes there and
+/// here alike ([`Head::finish`]).
+pub(crate) enum Stamp<'a> {
+    /// The parts of a trigger: stamped with the server's clock.
+    Parts {
+        room_id: &'a str,
+        event: &'a str,
+        data: &'a Value,
+        from: &'a str,
+        meta: Option<&'a Map<String, Value>>,
+    },
+    /// A complete message (a hook's), written as it is.
+    Message(&'a EventMessage),
+}
+
+/// An envelope written but for its seq: the JSON object without its
+/// closing brace, to which `,"seq":N}` is appended.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) struct Head {
+    pub(crate) event: String,
+    pub(crate) timestamp: u64,
+    pub(crate) json: String,
+}
+
+impl Stamp<'_> {
+    /// Writes the envelope with the seq `seq`.
+    pub(crate) fn stamp(self, seq: u64) -> Result<StampedEvent, serde_json::Error> {
+        match self {
+            Stamp::Parts {
+                room_id,
+                event,
+                data,
+                from,
+                meta,
+            } => StampedEvent::stamp(seq, room_id, event, data, from, meta),
+            Stamp::Message(message) => StampedEvent::from_message(seq, message),
+        }
+    }
+
+    /// Writes everything but the seq (which goes last).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn head(&self) -> Result<Head, serde_json::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct NoSeq<'a> {
+            event: &'a str,
+            room_id: &'a str,
+            data: &'a Value,
+            from: &'a str,
+            timestamp: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a Map<String, Value>>,
+        }
+        let envelope = match *self {
+            Stamp::Parts {
+                room_id,
+                event,
+                data,
+                from,
+                meta,
+            } => NoSeq {
+                event,
+                room_id,
+                data,
+                from,
+                timestamp: now_millis(),
+                meta,
+            },
+            Stamp::Message(message) => NoSeq {
+                event: &message.event,
+                room_id: &message.room_id,
+                data: &message.data,
+                from: &message.from,
+                timestamp: message.timestamp,
+                meta: message.meta.as_ref(),
+            },
+        };
+        let mut json = serde_json::to_string(&envelope)?;
+        // A struct is written as an object: its last byte is the brace.
+        json.pop();
+        Ok(Head {
+            event: envelope.event.to_owned(),
+            timestamp: envelope.timestamp,
+            json,
+        })
+    }
+}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+impl Head {
+    /// The bytes a shared stream appends to the head for `seq`, the same
+    /// on every node (and in the Redis script).
+    pub(crate) fn suffix(seq: u64) -> String {
+        format!(",\"seq\":{seq}}}")
+    }
+
+    /// The envelope with the seq `seq`.
+    pub(crate) fn finish(self, seq: u64) -> Result<StampedEvent, serde_json::Error> {
+        let mut json = self.json;
+        json.push_str(&Self::suffix(seq));
+        Ok(StampedEvent {
+            seq,
+            event: self.event,
+            timestamp: self.timestamp,
+            json: RawValue::from_string(json)?,
+        })
+    }
+}
+
 /// Unix time in milliseconds (0 before 1970, which no clock here is).
 pub(crate) fn now_millis() -> u64 {
     SystemTime::now()
@@ -213,5 +328,47 @@ mod tests {
         assert!(value.get("meta").is_none());
         assert_eq!(value["data"], Value::Null);
         assert_eq!(value["from"], "system");
+    }
+
+    #[test]
+    fn a_head_finished_with_a_seq_reads_back_like_a_stamped_envelope() {
+        let data = json!({ "text": "hi" });
+        let meta = json!({ "trace": "t1" });
+        let stamp = Stamp::Parts {
+            room_id: "chat",
+            event: "message",
+            data: &data,
+            from: "u1",
+            meta: meta.as_object(),
+        };
+        let head = stamp.head().unwrap();
+        // The object without its closing brace (which comes with the seq).
+        let closed: Value = serde_json::from_str(&format!("{}}}", head.json)).unwrap();
+        assert_eq!(closed["meta"]["trace"], "t1");
+        assert!(closed.get("seq").is_none());
+        assert!(!head.json.contains("\"seq\""));
+        let finished = head.clone().finish(9).unwrap();
+        assert!(finished.json().get().ends_with(",\"seq\":9}"));
+        assert_eq!((finished.seq(), finished.event()), (9, "message"));
+        assert_eq!(finished.timestamp(), head.timestamp);
+        let message = finished.message().unwrap();
+        assert_eq!(message.seq, 9);
+        assert_eq!(message.data, data);
+        assert_eq!(message.meta.as_ref().unwrap()["trace"], "t1");
+        let stamped = Stamp::Parts {
+            room_id: "chat",
+            event: "message",
+            data: &data,
+            from: "u1",
+            meta: meta.as_object(),
+        }
+        .stamp(9)
+        .unwrap()
+        .message()
+        .unwrap();
+        assert_eq!(
+            (stamped.event, stamped.room_id, stamped.from, stamped.seq),
+            (message.event, message.room_id, message.from, message.seq)
+        );
     }
 }

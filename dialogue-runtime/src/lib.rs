@@ -130,6 +130,8 @@ pub mod guide {
     pub mod http_api {}
     #[doc = include_str!("../../docs/operating.md")]
     pub mod operating {}
+    #[doc = include_str!("../../docs/scaling.md")]
+    pub mod scaling {}
     #[doc = include_str!("../../docs/authentication.md")]
     pub mod authentication {}
     #[doc = include_str!("../../docs/codegen.md")]

@@ -20,6 +20,7 @@ pub(crate) mod names {
     pub(crate) const DELIVERIES: &str = "dialogue_deliveries_total";
     pub(crate) const COMMIT_SECONDS: &str = "dialogue_store_commit_duration_seconds";
     pub(crate) const COMMIT_BATCH: &str = "dialogue_store_commit_batch_size";
+    pub(crate) const GAPS: &str = "dialogue_redis_gaps_total";
 }
 
 /// An event a room accepted (numbered, kept, delivered).
@@ -63,6 +64,18 @@ pub(crate) fn commit(seconds: f64, events: usize) {
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (seconds, events);
+}
+
+/// A node noticed it missed a room's events from Redis: `repaired` from the
+/// room's log, or not (the log no longer held them; the node's delivery
+/// started over from the room's position).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn gap(repaired: bool) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!(names::GAPS, "outcome" => if repaired { "repaired" } else { "unrepaired" })
+        .increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = repaired;
 }
 
 /// What the state says when a scrape asks.

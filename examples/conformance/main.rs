@@ -18,6 +18,8 @@
 //! | `DIALOGUE_TRIGGER_RATE` | at most this many triggers per second per connection |
 //! | `DIALOGUE_MAX_PAYLOAD` | the largest `data` in bytes (default 65536) |
 //! | `DIALOGUE_HISTORY_DB` | an SQLite file keeping every event, committed before it is answered; positions survive restarts |
+//! | `DIALOGUE_REDIS_URL` | join the other nodes that use this Redis: shared streams (one seq per room, history, recovery) and capacity (docs/scaling.md) |
+//! | `DIALOGUE_NODE_ID` | this node's name, printed at start (default: the host name and port) |
 //! | `DIALOGUE_RESUME_SECS` | how long a dropped session is held (default 120) |
 //! | `DIALOGUE_RECOVERY_SIZE`, `DIALOGUE_RECOVERY_SECS` | each room's recovery window (defaults 1000 events, 300 s) |
 //! | `DIALOGUE_SEND_BUFFER` | packets a connection may have waiting before it is a slow member (default 4096) |
@@ -147,6 +149,11 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
     if let Some(path) = var("DIALOGUE_HISTORY_DB")? {
         builder = builder.store(path);
     }
+    if let Some(url) = var("DIALOGUE_REDIS_URL")? {
+        let node = var("DIALOGUE_NODE_ID")?.unwrap_or_else(|| format!("{}:{port}", host_name()));
+        eprintln!("node {node} on Redis at {url}");
+        builder = builder.redis(url);
+    }
     if let Some(secs) = number::<u64>("DIALOGUE_RESUME_SECS", "a number of seconds")? {
         builder = builder.resume_grace(Duration::from_secs(secs));
     }
@@ -248,4 +255,11 @@ fn var(name: &str) -> Result<Option<String>, String> {
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not valid UTF-8")),
     }
+}
+
+/// The machine's host name, for a node's default name.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned())
 }

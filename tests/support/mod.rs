@@ -13,6 +13,7 @@ pub mod conformance;
 pub mod http;
 pub mod process;
 pub mod proxy;
+pub mod redis_server;
 pub mod server_process;
 pub mod shapes;
 pub mod wire;

@@ -142,6 +142,7 @@ impl Engine {
                 max_size,
             }),
             Err(SeatError::Closed) => Err(RoomNotFound(room_id.to_owned()).into()),
+            Err(SeatError::Unavailable(cause)) => Err(JoinError::Unavailable(cause)),
         }
     }
 

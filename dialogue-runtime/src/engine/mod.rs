@@ -177,6 +177,9 @@ impl Engine {
         if let Some(why) = self.history.store_failure() {
             failing.push(("store", why));
         }
+        if let Some(why) = self.state.backend.failure() {
+            failing.push(("redis", why));
+        }
         failing
     }
 

@@ -267,10 +267,14 @@ impl Engine {
         // Without `before_each`, the envelope is written straight from the
         // borrowed payload; with it, the hook's message is what is written.
         let stamp: Stamp<'_> = match &transformed {
-            Some(message) => Box::new(move |seq| StampedEvent::from_message(seq, message)),
-            None => {
-                Box::new(move |seq| StampedEvent::stamp(seq, &room.id, event, data, from, meta))
-            }
+            Some(message) => Stamp::Message(message),
+            None => Stamp::Parts {
+                room_id: &room.id,
+                event,
+                data,
+                from,
+                meta,
+            },
         };
         // Counting walks the recipients: only when a hook wants the count.
         let recipients = match self.hooks.after_each.is_empty() {

@@ -39,6 +39,15 @@ pub enum BuildError {
         "set either `store` (durable, committed before each answer) or `history_store`, not both"
     )]
     TwoStores,
+    /// Both Redis and a history store are set: with Redis, Redis keeps the
+    /// streams and history of every node.
+    #[error(
+        "set either `redis` (several nodes: Redis keeps streams and history) or a history file (`store`, `history_store`), not both"
+    )]
+    RedisAndStore,
+    /// The Redis URL does not read.
+    #[error("the Redis URL does not read: {0}")]
+    Redis(String),
     /// A declared request has no handler (`on_request`).
     #[error(
         "the request `{request}` is declared but has no handler: add `.on_request::<{type_name}, _, _>(...)` to the builder"
@@ -189,6 +198,9 @@ pub enum JoinError {
         /// Why, as the hook said.
         reason: String,
     },
+    /// The shared state (Redis) could not be reached: nothing changed.
+    #[error("the room's state is unavailable now; try again: {0}")]
+    Unavailable(String),
     /// The client is in as many rooms as one connection may be.
     #[error("a connection may be in at most {0} rooms; leave one first")]
     TooManyRooms(usize),

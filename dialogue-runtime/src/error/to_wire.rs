@@ -135,6 +135,7 @@ impl Coded for JoinError {
             Self::EventNotAllowed { .. } => ErrorCode::EventNotAllowed,
             Self::InvalidEventName(e) => e.code(),
             Self::Disconnected | Self::HookFailed(_) => ErrorCode::Internal,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }
 }

@@ -18,7 +18,9 @@
 //! go to the authority (async, atomic), reads of configuration and counts
 //! are this node's view (sync), and a room's events are delivered by each
 //! node to its own sockets, in seq order. `docs/architecture.md` says how
-//! a durable store and a broker plug in.
+//! a durable store and a broker plug in: [`Durable`] keeps streams in
+//! SQLite, `redis::Redis` (feature `redis`, docs/scaling.md) keeps streams
+//! and seats in Redis, shared by every node.
 
 pub(crate) mod admission;
 pub(crate) mod client;
@@ -32,6 +34,8 @@ pub(crate) mod fanout;
 pub(crate) mod history;
 pub(crate) mod people;
 pub(crate) mod recovery;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
 pub(crate) mod registry;
 pub(crate) mod room;
 pub(crate) mod seats;
@@ -59,6 +63,11 @@ use crate::state::stream::{MemoryStream, Stream};
 pub(crate) trait Backend: Send + Sync + 'static {
     /// The registry of rooms created at run time.
     fn registry(&self) -> Box<dyn RoomRegistry>;
+
+    /// Why the shared state cannot serve now, if it cannot (for `/ready`).
+    fn failure(&self) -> Option<String> {
+        None
+    }
 
     /// The directory of this node's clients.
     fn directory(&self) -> Box<dyn ClientDirectory>;

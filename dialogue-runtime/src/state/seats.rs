@@ -7,12 +7,15 @@ use futures_util::future::{self, BoxFuture};
 use parking_lot::Mutex;
 
 /// Why a seat could not be taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SeatError {
     /// The room holds this many members already.
     Full(u32),
     /// The room was deleted.
     Closed,
+    /// The shared state (Redis) could not be reached: nothing was taken.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Unavailable(String),
 }
 
 /// The seats of one room. Members are connection ids.

@@ -15,9 +15,7 @@ use crate::state::delivery::{Delivery, Turn};
 use crate::state::history::RoomHistory;
 use crate::state::recovery::Window;
 
-/// Writes the envelope of an event once it has its seq.
-pub(crate) type Stamp<'a> =
-    Box<dyn FnOnce(u64) -> Result<StampedEvent, serde_json::Error> + Send + 'a>;
+pub(crate) use crate::envelope::Stamp;
 
 /// Told of each kept event (and of the one it pushed out of the history),
 /// in seq order, under the stream's lock: it must not block. Owned: a
@@ -263,7 +261,7 @@ impl Stream for MemoryStream {
                 }
             }
             let seq = self.seq.load(Ordering::Acquire) + 1;
-            let event = Arc::new((append.stamp)(seq)?);
+            let event = Arc::new(append.stamp.stamp(seq)?);
             self.seq.store(seq, Ordering::Release);
             tail.keep(&event, append.keep, append.kept);
             if let Some(id) = append.id {
@@ -325,13 +323,18 @@ impl Stream for MemoryStream {
 mod tests {
     use std::time::Duration;
 
-    use serde_json::json;
-
     use super::*;
     use crate::state::delivery::Deliver;
 
     fn stamp<'a>(event: &'a str) -> Stamp<'a> {
-        Box::new(move |seq| StampedEvent::stamp(seq, "r", event, &json!(seq), "u", None))
+        static DATA: serde_json::Value = serde_json::Value::Null;
+        Stamp::Parts {
+            room_id: "r",
+            event,
+            data: &DATA,
+            from: "u",
+            meta: None,
+        }
     }
 
     struct Record(Arc<parking_lot::Mutex<Vec<u64>>>);

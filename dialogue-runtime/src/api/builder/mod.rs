@@ -24,10 +24,11 @@ use crate::error::BuildError;
 use crate::spec::AppSpec;
 use crate::state::counters::Counters;
 use crate::state::recovery::Window;
-use crate::state::{Backend, Memory, State};
+use crate::state::{Backend, State};
 use crate::store::HistoryStore;
 use crate::wire;
 
+mod backend;
 mod hook_setters;
 mod origin;
 mod requests;
@@ -86,6 +87,9 @@ pub struct DialogueBuilder<A> {
     /// `build`).
     #[cfg(feature = "sqlite")]
     durable: Option<Result<crate::store::sqlite::SqliteStore, crate::store::StoreError>>,
+    /// The Redis shared by every node (`redis`).
+    #[cfg(feature = "redis")]
+    redis: Option<String>,
     limits: Limits,
     transport_limit: Option<usize>,
     window: Window,
@@ -134,6 +138,8 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             store: None,
             #[cfg(feature = "sqlite")]
             durable: None,
+            #[cfg(feature = "redis")]
+            redis: None,
             limits: Limits::default(),
             transport_limit: None,
             window: Window::default(),
@@ -221,6 +227,29 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     #[cfg(feature = "sqlite")]
     pub fn sqlite_store(mut self, store: crate::store::sqlite::SqliteStore) -> Self {
         self.durable = Some(Ok(store));
+        self
+    }
+
+    /// Shares every room's stream and seats with the other nodes that use
+    /// the Redis at `url` (`redis://host:port/db`): one seq per room across
+    /// nodes, history and the recovery window in Redis, `maxSize` held
+    /// across nodes (docs/scaling.md). Nothing connects until the server
+    /// runs; while Redis is unreachable, what needs it is answered
+    /// `UNAVAILABLE` and `/ready` says 503. With Redis, Redis is the store of
+    /// record: setting [`store`](Self::store) too fails [`build`](Self::build).
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dialogue = Dialogue::<ChatApp>::builder().redis("redis://127.0.0.1:6379").build()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.redis = Some(url.into());
         self
     }
 
@@ -403,33 +432,6 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             closer,
             backend,
         )))
-    }
-
-    /// Where state lives: in the durable store when one is set (its writer
-    /// started, keeping at least the recovery window), else in memory; and
-    /// the history store pages past memory come from, written behind the
-    /// broadcast or not.
-    fn backend(&mut self, spec: &'static AppSpec) -> Result<Chosen, BuildError> {
-        #[cfg(feature = "sqlite")]
-        if let Some(durable) = self.durable.take() {
-            let store = durable.map_err(|e| BuildError::Store(e.0))?;
-            store
-                .start(self.window.size as u64, self.window.age)
-                .map_err(|e| BuildError::Store(e.0))?;
-            let keeps = spec
-                .events
-                .iter()
-                .filter_map(|event| Some((event.name.clone(), event.history?)))
-                .collect();
-            let history: Arc<dyn HistoryStore> = Arc::new(store.clone());
-            return Ok((
-                Box::new(crate::state::Durable::new(store, keeps)),
-                Some(history),
-                false,
-            ));
-        }
-        let _ = spec;
-        Ok((Box::new(Memory::new()), self.store.take(), true))
     }
 
     /// The engine on `io`, whatever its adapter, serving the protocol.

@@ -369,7 +369,7 @@ impl DurableStream {
             )));
         }
         let seq = self.seq.load(Ordering::Acquire) + 1;
-        let event = Arc::new((append.stamp)(seq)?);
+        let event = Arc::new(append.stamp.stamp(seq)?);
         self.seq.store(seq, Ordering::Release);
         let (done, answer) = oneshot::channel();
         self.store.submit(Write {

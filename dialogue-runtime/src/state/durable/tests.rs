@@ -4,7 +4,10 @@ use serde_json::json;
 
 use super::*;
 use crate::state::delivery::Deliver;
+use crate::state::stream::Stamp;
 use crate::state::{Backend, Durable};
+
+static NULL: serde_json::Value = serde_json::Value::Null;
 use crate::store::sqlite::tests::temp_dir;
 
 struct Record(Arc<Mutex<Vec<u64>>>);
@@ -30,10 +33,20 @@ fn stream(backend: &Durable, delivered: &Arc<Mutex<Vec<u64>>>) -> Box<dyn Stream
     backend.stream("r", Box::new(Record(delivered.clone())), WINDOW)
 }
 
+fn parts(data: &serde_json::Value) -> Stamp<'_> {
+    Stamp::Parts {
+        room_id: "r",
+        event: "m",
+        data,
+        from: "u",
+        meta: None,
+    }
+}
+
 fn append<'a>(id: Option<&str>) -> Append<'a> {
     Append {
         keep: NonZeroU32::new(2),
-        stamp: Box::new(|seq| StampedEvent::stamp(seq, "r", "m", &json!(seq), "u", None)),
+        stamp: parts(&NULL),
         id: id.map(|id| TriggerId {
             user: "u".into(),
             id: id.into(),
@@ -145,10 +158,10 @@ async fn a_full_disk_refuses_without_a_gap_or_a_delivery() {
     let mut accepted = 0;
     let mut refused = None;
     for _ in 0..2000 {
-        let big = "x".repeat(2000);
+        let big = json!("x".repeat(2000));
         let append = Append {
             keep: None,
-            stamp: Box::new(move |seq| StampedEvent::stamp(seq, "r", "m", &json!(big), "u", None)),
+            stamp: parts(&big),
             id: None,
             kept: None,
         };
@@ -186,11 +199,10 @@ async fn a_failure_nobody_heard_is_rolled_back_by_the_next_refusal() {
     let backend = Durable::new(store, vec![]);
     let delivered = Arc::new(Mutex::new(Vec::new()));
     let stream = stream(&backend, &delivered);
+    let data = json!("x".repeat(8000));
     let big = || Append {
         keep: None,
-        stamp: Box::new(|seq| {
-            StampedEvent::stamp(seq, "r", "m", &json!("x".repeat(8000)), "u", None)
-        }),
+        stamp: parts(&data),
         id: None,
         kept: None,
     };

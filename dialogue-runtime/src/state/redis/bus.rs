@@ -1,0 +1,214 @@
+//! How one node hears the rooms' events from the other nodes: one pub/sub
+//! subscription, and a timer that compares every room's position in Redis
+//! with this node's, so that a missed event is noticed within a bounded
+//! time even when no later event follows.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use parking_lot::RwLock;
+
+use crate::envelope::now_millis;
+use crate::state::redis::intake::Intake;
+use crate::state::redis::keys::Keys;
+use crate::state::redis::link::Link;
+
+/// How often the rooms' positions are compared with Redis.
+const CHECK_EVERY: Duration = Duration::from_millis(200);
+
+/// How long (ms) a node may be behind Redis before it reads what it missed:
+/// longer than an event takes from the script to the channel.
+const PATIENCE_MS: u64 = 300;
+
+/// How long to wait before subscribing again after the subscription broke.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(250);
+
+/// The rooms of this node that hear events, by id.
+#[derive(Default)]
+pub(crate) struct Bus {
+    rooms: RwLock<HashMap<String, Weak<Intake>>>,
+    /// Whether the subscription is up (for `/ready`).
+    subscribed: AtomicBool,
+    /// Whether Redis answered the last check (for `/ready`).
+    reachable: AtomicBool,
+}
+
+impl Bus {
+    /// Routes the room's events to `intake` (the room of that id made last).
+    pub(crate) fn add(&self, intake: &Arc<Intake>) {
+        self.rooms
+            .write()
+            .insert(intake.room.clone(), Arc::downgrade(intake));
+    }
+
+    fn get(&self, room: &str) -> Option<Arc<Intake>> {
+        self.rooms.read().get(room).and_then(Weak::upgrade)
+    }
+
+    /// The live rooms, dropping the entries of rooms that are gone.
+    fn live(&self) -> Vec<Arc<Intake>> {
+        let mut gone = false;
+        let live: Vec<_> = self
+            .rooms
+            .read()
+            .values()
+            .filter_map(|room| {
+                let room = room.upgrade();
+                gone |= room.is_none();
+                room
+            })
+            .collect();
+        if gone {
+            self.rooms.write().retain(|_, room| room.strong_count() > 0);
+        }
+        live
+    }
+
+    /// Why this node is not part of the service now, if it is not: it
+    /// does not hear the other nodes, or Redis did not answer the last
+    /// check.
+    pub(crate) fn failure(&self) -> Option<String> {
+        if !self.subscribed.load(Ordering::Acquire) {
+            return Some("not subscribed to Redis".into());
+        }
+        if !self.reachable.load(Ordering::Acquire) {
+            return Some("Redis did not answer the last check".into());
+        }
+        None
+    }
+
+    /// Starts listening and checking, for as long as the bus lives.
+    pub(crate) fn start(self: &Arc<Self>, link: Arc<Link>, keys: Arc<Keys>) {
+        tokio::spawn(listen(Arc::downgrade(self), link.clone(), keys.clone()));
+        tokio::spawn(check(Arc::downgrade(self), link, keys));
+    }
+
+    /// Hands one message of the events channel to its room.
+    async fn route(&self, payload: &str) {
+        let mut parts = payload.splitn(4, '\n');
+        let (Some(epoch), Some(seq), Some(json), Some(room)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            tracing::error!("a message on the events channel has not the expected shape");
+            return;
+        };
+        let Ok(seq) = seq.parse::<u64>() else {
+            tracing::error!(room, "a message on the events channel has no seq");
+            return;
+        };
+        if let Some(intake) = self.get(room) {
+            intake.heard(epoch, seq, json).await;
+        }
+    }
+}
+
+/// Subscribes to the events channel and routes what it hears; subscribes
+/// again whenever the subscription breaks (Redis restarted, network), and
+/// then checks every room, since what was published meanwhile is missed.
+async fn listen(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
+    let channel = keys.events_channel();
+    let mut warned = false;
+    loop {
+        if bus.strong_count() == 0 {
+            return;
+        }
+        match link.client().get_async_pubsub().await {
+            Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+                Ok(()) => {
+                    if warned {
+                        tracing::info!("subscribed to Redis again");
+                    }
+                    warned = false;
+                    if let Some(bus) = bus.upgrade() {
+                        bus.subscribed.store(true, Ordering::Release);
+                    }
+                    let mut messages = pubsub.on_message();
+                    while let Some(message) = messages.next().await {
+                        let Some(bus) = bus.upgrade() else { return };
+                        match std::str::from_utf8(message.get_payload_bytes()) {
+                            Ok(payload) => bus.route(payload).await,
+                            Err(_) => {
+                                tracing::error!("a message on the events channel is not UTF-8")
+                            }
+                        }
+                    }
+                    if let Some(bus) = bus.upgrade() {
+                        bus.subscribed.store(false, Ordering::Release);
+                    }
+                    tracing::warn!("the Redis subscription ended; subscribing again");
+                }
+                Err(error) => {
+                    if !warned {
+                        tracing::warn!(%error, "cannot subscribe to Redis; trying again");
+                        warned = true;
+                    }
+                }
+            },
+            Err(error) => {
+                if !warned {
+                    tracing::warn!(%error, "cannot reach Redis to subscribe; trying again");
+                    warned = true;
+                }
+            }
+        }
+        tokio::time::sleep(RESUBSCRIBE_AFTER).await;
+    }
+}
+
+/// Compares every room's epoch and latest seq in Redis with this node's.
+async fn check(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
+    let mut timer = tokio::time::interval(CHECK_EVERY);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        timer.tick().await;
+        let Some(rooms) = bus.upgrade().map(|bus| bus.live()) else {
+            return;
+        };
+        let reachable = |yes: bool| {
+            if let Some(bus) = bus.upgrade() {
+                bus.reachable.store(yes, Ordering::Release);
+            }
+        };
+        if rooms.is_empty() {
+            reachable(link.run::<String>(&redis::cmd("PING")).await.is_ok());
+            continue;
+        }
+        let mut pipeline = redis::pipe();
+        for room in &rooms {
+            pipeline
+                .cmd("GET")
+                .arg(keys.epoch(&room.room))
+                .cmd("GET")
+                .arg(keys.seq(&room.room));
+        }
+        let answers: Vec<(Option<String>, Option<u64>)> =
+            match link.pipe::<Vec<Option<String>>>(&pipeline).await {
+                Ok(values) => values
+                    .chunks(2)
+                    .map(|pair| {
+                        (
+                            pair.first().cloned().flatten(),
+                            pair.get(1)
+                                .cloned()
+                                .flatten()
+                                .and_then(|seq| seq.parse().ok()),
+                        )
+                    })
+                    .collect(),
+                // Redis is away: requests that need it are refused meanwhile.
+                Err(_) => {
+                    reachable(false);
+                    continue;
+                }
+            };
+        reachable(true);
+        let now = now_millis();
+        for (room, (epoch, seq)) in rooms.iter().zip(answers) {
+            room.check(epoch.as_deref(), seq.unwrap_or(0), now, PATIENCE_MS)
+                .await;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The names of everything Dialogue keeps in Redis, in one place.
+//!
+//! Every key of a room carries its id in braces (`{room}`): a Redis Cluster
+//! hash tag, so that one room's keys sit on one shard and its scripts may
+//! touch them all.
+
+/// Keys under one prefix (default `dialogue`), so that several services
+/// can share a Redis.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub(crate) fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    fn room(&self, room: &str, what: &str) -> String {
+        format!("{}:{{{room}}}:{what}", self.prefix)
+    }
+
+    /// The room's epoch: drawn by whoever finds it missing.
+    pub(crate) fn epoch(&self, room: &str) -> String {
+        self.room(room, "epoch")
+    }
+
+    /// The room's latest seq.
+    pub(crate) fn seq(&self, room: &str) -> String {
+        self.room(room, "seq")
+    }
+
+    /// The room's recent events (a Redis Stream, entry id `seq-1`), for
+    /// recovery and for a node that missed a published event.
+    pub(crate) fn log(&self, room: &str) -> String {
+        self.room(room, "log")
+    }
+
+    /// The room's kept events of one name, newest first (a list).
+    pub(crate) fn history(&self, room: &str, event: &str) -> String {
+        self.room(room, &format!("history:{event}"))
+    }
+
+    /// The seq of the event accepted with a trigger id.
+    pub(crate) fn trigger(&self, room: &str, user: &str, id: &str) -> String {
+        // Lengths first: no pair of (user, id) shares a key with another.
+        self.room(room, &format!("trigger:{}:{user}:{id}", user.len()))
+    }
+
+    /// The room's seats: the connections that hold one (a set).
+    pub(crate) fn seats(&self, room: &str) -> String {
+        self.room(room, "seats")
+    }
+
+    /// Set when the room was deleted: no seat can be taken.
+    pub(crate) fn closed(&self, room: &str) -> String {
+        self.room(room, "closed")
+    }
+
+    /// The channel every node hears each room event on.
+    pub(crate) fn events_channel(&self) -> String {
+        format!("{}:events", self.prefix)
+    }
+}

@@ -1,0 +1,125 @@
+//! The scripts that make each change atomic in Redis: a script runs alone,
+//! so what it reads and writes is one step for every node.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// Appends one event: draws the room's epoch if it has none (a new room, or
+/// Redis lost its data), returns the original seq for a trigger id seen
+/// before, else gives the event the next seq, adds it to the log (bounded)
+/// and its name's history, remembers its trigger id, and publishes it to
+/// every node. All in one step: no node ever sees a seq that has no event,
+/// nor an event published out of seq order.
+///
+/// KEYS: epoch, seq, log, history (or `""`), trigger (or `""`).
+/// ARGV: a new epoch, the envelope's head, the log's length, how many the
+/// history keeps (0: none), the trigger id's lifetime in ms (0: none), the
+/// channel, the room id.
+/// Returns `{epoch, seq, repeated (0 or 1)}`.
+pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[1], epoch)
+  redis.call('DEL', KEYS[2], KEYS[3])
+end
+if ARGV[5] ~= '0' then
+  local prior = redis.call('GET', KEYS[5])
+  if prior then
+    return {epoch, tonumber(prior), 1}
+  end
+end
+local seq = redis.call('INCR', KEYS[2])
+local json = ARGV[2] .. ',"seq":' .. seq .. '}'
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], seq .. '-1', 'e', json)
+if ARGV[4] ~= '0' then
+  redis.call('LPUSH', KEYS[4], json)
+  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+end
+if ARGV[5] ~= '0' then
+  redis.call('SET', KEYS[5], seq, 'PX', ARGV[5])
+end
+redis.call('PUBLISH', ARGV[6], epoch .. '\n' .. seq .. '\n' .. json .. '\n' .. ARGV[7])
+return {epoch, seq, 0}
+"#,
+    )
+});
+
+/// The room's position, drawing its epoch if it has none.
+///
+/// KEYS: epoch, seq, log. ARGV: a new epoch. Returns `{epoch, seq}`.
+pub(crate) static POSITION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[1], epoch)
+  redis.call('DEL', KEYS[2], KEYS[3])
+end
+return {epoch, tonumber(redis.call('GET', KEYS[2]) or '0')}
+"#,
+    )
+});
+
+/// Takes a seat unless the room is closed (-1) or full (-2); a member taking
+/// its seat again succeeds. KEYS: seats, closed. ARGV: member, capacity (0:
+/// none). Returns the members after it.
+pub(crate) static TAKE_SEAT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
+  return redis.call('SCARD', KEYS[1])
+end
+local count = redis.call('SCARD', KEYS[1])
+if ARGV[2] ~= '0' and count >= tonumber(ARGV[2]) then return -2 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return count + 1
+"#,
+    )
+});
+
+/// Moves a seat from one connection to another without freeing it.
+/// KEYS: seats. ARGV: from, to. Returns 1 when `from` held one.
+pub(crate) static TRANSFER_SEAT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('SREM', KEYS[1], ARGV[1]) == 1 then
+  redis.call('SADD', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"#,
+    )
+});
+
+/// Closes the room if nobody holds a seat. KEYS: seats, closed. ARGV: how
+/// long (ms) the closed mark lasts: long enough for joins in flight on
+/// other nodes to be refused, short enough for a new room of the same id.
+/// Returns 1 when it closed it.
+pub(crate) static CLOSE_IF_EMPTY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+return 1
+"#,
+    )
+});
+
+/// Closes the room and hands back who held a seat. KEYS: seats, closed.
+/// ARGV: how long (ms) the closed mark lasts.
+pub(crate) static CLOSE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members
+"#,
+    )
+});

@@ -1,0 +1,260 @@
+//! A room's stream in Redis: one seq for the room across every node
+//! (numbered, logged and published by one script), its recent events in a
+//! Redis Stream, its kept events in lists. What a node hears of it goes
+//! through its intake (`state::redis::intake`).
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use futures_util::future::BoxFuture;
+use parking_lot::Mutex;
+use serde_json::value::RawValue;
+
+use crate::envelope::StampedEvent;
+use crate::protocol::Position;
+use crate::state::delivery::Delivery;
+use crate::state::recovery::Window;
+use crate::state::redis::intake::{Accepted, Inbox, Intake};
+use crate::state::redis::keys::Keys;
+use crate::state::redis::link::{Link, Unavailable};
+use crate::state::redis::scripts;
+use crate::state::stream::{Append, AppendError, Appended, Stream, Ticket, TicketKind, TriggerId};
+
+/// A room's stream in Redis (see the module).
+pub(crate) struct RedisStream {
+    intake: Arc<Intake>,
+}
+
+impl RedisStream {
+    /// The room's stream; it starts (reads its position from Redis) in its
+    /// delivery order, before any join.
+    pub(crate) fn new(
+        room: &str,
+        link: Arc<Link>,
+        keys: Arc<Keys>,
+        delivery: Arc<Delivery>,
+        window: Window,
+        keeps: Arc<Vec<(String, NonZeroU32)>>,
+    ) -> Self {
+        let intake = Arc::new(Intake {
+            room: room.to_owned(),
+            link,
+            keys,
+            delivery,
+            window,
+            keeps,
+            inbox: Mutex::new(Inbox::default()),
+            latest: AtomicU64::new(0),
+            restarting: AtomicBool::new(false),
+        });
+        intake.start_over();
+        Self { intake }
+    }
+
+    /// What the bus hands the room's events to.
+    pub(crate) fn intake(&self) -> &Arc<Intake> {
+        &self.intake
+    }
+
+    fn unavailable(error: Unavailable) -> AppendError {
+        AppendError::Unavailable(error.0)
+    }
+
+    /// The kept events of `event`, newest first, `start..end` (`end >
+    /// start`), and how many are kept.
+    async fn kept(
+        &self,
+        event: &str,
+        start: usize,
+        end: usize,
+    ) -> Result<(Vec<Arc<StampedEvent>>, usize), Unavailable> {
+        let intake = &self.intake;
+        let key = intake.keys.history(&intake.room, event);
+        let mut pipeline = redis::pipe();
+        pipeline
+            .cmd("LRANGE")
+            .arg(&key)
+            .arg(start)
+            .arg(end.saturating_sub(1))
+            .cmd("LLEN")
+            .arg(&key);
+        let (jsons, held): (Vec<String>, usize) = intake.link.pipe(&pipeline).await?;
+        let events = jsons
+            .into_iter()
+            .filter_map(|json| {
+                RawValue::from_string(json)
+                    .and_then(|json| StampedEvent::from_json(0, json))
+                    .map(Arc::new)
+                    .ok()
+            })
+            .collect();
+        Ok((events, held))
+    }
+}
+
+impl Stream for RedisStream {
+    fn position(&self) -> Position {
+        let delivery = self.intake.delivery.position();
+        Position {
+            epoch: delivery.epoch,
+            seq: self.intake.latest.load(Ordering::Acquire).max(delivery.seq),
+        }
+    }
+
+    fn delivery(&self) -> &Arc<Delivery> {
+        &self.intake.delivery
+    }
+
+    /// Trigger ids are remembered in Redis, by the append script.
+    fn repeated(&self, _id: &TriggerId) -> Option<Arc<StampedEvent>> {
+        None
+    }
+
+    fn number<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Ticket, AppendError>> {
+        Box::pin(async move {
+            let intake = &self.intake;
+            intake.delivery.room_for_more().await;
+            let head = append.stamp.head()?;
+            let room = &intake.room;
+            let keys = &intake.keys;
+            let keep = append.keep.map_or(0, NonZeroU32::get);
+            let ttl = match append.id {
+                Some(_) => intake.window.age.as_millis().max(1) as u64,
+                None => 0,
+            };
+            let mut script = scripts::APPEND.prepare_invoke();
+            script
+                .key(keys.epoch(room))
+                .key(keys.seq(room))
+                .key(keys.log(room))
+                .key(match keep {
+                    0 => String::new(),
+                    _ => keys.history(room, &head.event),
+                })
+                .key(match &append.id {
+                    Some(id) => keys.trigger(room, &id.user, &id.id),
+                    None => String::new(),
+                })
+                .arg(crate::state::new_epoch())
+                .arg(&head.json)
+                .arg(intake.window.size.max(1))
+                .arg(keep)
+                .arg(ttl)
+                .arg(keys.events_channel())
+                .arg(room);
+            let (epoch, seq, repeated): (String, u64, u8) = intake
+                .link
+                .script(&script)
+                .await
+                .map_err(Self::unavailable)?;
+            if repeated == 1 {
+                let original = intake
+                    .range(seq, seq, None)
+                    .await
+                    .map_err(Self::unavailable)?;
+                let Some(event) = original.into_iter().next() else {
+                    return Err(AppendError::Unavailable(format!(
+                        "the event accepted with this trigger id (seq {seq}) is no longer held"
+                    )));
+                };
+                return Ok(Ticket {
+                    event,
+                    kind: TicketKind::Repeat,
+                });
+            }
+            let event = Arc::new(head.finish(seq)?);
+            let accepted = intake.accept(&epoch, event.clone());
+            if accepted == Accepted::OtherEpoch {
+                intake.start_over();
+            }
+            Ok(Ticket {
+                event,
+                kind: TicketKind::Deliver {
+                    drain: accepted == Accepted::Drain,
+                },
+            })
+        })
+    }
+
+    fn complete(&self, ticket: Ticket) -> BoxFuture<'_, Result<Appended, AppendError>> {
+        Box::pin(async move {
+            let Ticket { event, kind } = ticket;
+            let delivery = &self.intake.delivery;
+            match kind {
+                TicketKind::Deliver { drain } => {
+                    if drain {
+                        delivery.drain().await;
+                    }
+                    delivery.settled(event.seq()).await;
+                    Ok(Appended::New(event))
+                }
+                TicketKind::Repeat => Ok(Appended::Repeat(event)),
+                #[cfg(feature = "sqlite")]
+                TicketKind::Commit(_) => Err(AppendError::Unavailable(
+                    "a Redis stream has nothing to commit".into(),
+                )),
+            }
+        })
+    }
+
+    fn forget(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let intake = &self.intake;
+            let room = &intake.room;
+            let mut command = redis::cmd("DEL");
+            command
+                .arg(intake.keys.epoch(room))
+                .arg(intake.keys.seq(room))
+                .arg(intake.keys.log(room));
+            for (event, _) in intake.keeps.iter() {
+                command.arg(intake.keys.history(room, event));
+            }
+            if let Err(error) = intake.link.run::<()>(&command).await {
+                tracing::warn!(room = %room, %error, "cannot delete the room's stream in Redis");
+            }
+        })
+    }
+
+    fn latest(&self, per_event: Option<usize>) -> BoxFuture<'_, Vec<Arc<StampedEvent>>> {
+        Box::pin(async move {
+            let mut all = Vec::new();
+            for (event, keep) in self.intake.keeps.iter() {
+                let count = per_event
+                    .unwrap_or(keep.get() as usize)
+                    .min(keep.get() as usize);
+                if count == 0 {
+                    continue;
+                }
+                match self.kept(event, 0, count).await {
+                    Ok((events, _)) => all.extend(events),
+                    Err(error) => {
+                        tracing::warn!(room = %self.intake.room, %error, "cannot read the room's history");
+                    }
+                }
+            }
+            all.sort_by_key(|event| std::cmp::Reverse(event.seq()));
+            all
+        })
+    }
+
+    fn page<'a>(
+        &'a self,
+        event: &'a str,
+        start: usize,
+        end: usize,
+    ) -> BoxFuture<'a, (Vec<Arc<StampedEvent>>, usize)> {
+        Box::pin(async move {
+            if end <= start {
+                let intake = &self.intake;
+                let key = intake.keys.history(&intake.room, event);
+                let held = intake.link.run(redis::cmd("LLEN").arg(key)).await;
+                return (Vec::new(), held.unwrap_or(0));
+            }
+            self.kept(event, start, end).await.unwrap_or_else(|error| {
+                tracing::warn!(room = %self.intake.room, %error, "cannot read the room's history");
+                (Vec::new(), 0)
+            })
+        })
+    }
+}
