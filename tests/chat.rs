@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use app::ChatApp;
-use dialogue_client::{Client, ClientBuilder, Transport};
+use dialogue_client::Client;
 use dialogue_runtime::{Dialogue, DialogueApp};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as HttpClient;
@@ -74,19 +74,7 @@ impl Chat {
 
     /// `user`, connected over WebSocket and greeted.
     async fn connect(&self, user: &str) -> Client {
-        let client = ClientBuilder::new(&self.url)
-            .transport(Transport::WebSocket)
-            .auth(json!({ "userId": user }))
-            .connect_timeout(WAIT)
-            .connect()
-            .await
-            .expect("connects");
-        let greeting = client
-            .expect_event("dialogue:connected", WAIT)
-            .await
-            .expect("greeted");
-        assert_eq!(greeting.args[0]["userId"], user);
-        client
+        support::wire::connect_user(&self.url, user).await
     }
 
     async fn get(&self, path: &str) -> (u16, String, String) {

@@ -8,14 +8,14 @@
 mod support;
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use dialogue_client::{Client, ClientBuilder, Transport};
+use dialogue_client::Client;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use support::server_process::ServerProcess;
+use support::wire::{ask, connect_user, join_with};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -23,49 +23,14 @@ fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "dialogue-durable-{name}-{}-{:x}",
         std::process::id(),
-        random()
+        support::random_u64()
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn random() -> u64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(Instant::now().elapsed().as_nanos() as u64);
-    hasher.finish()
-}
-
 fn server(db: &Path) -> ServerProcess {
     ServerProcess::start(&[("DIALOGUE_HISTORY_DB", &db.display().to_string())])
-}
-
-async fn connect(url: &str, user: &str) -> Client {
-    let client = ClientBuilder::new(url)
-        .transport(Transport::WebSocket)
-        .auth(json!({ "userId": user }))
-        .connect_timeout(WAIT)
-        .connect()
-        .await
-        .expect("connects");
-    client
-        .expect_event("dialogue:connected", WAIT)
-        .await
-        .expect("greeted");
-    client
-}
-
-async fn ask(client: &Client, event: &str, data: Value) -> Value {
-    let mut args = client
-        .emit_with_ack(event, data, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{event}: {e}"));
-    args.remove(0)
-}
-
-async fn join(client: &Client, data: Value) -> Value {
-    let answer = ask(client, "dialogue:join", data).await;
-    assert_eq!(answer["ok"], true, "{answer}");
-    answer
 }
 
 /// Every `message` of `chat` the store holds, oldest first: `(seq, text)`.
@@ -108,8 +73,8 @@ async fn acknowledged_triggers_survive_kill_9_and_the_seq_goes_on() {
     let mut sent = 0u64;
     for round in 0..3 {
         let server = server(&db);
-        let client = connect(&server.url, "writer").await;
-        join(&client, json!({ "roomId": "chat" })).await;
+        let client = connect_user(&server.url, "writer").await;
+        join_with(&client, json!({ "roomId": "chat" })).await;
         // Acknowledged triggers, 32 in flight, until the kill.
         let texts = (0..).map(move |n| format!("r{round}-m{n}"));
         let sending = futures_util::stream::iter(texts)
@@ -127,7 +92,7 @@ async fn acknowledged_triggers_survive_kill_9_and_the_seq_goes_on() {
                 }
             })
             .buffer_unordered(32);
-        let kill_after = Duration::from_millis(300 + random() % 900);
+        let kill_after = Duration::from_millis(300 + support::random_u64() % 900);
         let deadline = tokio::time::sleep(kill_after);
         tokio::pin!(deadline);
         tokio::pin!(sending);
@@ -155,8 +120,8 @@ async fn acknowledged_triggers_survive_kill_9_and_the_seq_goes_on() {
     }
     // What the file holds after the last crash.
     let server = server(&db);
-    let client = connect(&server.url, "reader").await;
-    join(&client, json!({ "roomId": "chat" })).await;
+    let client = connect_user(&server.url, "reader").await;
+    join_with(&client, json!({ "roomId": "chat" })).await;
     let stored = stored(&client).await;
     let seqs: Vec<u64> = stored.iter().map(|(seq, _)| *seq).collect();
     let mut sorted = seqs.clone();
@@ -195,8 +160,8 @@ async fn a_restart_continues_the_room_join_sync_and_recovery() {
     let dir = temp_dir("restart");
     let db = dir.join("chat.sqlite");
     let server = server(&db);
-    let alice = connect(&server.url, "alice").await;
-    let joined = join(&alice, json!({ "roomId": "chat" })).await;
+    let alice = connect_user(&server.url, "alice").await;
+    let joined = join_with(&alice, json!({ "roomId": "chat" })).await;
     let epoch = joined["position"]["epoch"].as_str().unwrap().to_owned();
     let mut last = 0;
     for n in 0..5 {
@@ -212,8 +177,8 @@ async fn a_restart_continues_the_room_join_sync_and_recovery() {
     assert_eq!(server.stop().code(), Some(0));
     let server = self::server(&db);
     // A newcomer gets the history sync from the file.
-    let bob = connect(&server.url, "bob").await;
-    let synced = join(&bob, json!({ "roomId": "chat" })).await;
+    let bob = connect_user(&server.url, "bob").await;
+    let synced = join_with(&bob, json!({ "roomId": "chat" })).await;
     assert_eq!(
         synced["position"]["epoch"],
         epoch.as_str(),
@@ -228,8 +193,8 @@ async fn a_restart_continues_the_room_join_sync_and_recovery() {
         .collect();
     assert_eq!(texts[..2], ["before 4", "before 3"], "newest first");
     // Alice, back, recovers from her position before the restart.
-    let alice = connect(&server.url, "alice").await;
-    let answer = join(
+    let alice = connect_user(&server.url, "alice").await;
+    let answer = join_with(
         &alice,
         json!({ "roomId": "chat", "since": { "epoch": epoch, "seq": seen } }),
     )
@@ -245,8 +210,8 @@ async fn a_restart_continues_the_room_join_sync_and_recovery() {
     drop(server);
     // Another file: every epoch changes, nothing is recovered.
     let server = self::server(&dir.join("other.sqlite"));
-    let alice = connect(&server.url, "alice").await;
-    let answer = join(
+    let alice = connect_user(&server.url, "alice").await;
+    let answer = join_with(
         &alice,
         json!({ "roomId": "chat", "since": { "epoch": epoch, "seq": seen } }),
     )
@@ -262,8 +227,8 @@ async fn a_full_disk_answers_unavailable_keeps_reads_and_resumes() {
     let dir = temp_dir("full");
     let db = dir.join("full.sqlite");
     let server = server(&db);
-    let client = connect(&server.url, "writer").await;
-    join(&client, json!({ "roomId": "chat" })).await;
+    let client = connect_user(&server.url, "writer").await;
+    join_with(&client, json!({ "roomId": "chat" })).await;
     let trigger = |text: String| {
         let client = &client;
         async move {

@@ -9,44 +9,16 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use dialogue_client::{Client, ClientBuilder, Transport};
+use dialogue_client::Client;
 use serde_json::{Value, json};
 use support::redis_server::{Persistence, RedisServer};
 use support::server_process::ServerProcess;
+use support::wire::{ask, connect_user, join_with};
 
 const WAIT: Duration = Duration::from_secs(10);
 
 fn node(redis: &RedisServer) -> ServerProcess {
     ServerProcess::start(&[("DIALOGUE_REDIS_URL", &redis.url())])
-}
-
-async fn connect(url: &str, user: &str) -> Client {
-    let client = ClientBuilder::new(url)
-        .transport(Transport::WebSocket)
-        .auth(json!({ "userId": user }))
-        .connect_timeout(WAIT)
-        .connect()
-        .await
-        .expect("connects");
-    client
-        .expect_event("dialogue:connected", WAIT)
-        .await
-        .expect("greeted");
-    client
-}
-
-async fn ask(client: &Client, event: &str, data: Value) -> Value {
-    let mut args = client
-        .emit_with_ack(event, data, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{event}: {e}"));
-    args.remove(0)
-}
-
-async fn join(client: &Client, data: Value) -> Value {
-    let answer = ask(client, "dialogue:join", data).await;
-    assert_eq!(answer["ok"], true, "{answer}");
-    answer
 }
 
 async fn send(client: &Client, text: &str) -> Value {
@@ -97,19 +69,19 @@ async fn ready_status(url: &str) -> u16 {
 async fn events_reach_members_on_both_nodes_once_in_one_seq_order() {
     let redis = RedisServer::start(Persistence::Off);
     let (a, b) = (node(&redis), node(&redis));
-    let on_a = connect(&a.url, "reader-a").await;
-    let on_b = connect(&b.url, "reader-b").await;
-    let first = join(&on_a, json!({ "roomId": "chat" })).await;
-    let second = join(&on_b, json!({ "roomId": "chat" })).await;
+    let on_a = connect_user(&a.url, "reader-a").await;
+    let on_b = connect_user(&b.url, "reader-b").await;
+    let first = join_with(&on_a, json!({ "roomId": "chat" })).await;
+    let second = join_with(&on_b, json!({ "roomId": "chat" })).await;
     assert_eq!(
         first["position"]["epoch"], second["position"]["epoch"],
         "one epoch for the room on both nodes"
     );
     // Publishers on both nodes at once, acknowledged.
-    let writer_a = connect(&a.url, "writer-a").await;
-    let writer_b = connect(&b.url, "writer-b").await;
-    join(&writer_a, json!({ "roomId": "chat" })).await;
-    join(&writer_b, json!({ "roomId": "chat" })).await;
+    let writer_a = connect_user(&a.url, "writer-a").await;
+    let writer_b = connect_user(&b.url, "writer-b").await;
+    join_with(&writer_a, json!({ "roomId": "chat" })).await;
+    join_with(&writer_b, json!({ "roomId": "chat" })).await;
     const EACH: usize = 100;
     let (acked_a, acked_b) = tokio::join!(
         write_many(&writer_a, "a", EACH),
@@ -140,8 +112,8 @@ async fn events_reach_members_on_both_nodes_once_in_one_seq_order() {
     let in_order: Vec<String> = (0..EACH).map(|n| format!("a-{n}")).collect();
     assert_eq!(a_texts, in_order);
     // History is shared: a join on B syncs what was sent through A.
-    let late = connect(&b.url, "late").await;
-    let synced = join(&late, json!({ "roomId": "chat" })).await;
+    let late = connect_user(&b.url, "late").await;
+    let synced = join_with(&late, json!({ "roomId": "chat" })).await;
     let newest = synced["history"][0]["seq"]
         .as_u64()
         .expect("history synced on join");
@@ -155,8 +127,8 @@ async fn capacity_holds_when_many_join_at_once_on_two_nodes() {
     const PER_NODE: usize = 60;
     let mut clients = Vec::new();
     for n in 0..PER_NODE {
-        clients.push(connect(&a.url, &format!("a{n}")).await);
-        clients.push(connect(&b.url, &format!("b{n}")).await);
+        clients.push(connect_user(&a.url, &format!("a{n}")).await);
+        clients.push(connect_user(&b.url, &format!("b{n}")).await);
     }
     // `small` holds 2 (CONFORMANCE.md): all join at once.
     let answers = futures_util::future::join_all(
@@ -180,16 +152,16 @@ async fn capacity_holds_when_many_join_at_once_on_two_nodes() {
         .unwrap();
     let leave = ask(&clients[i], "dialogue:leave", json!({ "roomId": "small" })).await;
     assert_eq!(leave["ok"], true, "{leave}");
-    let other = connect(if i % 2 == 0 { &b.url } else { &a.url }, "newcomer").await;
-    join(&other, json!({ "roomId": "small" })).await;
+    let other = connect_user(if i % 2 == 0 { &b.url } else { &a.url }, "newcomer").await;
+    join_with(&other, json!({ "roomId": "small" })).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_that_missed_a_publish_reads_it_from_the_log_within_a_second() {
     let redis = RedisServer::start(Persistence::Off);
     let a = node(&redis);
-    let member = connect(&a.url, "member").await;
-    let joined = join(&member, json!({ "roomId": "chat" })).await;
+    let member = connect_user(&a.url, "member").await;
+    let joined = join_with(&member, json!({ "roomId": "chat" })).await;
     let seq = joined["position"]["seq"].as_u64().unwrap();
     let epoch = joined["position"]["epoch"].as_str().unwrap().to_owned();
     // A publisher that died between its append and its publish: the event
@@ -222,8 +194,8 @@ async fn a_node_that_missed_a_publish_reads_it_from_the_log_within_a_second() {
     assert_eq!(event.args[0]["data"]["text"], "unheard");
     println!("the gap was repaired after {waited:?}");
     // And the next event follows it, with the same epoch.
-    let writer = connect(&a.url, "writer").await;
-    join(&writer, json!({ "roomId": "chat" })).await;
+    let writer = connect_user(&a.url, "writer").await;
+    join_with(&writer, json!({ "roomId": "chat" })).await;
     let answer = send(&writer, "after").await;
     assert_eq!(answer["message"]["seq"], seq + 2, "{answer}");
     let next = member.expect_event("dialogue:event", WAIT).await.unwrap();
@@ -253,8 +225,8 @@ async fn a_node_that_missed_a_publish_reads_it_from_the_log_within_a_second() {
 async fn while_redis_is_down_requests_are_unavailable_and_service_comes_back_by_itself() {
     let mut redis = RedisServer::start(Persistence::AppendAlways);
     let a = node(&redis);
-    let client = connect(&a.url, "writer").await;
-    let joined = join(&client, json!({ "roomId": "chat" })).await;
+    let client = connect_user(&a.url, "writer").await;
+    let joined = join_with(&client, json!({ "roomId": "chat" })).await;
     let epoch = joined["position"]["epoch"].as_str().unwrap().to_owned();
     let before = send(&client, "before").await;
     assert_eq!(before["ok"], true, "{before}");
@@ -290,8 +262,8 @@ async fn while_redis_is_down_requests_are_unavailable_and_service_comes_back_by_
         "with the append-only file, the seq goes on"
     );
     // Nothing acknowledged was lost; the refused one was never stored.
-    let other = connect(&a.url, "reader").await;
-    let synced = join(&other, json!({ "roomId": "chat" })).await;
+    let other = connect_user(&a.url, "reader").await;
+    let synced = join_with(&other, json!({ "roomId": "chat" })).await;
     assert_eq!(
         synced["position"]["epoch"],
         epoch.as_str(),
@@ -310,8 +282,8 @@ async fn while_redis_is_down_requests_are_unavailable_and_service_comes_back_by_
 async fn redis_restarted_empty_changes_the_epoch_and_nobody_recovers_a_gap() {
     let mut redis = RedisServer::start(Persistence::Off);
     let (a, b) = (node(&redis), node(&redis));
-    let writer = connect(&a.url, "writer").await;
-    let joined = join(&writer, json!({ "roomId": "chat" })).await;
+    let writer = connect_user(&a.url, "writer").await;
+    let joined = join_with(&writer, json!({ "roomId": "chat" })).await;
     let epoch = joined["position"]["epoch"].as_str().unwrap().to_owned();
     let sent = send(&writer, "before").await;
     let seen = sent["message"]["seq"].as_u64().unwrap();
@@ -323,7 +295,7 @@ async fn redis_restarted_empty_changes_the_epoch_and_nobody_recovers_a_gap() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // A client of the old epoch, on the other node: told it did not recover.
-    let back = connect(&b.url, "back").await;
+    let back = connect_user(&b.url, "back").await;
     let deadline = Instant::now() + WAIT;
     let answer = loop {
         let answer = ask(

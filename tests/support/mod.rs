@@ -17,3 +17,14 @@ pub mod redis_server;
 pub mod server_process;
 pub mod shapes;
 pub mod wire;
+
+/// 64 bits that differ from call to call and run to run (the standard
+/// library's randomly keyed hasher; no RNG crate in the tests for this).
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.finish()
+}

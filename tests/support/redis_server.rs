@@ -140,17 +140,10 @@ impl Drop for RedisServer {
 /// there (load generators' own sockets live in 32768-60999).
 fn free_port() -> u16 {
     for _ in 0..200 {
-        let port = 20_000 + (rand_u16() % 12_000);
+        let port = 20_000 + (super::random_u64() % 12_000) as u16;
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
     }
     panic!("no free port found for redis-server");
-}
-
-fn rand_u16() -> u16 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(Instant::now().elapsed().as_nanos());
-    hasher.finish() as u16
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use dialogue_client::{Client, ServerEvent, Transport};
+use dialogue_client::{Client, ClientBuilder, ServerEvent, Transport};
 use serde_json::{Value, json};
 
 /// How long any wait in these tests may take before it counts as a failure.
@@ -43,6 +43,25 @@ pub fn arg(event: &ServerEvent) -> &Value {
     &event.args[0]
 }
 
+/// `user` (`auth.userId`), connected to the server at `url` over WebSocket
+/// and past its `dialogue:connected` greeting: for the suites that run a
+/// server of their own (a child process, several nodes).
+pub async fn connect_user(url: &str, user: &str) -> Client {
+    let client = ClientBuilder::new(url)
+        .transport(Transport::WebSocket)
+        .auth(json!({ "userId": user }))
+        .connect_timeout(WAIT)
+        .connect()
+        .await
+        .unwrap_or_else(|error| panic!("{user} connects to {url}: {error}"));
+    let greeting = client
+        .expect_event("dialogue:connected", WAIT)
+        .await
+        .unwrap_or_else(|error| panic!("{user} is greeted: {error}"));
+    assert_eq!(greeting.args[0]["userId"], user, "{:?}", greeting.args);
+    client
+}
+
 /// Emits with an acknowledgement and returns its first argument.
 pub async fn ask(client: &Client, event: &str, data: Value) -> Value {
     ask_args(client, event, vec![data]).await
@@ -69,6 +88,12 @@ pub async fn ask_ok(client: &Client, event: &str, data: Value) -> Value {
 /// Joins `room` (acknowledgement form) and returns the answer.
 pub async fn join(client: &Client, room: &str) -> Value {
     ask_ok(client, "dialogue:join", json!({ "roomId": room })).await
+}
+
+/// Joins with this request (a `since`, a secret, ...) and expects
+/// `{ ok: true, ... }`.
+pub async fn join_with(client: &Client, request: Value) -> Value {
+    ask_ok(client, "dialogue:join", request).await
 }
 
 /// Leaves `room` (acknowledgement form) and returns the answer.

@@ -82,8 +82,8 @@ impl Bus {
 
     /// Starts listening and checking, for as long as the bus lives.
     pub(crate) fn start(self: &Arc<Self>, link: Arc<Link>, keys: Arc<Keys>) {
-        tokio::spawn(listen(Arc::downgrade(self), link.clone(), keys.clone()));
-        tokio::spawn(check(Arc::downgrade(self), link, keys));
+        tokio::spawn(listen(Arc::downgrade(self), link.clone(), keys));
+        tokio::spawn(check(Arc::downgrade(self), link));
     }
 
     /// Hands one message of the events channel to its room.
@@ -109,7 +109,7 @@ impl Bus {
 /// again whenever the subscription breaks (Redis restarted, network), and
 /// then checks every room, since what was published meanwhile is missed.
 async fn listen(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
-    let channel = keys.events_channel();
+    let channel = keys.events_channel().to_owned();
     let mut warned = false;
     loop {
         if bus.strong_count() == 0 {
@@ -159,7 +159,7 @@ async fn listen(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
 }
 
 /// Compares every room's epoch and latest seq in Redis with this node's.
-async fn check(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
+async fn check(bus: Weak<Bus>, link: Arc<Link>) {
     let mut timer = tokio::time::interval(CHECK_EVERY);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -180,9 +180,9 @@ async fn check(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
         for room in &rooms {
             pipeline
                 .cmd("GET")
-                .arg(keys.epoch(&room.room))
+                .arg(&room.own.epoch)
                 .cmd("GET")
-                .arg(keys.seq(&room.room));
+                .arg(&room.own.seq);
         }
         let answers: Vec<(Option<String>, Option<u64>)> =
             match link.pipe::<Vec<Option<String>>>(&pipeline).await {

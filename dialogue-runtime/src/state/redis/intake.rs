@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use crate::envelope::StampedEvent;
 use crate::state::delivery::{Delivery, Op, Turn};
 use crate::state::recovery::Window;
-use crate::state::redis::keys::Keys;
+use crate::state::redis::keys::{Keys, RoomKeys};
 use crate::state::redis::link::{Link, Unavailable};
 use crate::state::redis::scripts;
 
@@ -29,19 +29,21 @@ pub(crate) struct Intake {
     pub(crate) room: String,
     pub(crate) link: Arc<Link>,
     pub(crate) keys: Arc<Keys>,
+    /// The room's own keys, named by every append and check.
+    pub(crate) own: RoomKeys,
     pub(crate) delivery: Arc<Delivery>,
     pub(crate) window: Window,
     /// The event names the room keeps, and how many of each.
     pub(crate) keeps: Arc<Vec<(String, NonZeroU32)>>,
-    pub(crate) inbox: Mutex<Inbox>,
+    inbox: Mutex<Inbox>,
     /// The highest seq this node knows the room reached.
-    pub(crate) latest: AtomicU64,
+    latest: AtomicU64,
     /// A start over is queued: no second one.
-    pub(crate) restarting: AtomicBool,
+    restarting: AtomicBool,
 }
 
 #[derive(Default)]
-pub(crate) struct Inbox {
+struct Inbox {
     /// The room's epoch, once read from Redis.
     epoch: Option<Arc<str>>,
     /// The seq this node hands to its delivery next.
@@ -67,16 +69,48 @@ pub(crate) enum Accepted {
 }
 
 impl Intake {
+    /// The intake of `room`, which starts (reads its position from Redis)
+    /// in its delivery's order, before any join.
+    pub(crate) fn start(
+        room: &str,
+        link: Arc<Link>,
+        keys: Arc<Keys>,
+        delivery: Arc<Delivery>,
+        window: Window,
+        keeps: Arc<Vec<(String, NonZeroU32)>>,
+    ) -> Arc<Self> {
+        let intake = Arc::new(Self {
+            room: room.to_owned(),
+            own: keys.of_room(room),
+            link,
+            keys,
+            delivery,
+            window,
+            keeps,
+            inbox: Mutex::new(Inbox::default()),
+            latest: AtomicU64::new(0),
+            restarting: AtomicBool::new(false),
+        });
+        intake.start_over();
+        intake
+    }
+
+    /// The highest seq this node knows the room reached.
+    pub(crate) fn latest(&self) -> u64 {
+        self.latest.load(Ordering::Acquire)
+    }
+
     /// Hands an event of the room to this node's delivery, in seq order.
     pub(crate) fn accept(&self, epoch: &str, event: Arc<StampedEvent>) -> Accepted {
         let seq = event.seq();
         let mut inbox = self.inbox.lock();
-        let Some(current) = inbox.epoch.clone() else {
-            inbox.unsorted.push((epoch.into(), event));
-            return Accepted::Queued;
-        };
-        if *current != *epoch {
-            return Accepted::OtherEpoch;
+        match inbox.epoch.as_deref() {
+            None => {
+                inbox.unsorted.push((epoch.into(), event));
+                return Accepted::Queued;
+            }
+            Some(current) if current != epoch => return Accepted::OtherEpoch,
+            Some(_) => {}
         }
         self.latest.fetch_max(seq, Ordering::AcqRel);
         if seq < inbox.next {
@@ -157,9 +191,9 @@ impl Intake {
         let room = &self.room;
         let mut position = scripts::POSITION.prepare_invoke();
         position
-            .key(self.keys.epoch(room))
-            .key(self.keys.seq(room))
-            .key(self.keys.log(room))
+            .key(&self.own.epoch)
+            .key(&self.own.seq)
+            .key(&self.own.log)
             .arg(crate::state::new_epoch());
         let (epoch, seq): (String, u64) = self.link.script(&position).await?;
         let mut recent = self.range(0, seq, Some(self.window.size)).await?;
@@ -195,17 +229,17 @@ impl Intake {
         to: u64,
         count: Option<usize>,
     ) -> Result<Vec<Arc<StampedEvent>>, Unavailable> {
-        let log = self.keys.log(&self.room);
+        let log = &self.own.log;
         let command = match count {
             Some(count) => redis::cmd("XREVRANGE")
-                .arg(&log)
+                .arg(log)
                 .arg(format!("{to}-1"))
                 .arg(format!("{from}-1"))
                 .arg("COUNT")
                 .arg(count)
                 .to_owned(),
             None => redis::cmd("XRANGE")
-                .arg(&log)
+                .arg(log)
                 .arg(format!("{from}-1"))
                 .arg(format!("{to}-1"))
                 .to_owned(),
@@ -336,6 +370,7 @@ mod tests {
         Arc::new(Intake {
             room: "r".into(),
             link: Arc::new(Link::new(client)),
+            own: Keys::new("test").of_room("r"),
             keys: Arc::new(Keys::new("test")),
             delivery: Delivery::new(Box::new(Record(seen.clone())), "e".into(), window),
             window,

@@ -9,12 +9,32 @@
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {
     prefix: String,
+    events_channel: String,
+}
+
+/// The keys of one room that every append and every check names, written
+/// once when the room is made rather than per event.
+#[derive(Debug, Clone)]
+pub(crate) struct RoomKeys {
+    pub(crate) epoch: String,
+    pub(crate) seq: String,
+    pub(crate) log: String,
 }
 
 impl Keys {
     pub(crate) fn new(prefix: &str) -> Self {
         Self {
             prefix: prefix.to_owned(),
+            events_channel: format!("{prefix}:events"),
+        }
+    }
+
+    /// The keys of `room` that every append names.
+    pub(crate) fn of_room(&self, room: &str) -> RoomKeys {
+        RoomKeys {
+            epoch: self.epoch(room),
+            seq: self.seq(room),
+            log: self.log(room),
         }
     }
 
@@ -60,7 +80,7 @@ impl Keys {
     }
 
     /// The channel every node hears each room event on.
-    pub(crate) fn events_channel(&self) -> String {
-        format!("{}:events", self.prefix)
+    pub(crate) fn events_channel(&self) -> &str {
+        &self.events_channel
     }
 }

@@ -5,17 +5,15 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use futures_util::future::BoxFuture;
-use parking_lot::Mutex;
 use serde_json::value::RawValue;
 
 use crate::envelope::StampedEvent;
 use crate::protocol::Position;
 use crate::state::delivery::Delivery;
 use crate::state::recovery::Window;
-use crate::state::redis::intake::{Accepted, Inbox, Intake};
+use crate::state::redis::intake::{Accepted, Intake};
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::{Link, Unavailable};
 use crate::state::redis::scripts;
@@ -37,19 +35,9 @@ impl RedisStream {
         window: Window,
         keeps: Arc<Vec<(String, NonZeroU32)>>,
     ) -> Self {
-        let intake = Arc::new(Intake {
-            room: room.to_owned(),
-            link,
-            keys,
-            delivery,
-            window,
-            keeps,
-            inbox: Mutex::new(Inbox::default()),
-            latest: AtomicU64::new(0),
-            restarting: AtomicBool::new(false),
-        });
-        intake.start_over();
-        Self { intake }
+        Self {
+            intake: Intake::start(room, link, keys, delivery, window, keeps),
+        }
     }
 
     /// What the bus hands the room's events to.
@@ -98,7 +86,7 @@ impl Stream for RedisStream {
         let delivery = self.intake.delivery.position();
         Position {
             epoch: delivery.epoch,
-            seq: self.intake.latest.load(Ordering::Acquire).max(delivery.seq),
+            seq: self.intake.latest().max(delivery.seq),
         }
     }
 
@@ -125,9 +113,9 @@ impl Stream for RedisStream {
             };
             let mut script = scripts::APPEND.prepare_invoke();
             script
-                .key(keys.epoch(room))
-                .key(keys.seq(room))
-                .key(keys.log(room))
+                .key(&intake.own.epoch)
+                .key(&intake.own.seq)
+                .key(&intake.own.log)
                 .key(match keep {
                     0 => String::new(),
                     _ => keys.history(room, &head.event),
@@ -204,9 +192,9 @@ impl Stream for RedisStream {
             let room = &intake.room;
             let mut command = redis::cmd("DEL");
             command
-                .arg(intake.keys.epoch(room))
-                .arg(intake.keys.seq(room))
-                .arg(intake.keys.log(room));
+                .arg(&intake.own.epoch)
+                .arg(&intake.own.seq)
+                .arg(&intake.own.log);
             for (event, _) in intake.keeps.iter() {
                 command.arg(intake.keys.history(room, event));
             }
