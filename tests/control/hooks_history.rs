@@ -9,9 +9,12 @@ use dialogue_client::Transport;
 use dialogue_runtime::{EventMessage, HookError};
 use serde_json::json;
 
+use crate::app::ControlApp;
 use crate::harness::{
     FORMS, Log, Server, ask, ask_ok, builder, eventually, join, message, refused, texts, trigger,
 };
+use crate::support::redis_server::{Persistence, RedisServer};
+use dialogue_runtime::DialogueBuilder;
 
 /// What `on_cleanup` stored, oldest first: the "database".
 type Archive = Arc<Mutex<Vec<EventMessage>>>;
@@ -24,8 +27,17 @@ fn stored(archive: &Archive) -> Vec<EventMessage> {
 }
 
 async fn archiving_server(log: &Log, archive: &Archive) -> Server {
+    archiving_server_on(builder(), log, archive).await
+}
+
+/// `builder` with the archive's `on_cleanup` and `on_load`.
+async fn archiving_server_on(
+    builder: DialogueBuilder<ControlApp>,
+    log: &Log,
+    archive: &Archive,
+) -> Server {
     let (l, a) = (log.clone(), archive.clone());
-    let b = builder().on_cleanup(move |_, evicted| {
+    let b = builder.on_cleanup(move |_, evicted| {
         let (l, a) = (l.clone(), a.clone());
         async move {
             for event in &evicted.events {
@@ -76,13 +88,30 @@ async fn cleanup_gets_what_memory_drops_and_load_pages_past_it() {
     let log = Log::default();
     let archive = Archive::default();
     let server = archiving_server(&log, &archive).await;
+    cleanup_and_load(&server, &log, &archive).await;
+}
+
+/// The same with history in Redis (several nodes): what Redis drops from
+/// an event's history reaches `on_cleanup`, and `on_load` pages past it.
+#[tokio::test]
+async fn cleanup_and_load_work_the_same_with_history_in_redis() {
+    let redis = RedisServer::start(Persistence::Off);
+    let log = Log::default();
+    let archive = Archive::default();
+    let server = archiving_server_on(builder().redis(redis.url()), &log, &archive).await;
+    cleanup_and_load(&server, &log, &archive).await;
+}
+
+/// 7 messages into `lobby`, which keeps 3: the 4 oldest reach `on_cleanup`
+/// one at a time, and pages past the 3 come from `on_load`.
+async fn cleanup_and_load(server: &Server, log: &Log, archive: &Archive) {
     let alice = server.connect("alice", Transport::WebSocket).await;
     join(&alice, "lobby").await;
     for n in 0..7 {
         trigger(&alice, "lobby", "message", message(&format!("m{n}"))).await;
     }
     // 7 sent, 3 kept: m0 to m3 were evicted, in order, one per call.
-    eventually("four events are archived", || stored(&archive).len() == 4).await;
+    eventually("four events are archived", || stored(archive).len() == 4).await;
     assert_eq!(
         log.entries(),
         [
@@ -93,7 +122,7 @@ async fn cleanup_gets_what_memory_drops_and_load_pages_past_it() {
         ]
     );
     assert!(
-        stored(&archive)
+        stored(archive)
             .iter()
             .all(|e| e.from == "alice" && e.room_id == "lobby")
     );

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use redis::streams::StreamRangeReply;
-use serde_json::value::RawValue;
 
 use crate::envelope::StampedEvent;
 use crate::state::delivery::{Delivery, Op, Turn};
@@ -136,14 +135,8 @@ impl Intake {
     /// Accepts an event from the channel (its envelope as JSON), and
     /// delivers if it is this caller's turn.
     pub(crate) async fn heard(self: &Arc<Self>, epoch: &str, seq: u64, json: &str) {
-        let event = match RawValue::from_string(json.to_owned())
-            .and_then(|json| StampedEvent::from_json(seq, json))
-        {
-            Ok(event) => Arc::new(event),
-            Err(error) => {
-                tracing::error!(room = %self.room, seq, %error, "an event from Redis does not read back");
-                return;
-            }
+        let Some(event) = super::read_event(&self.room, seq, json.to_owned()) else {
+            return;
         };
         self.settle(self.accept(epoch, event)).await;
     }
@@ -258,12 +251,7 @@ impl Intake {
             let Some(json) = entry.get::<String>("e") else {
                 continue;
             };
-            match RawValue::from_string(json).and_then(|json| StampedEvent::from_json(seq, json)) {
-                Ok(event) => events.push(Arc::new(event)),
-                Err(error) => {
-                    tracing::error!(room = %self.room, seq, %error, "an event in Redis does not read back");
-                }
-            }
+            events.extend(super::read_event(&self.room, seq, json));
         }
         if count.is_some() {
             events.reverse();

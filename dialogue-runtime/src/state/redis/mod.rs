@@ -26,6 +26,19 @@ use crate::state::sessions::{MemorySessions, Sessions};
 use crate::state::stream::Stream;
 use crate::state::{Backend, new_epoch};
 
+/// An envelope as Redis holds it, read back; `None` (logged) when it does
+/// not read, which only another program writing to our keys can cause.
+/// `seq` is used when the envelope has none.
+fn read_event(room: &str, seq: u64, json: String) -> Option<Arc<crate::envelope::StampedEvent>> {
+    serde_json::value::RawValue::from_string(json)
+        .and_then(|json| crate::envelope::StampedEvent::from_json(seq, json))
+        .map(Arc::new)
+        .map_err(|error| {
+            tracing::error!(room, seq, %error, "an event in Redis does not read back");
+        })
+        .ok()
+}
+
 /// The Redis backend of one node.
 pub(crate) struct Redis {
     link: Arc<link::Link>,

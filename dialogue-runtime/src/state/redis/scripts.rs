@@ -16,7 +16,10 @@ use redis::Script;
 /// ARGV: a new epoch, the envelope's head, the log's length, how many the
 /// history keeps (0: none), the trigger id's lifetime in ms (0: none), the
 /// channel, the room id.
-/// Returns `{epoch, seq, repeated (0 or 1)}`.
+/// Returns `{epoch, seq, repeated (0 or 1), evicted}`: `evicted` is the
+/// history's oldest event pushed out by this one (for `on_cleanup`), or nil.
+/// One event leaves per append, oldest first, as in memory; after the
+/// history's size was lowered the list shrinks by one per append.
 pub(crate) static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -29,21 +32,24 @@ end
 if ARGV[5] ~= '0' then
   local prior = redis.call('GET', KEYS[5])
   if prior then
-    return {epoch, tonumber(prior), 1}
+    return {epoch, tonumber(prior), 1, false}
   end
 end
 local seq = redis.call('INCR', KEYS[2])
 local json = ARGV[2] .. ',"seq":' .. seq .. '}'
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], seq .. '-1', 'e', json)
+local evicted = false
 if ARGV[4] ~= '0' then
   redis.call('LPUSH', KEYS[4], json)
-  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+  if redis.call('LLEN', KEYS[4]) > tonumber(ARGV[4]) then
+    evicted = redis.call('RPOP', KEYS[4])
+  end
 end
 if ARGV[5] ~= '0' then
   redis.call('SET', KEYS[5], seq, 'PX', ARGV[5])
 end
 redis.call('PUBLISH', ARGV[6], epoch .. '\n' .. seq .. '\n' .. json .. '\n' .. ARGV[7])
-return {epoch, seq, 0}
+return {epoch, seq, 0, evicted}
 "#,
     )
 });

@@ -7,7 +7,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use serde_json::value::RawValue;
 
 use crate::envelope::StampedEvent;
 use crate::protocol::Position;
@@ -70,12 +69,7 @@ impl RedisStream {
         let (jsons, held): (Vec<String>, usize) = intake.link.pipe(&pipeline).await?;
         let events = jsons
             .into_iter()
-            .filter_map(|json| {
-                RawValue::from_string(json)
-                    .and_then(|json| StampedEvent::from_json(0, json))
-                    .map(Arc::new)
-                    .ok()
-            })
+            .filter_map(|json| super::read_event(&intake.room, 0, json))
             .collect();
         Ok((events, held))
     }
@@ -131,7 +125,7 @@ impl Stream for RedisStream {
                 .arg(ttl)
                 .arg(keys.events_channel())
                 .arg(room);
-            let (epoch, seq, repeated): (String, u64, u8) = intake
+            let (epoch, seq, repeated, evicted): (String, u64, u8, Option<String>) = intake
                 .link
                 .script(&script)
                 .await
@@ -152,6 +146,12 @@ impl Stream for RedisStream {
                 });
             }
             let event = Arc::new(head.finish(seq)?);
+            // The history store and `on_cleanup` hear of it on the node that
+            // accepted it (each node of its own events).
+            if let Some(kept) = append.kept {
+                let evicted = evicted.and_then(|json| super::read_event(room, 0, json));
+                kept(&event, evicted);
+            }
             let accepted = intake.accept(&epoch, event.clone());
             if accepted == Accepted::OtherEpoch {
                 intake.start_over();
