@@ -18,6 +18,16 @@ pub struct Reply {
     pub text: String,
 }
 
+/// A response's `content-type` (empty when it has none).
+fn content_type<B>(response: &hyper::Response<B>) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Sends `method url` with `Authorization: Bearer key` when given, and
 /// `body` as JSON (or `raw` as is).
 pub async fn send(method: &str, url: &str, key: Option<&str>, body: Option<&Value>) -> Reply {
@@ -41,12 +51,7 @@ pub async fn send_raw(method: &str, url: &str, key: Option<&str>, raw: Option<&s
         .await
         .expect("answers");
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = content_type(&response);
     let bytes = response
         .into_body()
         .collect()
@@ -94,12 +99,7 @@ pub async fn open_stream(url: &str, headers: &[(&str, &str)]) -> Result<SseStrea
         .await
         .expect("answers");
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = content_type(&response);
     if status != 200 {
         let bytes = response
             .into_body()
