@@ -152,7 +152,7 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
     if let Some(url) = var("DIALOGUE_REDIS_URL")? {
         let node = var("DIALOGUE_NODE_ID")?.unwrap_or_else(|| format!("{}:{port}", host_name()));
         eprintln!("node {node} on Redis at {url}");
-        builder = builder.redis(url);
+        builder = builder.redis(url).node_id(node);
     }
     if let Some(secs) = number::<u64>("DIALOGUE_RESUME_SECS", "a number of seconds")? {
         builder = builder.resume_grace(Duration::from_secs(secs));

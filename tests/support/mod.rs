@@ -10,6 +10,7 @@
 #[path = "../../examples/conformance/app.rs"]
 pub mod conformance;
 
+pub mod balancer;
 pub mod http;
 pub mod process;
 pub mod proxy;

@@ -175,11 +175,12 @@ impl Engine {
                 });
             }
         }
-        // Not binding (taking the seat is), but spares the hooks a full room.
+        // Not binding (taking the seat is), but spares the hooks a full
+        // room, where this node's count is the room's own.
         if let Some(max_size) = room
             .config
             .max_size
-            .filter(|_| seat == Seat::Taken && room.is_full())
+            .filter(|_| seat == Seat::Taken && room.seats.count_is_exact() && room.is_full())
         {
             return Err(JoinError::RoomFull {
                 room: room_id.to_owned(),
@@ -232,6 +233,7 @@ impl Engine {
         };
         membership.room.seats.release(&client.id).await;
         client.conn.leave(membership.keys());
+        self.state.sessions.save(client).await;
         self.depart(&membership.room, &client.user_id, &client.id)
             .await;
         let engine = self.clone();
@@ -270,6 +272,7 @@ impl Engine {
             Change::Subscribe => client.conn.join(vec![key]),
             Change::Unsubscribe => client.conn.leave(vec![key]),
         }
+        tokio::spawn(self.state.sessions.save(client));
         Ok(())
     }
 
@@ -380,6 +383,9 @@ impl JoinTicket {
                 return Err(RoomNotFound(room_id.to_owned()).into());
             }
             let arrived = self.engine.arrive(client, room).await;
+            // Written beside the room's order, not in it: a Redis round
+            // trip per join would hold every event of the room back.
+            tokio::spawn(self.engine.state.sessions.save(client));
             let mut answer = self.answer(delivery, first).await?;
             answer.arrived = arrived;
             return Ok(answer);
@@ -388,6 +394,7 @@ impl JoinTicket {
         {
             client.conn.leave(leave);
             client.conn.join(join);
+            tokio::spawn(self.engine.state.sessions.save(client));
         }
         self.answer(delivery, first).await
     }

@@ -12,9 +12,11 @@ use crate::engine::catch_up::{Rejoined, rejoin_room};
 use crate::engine::hooks;
 use crate::envelope::StampedEvent;
 use crate::protocol::Position;
+use crate::spec::Subscriptions;
 use crate::state::client::ClientState;
+use crate::state::client::RoomMembership;
 use crate::state::room::RoomState;
-use crate::state::sessions::{NoResume, Takeover, Token};
+use crate::state::sessions::{NoResume, Previous, Remote, Takeover, Token};
 
 /// A resume asked for in a handshake.
 pub(crate) struct ResumeRequest {
@@ -134,24 +136,46 @@ impl Engine {
                 };
             }
         };
-        let previous = &takeover.previous;
-        if !takeover.was_held {
-            // A live connection of the session: closed first, for good
-            // (at the namespace level, so it does not come back for it).
-            previous.mark_taken_over();
-            previous.conn.disconnect();
-        }
-        client.set_session(takeover.id);
-        let token = self
+        // The session moves first: when another connection took it over
+        // meanwhile (on another node), this one is refused.
+        let Some(token) = self
             .state
             .sessions
-            .resume(takeover.id, &request.token, client.clone())
-            .await;
+            .resume(&takeover, &request.token, client.clone())
+            .await
+        else {
+            let (id, token) = self.state.sessions.open(client.clone()).await;
+            client.set_session(id);
+            return Greeting {
+                token,
+                resumed: Some(false),
+                rooms: None,
+                recovered: None,
+                kicked: None,
+                rejoins: Vec::new(),
+            };
+        };
+        client.set_session(takeover.id);
+        let (memberships, kicked) = match &takeover.previous {
+            Previous::Here(previous) => {
+                if !takeover.was_held {
+                    // A live connection of the session: closed first, for
+                    // good (at the namespace level, so it does not come
+                    // back for it).
+                    previous.mark_taken_over();
+                    previous.conn.disconnect();
+                }
+                (previous.take_memberships(), previous.take_kicked())
+            }
+            // On another node: its rooms as the shared record has them
+            // (that node lets its connection go when told).
+            Previous::Elsewhere(remote) => (self.remote_memberships(remote), Vec::new()),
+        };
+        let from = takeover.previous.connection();
         let mut rooms = Vec::new();
         let mut recovered = Vec::new();
         let mut rejoins = Vec::new();
-        let kicked = previous.take_kicked();
-        for membership in previous.take_memberships() {
+        for membership in memberships {
             let room = membership.room.clone();
             // Deleted while the session was held: gone with it (a room made
             // again under the same id is another room, joined anew).
@@ -160,11 +184,11 @@ impl Engine {
             }
             // A seat no longer held (the user was kicked meanwhile): the
             // membership does not come back.
-            if !room.seats.transfer(&previous.id, &client.id).await {
+            if !room.seats.transfer(from, &client.id).await {
                 continue;
             }
             room.roster
-                .transfer(&client.user_id, &previous.id, &client.id)
+                .transfer(&client.user_id, from, &client.id)
                 .await;
             let missed = request.positions.get(&room.id).and_then(|since| {
                 let recovered = room.stream.delivery().recover(since).ok();
@@ -182,6 +206,7 @@ impl Engine {
         }
         rooms.sort();
         recovered.sort();
+        self.state.sessions.save(client).await;
         tracing::info!(client = %client.id, user = %client.user_id, rooms = rooms.len(), recovered = recovered.len(), "session resumed");
         Greeting {
             token,
@@ -191,6 +216,20 @@ impl Engine {
             kicked: (!kicked.is_empty()).then_some(kicked),
             rejoins,
         }
+    }
+
+    /// The memberships of a session taken over from another node, in the
+    /// rooms this node has of those ids (a room it does not know is gone).
+    fn remote_memberships(&self, remote: &Remote) -> Vec<RoomMembership> {
+        remote
+            .memberships
+            .iter()
+            .filter_map(|(room_id, names)| {
+                let room = self.room_or_instance(room_id)?;
+                let subscriptions = Subscriptions::Only(names.clone());
+                Some(RoomMembership::new(room, Some(&subscriptions)))
+            })
+            .collect()
     }
 
     /// After the greeting: each resumed membership's socket joins its room

@@ -106,6 +106,9 @@ pub(crate) struct ClientState {
     /// reason): told when the session resumes.
     kicked: Mutex<Vec<(String, Option<String>)>>,
     memberships: Mutex<HashMap<String, RoomMembership>>,
+    /// How many times its session's record was read ([`record`](Self::record)).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    records: AtomicU64,
 }
 
 impl ClientState {
@@ -131,7 +134,23 @@ impl ClientState {
             expires_at: AtomicU64::new(0),
             kicked: Mutex::new(Vec::new()),
             memberships: Mutex::new(HashMap::new()),
+            records: AtomicU64::new(0),
         }
+    }
+
+    /// Its rooms and subscriptions as its session's shared record holds
+    /// them, and the record's version: each call a higher one, taken under
+    /// the lock that orders changes, so a later version is a later state.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn record(&self) -> (u64, Vec<(String, Vec<String>)>) {
+        let memberships = self.memberships.lock();
+        let version = self.records.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut rooms: Vec<(String, Vec<String>)> = memberships
+            .iter()
+            .map(|(id, membership)| (id.clone(), membership.names()))
+            .collect();
+        rooms.sort();
+        (version, rooms)
     }
 
     /// Notes that the host removed it from `room` while its session was

@@ -49,6 +49,13 @@ pub(crate) trait Seats: Send + Sync + 'static {
     /// Members now.
     fn count(&self) -> usize;
 
+    /// Whether [`count`](Self::count) is the authority's own (in memory),
+    /// not a view that other nodes change meanwhile: a full room is then
+    /// refused before its hooks run, else only by taking the seat.
+    fn count_is_exact(&self) -> bool {
+        true
+    }
+
     /// The members now.
     fn members(&self) -> Vec<String>;
 

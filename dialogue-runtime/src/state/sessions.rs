@@ -59,10 +59,48 @@ impl std::fmt::Debug for Token {
 /// A session taken over by a new connection.
 pub(crate) struct Takeover {
     pub(crate) id: SessionId,
-    /// The client state the session had: connected still, or held.
-    pub(crate) previous: Arc<ClientState>,
+    /// Where the session's connection was, and what it held.
+    pub(crate) previous: Previous,
     /// Whether it was held (its connection dropped) rather than live.
     pub(crate) was_held: bool,
+}
+
+/// The connection a session had before a takeover.
+pub(crate) enum Previous {
+    /// On this node: its client state, connected still or held.
+    Here(Arc<ClientState>),
+    /// On another node, alive or dead (several nodes, docs/scaling.md):
+    /// what the shared record says it held. That node lets its
+    /// connection go when told of the takeover.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Elsewhere(Remote),
+}
+
+impl Previous {
+    /// The previous connection's id.
+    pub(crate) fn connection(&self) -> &str {
+        match self {
+            Self::Here(client) => &client.id,
+            Self::Elsewhere(remote) => &remote.connection,
+        }
+    }
+
+    /// The session's user.
+    pub(crate) fn user_id(&self) -> &str {
+        match self {
+            Self::Here(client) => &client.user_id,
+            Self::Elsewhere(remote) => &remote.user_id,
+        }
+    }
+}
+
+/// A session's connection on another node, as the shared record has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Remote {
+    pub(crate) user_id: String,
+    pub(crate) connection: String,
+    /// Each room joined, with its subscriptions (`*` for all).
+    pub(crate) memberships: Vec<(String, Vec<String>)>,
 }
 
 /// Why a token does not resume.
@@ -91,14 +129,25 @@ pub(crate) trait Sessions: Send + Sync + 'static {
         user: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Takeover, NoResume>>;
 
-    /// Gives session `id` to `client` (taken over with `presented`), and a
-    /// new latest token; `presented` stays good until that one is used.
+    /// Gives the session found (`takeover`) to `client`, presenting
+    /// `presented`, and a new latest token; `presented` stays good until
+    /// that one is used. `None` when the session moved meanwhile (another
+    /// connection took it over first, on another node): no resume.
     fn resume<'a>(
         &'a self,
-        id: SessionId,
+        takeover: &'a Takeover,
         presented: &'a Token,
         client: Arc<ClientState>,
-    ) -> BoxFuture<'a, Token>;
+    ) -> BoxFuture<'a, Option<Token>>;
+
+    /// Records what `client`'s session holds now (its rooms and
+    /// subscriptions), where other nodes can take it over from: read now,
+    /// written when the future runs (awaited before an answer, or spawned
+    /// where the caller cannot wait; a later record never loses to an
+    /// earlier one). Memory holds the client itself, and does nothing here.
+    fn save(&self, _client: &ClientState) -> BoxFuture<'static, ()> {
+        Box::pin(future::ready(()))
+    }
 
     /// Holds session `id` (its connection dropped): returns the hold's
     /// number, to [`expire`](Self::expire) that hold and no later one.
@@ -159,23 +208,79 @@ impl Inner {
     }
 }
 
-impl Sessions for MemorySessions {
-    fn open(&self, client: Arc<ClientState>) -> BoxFuture<'_, (SessionId, Token)> {
+impl MemorySessions {
+    /// Records session `id` of `client`, its tokens `latest` and
+    /// `previous` (a session opened here, or taken over from another
+    /// node).
+    pub(crate) fn insert(
+        &self,
+        id: SessionId,
+        latest: Token,
+        previous: Option<Token>,
+        client: Arc<ClientState>,
+    ) {
         let mut inner = self.inner.lock();
-        inner.next_id += 1;
-        let id = inner.next_id;
-        let token = Token::new();
-        inner.tokens.insert(token.clone(), id);
+        inner.remove(id);
+        inner.tokens.insert(latest.clone(), id);
+        if let Some(previous) = &previous {
+            inner.tokens.insert(previous.clone(), id);
+        }
         inner.records.insert(
             id,
             Record {
                 user_id: client.user_id.clone(),
-                latest: token.clone(),
-                previous: None,
+                latest,
+                previous,
                 client,
                 held: None,
             },
         );
+    }
+
+    /// Gives session `id` to `client` with the new latest token `token`:
+    /// the latest and the one presented stay good, anything older goes.
+    /// `false` when no such session is here.
+    pub(crate) fn take_over(
+        &self,
+        id: SessionId,
+        presented: &Token,
+        token: Token,
+        client: Arc<ClientState>,
+    ) -> bool {
+        let mut inner = self.inner.lock();
+        let Some(record) = inner.records.get_mut(&id) else {
+            return false;
+        };
+        let mut dropped: Vec<Token> = vec![record.latest.clone()];
+        dropped.extend(record.previous.take());
+        dropped.retain(|t| t != presented);
+        record.previous = Some(presented.clone());
+        record.latest = token.clone();
+        record.client = client;
+        record.held = None;
+        inner.forget_tokens(dropped);
+        inner.tokens.insert(token, id);
+        true
+    }
+
+    /// Forgets session `id` without ending anything (another node took it
+    /// over): its client and whether it was held.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn forget(&self, id: SessionId) -> Option<(Arc<ClientState>, bool)> {
+        let record = self.inner.lock().remove(id)?;
+        Some((record.client, record.held.is_some()))
+    }
+}
+
+impl Sessions for MemorySessions {
+    fn open(&self, client: Arc<ClientState>) -> BoxFuture<'_, (SessionId, Token)> {
+        let id = {
+            let mut inner = self.inner.lock();
+            inner.next_id += 1;
+            inner.next_id
+        };
+        let token = Token::new();
+        self.insert(id, token.clone(), None, client);
         Box::pin(future::ready((id, token)))
     }
 
@@ -196,7 +301,7 @@ impl Sessions for MemorySessions {
             }
             Some((id, record)) => Ok(Takeover {
                 id,
-                previous: record.client.clone(),
+                previous: Previous::Here(record.client.clone()),
                 was_held: record.held.is_some(),
             }),
         };
@@ -205,25 +310,13 @@ impl Sessions for MemorySessions {
 
     fn resume<'a>(
         &'a self,
-        id: SessionId,
+        takeover: &'a Takeover,
         presented: &'a Token,
         client: Arc<ClientState>,
-    ) -> BoxFuture<'a, Token> {
-        let mut inner = self.inner.lock();
+    ) -> BoxFuture<'a, Option<Token>> {
         let token = Token::new();
-        if let Some(record) = inner.records.get_mut(&id) {
-            // The latest and the one presented stay; anything older goes.
-            let mut dropped: Vec<Token> = vec![record.latest.clone()];
-            dropped.extend(record.previous.take());
-            dropped.retain(|t| t != presented);
-            record.previous = Some(presented.clone());
-            record.latest = token.clone();
-            record.client = client;
-            record.held = None;
-            inner.forget_tokens(dropped);
-            inner.tokens.insert(token.clone(), id);
-        }
-        Box::pin(future::ready(token))
+        self.take_over(takeover.id, presented, token.clone(), client);
+        Box::pin(future::ready(Some(token)))
     }
 
     fn hold(&self, id: SessionId) -> BoxFuture<'_, Option<u64>> {
@@ -273,6 +366,55 @@ impl Sessions for MemorySessions {
             .filter_map(|id| inner.remove(id).map(|record| record.client))
             .collect();
         Box::pin(future::ready(clients))
+    }
+}
+
+/// Sessions shared with another part of the node (the Redis bus tells them
+/// of takeovers).
+impl<S: Sessions> Sessions for Arc<S> {
+    fn open(&self, client: Arc<ClientState>) -> BoxFuture<'_, (SessionId, Token)> {
+        (**self).open(client)
+    }
+
+    fn find<'a>(
+        &'a self,
+        token: &'a Token,
+        user: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Takeover, NoResume>> {
+        (**self).find(token, user)
+    }
+
+    fn resume<'a>(
+        &'a self,
+        takeover: &'a Takeover,
+        presented: &'a Token,
+        client: Arc<ClientState>,
+    ) -> BoxFuture<'a, Option<Token>> {
+        (**self).resume(takeover, presented, client)
+    }
+
+    fn save(&self, client: &ClientState) -> BoxFuture<'static, ()> {
+        (**self).save(client)
+    }
+
+    fn hold(&self, id: SessionId) -> BoxFuture<'_, Option<u64>> {
+        (**self).hold(id)
+    }
+
+    fn expire(&self, id: SessionId, hold: u64) -> BoxFuture<'_, Option<Arc<ClientState>>> {
+        (**self).expire(id, hold)
+    }
+
+    fn end(&self, id: SessionId) -> BoxFuture<'_, ()> {
+        (**self).end(id)
+    }
+
+    fn held_client(&self, connection: &str) -> Option<Arc<ClientState>> {
+        (**self).held_client(connection)
+    }
+
+    fn end_held_of<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Vec<Arc<ClientState>>> {
+        (**self).end_held_of(user)
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) async fn connect<A: Adapter>(
     let mut identified = engine.identify(&auth, &parts.headers, peer).await?;
     let resuming = engine.find_session(&auth, identified.user_id()).await;
     if let Resuming::Found(takeover, _) = &resuming {
-        identified.adopt_user(&takeover.previous.user_id);
+        identified.adopt_user(takeover.previous.user_id());
     }
     let conn = SocketConnection::new(own.0, closer.clone(), engine.state.counters.clone());
     let client = match engine.new_client(identified, Box::new(conn)) {

@@ -31,8 +31,10 @@ impl<A: DialogueApp> DialogueBuilder<A> {
                 .iter()
                 .filter_map(|event| Some((event.name.clone(), event.history?)))
                 .collect();
-            let redis = crate::state::redis::Redis::new(&url, self.window, keeps)
-                .map_err(|error| BuildError::Redis(error.to_string()))?;
+            let name = self.node_id.take().unwrap_or_else(|| "node".to_owned());
+            let redis =
+                crate::state::redis::Redis::new(&url, &name, self.window, self.grace, keeps)
+                    .map_err(|error| BuildError::Redis(error.to_string()))?;
             return Ok((Box::new(redis), None, false));
         }
         #[cfg(feature = "sqlite")]

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -15,6 +15,7 @@ use crate::envelope::now_millis;
 use crate::state::redis::intake::Intake;
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::Link;
+use crate::state::redis::sessions::RedisSessions;
 
 /// How often the rooms' positions are compared with Redis.
 const CHECK_EVERY: Duration = Duration::from_millis(200);
@@ -26,10 +27,13 @@ const PATIENCE_MS: u64 = 300;
 /// How long to wait before subscribing again after the subscription broke.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(250);
 
-/// The rooms of this node that hear events, by id.
+/// The rooms of this node that hear events, by id, and its sessions, told
+/// of takeovers by other nodes.
 #[derive(Default)]
 pub(crate) struct Bus {
     rooms: RwLock<HashMap<String, Weak<Intake>>>,
+    /// This node's sessions and its name in Redis.
+    sessions: OnceLock<(Weak<RedisSessions>, String)>,
     /// Whether the subscription is up (for `/ready`).
     subscribed: AtomicBool,
     /// Whether Redis answered the last check (for `/ready`).
@@ -42,6 +46,14 @@ impl Bus {
         self.rooms
             .write()
             .insert(intake.room.clone(), Arc::downgrade(intake));
+    }
+
+    /// Tells `sessions` (of the node `node`) when another node takes one
+    /// of them over.
+    pub(crate) fn serve_sessions(&self, sessions: &Arc<RedisSessions>, node: &str) {
+        let _ = self
+            .sessions
+            .set((Arc::downgrade(sessions), node.to_owned()));
     }
 
     fn get(&self, room: &str) -> Option<Arc<Intake>> {
@@ -86,6 +98,25 @@ impl Bus {
         tokio::spawn(check(Arc::downgrade(self), link));
     }
 
+    /// Acts on one message of the control channel: `taken`, node, session.
+    fn control(&self, payload: &str) {
+        let mut parts = payload.splitn(3, '\n');
+        let (Some("taken"), Some(node), Some(id)) = (parts.next(), parts.next(), parts.next())
+        else {
+            tracing::error!("a message on the control channel has not the expected shape");
+            return;
+        };
+        let Some((sessions, me)) = self.sessions.get() else {
+            return;
+        };
+        if node != me {
+            return;
+        }
+        if let (Some(sessions), Ok(id)) = (sessions.upgrade(), id.parse()) {
+            sessions.taken_elsewhere(id);
+        }
+    }
+
     /// Hands one message of the events channel to its room.
     async fn route(&self, payload: &str) {
         let mut parts = payload.splitn(4, '\n');
@@ -110,13 +141,14 @@ impl Bus {
 /// then checks every room, since what was published meanwhile is missed.
 async fn listen(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
     let channel = keys.events_channel().to_owned();
+    let control = keys.control_channel().to_owned();
     let mut warned = false;
     loop {
         if bus.strong_count() == 0 {
             return;
         }
         match link.client().get_async_pubsub().await {
-            Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+            Ok(mut pubsub) => match pubsub.subscribe(&[&channel, &control]).await {
                 Ok(()) => {
                     if warned {
                         tracing::info!("subscribed to Redis again");
@@ -129,6 +161,9 @@ async fn listen(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
                     while let Some(message) = messages.next().await {
                         let Some(bus) = bus.upgrade() else { return };
                         match std::str::from_utf8(message.get_payload_bytes()) {
+                            Ok(payload) if message.get_channel_name() == control => {
+                                bus.control(payload)
+                            }
                             Ok(payload) => bus.route(payload).await,
                             Err(_) => {
                                 tracing::error!("a message on the events channel is not UTF-8")

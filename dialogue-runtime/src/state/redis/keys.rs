@@ -10,6 +10,8 @@
 pub(crate) struct Keys {
     prefix: String,
     events_channel: String,
+    control_channel: String,
+    nodes: String,
 }
 
 /// The keys of one room that every append and every check names, written
@@ -26,6 +28,8 @@ impl Keys {
         Self {
             prefix: prefix.to_owned(),
             events_channel: format!("{prefix}:events"),
+            control_channel: format!("{prefix}:control"),
+            nodes: format!("{prefix}:nodes"),
         }
     }
 
@@ -82,5 +86,36 @@ impl Keys {
     /// The channel every node hears each room event on.
     pub(crate) fn events_channel(&self) -> &str {
         &self.events_channel
+    }
+
+    /// The channel nodes tell each other of sessions on (`taken`).
+    pub(crate) fn control_channel(&self) -> &str {
+        &self.control_channel
+    }
+
+    /// The prefix, for scripts that name keys they find in records.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Every live node's last heartbeat, in Redis's milliseconds (a hash).
+    pub(crate) fn nodes(&self) -> &str {
+        &self.nodes
+    }
+
+    /// The sessions of one node (a set of session ids).
+    pub(crate) fn node_sessions(&self, node: &str) -> String {
+        format!("{}:node:{node}:sessions", self.prefix)
+    }
+
+    /// One session's record (a hash: user, conn, node, latest, previous,
+    /// rooms, version).
+    pub(crate) fn session(&self, id: u64) -> String {
+        format!("{}:session:{id}", self.prefix)
+    }
+
+    /// The session a resume token names.
+    pub(crate) fn token(&self, token: &str) -> String {
+        format!("{}:token:{token}", self.prefix)
     }
 }

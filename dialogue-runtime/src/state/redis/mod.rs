@@ -3,15 +3,21 @@
 //! and history), its seats (capacity atomic across nodes), and the bus
 //! that brings every room's events to every node in seq order.
 //!
+//! Sessions are shared too: a resume token is good on any node, and the
+//! sessions of a node that died are taken over elsewhere or, after the
+//! grace period, ended by the others (`nodes`).
+//!
 //! What is not shared yet stays in this node's memory: the registry of
-//! rooms created at run time, rosters (presence, hosts, bans) and sessions.
+//! rooms created at run time and rosters (presence, hosts, bans).
 
 mod bus;
 mod intake;
 mod keys;
 mod link;
+mod nodes;
 mod scripts;
 mod seats;
+mod sessions;
 mod stream;
 
 use std::num::NonZeroU32;
@@ -22,7 +28,7 @@ use crate::state::directory::{ClientDirectory, MemoryDirectory};
 use crate::state::recovery::Window;
 use crate::state::registry::{MemoryRegistry, RoomRegistry};
 use crate::state::seats::Seats;
-use crate::state::sessions::{MemorySessions, Sessions};
+use crate::state::sessions::Sessions;
 use crate::state::stream::Stream;
 use crate::state::{Backend, new_epoch};
 
@@ -47,28 +53,48 @@ pub(crate) struct Redis {
     window: Window,
     /// The events kept for history and how many of each.
     keeps: Arc<Vec<(String, NonZeroU32)>>,
+    sessions: Arc<sessions::RedisSessions>,
+    /// Kept for as long as the node runs: it beats while it lives.
+    _nodes: Arc<nodes::Nodes>,
 }
 
 impl Redis {
-    /// A node on the Redis at `url` (`redis://host:port/db`); nothing is
-    /// connected yet (the first use connects, and again after an outage).
-    /// Starts the bus: call it inside a Tokio runtime.
+    /// A node named `name` on the Redis at `url` (`redis://host:port/db`);
+    /// nothing is connected yet (the first use connects, and again after an
+    /// outage). Its sessions outlive it by `grace`, for their clients to
+    /// resume elsewhere. Starts the bus and the heartbeat: call it inside a
+    /// Tokio runtime.
     pub(crate) fn new(
         url: &str,
+        name: &str,
         window: Window,
+        grace: std::time::Duration,
         keeps: Vec<(String, NonZeroU32)>,
     ) -> Result<Self, redis::RedisError> {
         let client = redis::Client::open(url)?;
         let link = Arc::new(link::Link::new(client));
         let keys = Arc::new(keys::Keys::new("dialogue"));
+        // Unique per process: a node started again under the same name is
+        // another node, and its predecessor's sessions end in their time.
+        let node = format!("{name}-{}", new_epoch());
+        let sessions = Arc::new(sessions::RedisSessions::new(
+            link.clone(),
+            keys.clone(),
+            node.clone(),
+        ));
         let bus = Arc::new(bus::Bus::default());
+        bus.serve_sessions(&sessions, &node);
         bus.start(link.clone(), keys.clone());
+        let nodes = Arc::new(nodes::Nodes::new(link.clone(), keys.clone(), node, grace));
+        nodes.start();
         Ok(Self {
             link,
             keys,
             bus,
             window,
             keeps: Arc::new(keeps),
+            sessions,
+            _nodes: nodes,
         })
     }
 }
@@ -87,7 +113,7 @@ impl Backend for Redis {
     }
 
     fn sessions(&self) -> Box<dyn Sessions> {
-        Box::new(MemorySessions::default())
+        Box::new(self.sessions.clone())
     }
 
     fn seats(&self, room_id: &str) -> Box<dyn Seats> {

@@ -129,3 +129,138 @@ return members
 "#,
     )
 });
+
+/// Opens a session. KEYS: session, token, the node's sessions. ARGV: id,
+/// user, connection, node, token.
+pub(crate) static OPEN_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'user', ARGV[2], 'conn', ARGV[3], 'node', ARGV[4],
+  'latest', ARGV[5], 'previous', '', 'rooms', '[]', 'version', '0')
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+"#,
+    )
+});
+
+/// Gives a session to a new connection, if it is still where it was found
+/// (its connection `expected`) and `presented` is one of its two tokens:
+/// the presented and the new token stay good, any other goes. When it was
+/// on another node, moves it to this node's set and tells that node
+/// (`taken` on the control channel), which lets its connection go.
+///
+/// KEYS: session, new token, this node's sessions. ARGV: id, expected
+/// connection, new connection, this node, presented token, new token,
+/// prefix, control channel. Returns 1 when taken over, 0 when not.
+pub(crate) static TAKE_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local rec = redis.call('HMGET', KEYS[1], 'conn', 'node', 'latest', 'previous')
+if not rec[1] or rec[1] ~= ARGV[2] then return 0 end
+if rec[3] ~= ARGV[5] and rec[4] ~= ARGV[5] then return 0 end
+for _, token in ipairs({rec[3], rec[4]}) do
+  if token and token ~= '' and token ~= ARGV[5] then
+    redis.call('DEL', ARGV[7] .. ':token:' .. token)
+  end
+end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'conn', ARGV[3], 'node', ARGV[4], 'latest', ARGV[6],
+  'previous', ARGV[5], 'version', '0')
+if rec[2] ~= ARGV[4] then
+  redis.call('SREM', ARGV[7] .. ':node:' .. rec[2] .. ':sessions', ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[1])
+  redis.call('PUBLISH', ARGV[8], 'taken\n' .. rec[2] .. '\n' .. ARGV[1])
+end
+return 1
+"#,
+    )
+});
+
+/// Records a session's rooms, if the session is still the connection's
+/// and nothing later was recorded. KEYS: session. ARGV: connection,
+/// version, rooms (JSON). Returns 1 when written.
+pub(crate) static SAVE_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local rec = redis.call('HMGET', KEYS[1], 'conn', 'version')
+if not rec[1] or rec[1] ~= ARGV[1] then return 0 end
+if tonumber(rec[2] or '0') >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'rooms', ARGV[3])
+return 1
+"#,
+    )
+});
+
+/// Ends a session, if it is still the connection's (not taken over by
+/// another node meanwhile). KEYS: session, the node's sessions. ARGV:
+/// connection, prefix, id. Returns 1 when ended.
+pub(crate) static END_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local rec = redis.call('HMGET', KEYS[1], 'conn', 'latest', 'previous')
+if not rec[1] or rec[1] ~= ARGV[1] then return 0 end
+for _, token in ipairs({rec[2], rec[3]}) do
+  if token and token ~= '' then redis.call('DEL', ARGV[2] .. ':token:' .. token) end
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[3])
+return 1
+"#,
+    )
+});
+
+/// A node's heartbeat, in Redis's clock (one clock for every node).
+/// KEYS: nodes. ARGV: node.
+pub(crate) static HEARTBEAT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local now = redis.call('TIME')
+redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', now[1] * 1000 + math.floor(now[2] / 1000)))
+return 1
+"#,
+    )
+});
+
+/// Ends the sessions of every node silent for longer than `after` ms (dead,
+/// and its grace period over): their seats go. KEYS: nodes. ARGV: after,
+/// prefix. Returns `{room, connection, user}` for each seat given back.
+pub(crate) static REAP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local now = redis.call('TIME')
+local ms = now[1] * 1000 + math.floor(now[2] / 1000)
+local beats = redis.call('HGETALL', KEYS[1])
+local freed = {}
+for i = 1, #beats, 2 do
+  local node, beat = beats[i], tonumber(beats[i + 1])
+  if ms - beat > tonumber(ARGV[1]) then
+    local set = ARGV[2] .. ':node:' .. node .. ':sessions'
+    for _, id in ipairs(redis.call('SMEMBERS', set)) do
+      local key = ARGV[2] .. ':session:' .. id
+      local rec = redis.call('HMGET', key, 'conn', 'user', 'rooms', 'latest', 'previous')
+      if rec[1] then
+        local ok, rooms = pcall(cjson.decode, rec[3] or '[]')
+        if ok then
+          for _, room in ipairs(rooms) do
+            local name = room[1]
+            if redis.call('SREM', ARGV[2] .. ':{' .. name .. '}:seats', rec[1]) == 1 then
+              table.insert(freed, {name, rec[1], rec[2]})
+            end
+          end
+        end
+        for _, token in ipairs({rec[4], rec[5]}) do
+          if token and token ~= '' then redis.call('DEL', ARGV[2] .. ':token:' .. token) end
+        end
+        redis.call('DEL', key)
+      end
+    end
+    redis.call('DEL', set)
+    redis.call('HDEL', KEYS[1], node)
+  end
+end
+return freed
+"#,
+    )
+});

@@ -172,6 +172,12 @@ impl Seats for RedisSeats {
             .max(self.here.lock().len())
     }
 
+    /// Other nodes take and give back seats meanwhile, and a dead node's
+    /// are given back without a word to anyone.
+    fn count_is_exact(&self) -> bool {
+        false
+    }
+
     fn members(&self) -> Vec<String> {
         self.here.lock().iter().cloned().collect()
     }
