@@ -36,6 +36,36 @@ impl RoomSecret {
         }
     }
 
+    /// The salt and hash in hex, as a shared registry keeps them (never
+    /// the secret itself).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn to_hex(&self) -> String {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(96);
+        for byte in self.salt.iter().chain(&self.hash) {
+            let _ = write!(text, "{byte:02x}");
+        }
+        text
+    }
+
+    /// A secret from [`to_hex`](Self::to_hex)'s text; `None` when it does
+    /// not read.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn from_hex(text: &str) -> Option<Self> {
+        if text.len() != 96 || !text.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 48];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+        }
+        let mut salt = [0u8; 16];
+        let mut hash = [0u8; 32];
+        salt.copy_from_slice(&bytes[..16]);
+        hash.copy_from_slice(&bytes[16..]);
+        Some(Self { salt, hash })
+    }
+
     /// Whether `given` is the secret, compared in constant time.
     pub fn admits(&self, given: &str) -> bool {
         hash(&self.salt, given).ct_eq(&self.hash).into()

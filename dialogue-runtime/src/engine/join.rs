@@ -117,6 +117,10 @@ impl Engine {
         room_id: &str,
         options: JoinOptions,
     ) -> Result<JoinTicket, JoinError> {
+        if !self.room_exists(room_id) {
+            // Made on another node a moment ago, and not heard of yet?
+            self.state.registry.look_up(room_id).await;
+        }
         let room = self.room_to_join(client, room_id)?;
         check_subscriptions(&room, options.subscriptions.as_ref())?;
         let ticket = |already| JoinTicket {

@@ -32,6 +32,7 @@ pub(crate) mod people;
 pub(crate) mod publish;
 pub(crate) mod rooms;
 pub(crate) mod sessions;
+pub(crate) mod shared_rooms;
 pub(crate) mod streams;
 pub(crate) mod validation;
 
@@ -124,6 +125,16 @@ pub(crate) struct Engine {
 
 impl Engine {
     pub(crate) fn new(parts: Parts) -> Arc<Self> {
+        let engine = Self::assemble(parts);
+        // Rooms other nodes create and delete (a shared registry).
+        engine
+            .state
+            .registry
+            .watch(Arc::new(Arc::downgrade(&engine)));
+        engine
+    }
+
+    fn assemble(parts: Parts) -> Arc<Self> {
         Arc::new_cyclic(|me| {
             let history = HistoryWriter::new(
                 parts.store,

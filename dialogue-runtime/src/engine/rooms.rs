@@ -15,12 +15,12 @@ use crate::engine::hooks;
 use crate::engine::{Engine, Followup};
 use crate::envelope::now_millis;
 use crate::error::{CreateRoomError, DeleteRoomError, RoomNotFound};
-use crate::protocol::{RoomIdPayload, RoomInfo, ServerEvent};
+use crate::protocol::{RoomInfo, ServerEvent};
 use crate::rules;
 use crate::spec::{AppSpec, RoomSpec};
 use crate::state::State;
 use crate::state::fanout::GREETED;
-use crate::state::registry::Exists;
+use crate::state::registry::RegistryError;
 use crate::state::room::{RoomKind, RoomOptions, RoomState};
 
 /// A template as declared (`user:{userId}`, `doc:{docId}`): instances are
@@ -164,7 +164,7 @@ impl Rooms {
     }
 
     /// A creation-order number for a new room.
-    fn next_order(&self) -> u64 {
+    pub(crate) fn next_order(&self) -> u64 {
         self.next_order.fetch_add(1, Ordering::Relaxed)
     }
 }
@@ -345,8 +345,12 @@ impl Engine {
         }
         let order = self.rooms.next_order();
         let room = Arc::new(self.state.room(options, RoomKind::Created, order));
-        if let Err(Exists) = self.state.registry.insert(room.clone()).await {
-            return Err(CreateRoomError::Exists(id));
+        match self.state.registry.insert(room.clone()).await {
+            Ok(()) => {}
+            Err(RegistryError::Exists) => return Err(CreateRoomError::Exists(id)),
+            Err(RegistryError::Unavailable(cause)) => {
+                return Err(CreateRoomError::Unavailable(cause));
+            }
         }
         self.broadcast_all(ServerEvent::RoomCreated, &room.info());
         let engine = self.clone();
@@ -410,25 +414,17 @@ impl Engine {
         // What the backend keeps of the room goes before its id is free
         // again: a room created with it starts a new epoch.
         room.stream.forget().await;
-        if self.state.registry.remove(room_id).await.is_none() {
+        match self.state.registry.remove(room_id).await {
+            Ok(Some(_)) => {}
             // Deleted by a racing call.
-            return Err(RoomNotFound(room_id.to_owned()).into());
-        }
-        let mut removed = Vec::new();
-        let members = room.seats.close().await;
-        // What is still queued for the room goes nowhere (a room created
-        // again with its id has its own delivery).
-        room.stream.delivery().close();
-        for member_id in members {
-            let Some(member) = self.state.directory.get(&member_id) else {
-                continue;
-            };
-            if let Some(membership) = member.remove_membership(room_id) {
-                member.conn.leave(membership.keys());
-                removed.push(member);
+            Ok(None) | Err(RegistryError::Exists) => {
+                return Err(RoomNotFound(room_id.to_owned()).into());
+            }
+            Err(RegistryError::Unavailable(cause)) => {
+                return Err(DeleteRoomError::Unavailable(cause));
             }
         }
-        self.broadcast_all(ServerEvent::RoomDeleted, &RoomIdPayload::new(room_id));
+        let removed = self.tear_down(&room).await;
         let engine = self.clone();
         let room_id = room_id.to_owned();
         Ok(Followup::of(async move {

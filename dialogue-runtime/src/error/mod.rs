@@ -365,6 +365,9 @@ pub enum CreateRoomError {
     /// The user created as many rooms as one user may.
     #[error("you may create at most {0} rooms; delete one first")]
     TooManyRoomsForUser(usize),
+    /// The shared state (Redis) could not be reached: nothing changed.
+    #[error("rooms cannot be created now; try again: {0}")]
+    Unavailable(String),
 }
 
 /// Why a room could not be deleted.
@@ -380,6 +383,9 @@ pub enum DeleteRoomError {
     /// over the wire deletes a room no client created).
     #[error("only the host of room `{0}` may delete it")]
     NotCreator(String),
+    /// The shared state (Redis) could not be reached: nothing changed.
+    #[error("rooms cannot be deleted now; try again: {0}")]
+    Unavailable(String),
 }
 
 /// Why `dialogue:auth` failed.

@@ -233,6 +233,7 @@ impl Coded for CreateRoomError {
             Self::Reserved(_) | Self::TooManyRooms(_) | Self::TooManyRoomsForUser(_) => {
                 ErrorCode::PermissionDenied
             }
+            Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }
 }
@@ -242,6 +243,7 @@ impl Coded for DeleteRoomError {
         match self {
             Self::RoomNotFound(e) => e.code(),
             Self::Declared(_) | Self::NotCreator(_) => ErrorCode::PermissionDenied,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
         }
     }
 }

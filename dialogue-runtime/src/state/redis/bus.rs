@@ -15,6 +15,7 @@ use crate::envelope::now_millis;
 use crate::state::redis::intake::Intake;
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::Link;
+use crate::state::redis::registry::RedisRegistry;
 use crate::state::redis::sessions::RedisSessions;
 
 /// How often the rooms' positions are compared with Redis.
@@ -34,6 +35,8 @@ pub(crate) struct Bus {
     rooms: RwLock<HashMap<String, Weak<Intake>>>,
     /// This node's sessions and its name in Redis.
     sessions: OnceLock<(Weak<RedisSessions>, String)>,
+    /// The rooms created at run time.
+    registry: OnceLock<Weak<RedisRegistry>>,
     /// Whether the subscription is up (for `/ready`).
     subscribed: AtomicBool,
     /// Whether Redis answered the last check (for `/ready`).
@@ -54,6 +57,20 @@ impl Bus {
         let _ = self
             .sessions
             .set((Arc::downgrade(sessions), node.to_owned()));
+    }
+
+    /// Tells `registry` of other nodes' rooms.
+    pub(crate) fn serve_registry(&self, registry: &Arc<RedisRegistry>) {
+        let _ = self.registry.set(Arc::downgrade(registry));
+    }
+
+    /// The subscription is (again) up: what was published while it was
+    /// down went unheard, so the rooms created meanwhile are read anew.
+    fn subscribed_again(&self) {
+        self.subscribed.store(true, Ordering::Release);
+        if let Some(registry) = self.registry.get().and_then(Weak::upgrade) {
+            tokio::spawn(async move { registry.resync().await });
+        }
     }
 
     fn get(&self, room: &str) -> Option<Arc<Intake>> {
@@ -98,14 +115,27 @@ impl Bus {
         tokio::spawn(check(Arc::downgrade(self), link));
     }
 
-    /// Acts on one message of the control channel: `taken`, node, session.
+    /// Acts on one message of the control channel: what, node, body.
     fn control(&self, payload: &str) {
         let mut parts = payload.splitn(3, '\n');
-        let (Some("taken"), Some(node), Some(id)) = (parts.next(), parts.next(), parts.next())
+        let (Some(what), Some(node), Some(body)) = (parts.next(), parts.next(), parts.next())
         else {
             tracing::error!("a message on the control channel has not the expected shape");
             return;
         };
+        match what {
+            "taken" => self.taken(node, body),
+            "created" | "deleted" => {
+                if let Some(registry) = self.registry.get().and_then(Weak::upgrade) {
+                    registry.heard(what, node, body);
+                }
+            }
+            _ => tracing::error!(what, "an unknown message on the control channel"),
+        }
+    }
+
+    /// Another node took the session `id` over from `node`.
+    fn taken(&self, node: &str, id: &str) {
         let Some((sessions, me)) = self.sessions.get() else {
             return;
         };
@@ -155,7 +185,7 @@ async fn listen(bus: Weak<Bus>, link: Arc<Link>, keys: Arc<Keys>) {
                     }
                     warned = false;
                     if let Some(bus) = bus.upgrade() {
-                        bus.subscribed.store(true, Ordering::Release);
+                        bus.subscribed_again();
                     }
                     let mut messages = pubsub.on_message();
                     while let Some(message) = messages.next().await {

@@ -103,6 +103,16 @@ impl Keys {
         &self.nodes
     }
 
+    /// The rooms created at run time: id to options (a hash).
+    pub(crate) fn rooms(&self) -> String {
+        format!("{}:rooms", self.prefix)
+    }
+
+    /// Set once the rooms hash exists: missing, Redis lost its data.
+    pub(crate) fn rooms_kept(&self) -> String {
+        format!("{}:rooms:kept", self.prefix)
+    }
+
     /// The sessions of one node (a set of session ids).
     pub(crate) fn node_sessions(&self, node: &str) -> String {
         format!("{}:node:{node}:sessions", self.prefix)

@@ -7,14 +7,18 @@
 //! sessions of a node that died are taken over elsewhere or, after the
 //! grace period, ended by the others (`nodes`).
 //!
-//! What is not shared yet stays in this node's memory: the registry of
-//! rooms created at run time and rosters (presence, hosts, bans).
+//! So are the rooms created at run time (`registry`): made or deleted on
+//! one node, they exist or vanish on all.
+//!
+//! What is not shared yet stays in this node's memory: rosters (presence,
+//! hosts, bans).
 
 mod bus;
 mod intake;
 mod keys;
 mod link;
 mod nodes;
+mod registry;
 mod scripts;
 mod seats;
 mod sessions;
@@ -26,7 +30,7 @@ use std::sync::Arc;
 use crate::state::delivery::{Deliver, Delivery};
 use crate::state::directory::{ClientDirectory, MemoryDirectory};
 use crate::state::recovery::Window;
-use crate::state::registry::{MemoryRegistry, RoomRegistry};
+use crate::state::registry::RoomRegistry;
 use crate::state::seats::Seats;
 use crate::state::sessions::Sessions;
 use crate::state::stream::Stream;
@@ -54,6 +58,7 @@ pub(crate) struct Redis {
     /// The events kept for history and how many of each.
     keeps: Arc<Vec<(String, NonZeroU32)>>,
     sessions: Arc<sessions::RedisSessions>,
+    registry: Arc<registry::RedisRegistry>,
     /// Kept for as long as the node runs: it beats while it lives.
     _nodes: Arc<nodes::Nodes>,
 }
@@ -82,8 +87,10 @@ impl Redis {
             keys.clone(),
             node.clone(),
         ));
+        let registry = registry::RedisRegistry::new(link.clone(), keys.clone(), node.clone());
         let bus = Arc::new(bus::Bus::default());
         bus.serve_sessions(&sessions, &node);
+        bus.serve_registry(&registry);
         bus.start(link.clone(), keys.clone());
         let nodes = Arc::new(nodes::Nodes::new(link.clone(), keys.clone(), node, grace));
         nodes.start();
@@ -94,6 +101,7 @@ impl Redis {
             window,
             keeps: Arc::new(keeps),
             sessions,
+            registry,
             _nodes: nodes,
         })
     }
@@ -105,7 +113,7 @@ impl Backend for Redis {
     }
 
     fn registry(&self) -> Box<dyn RoomRegistry> {
-        Box::new(MemoryRegistry::default())
+        Box::new(self.registry.clone())
     }
 
     fn directory(&self) -> Box<dyn ClientDirectory> {

@@ -264,3 +264,29 @@ return freed
 "#,
     )
 });
+
+/// Registers a room created at run time, unless its id is taken, and tells
+/// the other nodes. KEYS: rooms, rooms kept. ARGV: id, options (JSON),
+/// control channel, this node. Returns 1 when registered.
+pub(crate) static CREATE_ROOM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('SET', KEYS[2], '1')
+redis.call('PUBLISH', ARGV[3], 'created\n' .. ARGV[4] .. '\n' .. ARGV[2])
+return 1
+"#,
+    )
+});
+
+/// Removes a room created at run time and tells the other nodes. KEYS:
+/// rooms. ARGV: id, control channel, this node. Returns 1 when removed.
+pub(crate) static DELETE_ROOM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('PUBLISH', ARGV[2], 'deleted\n' .. ARGV[3] .. '\n' .. ARGV[1])
+return 1
+"#,
+    )
+});

@@ -1,0 +1,114 @@
+//! Rooms created and deleted on other nodes (a shared registry, Redis):
+//! this node makes or tears down its own copy and tells its own clients
+//! (`roomCreated`, `roomDeleted`), so every client hears of each change
+//! once. `on_room_created` and `on_room_deleted` run on the node that made
+//! the change; `on_left` runs where each removed member was.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+
+use crate::engine::Engine;
+use crate::protocol::{RoomIdPayload, ServerEvent};
+use crate::state::client::ClientState;
+use crate::state::registry::RegistryWatcher;
+use crate::state::room::{RoomKind, RoomOptions, RoomState};
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+impl Engine {
+    /// Ends a deleted room on this node: no seat can be taken, nothing more
+    /// is delivered, this node's members are removed, and its clients are
+    /// told. Returns the members removed (for `on_left`).
+    pub(crate) async fn tear_down(
+        self: &Arc<Self>,
+        room: &Arc<RoomState>,
+    ) -> Vec<Arc<ClientState>> {
+        let mut removed = Vec::new();
+        let members = room.seats.close().await;
+        // What is still queued for the room goes nowhere (a room created
+        // again with its id has its own delivery).
+        room.stream.delivery().close();
+        for member_id in members {
+            let Some(member) = self.state.directory.get(&member_id) else {
+                continue;
+            };
+            if let Some(membership) = member.remove_membership(&room.id) {
+                member.conn.leave(membership.keys());
+                tokio::spawn(self.state.sessions.save(&member));
+                removed.push(member);
+            }
+        }
+        self.broadcast_all(ServerEvent::RoomDeleted, &RoomIdPayload::new(&room.id));
+        removed
+    }
+
+    /// Makes this node's copy of a room another node created, and tells
+    /// this node's clients; `false` when it had one already.
+    fn adopt_room(&self, options: RoomOptions) -> bool {
+        if self.room(&options.id).is_some() {
+            return false;
+        }
+        let order = self.rooms.next_order();
+        let room = Arc::new(self.state.room(options, RoomKind::Created, order));
+        if !self.state.registry.adopt(room.clone()) {
+            return false;
+        }
+        self.broadcast_all(ServerEvent::RoomCreated, &room.info());
+        true
+    }
+
+    /// Tears down `room`, deleted by another node and dropped from the
+    /// view already; `on_left` for each member removed.
+    async fn drop_room(self: &Arc<Self>, room: Arc<RoomState>) {
+        for member in self.tear_down(&room).await {
+            self.left(&member, &room.id).await;
+        }
+    }
+}
+
+impl RegistryWatcher for std::sync::Weak<Engine> {
+    fn created(&self, options: RoomOptions) {
+        if let Some(engine) = self.upgrade() {
+            engine.adopt_room(options);
+        }
+    }
+
+    /// Drops the room from the view at once (a room made again with its
+    /// id right after is adopted), and tears it down when awaited.
+    fn deleted(&self, id: String) -> BoxFuture<'static, ()> {
+        let engine = self.upgrade();
+        let room = engine
+            .as_ref()
+            .and_then(|engine| engine.state.registry.drop_view(&id));
+        Box::pin(async move {
+            if let (Some(engine), Some(room)) = (engine, room) {
+                engine.drop_room(room).await;
+            }
+        })
+    }
+
+    fn resync(&self, rooms: Vec<RoomOptions>) -> BoxFuture<'static, ()> {
+        let engine = self.upgrade();
+        Box::pin(async move {
+            let Some(engine) = engine else { return };
+            let ids: std::collections::HashSet<String> =
+                rooms.iter().map(|options| options.id.clone()).collect();
+            for options in rooms {
+                engine.adopt_room(options);
+            }
+            let gone: Vec<String> = engine
+                .state
+                .registry
+                .all()
+                .into_iter()
+                .map(|room| room.id.clone())
+                .filter(|id| !ids.contains(id))
+                .collect();
+            for id in gone {
+                if let Some(room) = engine.state.registry.drop_view(&id) {
+                    engine.drop_room(room).await;
+                }
+            }
+        })
+    }
+}
