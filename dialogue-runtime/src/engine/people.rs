@@ -100,7 +100,7 @@ impl Engine {
         self.announce_departure(room, departure);
     }
 
-    fn announce_departure(&self, room: &RoomState, departure: Departure) {
+    pub(crate) fn announce_departure(&self, room: &RoomState, departure: Departure) {
         if let Some(member) = departure.left
             && room.config.presence
         {
@@ -115,7 +115,7 @@ impl Engine {
         }
     }
 
-    fn announce_host(&self, room: &RoomState, host: &str) {
+    pub(crate) fn announce_host(&self, room: &RoomState, host: &str) {
         self.tell_members(
             room,
             ServerEvent::HostChanged,
@@ -245,33 +245,12 @@ impl Engine {
                 })
             };
         }
-        let removal = room.roster.remove(user).await;
-        let notice = Kicked {
-            room_id: room_id.into(),
-            reason: reason.map(Into::into),
-        };
-        let mut removed = Vec::new();
+        let removal = room.roster.remove(user, reason).await;
         for connection in &removal.connections {
             room.seats.release(connection).await;
-            // A held session's connection is not in the directory: its
-            // membership goes now, and its resume is told (`kicked` in the
-            // greeting), so that the client does not join again.
-            let Some(member) = self.state.directory.get(connection) else {
-                if let Some(held) = self.state.sessions.held_client(connection)
-                    && held.remove_membership(room_id).is_some()
-                {
-                    held.note_kicked(room_id, reason);
-                    removed.push(held);
-                }
-                continue;
-            };
-            if let Some(membership) = member.remove_membership(room_id) {
-                member.conn.leave(membership.keys());
-                let _ = member.conn.emit(ServerEvent::Kicked.wire_name(), &notice);
-                removed.push(member);
-            }
         }
         tracing::info!(room = %room_id, user, ban, connections = removal.connections.len(), "kicked");
+        let removed = self.remove_kicked(room_id, &removal.connections, reason);
         self.announce_departure(
             &room,
             Departure {
@@ -283,6 +262,45 @@ impl Engine {
             self.left(&member, room_id).await;
         }
         Ok(())
+    }
+
+    /// Removes this node's `connections` of a kicked user from `room_id`
+    /// (their seats given back already) and tells each `dialogue:kicked`;
+    /// the clients removed, for `on_left`. Other nodes do the same for
+    /// theirs when they hear of the kick.
+    pub(crate) fn remove_kicked(
+        &self,
+        room_id: &str,
+        connections: &[String],
+        reason: Option<&str>,
+    ) -> Vec<Arc<ClientState>> {
+        let notice = Kicked {
+            room_id: room_id.into(),
+            reason: reason.map(Into::into),
+        };
+        let mut removed = Vec::new();
+        for connection in connections {
+            // A held session's connection is not in the directory: its
+            // membership goes now, and its resume is told (`kicked` in the
+            // greeting), so that the client does not join again.
+            let Some(member) = self.state.directory.get(connection) else {
+                if let Some(held) = self.state.sessions.held_client(connection)
+                    && held.remove_membership(room_id).is_some()
+                {
+                    held.note_kicked(room_id, reason);
+                    tokio::spawn(self.state.sessions.save(&held));
+                    removed.push(held);
+                }
+                continue;
+            };
+            if let Some(membership) = member.remove_membership(room_id) {
+                member.conn.leave(membership.keys());
+                let _ = member.conn.emit(ServerEvent::Kicked.wire_name(), &notice);
+                tokio::spawn(self.state.sessions.save(&member));
+                removed.push(member);
+            }
+        }
+        removed
     }
 
     /// `dialogue:transferHost`: `user`, who must be present, becomes the

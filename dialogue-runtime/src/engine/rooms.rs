@@ -414,6 +414,7 @@ impl Engine {
         // What the backend keeps of the room goes before its id is free
         // again: a room created with it starts a new epoch.
         room.stream.forget().await;
+        room.roster.forget().await;
         match self.state.registry.remove(room_id).await {
             Ok(Some(_)) => {}
             // Deleted by a racing call.

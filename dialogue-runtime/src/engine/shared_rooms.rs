@@ -9,8 +9,9 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 
 use crate::engine::Engine;
-use crate::protocol::{RoomIdPayload, ServerEvent};
+use crate::protocol::{Member, PresenceDiff, RoomIdPayload, ServerEvent};
 use crate::state::client::ClientState;
+use crate::state::people::{Departure, RosterChange};
 use crate::state::registry::RegistryWatcher;
 use crate::state::room::{RoomKind, RoomOptions, RoomState};
 
@@ -55,6 +56,49 @@ impl Engine {
         }
         self.broadcast_all(ServerEvent::RoomCreated, &room.info());
         true
+    }
+
+    /// Tells this node's members of a roster change another node made
+    /// (applied to the view already).
+    async fn heard_roster(self: &Arc<Self>, room_id: &str, change: RosterChange) {
+        let Some(room) = self.room(room_id) else {
+            return;
+        };
+        let member = |user_id: String, info: Option<serde_json::Value>| Member { user_id, info };
+        match change {
+            RosterChange::Arrived { u, i, .. } => {
+                if room.config.presence {
+                    self.announce_arrival(&room, member(u, i));
+                }
+            }
+            RosterChange::Left { u, i, h } => self.announce_departure(
+                &room,
+                Departure {
+                    left: Some(member(u, i)),
+                    new_host: h,
+                },
+            ),
+            RosterChange::Updated { u, i } => self.tell_members(
+                &room,
+                ServerEvent::PresenceDiff,
+                &PresenceDiff::updated(room_id, member(u, Some(i))),
+            ),
+            RosterChange::Host { u: Some(host) } => self.announce_host(&room, &host),
+            RosterChange::Host { u: None } | RosterChange::Banned { .. } => {}
+            RosterChange::Kicked { u, i, c, r, h } => {
+                let removed = self.remove_kicked(room_id, &c, r.as_deref());
+                self.announce_departure(
+                    &room,
+                    Departure {
+                        left: Some(member(u, i)),
+                        new_host: h,
+                    },
+                );
+                for client in removed {
+                    self.left(&client, room_id).await;
+                }
+            }
+        }
     }
 
     /// Tears down `room`, deleted by another node and dropped from the
@@ -108,6 +152,26 @@ impl RegistryWatcher for std::sync::Weak<Engine> {
                 if let Some(room) = engine.state.registry.drop_view(&id) {
                     engine.drop_room(room).await;
                 }
+            }
+        })
+    }
+
+    fn roster_changed(&self, room: String, change: RosterChange) -> BoxFuture<'static, ()> {
+        let engine = self.upgrade();
+        Box::pin(async move {
+            if let Some(engine) = engine {
+                engine.heard_roster(&room, change).await;
+            }
+        })
+    }
+
+    fn seat_freed(&self, room: String, user: String, connection: String) -> BoxFuture<'static, ()> {
+        let engine = self.upgrade();
+        Box::pin(async move {
+            if let Some(engine) = engine
+                && let Some(room) = engine.room(&room)
+            {
+                engine.depart(&room, &user, &connection).await;
             }
         })
     }

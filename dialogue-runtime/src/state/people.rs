@@ -35,6 +35,38 @@ pub(crate) struct Removal {
     pub(crate) new_host: Option<String>,
 }
 
+/// A change another node made to a shared roster, as every node hears it:
+/// each node updates its view and tells its own members.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "k", rename_all = "camelCase")]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) enum RosterChange {
+    /// `u` arrived, showing `i`, as the `a`th arrival.
+    Arrived { u: String, i: Option<Value>, a: u64 },
+    /// `u` departed (its last connection went); `h` the new host, if the
+    /// host passed on.
+    Left {
+        u: String,
+        i: Option<Value>,
+        h: Option<String>,
+    },
+    /// `u` now shows `i`.
+    Updated { u: String, i: Value },
+    /// The host is now `u` (none: no host).
+    Host { u: Option<String> },
+    /// `u` is banned.
+    Banned { u: String },
+    /// `u` was removed by the host, with its connections `c` (on any node),
+    /// for reason `r`; `h` the new host, if the host passed on.
+    Kicked {
+        u: String,
+        i: Option<Value>,
+        c: Vec<String>,
+        r: Option<String>,
+        h: Option<String>,
+    },
+}
+
 /// A room's roster.
 ///
 /// Changes go to the backend's authority (async, like seats); reads are
@@ -56,8 +88,9 @@ pub(crate) trait Roster: Send + Sync + 'static {
     /// arrival, no departure.
     fn transfer<'a>(&'a self, user: &'a str, from: &'a str, to: &'a str) -> BoxFuture<'a, ()>;
 
-    /// Removes `user` and every connection it holds (a kick).
-    fn remove<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Removal>;
+    /// Removes `user` and every connection it holds (a kick, for `reason`,
+    /// which other nodes pass on to their connections of the user).
+    fn remove<'a>(&'a self, user: &'a str, reason: Option<&'a str>) -> BoxFuture<'a, Removal>;
 
     /// Replaces a present user's info; `Some(member)` when it changed.
     fn set_info<'a>(&'a self, user: &'a str, info: Value) -> BoxFuture<'a, Option<Member>>;
@@ -79,6 +112,69 @@ pub(crate) trait Roster: Send + Sync + 'static {
 
     /// Whether `user` is banned.
     fn is_banned(&self, user: &str) -> bool;
+
+    /// Forgets everything of the room (deleted): a room made again with its
+    /// id starts with no one present, no host but its own, no bans.
+    fn forget(&self) -> BoxFuture<'_, ()> {
+        Box::pin(future::ready(()))
+    }
+}
+
+/// A roster shared with another part of the node (the Redis bus tells it
+/// of other nodes' changes).
+impl<R: Roster> Roster for std::sync::Arc<R> {
+    fn arrive<'a>(
+        &'a self,
+        user: &'a str,
+        connection: &'a str,
+        info: Option<Value>,
+    ) -> BoxFuture<'a, Option<Member>> {
+        (**self).arrive(user, connection, info)
+    }
+
+    fn depart<'a>(&'a self, user: &'a str, connection: &'a str) -> BoxFuture<'a, Departure> {
+        (**self).depart(user, connection)
+    }
+
+    fn transfer<'a>(&'a self, user: &'a str, from: &'a str, to: &'a str) -> BoxFuture<'a, ()> {
+        (**self).transfer(user, from, to)
+    }
+
+    fn remove<'a>(&'a self, user: &'a str, reason: Option<&'a str>) -> BoxFuture<'a, Removal> {
+        (**self).remove(user, reason)
+    }
+
+    fn set_info<'a>(&'a self, user: &'a str, info: Value) -> BoxFuture<'a, Option<Member>> {
+        (**self).set_info(user, info)
+    }
+
+    fn set_host<'a>(&'a self, user: Option<&'a str>) -> BoxFuture<'a, ()> {
+        (**self).set_host(user)
+    }
+
+    fn ban<'a>(&'a self, user: &'a str) -> BoxFuture<'a, ()> {
+        (**self).ban(user)
+    }
+
+    fn members(&self) -> Vec<Member> {
+        (**self).members()
+    }
+
+    fn is_present(&self, user: &str) -> bool {
+        (**self).is_present(user)
+    }
+
+    fn host(&self) -> Option<String> {
+        (**self).host()
+    }
+
+    fn is_banned(&self, user: &str) -> bool {
+        (**self).is_banned(user)
+    }
+
+    fn forget(&self) -> BoxFuture<'_, ()> {
+        (**self).forget()
+    }
 }
 
 /// The roster in this process's memory: one lock per room, held to change
@@ -196,7 +292,7 @@ impl Roster for MemoryRoster {
         Box::pin(future::ready(()))
     }
 
-    fn remove<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Removal> {
+    fn remove<'a>(&'a self, user: &'a str, _reason: Option<&'a str>) -> BoxFuture<'a, Removal> {
         let mut inner = self.inner.lock();
         let removal = match inner.people.remove(user) {
             Some(person) => Removal {
@@ -313,7 +409,7 @@ mod tests {
             "unchanged"
         );
         assert!(roster.set_info("nobody", json!({})).await.is_none());
-        let removal = roster.remove("alice").await;
+        let removal = roster.remove("alice", None).await;
         assert_eq!(removal.connections, ["a1", "a2"]);
         assert_eq!(removal.new_host.as_deref(), Some("bob"));
         assert_eq!(roster.members().len(), 1);

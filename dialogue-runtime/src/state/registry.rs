@@ -7,6 +7,7 @@ use std::sync::Arc;
 use futures_util::future::{self, BoxFuture};
 use parking_lot::RwLock;
 
+use crate::state::people::RosterChange;
 use crate::state::room::{RoomOptions, RoomState};
 
 /// Why the registry refused a change.
@@ -74,6 +75,14 @@ pub(crate) trait RegistryWatcher: Send + Sync {
     /// Every room the authority has, after a start or an outage (when
     /// changes may have gone unheard): the view follows it.
     fn resync(&self, rooms: Vec<RoomOptions>) -> BoxFuture<'static, ()>;
+
+    /// Another node changed the roster of room `room` (applied to this
+    /// node's view already): this node's members are told.
+    fn roster_changed(&self, room: String, change: RosterChange) -> BoxFuture<'static, ()>;
+
+    /// A dead node's connection gave its seat in `room` back (its grace
+    /// period over): its user departs, and everyone is told.
+    fn seat_freed(&self, room: String, user: String, connection: String) -> BoxFuture<'static, ()>;
 }
 
 /// The registry in this process's memory.

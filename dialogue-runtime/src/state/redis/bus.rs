@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use parking_lot::RwLock;
 
 use crate::envelope::now_millis;
@@ -16,6 +17,7 @@ use crate::state::redis::intake::Intake;
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::Link;
 use crate::state::redis::registry::RedisRegistry;
+use crate::state::redis::roster::RedisRoster;
 use crate::state::redis::sessions::RedisSessions;
 
 /// How often the rooms' positions are compared with Redis.
@@ -37,6 +39,12 @@ pub(crate) struct Bus {
     sessions: OnceLock<(Weak<RedisSessions>, String)>,
     /// The rooms created at run time.
     registry: OnceLock<Weak<RedisRegistry>>,
+    /// Each room's roster, by id (the room of that id made last).
+    rosters: RwLock<HashMap<String, Weak<RedisRoster>>>,
+    /// What this node's members are told of other nodes' roster changes,
+    /// done one after the other in the order heard, beside the listening
+    /// (a hook such as `on_left` never holds the subscription back).
+    notices: OnceLock<tokio::sync::mpsc::UnboundedSender<BoxFuture<'static, ()>>>,
     /// Whether the subscription is up (for `/ready`).
     subscribed: AtomicBool,
     /// Whether Redis answered the last check (for `/ready`).
@@ -59,6 +67,13 @@ impl Bus {
             .set((Arc::downgrade(sessions), node.to_owned()));
     }
 
+    /// Routes other nodes' changes of the room's roster to `roster`.
+    pub(crate) fn add_roster(&self, room: &str, roster: &Arc<RedisRoster>) {
+        let mut rosters = self.rosters.write();
+        rosters.retain(|_, roster| roster.strong_count() > 0);
+        rosters.insert(room.to_owned(), Arc::downgrade(roster));
+    }
+
     /// Tells `registry` of other nodes' rooms.
     pub(crate) fn serve_registry(&self, registry: &Arc<RedisRegistry>) {
         let _ = self.registry.set(Arc::downgrade(registry));
@@ -70,6 +85,39 @@ impl Bus {
         self.subscribed.store(true, Ordering::Release);
         if let Some(registry) = self.registry.get().and_then(Weak::upgrade) {
             tokio::spawn(async move { registry.resync().await });
+        }
+        let rosters: Vec<Arc<RedisRoster>> = self
+            .rosters
+            .read()
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
+        tokio::spawn(async move {
+            for roster in rosters {
+                roster.load().await;
+            }
+        });
+    }
+
+    /// A roster change another node made: `body` is the room and the
+    /// change, on two lines.
+    fn roster(&self, node: &str, body: &str) {
+        let Some((room, json)) = body.split_once('\n') else {
+            tracing::error!("a roster change on the control channel has no room");
+            return;
+        };
+        let roster = self.rosters.read().get(room).and_then(Weak::upgrade);
+        let Some(change) = roster.and_then(|roster| roster.heard(node, json)) else {
+            return;
+        };
+        if let Some(watcher) = self
+            .registry
+            .get()
+            .and_then(Weak::upgrade)
+            .and_then(|r| r.watcher())
+            && let Some(notices) = self.notices.get()
+        {
+            let _ = notices.send(watcher.roster_changed(room.to_owned(), change));
         }
     }
 
@@ -111,6 +159,13 @@ impl Bus {
 
     /// Starts listening and checking, for as long as the bus lives.
     pub(crate) fn start(self: &Arc<Self>, link: Arc<Link>, keys: Arc<Keys>) {
+        let (notices, mut queue) = tokio::sync::mpsc::unbounded_channel();
+        let _ = self.notices.set(notices);
+        tokio::spawn(async move {
+            while let Some(notice) = queue.recv().await {
+                notice.await;
+            }
+        });
         tokio::spawn(listen(Arc::downgrade(self), link.clone(), keys));
         tokio::spawn(check(Arc::downgrade(self), link));
     }
@@ -125,6 +180,7 @@ impl Bus {
         };
         match what {
             "taken" => self.taken(node, body),
+            "roster" => self.roster(node, body),
             "created" | "deleted" => {
                 if let Some(registry) = self.registry.get().and_then(Weak::upgrade) {
                     registry.heard(what, node, body);

@@ -23,7 +23,36 @@ pub(crate) struct RoomKeys {
     pub(crate) log: String,
 }
 
+/// The keys of one room's roster (`state::redis::roster`).
+#[derive(Debug, Clone)]
+pub(crate) struct RosterKeys {
+    /// User to arrival number: who is present (a hash).
+    pub(crate) people: String,
+    /// User to its connections in the room, space-separated (a hash).
+    pub(crate) connections: String,
+    /// User to the info it shows, as JSON (a hash).
+    pub(crate) info: String,
+    /// The arrival counter.
+    pub(crate) arrivals: String,
+    /// The host (`""`: none).
+    pub(crate) host: String,
+    /// The banned users (a set).
+    pub(crate) banned: String,
+}
+
 impl Keys {
+    /// The keys of `room`'s roster.
+    pub(crate) fn of_roster(&self, room: &str) -> RosterKeys {
+        RosterKeys {
+            people: self.room(room, "people"),
+            connections: self.room(room, "connections"),
+            info: self.room(room, "info"),
+            arrivals: self.room(room, "arrivals"),
+            host: self.room(room, "host"),
+            banned: self.room(room, "banned"),
+        }
+    }
+
     pub(crate) fn new(prefix: &str) -> Self {
         Self {
             prefix: prefix.to_owned(),

@@ -10,8 +10,8 @@
 //! So are the rooms created at run time (`registry`): made or deleted on
 //! one node, they exist or vanish on all.
 //!
-//! What is not shared yet stays in this node's memory: rosters (presence,
-//! hosts, bans).
+//! And so are rosters (`roster`): presence, hosts and bans, each change
+//! told to every node's members.
 
 mod bus;
 mod intake;
@@ -19,6 +19,7 @@ mod keys;
 mod link;
 mod nodes;
 mod registry;
+mod roster;
 mod scripts;
 mod seats;
 mod sessions;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 use crate::state::delivery::{Deliver, Delivery};
 use crate::state::directory::{ClientDirectory, MemoryDirectory};
+use crate::state::people::Roster;
 use crate::state::recovery::Window;
 use crate::state::registry::RoomRegistry;
 use crate::state::seats::Seats;
@@ -61,6 +63,8 @@ pub(crate) struct Redis {
     registry: Arc<registry::RedisRegistry>,
     /// Kept for as long as the node runs: it beats while it lives.
     _nodes: Arc<nodes::Nodes>,
+    /// This node's name in Redis.
+    node: String,
 }
 
 impl Redis {
@@ -92,7 +96,13 @@ impl Redis {
         bus.serve_sessions(&sessions, &node);
         bus.serve_registry(&registry);
         bus.start(link.clone(), keys.clone());
-        let nodes = Arc::new(nodes::Nodes::new(link.clone(), keys.clone(), node, grace));
+        let nodes = Arc::new(nodes::Nodes::new(
+            link.clone(),
+            keys.clone(),
+            node.clone(),
+            grace,
+            Arc::downgrade(&registry),
+        ));
         nodes.start();
         Ok(Self {
             link,
@@ -103,6 +113,7 @@ impl Redis {
             sessions,
             registry,
             _nodes: nodes,
+            node,
         })
     }
 }
@@ -130,6 +141,13 @@ impl Backend for Redis {
             self.link.clone(),
             self.keys.clone(),
         ))
+    }
+
+    fn roster(&self, room_id: &str, host: Option<String>) -> Box<dyn Roster> {
+        let roster =
+            roster::RedisRoster::new(room_id, self.link.clone(), &self.keys, &self.node, host);
+        self.bus.add_roster(room_id, &roster);
+        Box::new(roster)
     }
 
     fn stream(&self, room_id: &str, deliver: Box<dyn Deliver>, window: Window) -> Box<dyn Stream> {

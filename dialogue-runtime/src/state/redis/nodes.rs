@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::Link;
+use crate::state::redis::registry::RedisRegistry;
 use crate::state::redis::scripts;
 
 /// How often a node beats, and looks for dead nodes.
@@ -27,15 +28,24 @@ pub(crate) struct Nodes {
     /// How long a dead node's sessions are kept for their clients to resume
     /// elsewhere: the resume grace period.
     grace: Duration,
+    /// Through which the engine hears of seats given back.
+    registry: Weak<RedisRegistry>,
 }
 
 impl Nodes {
-    pub(crate) fn new(link: Arc<Link>, keys: Arc<Keys>, node: String, grace: Duration) -> Self {
+    pub(crate) fn new(
+        link: Arc<Link>,
+        keys: Arc<Keys>,
+        node: String,
+        grace: Duration,
+        registry: Weak<RedisRegistry>,
+    ) -> Self {
         Self {
             link,
             keys,
             node,
             grace,
+            registry,
         }
     }
 
@@ -65,10 +75,16 @@ impl Nodes {
             .await
         {
             Ok(freed) => {
-                for (room, connection, user) in &freed {
+                let count = freed.len();
+                let watcher = self.registry.upgrade().and_then(|r| r.watcher());
+                for (room, connection, user) in freed {
                     tracing::info!(room, connection, user, "a dead node's seat was given back");
+                    // Its user departs (presence, host), as if it had left.
+                    if let Some(watcher) = &watcher {
+                        watcher.seat_freed(room, user, connection).await;
+                    }
                 }
-                freed.len()
+                count
             }
             Err(error) => {
                 tracing::debug!(%error, "cannot look for dead nodes");

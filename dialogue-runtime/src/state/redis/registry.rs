@@ -127,6 +127,11 @@ impl RedisRegistry {
         })
     }
 
+    /// What follows other nodes' changes, once the engine watches.
+    pub(crate) fn watcher(&self) -> Option<Arc<dyn RegistryWatcher>> {
+        self.watcher.get().cloned()
+    }
+
     /// Registers a room: `Ok(true)` when this call made it.
     async fn create(&self, options: &RoomOptions) -> Result<bool, RegistryError> {
         let mut script = scripts::CREATE_ROOM.prepare_invoke();

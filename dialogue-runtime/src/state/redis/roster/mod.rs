@@ -1,0 +1,355 @@
+//! A room's roster in Redis, shared by every node: who is present (with
+//! each user's connections on any node, and its info), the host, the bans.
+//! Each change is one script ([`scripts`]) that returns the change and
+//! publishes it; the node that made it applies it to its view and tells its
+//! own members, and every other node does the same when it hears it
+//! ([`RedisRoster::heard`]). Reads are this node's view, loaded from Redis
+//! when the room is made and again after the subscription broke.
+
+mod scripts;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use parking_lot::Mutex;
+use serde_json::Value;
+
+use crate::protocol::Member;
+use crate::state::people::{Departure, Removal, Roster, RosterChange};
+use crate::state::redis::keys::{Keys, RosterKeys};
+use crate::state::redis::link::Link;
+
+/// This node's view of a shared roster.
+#[derive(Default)]
+struct View {
+    /// User to (info, arrival number).
+    people: HashMap<String, (Option<Value>, u64)>,
+    host: Option<String>,
+    banned: HashSet<String>,
+}
+
+impl View {
+    fn apply(&mut self, change: &RosterChange) {
+        match change {
+            RosterChange::Arrived { u, i, a } => {
+                self.people.insert(u.clone(), (i.clone(), *a));
+            }
+            RosterChange::Left { u, h, .. } | RosterChange::Kicked { u, h, .. } => {
+                self.people.remove(u);
+                if let Some(host) = h {
+                    self.host = Some(host.clone());
+                }
+            }
+            RosterChange::Updated { u, i } => {
+                if let Some(person) = self.people.get_mut(u) {
+                    person.0 = Some(i.clone());
+                }
+            }
+            RosterChange::Host { u } => self.host = u.clone(),
+            RosterChange::Banned { u } => {
+                self.banned.insert(u.clone());
+            }
+        }
+    }
+}
+
+/// A room's roster in Redis (see the module).
+pub(crate) struct RedisRoster {
+    room: String,
+    link: Arc<Link>,
+    keys: RosterKeys,
+    channel: String,
+    node: String,
+    view: Mutex<View>,
+}
+
+impl RedisRoster {
+    /// The roster of `room`, whose host is at first `host` (unless Redis
+    /// names one already); its view loads in the background.
+    pub(crate) fn new(
+        room: &str,
+        link: Arc<Link>,
+        keys: &Keys,
+        node: &str,
+        host: Option<String>,
+    ) -> Arc<Self> {
+        let roster = Arc::new(Self {
+            room: room.to_owned(),
+            link,
+            keys: keys.of_roster(room),
+            channel: keys.control_channel().to_owned(),
+            node: node.to_owned(),
+            view: Mutex::new(View {
+                host: host.clone(),
+                ..View::default()
+            }),
+        });
+        let loading = roster.clone();
+        tokio::spawn(async move {
+            let first: Result<bool, _> = loading
+                .link
+                .run(
+                    redis::cmd("SET")
+                        .arg(&loading.keys.host)
+                        .arg(host.as_deref().unwrap_or(""))
+                        .arg("NX"),
+                )
+                .await;
+            if let Err(error) = first {
+                tracing::debug!(room = %loading.room, %error, "cannot name a room's first host in Redis");
+            }
+            loading.load().await;
+        });
+        roster
+    }
+
+    /// Reads the whole roster from Redis into the view.
+    pub(crate) async fn load(&self) {
+        let mut pipeline = redis::pipe();
+        pipeline
+            .cmd("HGETALL")
+            .arg(&self.keys.people)
+            .cmd("HGETALL")
+            .arg(&self.keys.info)
+            .cmd("GET")
+            .arg(&self.keys.host)
+            .cmd("SMEMBERS")
+            .arg(&self.keys.banned);
+        type Loaded = (
+            HashMap<String, u64>,
+            HashMap<String, String>,
+            Option<String>,
+            HashSet<String>,
+        );
+        match self.link.pipe::<Loaded>(&pipeline).await {
+            Ok((people, mut info, host, banned)) => {
+                let mut view = self.view.lock();
+                view.people = people
+                    .into_iter()
+                    .map(|(user, arrived)| {
+                        let info = info
+                            .remove(&user)
+                            .and_then(|json| serde_json::from_str(&json).ok());
+                        (user, (info, arrived))
+                    })
+                    .collect();
+                if let Some(host) = host {
+                    view.host = Some(host).filter(|host| !host.is_empty());
+                }
+                view.banned = banned;
+            }
+            Err(error) => {
+                tracing::warn!(room = %self.room, %error, "cannot read a room's roster from Redis");
+            }
+        }
+    }
+
+    /// A change another node made: applied to the view, and handed back
+    /// for this node's members to be told (`None`: this node's own).
+    pub(crate) fn heard(&self, node: &str, json: &str) -> Option<RosterChange> {
+        if node == self.node {
+            return None;
+        }
+        match serde_json::from_str::<RosterChange>(json) {
+            Ok(change) => {
+                self.view.lock().apply(&change);
+                Some(change)
+            }
+            Err(error) => {
+                tracing::error!(room = %self.room, %error, "a roster change on the control channel does not read");
+                None
+            }
+        }
+    }
+
+    /// Runs a change script: the change it made, applied to the view.
+    async fn change(
+        &self,
+        script: &redis::Script,
+        keys: &[&str],
+        args: &[&str],
+    ) -> Option<RosterChange> {
+        let mut invocation = script.prepare_invoke();
+        for key in keys {
+            invocation.key(*key);
+        }
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        invocation
+            .arg(&self.channel)
+            .arg(&self.node)
+            .arg(&self.room);
+        match self.link.script::<Option<String>>(&invocation).await {
+            Ok(Some(json)) => match serde_json::from_str::<RosterChange>(&json) {
+                Ok(change) => {
+                    self.view.lock().apply(&change);
+                    Some(change)
+                }
+                Err(error) => {
+                    tracing::error!(room = %self.room, %error, "a roster script's answer does not read");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(room = %self.room, %error, "cannot change a room's roster in Redis");
+                None
+            }
+        }
+    }
+}
+
+fn member(user: &str, info: Option<Value>) -> Member {
+    Member {
+        user_id: user.to_owned(),
+        info,
+    }
+}
+
+impl Roster for RedisRoster {
+    fn arrive<'a>(
+        &'a self,
+        user: &'a str,
+        connection: &'a str,
+        info: Option<Value>,
+    ) -> BoxFuture<'a, Option<Member>> {
+        Box::pin(async move {
+            let info = info.map(|info| info.to_string()).unwrap_or_default();
+            let k = &self.keys;
+            let change = self
+                .change(
+                    &scripts::ARRIVE,
+                    &[&k.people, &k.connections, &k.info, &k.arrivals],
+                    &[user, connection, &info],
+                )
+                .await;
+            match change {
+                Some(RosterChange::Arrived { u, i, .. }) => Some(member(&u, i)),
+                _ => None,
+            }
+        })
+    }
+
+    fn depart<'a>(&'a self, user: &'a str, connection: &'a str) -> BoxFuture<'a, Departure> {
+        Box::pin(async move {
+            let k = &self.keys;
+            let change = self
+                .change(
+                    &scripts::DEPART,
+                    &[&k.people, &k.connections, &k.info, &k.host],
+                    &[user, connection],
+                )
+                .await;
+            match change {
+                Some(RosterChange::Left { u, i, h }) => Departure {
+                    left: Some(member(&u, i)),
+                    new_host: h,
+                },
+                _ => Departure::default(),
+            }
+        })
+    }
+
+    fn transfer<'a>(&'a self, user: &'a str, from: &'a str, to: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let k = &self.keys;
+            self.change(&scripts::TRANSFER, &[&k.connections], &[user, from, to])
+                .await;
+        })
+    }
+
+    fn remove<'a>(&'a self, user: &'a str, reason: Option<&'a str>) -> BoxFuture<'a, Removal> {
+        Box::pin(async move {
+            let k = &self.keys;
+            let change = self
+                .change(
+                    &scripts::REMOVE,
+                    &[&k.people, &k.connections, &k.info, &k.host],
+                    &[user, reason.unwrap_or("")],
+                )
+                .await;
+            match change {
+                Some(RosterChange::Kicked { u, i, c, h, .. }) => Removal {
+                    connections: c,
+                    left: Some(member(&u, i)),
+                    new_host: h,
+                },
+                _ => Removal::default(),
+            }
+        })
+    }
+
+    fn set_info<'a>(&'a self, user: &'a str, info: Value) -> BoxFuture<'a, Option<Member>> {
+        Box::pin(async move {
+            let k = &self.keys;
+            let json = info.to_string();
+            let change = self
+                .change(&scripts::SET_INFO, &[&k.people, &k.info], &[user, &json])
+                .await;
+            match change {
+                Some(RosterChange::Updated { u, i }) => Some(member(&u, Some(i))),
+                _ => None,
+            }
+        })
+    }
+
+    fn set_host<'a>(&'a self, user: Option<&'a str>) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            self.change(
+                &scripts::SET_HOST,
+                &[&self.keys.host],
+                &[user.unwrap_or("")],
+            )
+            .await;
+        })
+    }
+
+    fn ban<'a>(&'a self, user: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            self.change(&scripts::BAN, &[&self.keys.banned], &[user])
+                .await;
+        })
+    }
+
+    fn members(&self) -> Vec<Member> {
+        let view = self.view.lock();
+        let mut people: Vec<(&String, &(Option<Value>, u64))> = view.people.iter().collect();
+        people.sort_by_key(|(_, (_, arrived))| *arrived);
+        people
+            .into_iter()
+            .map(|(user, (info, _))| member(user, info.clone()))
+            .collect()
+    }
+
+    fn is_present(&self, user: &str) -> bool {
+        self.view.lock().people.contains_key(user)
+    }
+
+    fn host(&self) -> Option<String> {
+        self.view.lock().host.clone()
+    }
+
+    fn is_banned(&self, user: &str) -> bool {
+        self.view.lock().banned.contains(user)
+    }
+
+    fn forget(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let k = &self.keys;
+            let mut command = redis::cmd("DEL");
+            command
+                .arg(&k.people)
+                .arg(&k.connections)
+                .arg(&k.info)
+                .arg(&k.arrivals)
+                .arg(&k.host)
+                .arg(&k.banned);
+            if let Err(error) = self.link.run::<()>(&command).await {
+                tracing::warn!(room = %self.room, %error, "cannot delete a room's roster in Redis");
+            }
+            *self.view.lock() = View::default();
+        })
+    }
+}
