@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use codegen_ts::node;
 use dialogue_runtime::DialogueApp;
+use support::cluster::Cluster;
 use support::server_process::ServerProcess;
 use support::shapes::ShapesApp;
 
@@ -93,6 +94,47 @@ fn the_generated_client_recovers_across_cuts() {
     );
     stop(server);
     stop(slow);
+}
+
+/// The generated client's suites against two nodes on one Redis behind a
+/// round-robin balancer, WebSocket only (docs/scaling.md).
+#[test]
+fn the_generated_client_works_and_recovers_on_two_nodes() {
+    let cluster = Cluster::start(&[]);
+    run_suite(
+        "codegen_ts_e2e_two_nodes",
+        "client.test.js",
+        &[
+            ("DIALOGUE_URL", &cluster.url()),
+            ("DIALOGUE_TRANSPORTS", "websocket"),
+        ],
+    );
+    stop_cluster(cluster);
+    let cluster = Cluster::start(&[
+        ("DIALOGUE_RESUME_SECS", "1"),
+        ("DIALOGUE_RECOVERY_SIZE", "200"),
+    ]);
+    let slow = Cluster::start(&[("DIALOGUE_SEND_BUFFER", "8")]);
+    run_suite(
+        "codegen_ts_recovery_two_nodes",
+        "recovery.test.js",
+        &[
+            ("DIALOGUE_URL", &cluster.url()),
+            ("DIALOGUE_SLOW_URL", &slow.url()),
+            ("DIALOGUE_TRANSPORTS", "websocket"),
+        ],
+    );
+    stop_cluster(cluster);
+    stop_cluster(slow);
+}
+
+fn stop_cluster(cluster: Cluster) {
+    for status in cluster.stop() {
+        assert!(
+            status.success() || !cfg!(unix),
+            "a node exited with {status} after SIGTERM"
+        );
+    }
 }
 
 /// Compiles `tests/e2e` into `target/<dir>` and runs `suite` there with

@@ -77,6 +77,53 @@ fn socket_io_client_suite_passes_on_websocket_and_polling() {
     stopped.assert_clean();
 }
 
+/// The same suite against two nodes on one Redis behind a round-robin
+/// balancer (each new connection to the next node), WebSocket only:
+/// whatever a test does, it must not matter which node each socket landed
+/// on (docs/scaling.md).
+#[test]
+fn socket_io_client_suite_passes_on_two_nodes_behind_a_balancer() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("e2e");
+    check_node();
+    install_node_modules(&e2e);
+    let files = test_files(&e2e);
+    let cluster = support::cluster::Cluster::start(&[]);
+    println!("two nodes behind {}", cluster.url());
+    let mut node = Command::new("node");
+    node.current_dir(&e2e)
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-timeout=30000",
+            "--test-reporter=spec",
+        ])
+        .args(&files)
+        .env("DIALOGUE_URL", cluster.url())
+        .env("DIALOGUE_TRANSPORTS", "websocket")
+        .env("NO_COLOR", "1");
+    let suite = run(&mut node, SUITE_TIMEOUT, "node --test (two nodes)");
+    let stopped = cluster.stop();
+    match suite.status {
+        None => panic!(
+            "the node suite did not finish within {SUITE_TIMEOUT:?} on two nodes; its output:\n{}",
+            suite.output
+        ),
+        Some(status) if !status.success() => panic!(
+            "the node suite failed on two nodes ({status}); its output:\n{}",
+            suite.output
+        ),
+        Some(_) => println!("{}", suite.output),
+    }
+    for status in stopped {
+        assert!(
+            status.success() || !cfg!(unix),
+            "a node exited with {status} after SIGTERM"
+        );
+    }
+}
+
 /// Fails with a message naming what to install when node is missing or too old.
 fn check_node() {
     let output = match Command::new("node").arg("--version").output() {

@@ -86,6 +86,12 @@ async fn rooms_made_or_deleted_on_one_node_exist_or_vanish_on_all() {
     )
     .await;
     assert_eq!(again["room"]["name"], "Game again", "{again}");
+    // And at once open to joins on every node: the deleted room's closed
+    // mark is not the new room's.
+    for client in [&maker, &watcher] {
+        let joined = join_with(client, json!({ "roomId": "game" })).await;
+        assert_eq!(joined["roomId"], "game");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

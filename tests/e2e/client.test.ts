@@ -33,7 +33,12 @@ if (URL === "") {
 const WAIT_MS = 3000;
 /** The quiet period used only to assert that something does NOT arrive. */
 const QUIET_MS = 150;
-const TRANSPORTS = ["websocket", "polling"] as const;
+const ALL_TRANSPORTS = ["websocket", "polling"] as const;
+/** Both, or those in DIALOGUE_TRANSPORTS (two nodes: WebSocket only). */
+const TRANSPORTS = ALL_TRANSPORTS.filter(
+  (transport) =>
+    !process.env["DIALOGUE_TRANSPORTS"] || process.env["DIALOGUE_TRANSPORTS"].split(",").includes(transport),
+);
 
 let counter = 0;
 function uid(prefix: string): string {
@@ -49,7 +54,7 @@ afterEach(() => {
   open.clear();
 });
 
-type Transport = (typeof TRANSPORTS)[number];
+type Transport = (typeof ALL_TRANSPORTS)[number];
 
 /** A client on `transport`, not yet connected. */
 function makeClient(transport: Transport, options: Partial<DialogueClientOptions> = {}): DialogueClient {

@@ -16,8 +16,14 @@ if (!URL) {
   );
 }
 
-/** Every test runs once per transport. */
-export const TRANSPORTS = ["websocket", "polling"];
+/**
+ * Every test runs once per transport: both by default, only those in
+ * DIALOGUE_TRANSPORTS (comma-separated) when set. Two nodes behind a
+ * balancer run WebSocket only: polling needs sticky sessions.
+ */
+export const TRANSPORTS = process.env.DIALOGUE_TRANSPORTS
+  ? process.env.DIALOGUE_TRANSPORTS.split(",")
+  : ["websocket", "polling"];
 
 /** The longest any single wait may take. */
 export const WAIT_MS = 3000;

@@ -33,8 +33,13 @@ const WINDOW = 200;
 
 const WAIT_MS = 8000;
 const QUIET_MS = 200;
-const TRANSPORTS = ["websocket", "polling"] as const;
-type Transport = (typeof TRANSPORTS)[number];
+const ALL_TRANSPORTS = ["websocket", "polling"] as const;
+/** Both, or those in DIALOGUE_TRANSPORTS (two nodes: WebSocket only). */
+const TRANSPORTS = ALL_TRANSPORTS.filter(
+  (transport) =>
+    !process.env["DIALOGUE_TRANSPORTS"] || process.env["DIALOGUE_TRANSPORTS"].split(",").includes(transport),
+);
+type Transport = (typeof ALL_TRANSPORTS)[number];
 
 let counter = 0;
 function uid(prefix: string): string {

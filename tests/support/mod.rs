@@ -11,6 +11,7 @@
 pub mod conformance;
 
 pub mod balancer;
+pub mod cluster;
 pub mod http;
 pub mod process;
 pub mod proxy;

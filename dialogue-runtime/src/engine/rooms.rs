@@ -305,13 +305,17 @@ impl Engine {
     }
 
     /// What `listRooms` shows: every room but the instances of per-user
-    /// rooms, which would list user ids to everyone.
-    pub(crate) fn room_infos(&self) -> Vec<RoomInfo> {
-        self.all_rooms()
-            .iter()
+    /// rooms, which would list user ids to everyone. Sizes are counted
+    /// anew where other nodes change them (all at once: one round trip on
+    /// a pipelined connection).
+    pub(crate) async fn room_infos(&self) -> Vec<RoomInfo> {
+        let rooms: Vec<Arc<RoomState>> = self
+            .all_rooms()
+            .into_iter()
             .filter(|room| room.owner().is_none())
-            .map(|room| room.info())
-            .collect()
+            .collect();
+        futures_util::future::join_all(rooms.iter().map(|room| room.seats.refresh())).await;
+        rooms.iter().map(|room| room.info()).collect()
     }
 
     /// Creates a room at run time and tells everyone; the follow-up runs
@@ -425,7 +429,7 @@ impl Engine {
                 return Err(DeleteRoomError::Unavailable(cause));
             }
         }
-        let removed = self.tear_down(&room).await;
+        let removed = self.tear_down(&room, true).await;
         let engine = self.clone();
         let room_id = room_id.to_owned();
         Ok(Followup::of(async move {

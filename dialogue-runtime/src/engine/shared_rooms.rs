@@ -19,13 +19,19 @@ use crate::state::room::{RoomKind, RoomOptions, RoomState};
 impl Engine {
     /// Ends a deleted room on this node: no seat can be taken, nothing more
     /// is delivered, this node's members are removed, and its clients are
-    /// told. Returns the members removed (for `on_left`).
+    /// told. `here` when this node deleted it (and closes it for all),
+    /// else another node did. Returns the members removed (for `on_left`).
     pub(crate) async fn tear_down(
         self: &Arc<Self>,
         room: &Arc<RoomState>,
+        here: bool,
     ) -> Vec<Arc<ClientState>> {
         let mut removed = Vec::new();
-        let members = room.seats.close().await;
+        let members = if here {
+            room.seats.close().await
+        } else {
+            room.seats.closed_elsewhere().await
+        };
         // What is still queued for the room goes nowhere (a room created
         // again with its id has its own delivery).
         room.stream.delivery().close();
@@ -104,7 +110,7 @@ impl Engine {
     /// Tears down `room`, deleted by another node and dropped from the
     /// view already; `on_left` for each member removed.
     async fn drop_room(self: &Arc<Self>, room: Arc<RoomState>) {
-        for member in self.tear_down(&room).await {
+        for member in self.tear_down(&room, false).await {
             self.left(&member, &room.id).await;
         }
     }

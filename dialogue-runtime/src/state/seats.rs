@@ -42,12 +42,26 @@ pub(crate) trait Seats: Send + Sync + 'static {
     /// members that held one.
     fn close(&self) -> BoxFuture<'_, Vec<String>>;
 
+    /// Closes this node's view of a room another node deleted (and closed
+    /// at the authority): no seat is taken here any more; this node's
+    /// members, whose seats it gives back (a join that raced the deletion
+    /// must not hold a seat of a room made again with the id).
+    fn closed_elsewhere(&self) -> BoxFuture<'_, Vec<String>> {
+        self.close()
+    }
+
     /// Closes the room if nobody holds a seat, atomically against takes;
     /// whether it did.
     fn close_if_empty(&self) -> BoxFuture<'_, bool>;
 
     /// Members now.
     fn count(&self) -> usize;
+
+    /// Brings [`count`](Self::count) up to date with the authority, where
+    /// other nodes change it (before a room list is shown).
+    fn refresh(&self) -> BoxFuture<'_, ()> {
+        Box::pin(future::ready(()))
+    }
 
     /// Whether [`count`](Self::count) is the authority's own (in memory),
     /// not a view that other nodes change meanwhile: a full room is then

@@ -184,7 +184,7 @@ async fn dispatch(
         Request::SubscribeAll => subscribe_all(engine, client, payload(name, arg)?),
         Request::Trigger => trigger(engine, client, payload(name, arg)?).await,
         Request::GetHistory => history(engine, client, payload(name, arg)?).await,
-        Request::ListRooms => Ok(Answer::Rooms(engine.room_infos()).into()),
+        Request::ListRooms => Ok(Answer::Rooms(engine.room_infos().await).into()),
         Request::CreateRoom => create_room(engine, client, payload(name, arg)?).await,
         Request::DeleteRoom => delete_room(engine, client, payload(name, arg)?).await,
         Request::AppRequest => ask(engine, client, payload(name, arg)?).await,

@@ -235,52 +235,6 @@ impl<A: DialogueApp> DialogueBuilder<A> {
         self
     }
 
-    /// Shares every room's stream and seats, and the sessions, with the
-    /// other nodes that use the Redis at `url` (`redis://host:port/db`): one
-    /// seq per room across nodes, history and the recovery window in Redis,
-    /// `maxSize` held across nodes, a resume token good on any node
-    /// (docs/scaling.md). Nothing connects until the server
-    /// runs; while Redis is unreachable, what needs it is answered
-    /// `UNAVAILABLE` and `/ready` says 503. With Redis, Redis is the store of
-    /// record: setting [`store`](Self::store) too fails [`build`](Self::build).
-    ///
-    /// ```no_run
-    /// # use dialogue_runtime::prelude::*;
-    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
-    /// # pub struct Message { pub text: String }
-    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
-    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let dialogue = Dialogue::<ChatApp>::builder().redis("redis://127.0.0.1:6379").build()?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "redis")]
-    pub fn redis(mut self, url: impl Into<String>) -> Self {
-        self.redis = Some(url.into());
-        self
-    }
-
-    /// Names this node in logs and in Redis (default: `node`); each start
-    /// adds a random suffix in Redis, so a node started again is a new
-    /// node there. Only used with [`redis`](Self::redis).
-    ///
-    /// ```no_run
-    /// # use dialogue_runtime::prelude::*;
-    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
-    /// # pub struct Message { pub text: String }
-    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
-    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let dialogue = Dialogue::<ChatApp>::builder()
-    ///     .redis("redis://127.0.0.1:6379")
-    ///     .node_id("eu-1")
-    ///     .build()?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "redis")]
-    pub fn node_id(mut self, name: impl Into<String>) -> Self {
-        self.node_id = Some(name.into());
-        self
-    }
-
     /// Keeps history in `store` too (written behind the broadcast), so
     /// clients page past what memory holds. For durable history, committed
     /// before each answer, use [`store`](Self::store) instead.

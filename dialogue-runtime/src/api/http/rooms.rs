@@ -23,7 +23,7 @@ type Answer = Result<Response, ApiError>;
 
 /// `GET /rooms`: every room `listRooms` shows.
 pub(super) async fn list(State(api): State<Api>) -> Answer {
-    let rooms = api.engine.room_infos();
+    let rooms = api.engine.room_infos().await;
     Ok(Json(RoomsAnswer {
         rooms: Cow::Owned(rooms),
     })

@@ -138,6 +138,7 @@ impl RedisRegistry {
         script
             .key(self.keys.rooms())
             .key(self.keys.rooms_kept())
+            .key(self.keys.closed(&options.id))
             .arg(&options.id)
             .arg(to_json(options))
             .arg(self.keys.control_channel())

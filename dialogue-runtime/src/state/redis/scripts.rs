@@ -266,13 +266,16 @@ return freed
 });
 
 /// Registers a room created at run time, unless its id is taken, and tells
-/// the other nodes. KEYS: rooms, rooms kept. ARGV: id, options (JSON),
-/// control channel, this node. Returns 1 when registered.
+/// the other nodes; a deleted room's closed mark of that id goes (this is
+/// another room). KEYS: rooms, rooms kept, the room's closed mark. ARGV:
+/// id, options (JSON), control channel, this node. Returns 1 when
+/// registered.
 pub(crate) static CREATE_ROOM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('SET', KEYS[2], '1')
+redis.call('DEL', KEYS[3])
 redis.call('PUBLISH', ARGV[3], 'created\n' .. ARGV[4] .. '\n' .. ARGV[2])
 return 1
 "#,

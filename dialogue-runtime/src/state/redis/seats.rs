@@ -145,6 +145,24 @@ impl Seats for RedisSeats {
         })
     }
 
+    fn closed_elsewhere(&self) -> BoxFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            self.closed.store(true, Ordering::Release);
+            self.count.store(0, Ordering::Release);
+            let here: Vec<String> = self.here.lock().drain().collect();
+            if !here.is_empty() {
+                let command = redis::cmd("SREM")
+                    .arg(self.keys.seats(&self.room))
+                    .arg(&here)
+                    .clone();
+                if let Err(error) = self.link.run::<i64>(&command).await {
+                    tracing::debug!(room = %self.room, %error, "cannot give a deleted room's seats back");
+                }
+            }
+            here
+        })
+    }
+
     fn close_if_empty(&self) -> BoxFuture<'_, bool> {
         Box::pin(async move {
             let mut script = scripts::CLOSE_IF_EMPTY.prepare_invoke();
@@ -170,6 +188,18 @@ impl Seats for RedisSeats {
         self.count
             .load(Ordering::Acquire)
             .max(self.here.lock().len())
+    }
+
+    fn refresh(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let command = redis::cmd("SCARD").arg(self.keys.seats(&self.room)).clone();
+            match self.link.run::<i64>(&command).await {
+                Ok(count) => self.counted(count),
+                Err(error) => {
+                    tracing::debug!(room = %self.room, %error, "cannot count a room's seats in Redis");
+                }
+            }
+        })
     }
 
     /// Other nodes take and give back seats meanwhile, and a dead node's
