@@ -84,6 +84,13 @@ pub struct Config {
     pub scenario: Scenario,
     /// The server (always in 127.0.0.0/8).
     pub target: SocketAddrV4,
+    /// A second node of the same service (`fanout`, `reconnect`): every
+    /// other subscriber connects to it, publishers stay on `target`.
+    pub also: Option<SocketAddrV4>,
+    /// `reconnect`: the node to kill with SIGKILL at `cut_at` instead of
+    /// asking the server for a cut (its subscribers fail over to the other
+    /// node).
+    pub kill: Option<u32>,
     /// How to speak to it.
     pub protocol: Protocol,
     /// A name for the server in the report (`ours`, `bare`, `node`).
@@ -138,6 +145,10 @@ USAGE: dialogue-load --scenario fanout|rooms|storm|idle|validation|reconnect [OP
        dialogue-load --compare RESULTS.jsonl A B (two builds: medians, B/A)
 
   --target HOST:PORT    server, in 127.0.0.0/8 only        [127.0.0.1:3000]
+  --also HOST:PORT      a second node: every other subscriber connects
+                        to it (fanout, reconnect); publishers stay on target
+  --kill PID            reconnect: SIGKILL this node at --cut-at instead of
+                        a cut; its subscribers fail over to the other node
   --protocol dialogue|bare|csr   bare: the peers (rooms are joined
                         without dialogue:createRoom); csr: the Node peer
                         with connection state recovery      [dialogue]
@@ -318,6 +329,8 @@ where
             "source-addrs" => config.source_addrs = count()?,
             "pad" => config.pad = count()?,
             "pid" => config.pid = Some(value.parse().map_err(|_| bad("a process id"))?),
+            "also" => config.also = Some(parse_target(&value).map_err(ArgError::Target)?),
+            "kill" => config.kill = Some(value.parse().map_err(|_| bad("a process id"))?),
             "max-time" => config.max_time = duration()?,
             "drain" => config.drain = duration()?,
             "hold" => config.hold = duration()?,
@@ -360,6 +373,8 @@ impl Config {
             threads: 2,
             json_out: None,
             cut_at: Duration::from_secs(8),
+            also: None,
+            kill: None,
         };
         match scenario {
             Scenario::Fanout => {

@@ -213,12 +213,20 @@ pub async fn run(config: &Config) -> ReconnectReport {
     let mut subscribers = Vec::with_capacity(total);
     for index in 0..total {
         let room = rooms[index / config.members.max(1)].clone();
+        // With a second node, every other subscriber starts there.
+        let mut targets = vec![config.target];
+        if let Some(also) = config.also {
+            targets.push(also);
+            if index % 2 == 1 {
+                targets.reverse();
+            }
+        }
         let task = Subscriber {
             index,
             user: format!("cut-{index}"),
             room,
             source: sources[index % sources.len()],
-            target: config.target,
+            targets,
             protocol: config.protocol,
             stop: stop_rx.clone(),
             joined: joined.clone(),
@@ -252,13 +260,22 @@ pub async fn run(config: &Config) -> ReconnectReport {
             rate: config.rate,
             duration: config.duration,
             pad: config.pad,
-            cut_at: (index == 0).then_some(config.cut_at),
+            // Killing a node replaces the server's cut.
+            cut_at: (index == 0 && config.kill.is_none()).then_some(config.cut_at),
             start: publishing
                 + Duration::from_secs_f64(
                     index as f64 / (config.rate * config.rooms as f64).max(1.0),
                 ),
         };
         publishers.push(tokio::spawn(plan.run()));
+    }
+    if let Some(pid) = config.kill {
+        let at = publishing + config.cut_at;
+        publishers.push(tokio::spawn(async move {
+            tokio::time::sleep_until(at.into()).await;
+            kill(pid);
+            Ok(0)
+        }));
     }
     for publisher in publishers {
         match publisher.await {
@@ -306,7 +323,9 @@ struct Subscriber {
     user: String,
     room: Arc<str>,
     source: Ipv4Addr,
-    target: SocketAddrV4,
+    /// Its node first, then the one it fails over to (a connection
+    /// refused: the node is gone).
+    targets: Vec<SocketAddrV4>,
     protocol: Protocol,
     stop: watch::Receiver<bool>,
     joined: Arc<AtomicUsize>,
@@ -318,13 +337,17 @@ impl Subscriber {
         let mut session = Session::default();
         let mut first = true;
         let mut cut_at: Option<Instant> = None;
+        let mut node = 0;
         while !*self.stop.borrow() {
-            let connected = self.open(&session).await;
+            let connected = self.open(&session, self.targets[node]).await;
             permit.take();
             let (mut ws, ack, greeting, early) = match connected {
                 Ok(open) => open,
                 Err(_) => {
                     tally.failed_attempts += 1;
+                    // The next attempt goes to the other node, as a
+                    // balancer skips a node that refuses connections.
+                    node = (node + 1) % self.targets.len();
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 }
@@ -433,6 +456,7 @@ impl Subscriber {
     async fn open(
         &self,
         session: &Session,
+        target: SocketAddrV4,
     ) -> Result<(Ws, String, String, Vec<String>), client::JoinFailure> {
         let user = packet::json_string(&self.user);
         let auth = match (self.protocol, session) {
@@ -467,10 +491,10 @@ impl Subscriber {
             },
             _ => format!("{{\"userId\":{user}}}"),
         };
-        let tcp = client::tcp_connect(self.source, self.target)
+        let tcp = client::tcp_connect(self.source, target)
             .await
             .map_err(|e| client::JoinFailure(format!("tcp: {:?}", e.kind())))?;
-        let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", self.target);
+        let url = format!("ws://{target}/socket.io/?EIO=4&transport=websocket");
         let (mut ws, _) =
             tokio_tungstenite::client_async_with_config(url, tcp, Some(client::ws_config()))
                 .await
@@ -615,6 +639,20 @@ fn trailing_string(args: &str) -> Option<&str> {
     let start = body.rfind('"')?;
     let before = body[..start].trim_end();
     before.ends_with(',').then(|| &body[start + 1..])
+}
+
+/// Kills the process `pid` with SIGKILL (a node dying mid-run), through
+/// `kill(1)`: the bench's only signal, to a process its script started.
+fn kill(pid: u32) {
+    eprintln!("reconnect: killing node {pid}");
+    match std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+    {
+        Ok(status) if status.success() => {}
+        Ok(status) => eprintln!("dialogue-load: kill {pid} exited {status}"),
+        Err(error) => eprintln!("dialogue-load: cannot run kill: {error}"),
+    }
 }
 
 #[cfg(test)]

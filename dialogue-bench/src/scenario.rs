@@ -228,9 +228,14 @@ async fn measure(
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
+        // With a second node, every other subscriber listens there.
+        let target = match (config.also, conn.publisher) {
+            (Some(also), None) if i % 2 == 1 => also,
+            _ => config.target,
+        };
         tasks.push(tokio::spawn(client::run(
             conn.clone(),
-            config.target,
+            target,
             publish,
             shared.clone(),
             phase_rx.clone(),

@@ -80,6 +80,10 @@ pub(crate) enum TicketKind {
     /// Committed when the store's writer answers (`state::durable`).
     #[cfg(feature = "sqlite")]
     Commit(tokio::sync::oneshot::Receiver<Result<(), crate::store::sqlite::writer::Refused>>),
+    /// Numbered when Redis answers its pipeline (`state::redis`); the
+    /// ticket's event is a stand-in with seq 0 until then.
+    #[cfg(feature = "redis")]
+    Numbering(tokio::sync::oneshot::Receiver<Result<crate::state::redis::Numbered, AppendError>>),
 }
 
 /// What appending did.
@@ -293,6 +297,10 @@ impl Stream for MemoryStream {
                 #[cfg(feature = "sqlite")]
                 TicketKind::Commit(_) => Err(AppendError::Unavailable(
                     "a memory stream has nothing to commit".into(),
+                )),
+                #[cfg(feature = "redis")]
+                TicketKind::Numbering(_) => Err(AppendError::Unavailable(
+                    "a memory stream numbers in memory".into(),
                 )),
             }
         })

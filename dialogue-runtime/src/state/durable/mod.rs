@@ -303,6 +303,12 @@ impl Stream for DurableStream {
                     return Ok(Appended::Repeat(event));
                 }
                 TicketKind::Deliver { .. } => Ok(()),
+                #[cfg(feature = "redis")]
+                TicketKind::Numbering(_) => {
+                    return Err(AppendError::Unavailable(
+                        "a durable stream numbers in the store".into(),
+                    ));
+                }
                 TicketKind::Commit(answer) => {
                     // Committed here, unless someone else is committing.
                     self.store.commit_waiting();

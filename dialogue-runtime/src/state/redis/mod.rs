@@ -13,6 +13,7 @@
 //! And so are rosters (`roster`): presence, hosts and bans, each change
 //! told to every node's members.
 
+mod appender;
 mod bus;
 mod intake;
 mod keys;
@@ -24,6 +25,8 @@ mod scripts;
 mod seats;
 mod sessions;
 mod stream;
+
+pub(crate) use appender::Numbered;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

@@ -153,12 +153,15 @@ return 1
 ///
 /// KEYS: session, new token, this node's sessions. ARGV: id, expected
 /// connection, new connection, this node, presented token, new token,
-/// prefix, control channel. Returns 1 when taken over, 0 when not.
+/// prefix, control channel. Returns 1 when taken over, 0 when the session
+/// moved on (another connection, another token), -1 when Redis has no
+/// record of it (it could not be written, or Redis lost it).
 pub(crate) static TAKE_SESSION: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local rec = redis.call('HMGET', KEYS[1], 'conn', 'node', 'latest', 'previous')
-if not rec[1] or rec[1] ~= ARGV[2] then return 0 end
+if not rec[1] then return -1 end
+if rec[1] ~= ARGV[2] then return 0 end
 if rec[3] ~= ARGV[5] and rec[4] ~= ARGV[5] then return 0 end
 for _, token in ipairs({rec[3], rec[4]}) do
   if token and token ~= '' and token ~= ARGV[5] then

@@ -186,6 +186,12 @@ impl Sessions for RedisSessions {
                 .arg(self.keys.control_channel());
             let taken = self.link.script::<i64>(&script).await;
             match (&takeover.previous, taken) {
+                // Another node took it a moment ago (its word is on the
+                // way): not resumed here too.
+                (Previous::Here(_), Ok(0)) => {
+                    self.taken_elsewhere(takeover.id);
+                    None
+                }
                 (Previous::Here(_), taken) => {
                     if let Err(error) = taken {
                         // Resumed here all the same; other nodes cannot.
@@ -200,6 +206,7 @@ impl Sessions for RedisSessions {
                         .insert(takeover.id, token.clone(), Some(presented.clone()), client);
                     Some(token)
                 }
+                // Moved on, or no record (expired meanwhile).
                 (Previous::Elsewhere(_), Ok(_)) => None,
                 (Previous::Elsewhere(_), Err(error)) => {
                     tracing::warn!(%error, "cannot take a session over from Redis");

@@ -12,15 +12,17 @@ use crate::envelope::StampedEvent;
 use crate::protocol::Position;
 use crate::state::delivery::Delivery;
 use crate::state::recovery::Window;
-use crate::state::redis::intake::{Accepted, Intake};
+use crate::state::redis::appender::{Appender, Numbered, Request};
+use crate::state::redis::intake::Intake;
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::{Link, Unavailable};
-use crate::state::redis::scripts;
 use crate::state::stream::{Append, AppendError, Appended, Stream, Ticket, TicketKind, TriggerId};
 
 /// A room's stream in Redis (see the module).
 pub(crate) struct RedisStream {
     intake: Arc<Intake>,
+    /// The room's appends, pipelined in the order numbered.
+    appender: Appender,
 }
 
 impl RedisStream {
@@ -34,8 +36,10 @@ impl RedisStream {
         window: Window,
         keeps: Arc<Vec<(String, NonZeroU32)>>,
     ) -> Self {
+        let intake = Intake::start(room, link, keys, delivery, window, keeps);
         Self {
-            intake: Intake::start(room, link, keys, delivery, window, keeps),
+            appender: Appender::start(intake.clone()),
+            intake,
         }
     }
 
@@ -93,96 +97,78 @@ impl Stream for RedisStream {
         None
     }
 
+    /// Queues the append on the room's pipeline (in the order numbered,
+    /// which is the connection's order) and returns at once: the seq comes
+    /// with Redis's answer, awaited by [`complete`](Self::complete), so a
+    /// connection's next trigger does not wait for a round trip.
     fn number<'a>(&'a self, append: Append<'a>) -> BoxFuture<'a, Result<Ticket, AppendError>> {
         Box::pin(async move {
             let intake = &self.intake;
             intake.delivery.room_for_more().await;
             let head = append.stamp.head()?;
-            let room = &intake.room;
-            let keys = &intake.keys;
-            let keep = append.keep.map_or(0, NonZeroU32::get);
-            let ttl = match append.id {
-                Some(_) => intake.window.age.as_millis().max(1) as u64,
-                None => 0,
-            };
-            let mut script = scripts::APPEND.prepare_invoke();
-            script
-                .key(&intake.own.epoch)
-                .key(&intake.own.seq)
-                .key(&intake.own.log)
-                .key(match keep {
-                    0 => String::new(),
-                    _ => keys.history(room, &head.event),
-                })
-                .key(match &append.id {
-                    Some(id) => keys.trigger(room, &id.user, &id.id),
-                    None => String::new(),
-                })
-                .arg(crate::state::new_epoch())
-                .arg(&head.json)
-                .arg(intake.window.size.max(1))
-                .arg(keep)
-                .arg(ttl)
-                .arg(keys.events_channel())
-                .arg(room);
-            let (epoch, seq, repeated, evicted): (String, u64, u8, Option<String>) = intake
-                .link
-                .script(&script)
-                .await
-                .map_err(Self::unavailable)?;
-            if repeated == 1 {
-                let original = intake
-                    .range(seq, seq, None)
-                    .await
-                    .map_err(Self::unavailable)?;
-                let Some(event) = original.into_iter().next() else {
-                    return Err(AppendError::Unavailable(format!(
-                        "the event accepted with this trigger id (seq {seq}) is no longer held"
-                    )));
-                };
-                return Ok(Ticket {
-                    event,
-                    kind: TicketKind::Repeat,
-                });
-            }
-            let event = Arc::new(head.finish(seq)?);
-            // The history store and `on_cleanup` hear of it on the node that
-            // accepted it (each node of its own events).
-            if let Some(kept) = append.kept {
-                let evicted = evicted.and_then(|json| super::read_event(room, 0, json));
-                kept(&event, evicted);
-            }
-            let accepted = intake.accept(&epoch, event.clone());
-            if accepted == Accepted::OtherEpoch {
-                intake.start_over();
-            }
+            // Stands in for the event (its name) until Redis numbers it.
+            let stand_in = Arc::new(head.clone().finish(0)?);
+            let trigger = append.id.as_ref().map(|id| {
+                (
+                    intake.keys.trigger(&intake.room, &id.user, &id.id),
+                    intake.window.age.as_millis().max(1) as u64,
+                )
+            });
+            let (reply, numbered) = tokio::sync::oneshot::channel();
+            self.appender.push(Request {
+                head,
+                keep: append.keep.map_or(0, NonZeroU32::get),
+                trigger,
+                kept: append.kept,
+                reply,
+            });
             Ok(Ticket {
-                event,
-                kind: TicketKind::Deliver {
-                    drain: accepted == Accepted::Drain,
-                },
+                event: stand_in,
+                kind: TicketKind::Numbering(numbered),
             })
         })
     }
 
     fn complete(&self, ticket: Ticket) -> BoxFuture<'_, Result<Appended, AppendError>> {
         Box::pin(async move {
-            let Ticket { event, kind } = ticket;
-            let delivery = &self.intake.delivery;
-            match kind {
-                TicketKind::Deliver { drain } => {
-                    if drain {
-                        delivery.drain().await;
+            let intake = &self.intake;
+            let delivery = &intake.delivery;
+            let (event, drain) = match ticket.kind {
+                TicketKind::Numbering(numbered) => match numbered.await {
+                    Ok(Ok(Numbered::New { event, drain })) => (event, drain),
+                    Ok(Ok(Numbered::Repeat(seq))) => {
+                        let original = intake
+                            .range(seq, seq, None)
+                            .await
+                            .map_err(Self::unavailable)?;
+                        return match original.into_iter().next() {
+                            Some(event) => Ok(Appended::Repeat(event)),
+                            None => Err(AppendError::Unavailable(format!(
+                                "the event accepted with this trigger id (seq {seq}) is no longer held"
+                            ))),
+                        };
                     }
-                    delivery.settled(event.seq()).await;
-                    Ok(Appended::New(event))
-                }
-                TicketKind::Repeat => Ok(Appended::Repeat(event)),
+                    Ok(Err(error)) => return Err(error),
+                    Err(_) => {
+                        return Err(AppendError::Unavailable(
+                            "the room's appends stopped".into(),
+                        ));
+                    }
+                },
+                TicketKind::Deliver { drain } => (ticket.event, drain),
+                TicketKind::Repeat => return Ok(Appended::Repeat(ticket.event)),
                 #[cfg(feature = "sqlite")]
-                TicketKind::Commit(_) => Err(AppendError::Unavailable(
-                    "a Redis stream has nothing to commit".into(),
-                )),
+                TicketKind::Commit(_) => {
+                    return Err(AppendError::Unavailable(
+                        "a Redis stream has nothing to commit".into(),
+                    ));
+                }
+            };
+            if drain {
+                delivery.drain().await;
             }
+            delivery.settled(event.seq()).await;
+            Ok(Appended::New(event))
         })
     }
 
