@@ -279,3 +279,59 @@ async fn a_dead_nodes_seats_are_given_back_after_the_grace_period() {
         "not before the node counts as dead and its grace ran out: {waited:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_held_on_one_node_and_resumed_on_another_ends_nothing_when_the_grace_runs_out() {
+    let redis = RedisServer::start(Persistence::Off);
+    let a = node(&redis, "a", "2");
+    let b = node(&redis, "b", "2");
+    let upstream = a
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("an address");
+    let proxy = support::proxy::FaultProxy::start(upstream).await;
+    let (alice, hello) =
+        connect_to(&proxy.url(), json!({ "userId": "alice", "name": "Alice" })).await;
+    join_with(&alice, json!({ "roomId": "small" })).await;
+    join_with(&alice, json!({ "roomId": "lobby" })).await;
+    let bob = connect_user(&b.url, "bob").await;
+    join_with(&bob, json!({ "roomId": "small" })).await;
+    join_with(&bob, json!({ "roomId": "lobby" })).await;
+    // Alice's connection drops: A holds her session for 2 s.
+    proxy.cut();
+    alice
+        .wait_disconnected(WAIT)
+        .await
+        .expect("the cut is noticed");
+    let (moved, greeting) = connect_to(
+        &b.url,
+        json!({ "userId": "alice", "name": "Alice", "resume": token(&hello) }),
+    )
+    .await;
+    assert_eq!(greeting["resumed"], true, "{greeting}");
+    assert_eq!(greeting["rooms"], json!(["lobby", "small"]), "{greeting}");
+    // Past A's grace period: the session lives on B, nothing ended.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let carol = connect_user(&b.url, "carol").await;
+    let full = ask(&carol, "dialogue:join", json!({ "roomId": "small" })).await;
+    assert_eq!(
+        full["error"]["code"], "ROOM_FULL",
+        "alice's seat held: {full}"
+    );
+    let page = ask(&bob, "dialogue:getPresence", json!({ "roomId": "lobby" })).await;
+    assert_eq!(page["count"], 2, "alice still present: {page}");
+    while let Ok(event) = bob
+        .expect_event("dialogue:presenceDiff", Duration::ZERO)
+        .await
+    {
+        assert_eq!(event.args[0]["left"], json!([]), "no departure: {event:?}");
+    }
+    let sent = ask(
+        &moved,
+        "dialogue:trigger",
+        json!({ "roomId": "small", "event": "message", "data": { "text": "still here", "senderId": "a" } }),
+    )
+    .await;
+    assert_eq!(sent["ok"], true, "{sent}");
+}

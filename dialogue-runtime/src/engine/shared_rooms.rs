@@ -18,9 +18,12 @@ use crate::state::room::{RoomKind, RoomOptions, RoomState};
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 impl Engine {
     /// Ends a deleted room on this node: no seat can be taken, nothing more
-    /// is delivered, this node's members are removed, and its clients are
-    /// told. `here` when this node deleted it (and closes it for all),
-    /// else another node did. Returns the members removed (for `on_left`).
+    /// is delivered, this node's members are removed. `here` when this node
+    /// deleted it (it closes the room for all, and tells its clients after),
+    /// else another node did (and this node's clients were told the moment
+    /// it dropped the room from its view, before anything could announce a
+    /// room made again with the id). Returns the members removed (for
+    /// `on_left`).
     pub(crate) async fn tear_down(
         self: &Arc<Self>,
         room: &Arc<RoomState>,
@@ -45,8 +48,23 @@ impl Engine {
                 removed.push(member);
             }
         }
-        self.broadcast_all(ServerEvent::RoomDeleted, &RoomIdPayload::new(&room.id));
+        if here {
+            self.announce_deleted(&room.id);
+        }
         removed
+    }
+
+    /// Tells this node's clients that room `id` is deleted.
+    fn announce_deleted(&self, id: &str) {
+        self.broadcast_all(ServerEvent::RoomDeleted, &RoomIdPayload::new(id));
+    }
+
+    /// Drops room `id`, deleted by another node, from this node's view and
+    /// tells this node's clients at once; the room, to tear down.
+    fn drop_from_view(&self, id: &str) -> Option<Arc<RoomState>> {
+        let room = self.state.registry.drop_view(id)?;
+        self.announce_deleted(id);
+        Some(room)
     }
 
     /// Makes this node's copy of a room another node created, and tells
@@ -129,7 +147,7 @@ impl RegistryWatcher for std::sync::Weak<Engine> {
         let engine = self.upgrade();
         let room = engine
             .as_ref()
-            .and_then(|engine| engine.state.registry.drop_view(&id));
+            .and_then(|engine| engine.drop_from_view(&id));
         Box::pin(async move {
             if let (Some(engine), Some(room)) = (engine, room) {
                 engine.drop_room(room).await;
@@ -155,7 +173,7 @@ impl RegistryWatcher for std::sync::Weak<Engine> {
                 .filter(|id| !ids.contains(id))
                 .collect();
             for id in gone {
-                if let Some(room) = engine.state.registry.drop_view(&id) {
+                if let Some(room) = engine.drop_from_view(&id) {
                     engine.drop_room(room).await;
                 }
             }
@@ -175,7 +193,7 @@ impl RegistryWatcher for std::sync::Weak<Engine> {
         let engine = self.upgrade();
         Box::pin(async move {
             if let Some(engine) = engine
-                && let Some(room) = engine.room(&room)
+                && let Some(room) = engine.room_or_instance(&room)
             {
                 engine.depart(&room, &user, &connection).await;
             }

@@ -114,7 +114,13 @@ async fn send(intake: &Arc<Intake>, batch: &mut Vec<Request>) {
         pipeline.invoke_script(&script);
     }
     type Answer = (String, u64, u8, Option<String>);
-    let answers = intake.link.pipe::<Vec<Answer>>(&pipeline).await;
+    // Each append answered on its own: a script refused (Redis out of
+    // memory, say) fails that append only, not those Redis ran before it.
+    pipeline.ignore_errors();
+    let answers = intake
+        .link
+        .pipe::<Vec<redis::RedisResult<Answer>>>(&pipeline)
+        .await;
     let answers = match answers {
         Ok(answers) if answers.len() == batch.len() => answers,
         Ok(answers) => {
@@ -139,11 +145,13 @@ async fn send(intake: &Arc<Intake>, batch: &mut Vec<Request>) {
             return;
         }
     };
-    for (request, (epoch, seq, repeated, evicted)) in batch.drain(..).zip(answers) {
-        let numbered = if repeated == 1 {
-            Ok(Numbered::Repeat(seq))
-        } else {
-            numbered(intake, request.head, request.kept, &epoch, seq, evicted)
+    for (request, answer) in batch.drain(..).zip(answers) {
+        let numbered = match answer {
+            Ok((_, seq, 1, _)) => Ok(Numbered::Repeat(seq)),
+            Ok((epoch, seq, _, evicted)) => {
+                numbered(intake, request.head, request.kept, &epoch, seq, evicted)
+            }
+            Err(error) => Err(AppendError::Unavailable(error.to_string())),
         };
         let _ = request.reply.send(numbered);
     }

@@ -137,7 +137,6 @@ impl RedisRegistry {
         let mut script = scripts::CREATE_ROOM.prepare_invoke();
         script
             .key(self.keys.rooms())
-            .key(self.keys.rooms_kept())
             .key(self.keys.closed(&options.id))
             .arg(&options.id)
             .arg(to_json(options))

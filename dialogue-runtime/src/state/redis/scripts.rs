@@ -161,7 +161,10 @@ pub(crate) static TAKE_SESSION: LazyLock<Script> = LazyLock::new(|| {
         r#"
 local rec = redis.call('HMGET', KEYS[1], 'conn', 'node', 'latest', 'previous')
 if not rec[1] then return -1 end
-if rec[1] ~= ARGV[2] then return 0 end
+-- Another connection has it, on another node. (On this node, this node's
+-- memory is the session's authority: a record it failed to rewrite is
+-- stale, not moved.)
+if rec[1] ~= ARGV[2] and rec[2] ~= ARGV[4] then return 0 end
 if rec[3] ~= ARGV[5] and rec[4] ~= ARGV[5] then return 0 end
 for _, token in ipairs({rec[3], rec[4]}) do
   if token and token ~= '' and token ~= ARGV[5] then
@@ -198,12 +201,14 @@ return 1
 
 /// Ends a session, if it is still the connection's (not taken over by
 /// another node meanwhile). KEYS: session, the node's sessions. ARGV:
-/// connection, prefix, id. Returns 1 when ended.
+/// connection, prefix, id. Returns 1 when ended, 0 when another connection
+/// has it, -1 when Redis has no record of it.
 pub(crate) static END_SESSION: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local rec = redis.call('HMGET', KEYS[1], 'conn', 'latest', 'previous')
-if not rec[1] or rec[1] ~= ARGV[1] then return 0 end
+if not rec[1] then return -1 end
+if rec[1] ~= ARGV[1] then return 0 end
 for _, token in ipairs({rec[2], rec[3]}) do
   if token and token ~= '' then redis.call('DEL', ARGV[2] .. ':token:' .. token) end
 end
@@ -270,15 +275,14 @@ return freed
 
 /// Registers a room created at run time, unless its id is taken, and tells
 /// the other nodes; a deleted room's closed mark of that id goes (this is
-/// another room). KEYS: rooms, rooms kept, the room's closed mark. ARGV:
+/// another room). KEYS: rooms, the room's closed mark. ARGV:
 /// id, options (JSON), control channel, this node. Returns 1 when
 /// registered.
 pub(crate) static CREATE_ROOM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('SET', KEYS[2], '1')
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[2])
 redis.call('PUBLISH', ARGV[3], 'created\n' .. ARGV[4] .. '\n' .. ARGV[2])
 return 1
 "#,

@@ -109,8 +109,9 @@ impl RedisSessions {
         })
     }
 
-    /// Ends session `id` of `connection` in Redis, unless it moved on.
-    async fn end_shared(&self, id: SessionId, connection: &str) {
+    /// Ends session `id` of `connection` in Redis, unless it moved on;
+    /// `false` when it did (another node took it over).
+    async fn end_shared(&self, id: SessionId, connection: &str) -> bool {
         let mut script = scripts::END_SESSION.prepare_invoke();
         script
             .key(self.keys.session(id))
@@ -118,8 +119,14 @@ impl RedisSessions {
             .arg(connection)
             .arg(self.keys.prefix())
             .arg(id);
-        if let Err(error) = self.link.script::<i64>(&script).await {
-            tracing::warn!(%error, "cannot end a session in Redis");
+        match self.link.script::<i64>(&script).await {
+            Ok(0) => false,
+            Ok(_) => true,
+            Err(error) => {
+                // Ended here all the same; its record goes with its node.
+                tracing::warn!(%error, "cannot end a session in Redis");
+                true
+            }
         }
     }
 }
@@ -241,8 +248,15 @@ impl Sessions for RedisSessions {
     fn expire(&self, id: SessionId, hold: u64) -> BoxFuture<'_, Option<Arc<ClientState>>> {
         Box::pin(async move {
             let client = self.here.expire(id, hold).await?;
-            self.end_shared(id, &client.id).await;
-            Some(client)
+            if self.end_shared(id, &client.id).await {
+                return Some(client);
+            }
+            // Taken over on another node just before (its word not heard
+            // yet): the memberships moved with it, nothing ends here.
+            tracing::info!(client = %client.id, user = %client.user_id, "a held session moved to another node");
+            client.mark_taken_over();
+            drop(client.take_memberships());
+            None
         })
     }
 
