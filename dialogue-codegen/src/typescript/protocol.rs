@@ -26,8 +26,124 @@ pub(crate) fn declared_names() -> Vec<String> {
         .into_iter()
         .map(|decl| decl.name)
         .collect();
-    names.extend(["ErrorCode", "PROTOCOL_VERSION", "WIRE"].map(str::to_owned));
+    names.extend(
+        [
+            "ErrorCode",
+            "PROTOCOL_VERSION",
+            "WIRE",
+            "Ack",
+            "TypedTrigger",
+            "TypedRequestCall",
+            "TypedEventMessage",
+            "ServerToClientEvents",
+            "ClientToServerEvents",
+        ]
+        .map(str::to_owned),
+    );
     names
+}
+
+/// A request's payload and acknowledgement types in TypeScript (`None`: it
+/// takes no payload). Exhaustive, so a new request cannot miss its typing.
+fn request_types(request: Request) -> (Option<&'static str>, &'static str) {
+    match request {
+        Request::Join => (Some("JoinRequest"), "Joined"),
+        Request::Leave => (Some("RoomRequest"), "Done"),
+        Request::Subscribe => (Some("SubscribeRequest"), "Done"),
+        Request::SubscribeAll => (Some("RoomRequest"), "Done"),
+        Request::Unsubscribe => (Some("SubscribeRequest"), "Done"),
+        Request::Trigger => (Some("TypedTrigger"), "TriggerAnswer"),
+        Request::GetHistory => (Some("HistoryRequest"), "HistoryPage"),
+        Request::ListRooms => (None, "RoomsAnswer"),
+        Request::CreateRoom => (Some("CreateRoomRequest"), "RoomAnswer"),
+        Request::DeleteRoom => (Some("RoomRequest"), "Done"),
+        Request::AppRequest => (Some("TypedRequestCall"), "RequestAnswer"),
+        Request::GetPresence => (Some("RoomRequest"), "PresencePage"),
+        Request::SetPresence => (Some("SetPresenceRequest"), "Done"),
+        Request::Kick => (Some("KickRequest"), "Done"),
+        Request::TransferHost => (Some("TransferHostRequest"), "Done"),
+        Request::Auth => (Some("AuthRequest"), "AuthAnswer"),
+    }
+}
+
+/// A server event's payload type in TypeScript. Exhaustive, like
+/// [`request_types`].
+fn event_type(event: ServerEvent) -> &'static str {
+    match event {
+        ServerEvent::Connected => "Connected",
+        ServerEvent::Joined => "Joined",
+        ServerEvent::Left => "RoomIdPayload",
+        ServerEvent::Event => "TypedEventMessage",
+        ServerEvent::History => "HistoryPush",
+        ServerEvent::HistoryResponse => "HistoryPage",
+        ServerEvent::Rooms => "RoomInfo[]",
+        ServerEvent::RoomCreated => "RoomInfo",
+        ServerEvent::RoomDeleted => "RoomIdPayload",
+        ServerEvent::Error => "WireError",
+        ServerEvent::PresenceResponse => "PresencePage",
+        ServerEvent::PresenceDiff => "PresenceDiff",
+        ServerEvent::HostChanged => "HostChanged",
+        ServerEvent::Kicked => "Kicked",
+        ServerEvent::Shutdown => "Done",
+    }
+}
+
+/// Typings for a plain socket.io-client `Socket<ServerToClientEvents,
+/// ClientToServerEvents>`: every request with its acknowledgement, every
+/// server event with its payload, triggers and events typed per declared
+/// room and template (docs/codegen.md, "Plain Socket.IO").
+fn socket_typings() -> String {
+    let mut out = String::from(
+        "// ---- Plain Socket.IO typings (for `Socket<ServerToClientEvents, ClientToServerEvents>`) ----\n\n\
+/** What an acknowledgement carries: `{ ok: true, ...answer }`, or `{ ok: false, error }`. */\n\
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: WireError };\n\n\
+/** A `dialogue:trigger` of a declared room or template instance: its event names, each with its payload. (A room created at run time takes any event: send it as `TriggerRequest`, cast.) */\n\
+export type TypedTrigger = {\n\
+  [R in (keyof RoomTriggers | keyof TemplateRoomTriggers) & string]: {\n\
+    [E in keyof TriggersOf<R> & string]: Omit<TriggerRequest, \"roomId\" | \"event\" | \"data\"> & { roomId: R; event: E; data: TriggersOf<R>[E] };\n\
+  }[keyof TriggersOf<R> & string];\n\
+}[(keyof RoomTriggers | keyof TemplateRoomTriggers) & string];\n\n\
+/** A `dialogue:request` of a declared request, with its payload. */\n\
+export type TypedRequestCall = {\n\
+  [N in keyof RequestTypes & string]: { name: N; data: RequestTypes[N][\"request\"]; roomId?: string };\n\
+}[keyof RequestTypes & string];\n\n\
+/** A `dialogue:event` of a declared room or template instance, discriminated by `roomId` and `event`. (Events of rooms created at run time arrive too, as `EventMessage`.) */\n\
+export type TypedEventMessage = {\n\
+  [R in (keyof RoomReceives | keyof TemplateRoomReceives) & string]: {\n\
+    [E in keyof ReceivesOf<R> & string]: EventMessage<ReceivesOf<R>[E], E> & { roomId: R };\n\
+  }[keyof ReceivesOf<R> & string];\n\
+}[(keyof RoomReceives | keyof TemplateRoomReceives) & string];\n\n",
+    );
+    out.push_str("/** Every event the server sends, with its payload. */\nexport interface ServerToClientEvents {\n");
+    for event in ServerEvent::ALL {
+        let _ = writeln!(
+            out,
+            "  /** {} */\n  {}: (payload: {}) => void;",
+            event.summary(),
+            quote(event.wire_name()),
+            event_type(*event)
+        );
+    }
+    out.push_str("}\n\n");
+    out.push_str(
+        "/** Every request a client sends, with its payload and, when sent with an acknowledgement, its answer (without one, the answer comes as events). */\nexport interface ClientToServerEvents {\n",
+    );
+    for request in Request::ALL {
+        let (payload, answer) = request_types(*request);
+        let ack = format!("ack?: (answer: Ack<{answer}>) => void");
+        let params = match payload {
+            Some(payload) => format!("payload: {payload}, {ack}"),
+            None => ack,
+        };
+        let _ = writeln!(
+            out,
+            "  /** {} */\n  {}: ({params}) => void;",
+            request.summary(),
+            quote(request.wire_name())
+        );
+    }
+    out.push_str("}\n\n");
+    out
 }
 
 /// The protocol part.
@@ -87,6 +203,7 @@ pub(crate) fn protocol_part() -> String {
         let declaration: Vec<&str> = decl.declaration.lines().map(str::trim_end).collect();
         let _ = writeln!(out, "export {}\n", declaration.join("\n"));
     }
+    out.push_str(&socket_typings());
     out
 }
 

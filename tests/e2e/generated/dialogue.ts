@@ -680,6 +680,100 @@ message: string,
  */
 details?: Array<ValidationIssue>, };
 
+// ---- Plain Socket.IO typings (for `Socket<ServerToClientEvents, ClientToServerEvents>`) ----
+
+/** What an acknowledgement carries: `{ ok: true, ...answer }`, or `{ ok: false, error }`. */
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: WireError };
+
+/** A `dialogue:trigger` of a declared room or template instance: its event names, each with its payload. (A room created at run time takes any event: send it as `TriggerRequest`, cast.) */
+export type TypedTrigger = {
+[R in (keyof RoomTriggers | keyof TemplateRoomTriggers) & string]: {
+[E in keyof TriggersOf<R> & string]: Omit<TriggerRequest, "roomId" | "event" | "data"> & { roomId: R; event: E; data: TriggersOf<R>[E] };
+}[keyof TriggersOf<R> & string];
+}[(keyof RoomTriggers | keyof TemplateRoomTriggers) & string];
+
+/** A `dialogue:request` of a declared request, with its payload. */
+export type TypedRequestCall = {
+[N in keyof RequestTypes & string]: { name: N; data: RequestTypes[N]["request"]; roomId?: string };
+}[keyof RequestTypes & string];
+
+/** A `dialogue:event` of a declared room or template instance, discriminated by `roomId` and `event`. (Events of rooms created at run time arrive too, as `EventMessage`.) */
+export type TypedEventMessage = {
+[R in (keyof RoomReceives | keyof TemplateRoomReceives) & string]: {
+[E in keyof ReceivesOf<R> & string]: EventMessage<ReceivesOf<R>[E], E> & { roomId: R };
+}[keyof ReceivesOf<R> & string];
+}[(keyof RoomReceives | keyof TemplateRoomReceives) & string];
+
+/** Every event the server sends, with its payload. */
+export interface ServerToClientEvents {
+  /** The greeting, before anything else: `{ clientId, userId, protocol }`. */
+  "dialogue:connected": (payload: Connected) => void;
+  /** A join succeeded: `{ roomId, roomName }`. */
+  "dialogue:joined": (payload: Joined) => void;
+  /** A leave succeeded: `{ roomId }`. */
+  "dialogue:left": (payload: RoomIdPayload) => void;
+  /** An event of a room the client subscribes to: an `EventMessage`. */
+  "dialogue:event": (payload: TypedEventMessage) => void;
+  /** After a join, the room's latest events, newest first. */
+  "dialogue:history": (payload: HistoryPush) => void;
+  /** A page of history, answering `dialogue:getHistory`. */
+  "dialogue:historyResponse": (payload: HistoryPage) => void;
+  /** The rooms, answering `dialogue:listRooms`. */
+  "dialogue:rooms": (payload: RoomInfo[]) => void;
+  /** A room was created. */
+  "dialogue:roomCreated": (payload: RoomInfo) => void;
+  /** A room was deleted (its members were removed). */
+  "dialogue:roomDeleted": (payload: RoomIdPayload) => void;
+  /** A request failed (in the event form): `{ code, message, details? }`. */
+  "dialogue:error": (payload: WireError) => void;
+  /** Who is present, answering `dialogue:getPresence`. */
+  "dialogue:presenceResponse": (payload: PresencePage) => void;
+  /** Users arrived, departed or changed their `info` in a room with presence. */
+  "dialogue:presenceDiff": (payload: PresenceDiff) => void;
+  /** The room has a new host. */
+  "dialogue:hostChanged": (payload: HostChanged) => void;
+  /** The host removed this user from the room (no `dialogue:left` follows). */
+  "dialogue:kicked": (payload: Kicked) => void;
+  /** The server is shutting down: the transport closes next, and the client reconnects (to another node) and resumes its session. */
+  "dialogue:shutdown": (payload: Done) => void;
+}
+
+/** Every request a client sends, with its payload and, when sent with an acknowledgement, its answer (without one, the answer comes as events). */
+export interface ClientToServerEvents {
+  /** Join a room (or replay what was missed since a position); its default subscriptions apply unless the join names others. */
+  "dialogue:join": (payload: JoinRequest, ack?: (answer: Ack<Joined>) => void) => void;
+  /** Leave a room. */
+  "dialogue:leave": (payload: RoomRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** Subscribe to an event (or `*`) in a joined room. */
+  "dialogue:subscribe": (payload: SubscribeRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** Subscribe to every event of a joined room. */
+  "dialogue:subscribeAll": (payload: RoomRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** Unsubscribe from an event (or `*`) in a joined room. */
+  "dialogue:unsubscribe": (payload: SubscribeRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** Trigger an event in a joined room. */
+  "dialogue:trigger": (payload: TypedTrigger, ack?: (answer: Ack<TriggerAnswer>) => void) => void;
+  /** Read a page of a joined room's history of one event, newest first. */
+  "dialogue:getHistory": (payload: HistoryRequest, ack?: (answer: Ack<HistoryPage>) => void) => void;
+  /** List the rooms. */
+  "dialogue:listRooms": (ack?: (answer: Ack<RoomsAnswer>) => void) => void;
+  /** Create a room; everyone is told with `dialogue:roomCreated`. */
+  "dialogue:createRoom": (payload: CreateRoomRequest, ack?: (answer: Ack<RoomAnswer>) => void) => void;
+  /** Delete a room one may delete; everyone is told with `dialogue:roomDeleted`. */
+  "dialogue:deleteRoom": (payload: RoomRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** Ask one of the application's requests; the answer carries what its handler returned. */
+  "dialogue:request": (payload: TypedRequestCall, ack?: (answer: Ack<RequestAnswer>) => void) => void;
+  /** Read who is present in a joined room with presence, one entry per user. */
+  "dialogue:getPresence": (payload: RoomRequest, ack?: (answer: Ack<PresencePage>) => void) => void;
+  /** Replace one's own presence `info` in a joined room with presence; announced as `updated`. */
+  "dialogue:setPresence": (payload: SetPresenceRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** The host removes every connection of a user from the room, and may ban the user from joining again. */
+  "dialogue:kick": (payload: KickRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** The host hands the room to another member. */
+  "dialogue:transferHost": (payload: TransferHostRequest, ack?: (answer: Ack<Done>) => void) => void;
+  /** Replace the connection's token with a fresh one of the same user, before it expires. */
+  "dialogue:auth": (payload: AuthRequest, ack?: (answer: Ack<AuthAnswer>) => void) => void;
+}
+
 // ---- Payload types ----
 
 /**
