@@ -8,7 +8,7 @@
 //!
 //! It reads only the spec model ([`dialogue_core::spec::AppSpec`]), never the
 //! server. A server binary offers the `codegen` command with one call, see
-//! [`run_if_requested`].
+//! [`run_if_requested`]; a build script generates with [`build`].
 //!
 //! Output is deterministic: the same declaration gives the same bytes, headed
 //! by a line naming the command that regenerates them.
@@ -16,6 +16,7 @@
 #![warn(unreachable_pub)]
 
 mod asyncapi;
+mod build;
 mod bundle;
 mod cli;
 mod openapi;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 use dialogue_core::spec::AppSpec;
 
 pub use asyncapi::asyncapi;
+pub use build::{BUILD_COMMAND, BuildError, Built, build, write_changed};
 pub use bundle::schema_bundle;
 pub use cli::{CliError, run, run_if_requested};
 pub use openapi::openapi;
