@@ -10,6 +10,7 @@ use dialogue_core::spec::{AppSpec, RoomEvents, RoomSpec, Subscriptions, TsDecl};
 
 use crate::CodegenError;
 
+mod deprecated;
 mod protocol;
 
 /// The client runtime: everything that does not depend on the application.
@@ -288,21 +289,32 @@ fn declarations(spec: &AppSpec) -> Result<BTreeMap<String, TsDecl>, CodegenError
     let events = spec
         .events
         .iter()
-        .map(|event| (&event.name, &event.typescript));
+        .map(|event| (&event.name, &event.typescript, &event.schema));
     let requests = spec.requests.iter().flat_map(|request| {
         [
-            (&request.name, &request.typescript),
-            (&request.name, &request.response_typescript),
+            (&request.name, &request.typescript, &request.schema),
+            (
+                &request.name,
+                &request.response_typescript,
+                &request.response_schema,
+            ),
         ]
     });
     let presence = spec
         .presence
         .iter()
-        .map(|presence| (&presence_owner, &presence.typescript));
-    for (owner, typescript) in events.chain(requests).chain(presence) {
+        .map(|presence| (&presence_owner, &presence.typescript, &presence.schema));
+    for (owner, typescript, schema) in events.chain(requests).chain(presence) {
         let event = owner;
-        let own = std::iter::once(&typescript.decl);
-        for decl in own.chain(&typescript.dependencies) {
+        // `#[deprecated]` as schemars wrote it: the type's own schema, and
+        // each type it refers to in `$defs`.
+        let own = std::iter::once(deprecated::mark(&typescript.decl, Some(schema)));
+        let dependencies = typescript.dependencies.iter().map(|decl| {
+            let defined = schema.get("$defs").and_then(|defs| defs.get(&decl.name));
+            deprecated::mark(decl, defined)
+        });
+        for decl in own.chain(dependencies) {
+            let decl = &decl;
             if is_reserved(&decl.name) {
                 return Err(CodegenError::ReservedName {
                     name: decl.name.clone(),

@@ -6,8 +6,16 @@ use syn::DeriveInput;
 
 use super::{check_supported, container_sets, shadow_ident, shadow_item};
 
-/// Attributes schemars reads.
-const KEEP: &[&str] = &["doc", "serde", "schemars", "validate", "garde"];
+/// Attributes schemars reads (`deprecated` becomes `"deprecated": true`,
+/// which the TypeScript generator turns into `@deprecated`).
+const KEEP: &[&str] = &[
+    "doc",
+    "serde",
+    "schemars",
+    "validate",
+    "garde",
+    "deprecated",
+];
 
 pub(crate) fn derive(input: DeriveInput) -> TokenStream {
     if let Err(error) = check_supported(&input, "JsonSchema", "schemars") {
