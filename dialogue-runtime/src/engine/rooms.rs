@@ -309,6 +309,7 @@ impl Engine {
     /// anew where other nodes change them (all at once: one round trip on
     /// a pipelined connection).
     pub(crate) async fn room_infos(&self) -> Vec<RoomInfo> {
+        self.state.registry.settled().await;
         let rooms: Vec<Arc<RoomState>> = self
             .all_rooms()
             .into_iter()

@@ -54,6 +54,13 @@ pub(crate) trait RoomRegistry: Send + Sync + 'static {
     /// weakly: no cycle).
     fn watch(&self, _watcher: Arc<dyn RegistryWatcher>) {}
 
+    /// Waits (briefly) until this node's view has been read from the
+    /// authority once: a node that just started lists the rooms other nodes
+    /// made before it.
+    fn settled(&self) -> BoxFuture<'_, ()> {
+        Box::pin(future::ready(()))
+    }
+
     /// Asks the authority about `id`, unknown to this node (made on another
     /// node a moment ago?): when it has the room, the watcher hears of it
     /// before this returns.
@@ -163,6 +170,10 @@ impl<R: RoomRegistry> RoomRegistry for Arc<R> {
 
     fn watch(&self, watcher: Arc<dyn RegistryWatcher>) {
         (**self).watch(watcher)
+    }
+
+    fn settled(&self) -> BoxFuture<'_, ()> {
+        (**self).settled()
     }
 
     fn look_up<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()> {

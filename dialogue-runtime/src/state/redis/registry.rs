@@ -113,7 +113,13 @@ pub(crate) struct RedisRegistry {
     node: String,
     watcher: OnceLock<Arc<dyn RegistryWatcher>>,
     me: Weak<Self>,
+    /// Whether the view was read from Redis once (or tried, Redis away).
+    synced: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a room list waits for a starting node's first read of the
+/// rooms.
+const SETTLE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl RedisRegistry {
     pub(crate) fn new(link: Arc<Link>, keys: Arc<Keys>, node: String) -> Arc<Self> {
@@ -124,6 +130,7 @@ impl RedisRegistry {
             node,
             watcher: OnceLock::new(),
             me: me.clone(),
+            synced: tokio::sync::watch::channel(false).0,
         })
     }
 
@@ -281,9 +288,17 @@ impl RoomRegistry for RedisRegistry {
             tokio::spawn(async move {
                 if let Some(me) = me.upgrade() {
                     me.resync().await;
+                    me.synced.send_replace(true);
                 }
             });
         }
+    }
+
+    fn settled(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let mut synced = self.synced.subscribe();
+            let _ = tokio::time::timeout(SETTLE_FOR, synced.wait_for(|synced| *synced)).await;
+        })
     }
 
     fn look_up<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()> {
