@@ -1,11 +1,6 @@
 //! Doc comments and `#[deprecated]` travel into the generated TypeScript as
 //! JSDoc (`@deprecated`), for fields and for whole payload types.
 
-#![allow(
-    deprecated,
-    reason = "the fixture declares deprecated items on purpose"
-)]
-
 use dialogue_runtime::prelude::*;
 
 /// A move in a game.
@@ -33,12 +28,20 @@ pub struct OldMove {
     pub square: String,
 }
 
-dialogue! {
+// Declaring a deprecated event is using it: say so where it is declared.
+#[allow(deprecated)]
+mod declaration {
+    use super::*;
+
+    dialogue! {
     /// A game with an old event.
     pub GameApp {
         game: { name: "Game", events: [Move, OldMove] },
     }
+    }
 }
+
+use declaration::GameApp;
 
 #[test]
 fn deprecated_fields_and_types_carry_a_jsdoc_tag() {

@@ -123,6 +123,8 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
     let response_ty = quote_spanned!(syn::spanned::Spanned::span(&response)=> #response);
     quote! {
         #[doc(hidden)]
+        // A deprecated payload type is still the app's to derive for.
+        #[allow(deprecated)]
         const _: () = {
             #[automatically_derived]
             impl #private::Request for #self_ty {

@@ -25,6 +25,8 @@ pub(crate) fn expand(event: &Event<'_>) -> TokenStream {
     let self_ty = quote_spanned!(ident.span()=> #ident);
     quote! {
         #[doc(hidden)]
+        // A deprecated payload type is still the app's to derive for.
+        #[allow(deprecated)]
         const _: () = {
             #[automatically_derived]
             impl #private::Event for #self_ty {

@@ -42,6 +42,8 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
     let schemars = quote!(#private::schemars);
     quote! {
         #[doc(hidden)]
+        // A deprecated payload type is still the app's to derive for.
+        #[allow(deprecated)]
         const _: () = {
             #item
 

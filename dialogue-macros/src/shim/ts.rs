@@ -46,6 +46,8 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
     let ts = quote!(#private::ts_rs);
     quote! {
         #[doc(hidden)]
+        // A deprecated payload type is still the app's to derive for.
+        #[allow(deprecated)]
         const _: () = {
             #item
 
