@@ -140,7 +140,18 @@ impl Engine {
         }
         self.admit(client, &room, &options, Seat::Taken).await?;
         match room.seats.take(&client.id, room.config.max_size).await {
-            Ok(()) => Ok(ticket(false)),
+            Ok(()) => {
+                // The session's shared record names the room before the
+                // join is answered: a node killed right after the answer
+                // leaves a record another node resumes from, and that the
+                // dead node's seats are given back by.
+                let joining = RoomMembership::new(room.clone(), options.subscriptions.as_ref());
+                self.state
+                    .sessions
+                    .save_joining(client, &room.id, joining.names())
+                    .await;
+                Ok(ticket(false))
+            }
             Err(SeatError::Full(max_size)) => Err(JoinError::RoomFull {
                 room: room_id.to_owned(),
                 max_size,

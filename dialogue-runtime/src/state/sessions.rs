@@ -149,6 +149,17 @@ pub(crate) trait Sessions: Send + Sync + 'static {
         Box::pin(future::ready(()))
     }
 
+    /// Like [`save`](Self::save), with the room `room` (subscribed to
+    /// `names`) that the client is joining, before the join is answered.
+    fn save_joining(
+        &self,
+        _client: &ClientState,
+        _room: &str,
+        _names: Vec<String>,
+    ) -> BoxFuture<'static, ()> {
+        Box::pin(future::ready(()))
+    }
+
     /// Holds session `id` (its connection dropped): returns the hold's
     /// number, to [`expire`](Self::expire) that hold and no later one.
     fn hold(&self, id: SessionId) -> BoxFuture<'_, Option<u64>>;
@@ -395,6 +406,15 @@ impl<S: Sessions> Sessions for Arc<S> {
 
     fn save(&self, client: &ClientState) -> BoxFuture<'static, ()> {
         (**self).save(client)
+    }
+
+    fn save_joining(
+        &self,
+        client: &ClientState,
+        room: &str,
+        names: Vec<String>,
+    ) -> BoxFuture<'static, ()> {
+        (**self).save_joining(client, room, names)
     }
 
     fn hold(&self, id: SessionId) -> BoxFuture<'_, Option<u64>> {

@@ -109,6 +109,36 @@ impl RedisSessions {
         })
     }
 
+    /// Rewrites the session's rooms in its record (with `joining`, a room
+    /// the client is joining): read now, written when the future runs.
+    fn write_record(
+        &self,
+        client: &ClientState,
+        joining: Option<(String, Vec<String>)>,
+    ) -> BoxFuture<'static, ()> {
+        let Some(id) = client.session() else {
+            return Box::pin(std::future::ready(()));
+        };
+        let (version, mut rooms) = client.record();
+        if let Some((room, names)) = joining
+            && !rooms.iter().any(|(id, _)| *id == room)
+        {
+            rooms.push((room, names));
+            rooms.sort();
+        }
+        let rooms = serde_json::to_string(&rooms).unwrap_or_else(|_| "[]".into());
+        let link = self.link.clone();
+        let key = self.keys.session(id);
+        let connection = client.id.clone();
+        Box::pin(async move {
+            let mut script = scripts::SAVE_SESSION.prepare_invoke();
+            script.key(key).arg(connection).arg(version).arg(rooms);
+            if let Err(error) = link.script::<i64>(&script).await {
+                tracing::warn!(%error, "cannot record a session's rooms in Redis");
+            }
+        })
+    }
+
     /// Ends session `id` of `connection` in Redis, unless it moved on;
     /// `false` when it did (another node took it over).
     async fn end_shared(&self, id: SessionId, connection: &str) -> bool {
@@ -224,21 +254,16 @@ impl Sessions for RedisSessions {
     }
 
     fn save(&self, client: &ClientState) -> BoxFuture<'static, ()> {
-        let Some(id) = client.session() else {
-            return Box::pin(std::future::ready(()));
-        };
-        let (version, rooms) = client.record();
-        let rooms = serde_json::to_string(&rooms).unwrap_or_else(|_| "[]".into());
-        let link = self.link.clone();
-        let key = self.keys.session(id);
-        let connection = client.id.clone();
-        Box::pin(async move {
-            let mut script = scripts::SAVE_SESSION.prepare_invoke();
-            script.key(key).arg(connection).arg(version).arg(rooms);
-            if let Err(error) = link.script::<i64>(&script).await {
-                tracing::warn!(%error, "cannot record a session's rooms in Redis");
-            }
-        })
+        self.write_record(client, None)
+    }
+
+    fn save_joining(
+        &self,
+        client: &ClientState,
+        room: &str,
+        names: Vec<String>,
+    ) -> BoxFuture<'static, ()> {
+        self.write_record(client, Some((room.to_owned(), names)))
     }
 
     fn hold(&self, id: SessionId) -> BoxFuture<'_, Option<u64>> {
