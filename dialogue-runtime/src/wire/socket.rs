@@ -309,13 +309,26 @@ impl<A: Adapter> SocketFanout<A> {
     }
 }
 
+impl<A: Adapter> SocketFanout<A> {
+    /// This node's sockets of the namespace; `None` once socketioxide has
+    /// let the namespace go (a shutdown under way: an event heard from
+    /// another node then goes nowhere, rather than panicking in
+    /// socketioxide's `io.local()`).
+    fn local(&self) -> Option<socketioxide::operators::BroadcastOperators<A>> {
+        self.io.of("/").map(socketioxide::operators::BroadcastOperators::local)
+    }
+}
+
 impl<A: Adapter> Fanout for SocketFanout<A> {
     fn drop_slow(&self, keys: Vec<String>, count: usize) -> usize {
         if self.closed.load(Ordering::Acquire) {
             return 0;
         }
         let mut dropped = 0;
-        for socket in self.io.local().to(keys).sockets() {
+        let Some(local) = self.local() else {
+            return 0;
+        };
+        for socket in local.to(keys).sockets() {
             let Some(client) = socket.extensions.get::<Arc<ClientState>>() else {
                 continue;
             };
@@ -335,7 +348,10 @@ impl<A: Adapter> Fanout for SocketFanout<A> {
         // local part of a broadcast completes without waiting (socketioxide's
         // adapters send to local sockets synchronously), which is what lets
         // the stream deliver in order under its lock.
-        let Some(outcome) = self.io.local().to(keys).emit(event, payload).now_or_never() else {
+        let Some(local) = self.local() else {
+            return Missed::default();
+        };
+        let Some(outcome) = local.to(keys).emit(event, payload).now_or_never() else {
             tracing::error!(
                 event,
                 "the adapter did not deliver locally at once; the event was not sent"
@@ -362,7 +378,7 @@ impl<A: Adapter> Fanout for SocketFanout<A> {
         if self.closed.load(Ordering::Acquire) {
             return 0;
         }
-        self.io.local().to(keys).sockets().len()
+        self.local().map_or(0, |local| local.to(keys).sockets().len())
     }
 
     fn close(&self) -> BoxFuture<'static, ()> {
