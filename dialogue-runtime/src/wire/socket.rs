@@ -315,7 +315,9 @@ impl<A: Adapter> SocketFanout<A> {
     /// another node then goes nowhere, rather than panicking in
     /// socketioxide's `io.local()`).
     fn local(&self) -> Option<socketioxide::operators::BroadcastOperators<A>> {
-        self.io.of("/").map(socketioxide::operators::BroadcastOperators::local)
+        self.io
+            .of("/")
+            .map(socketioxide::operators::BroadcastOperators::local)
     }
 }
 
@@ -378,7 +380,8 @@ impl<A: Adapter> Fanout for SocketFanout<A> {
         if self.closed.load(Ordering::Acquire) {
             return 0;
         }
-        self.local().map_or(0, |local| local.to(keys).sockets().len())
+        self.local()
+            .map_or(0, |local| local.to(keys).sockets().len())
     }
 
     fn close(&self) -> BoxFuture<'static, ()> {

@@ -38,6 +38,8 @@ pub(crate) struct RosterKeys {
     pub(crate) host: String,
     /// The banned users (a set).
     pub(crate) banned: String,
+    /// Counts the changes told, each change carrying its number.
+    pub(crate) version: String,
 }
 
 impl Keys {
@@ -50,6 +52,7 @@ impl Keys {
             arrivals: self.room(room, "arrivals"),
             host: self.room(room, "host"),
             banned: self.room(room, "banned"),
+            version: self.room(room, "roster-version"),
         }
     }
 

@@ -27,10 +27,27 @@ struct View {
     people: HashMap<String, (Option<Value>, u64)>,
     host: Option<String>,
     banned: HashSet<String>,
+    /// The number of the latest change the view holds.
+    version: u64,
+}
+
+/// A change as the scripts tell it: numbered.
+#[derive(serde::Deserialize)]
+struct Numbered {
+    v: u64,
+    #[serde(flatten)]
+    change: RosterChange,
 }
 
 impl View {
-    fn apply(&mut self, change: &RosterChange) {
+    /// Applies `change` unless the view holds a later one already (a change
+    /// can reach a node after a newer one: its own script's answer and the
+    /// channel are two connections); whether it did.
+    fn apply(&mut self, version: u64, change: &RosterChange) -> bool {
+        if version <= self.version {
+            return false;
+        }
+        self.version = version;
         match change {
             RosterChange::Arrived { u, i, a } => {
                 self.people.insert(u.clone(), (i.clone(), *a));
@@ -51,7 +68,16 @@ impl View {
                 self.banned.insert(u.clone());
             }
         }
+        true
     }
+}
+
+/// A told change, read; `None` (logged) when it does not read.
+fn read_change(room: &str, json: &str) -> Option<(u64, RosterChange)> {
+    serde_json::from_str::<Numbered>(json)
+        .map(|numbered| (numbered.v, numbered.change))
+        .map_err(|error| tracing::error!(room, %error, "a roster change does not read"))
+        .ok()
 }
 
 /// A room's roster in Redis (see the module).
@@ -115,16 +141,24 @@ impl RedisRoster {
             .cmd("GET")
             .arg(&self.keys.host)
             .cmd("SMEMBERS")
-            .arg(&self.keys.banned);
+            .arg(&self.keys.banned)
+            .cmd("GET")
+            .arg(&self.keys.version);
         type Loaded = (
             HashMap<String, u64>,
             HashMap<String, String>,
             Option<String>,
             HashSet<String>,
+            Option<u64>,
         );
         match self.link.pipe::<Loaded>(&pipeline).await {
-            Ok((people, mut info, host, banned)) => {
+            Ok((people, mut info, host, banned, version)) => {
+                let version = version.unwrap_or(0);
                 let mut view = self.view.lock();
+                if version < view.version {
+                    return; // older than what the view heard since
+                }
+                view.version = version;
                 view.people = people
                     .into_iter()
                     .map(|(user, arrived)| {
@@ -151,16 +185,11 @@ impl RedisRoster {
         if node == self.node {
             return None;
         }
-        match serde_json::from_str::<RosterChange>(json) {
-            Ok(change) => {
-                self.view.lock().apply(&change);
-                Some(change)
-            }
-            Err(error) => {
-                tracing::error!(room = %self.room, %error, "a roster change on the control channel does not read");
-                None
-            }
-        }
+        let (version, change) = read_change(&self.room, json)?;
+        // Told to this node's members either way: a change the view
+        // already holds (read by a reload) was never told here.
+        self.view.lock().apply(version, &change);
+        Some(change)
     }
 
     /// Runs a change script: the change it made, applied to the view.
@@ -182,16 +211,11 @@ impl RedisRoster {
             .arg(&self.node)
             .arg(&self.room);
         match self.link.script::<Option<String>>(&invocation).await {
-            Ok(Some(json)) => match serde_json::from_str::<RosterChange>(&json) {
-                Ok(change) => {
-                    self.view.lock().apply(&change);
-                    Some(change)
-                }
-                Err(error) => {
-                    tracing::error!(room = %self.room, %error, "a roster script's answer does not read");
-                    None
-                }
-            },
+            Ok(Some(json)) => {
+                let (version, change) = read_change(&self.room, &json)?;
+                self.view.lock().apply(version, &change);
+                Some(change)
+            }
             Ok(None) => None,
             Err(error) => {
                 tracing::warn!(room = %self.room, %error, "cannot change a room's roster in Redis");
@@ -221,7 +245,7 @@ impl Roster for RedisRoster {
             let change = self
                 .change(
                     &scripts::ARRIVE,
-                    &[&k.people, &k.connections, &k.info, &k.arrivals],
+                    &[&k.people, &k.connections, &k.info, &k.arrivals, &k.version],
                     &[user, connection, &info],
                 )
                 .await;
@@ -238,7 +262,7 @@ impl Roster for RedisRoster {
             let change = self
                 .change(
                     &scripts::DEPART,
-                    &[&k.people, &k.connections, &k.info, &k.host],
+                    &[&k.people, &k.connections, &k.info, &k.host, &k.version],
                     &[user, connection],
                 )
                 .await;
@@ -266,7 +290,7 @@ impl Roster for RedisRoster {
             let change = self
                 .change(
                     &scripts::REMOVE,
-                    &[&k.people, &k.connections, &k.info, &k.host],
+                    &[&k.people, &k.connections, &k.info, &k.host, &k.version],
                     &[user, reason.unwrap_or("")],
                 )
                 .await;
@@ -286,7 +310,11 @@ impl Roster for RedisRoster {
             let k = &self.keys;
             let json = info.to_string();
             let change = self
-                .change(&scripts::SET_INFO, &[&k.people, &k.info], &[user, &json])
+                .change(
+                    &scripts::SET_INFO,
+                    &[&k.people, &k.info, &k.version],
+                    &[user, &json],
+                )
                 .await;
             match change {
                 Some(RosterChange::Updated { u, i }) => Some(member(&u, Some(i))),
@@ -299,7 +327,7 @@ impl Roster for RedisRoster {
         Box::pin(async move {
             self.change(
                 &scripts::SET_HOST,
-                &[&self.keys.host],
+                &[&self.keys.host, &self.keys.version],
                 &[user.unwrap_or("")],
             )
             .await;
@@ -308,8 +336,12 @@ impl Roster for RedisRoster {
 
     fn ban<'a>(&'a self, user: &'a str) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            self.change(&scripts::BAN, &[&self.keys.banned], &[user])
-                .await;
+            self.change(
+                &scripts::BAN,
+                &[&self.keys.banned, &self.keys.version],
+                &[user],
+            )
+            .await;
         })
     }
 
@@ -345,11 +377,58 @@ impl Roster for RedisRoster {
                 .arg(&k.info)
                 .arg(&k.arrivals)
                 .arg(&k.host)
-                .arg(&k.banned);
+                .arg(&k.banned)
+                .arg(&k.version);
             if let Err(error) = self.link.run::<()>(&command).await {
                 tracing::warn!(room = %self.room, %error, "cannot delete a room's roster in Redis");
             }
             *self.view.lock() = View::default();
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrived(user: &str) -> RosterChange {
+        RosterChange::Arrived {
+            u: user.into(),
+            i: None,
+            a: 1,
+        }
+    }
+
+    #[test]
+    fn a_change_older_than_the_view_is_not_applied() {
+        let mut view = View::default();
+        let left = RosterChange::Left {
+            u: "alice".into(),
+            i: None,
+            h: None,
+        };
+        assert!(view.apply(1, &arrived("alice")));
+        assert!(view.apply(3, &left));
+        // Its own script's answer, late: alice arrived before she left.
+        assert!(!view.apply(2, &arrived("alice")));
+        assert!(!view.people.contains_key("alice"));
+        assert!(view.apply(4, &arrived("bob")));
+        assert!(view.people.contains_key("bob"));
+    }
+
+    #[test]
+    fn told_changes_read_with_their_number() {
+        let json = r#"{"v":7,"k":"arrived","u":"alice","i":{"name":"A"},"a":2}"#;
+        let (version, change) = read_change("lobby", json).expect("reads");
+        assert_eq!(version, 7);
+        assert_eq!(
+            change,
+            RosterChange::Arrived {
+                u: "alice".into(),
+                i: Some(serde_json::json!({ "name": "A" })),
+                a: 2
+            }
+        );
+        assert!(read_change("lobby", r#"{"k":"arrived"}"#).is_none());
     }
 }

@@ -7,7 +7,10 @@
 //! JSON library would turn an empty array into an object).
 //!
 //! Every script's last three ARGV are the control channel, this node and
-//! the room id.
+//! the room id. Every script that tells a change has the roster's version
+//! counter as its last key: each change told carries the next version
+//! (`"v"`), so a node applies changes newer than its view only, whichever
+//! way (its own script's answer, the channel, a reload) they reach it.
 
 use std::sync::LazyLock;
 
@@ -17,6 +20,8 @@ use redis::Script;
 const COMMON: &str = r#"
 local function tell(change)
   local n = #ARGV
+  local version = redis.call('INCR', KEYS[#KEYS])
+  change = '{"v":' .. version .. ',' .. string.sub(change, 2)
   redis.call('PUBLISH', ARGV[n - 2], 'roster\n' .. ARGV[n - 1] .. '\n' .. ARGV[n] .. '\n' .. change)
   return change
 end
@@ -51,7 +56,8 @@ fn script(body: &str) -> Script {
     Script::new(&format!("{COMMON}{body}"))
 }
 
-/// A connection arrives. KEYS: people, connections, info, arrivals. ARGV:
+/// A connection arrives. KEYS: people, connections, info, arrivals,
+/// version. ARGV:
 /// user, connection, info (JSON or `""`).
 pub(crate) static ARRIVE: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -74,7 +80,7 @@ return tell('{"k":"arrived","u":' .. text(ARGV[1]) .. ',"i":' .. raw(ARGV[3]) ..
 });
 
 /// A connection departs; its user with its last. KEYS: people,
-/// connections, info, host. ARGV: user, connection.
+/// connections, info, host, version. ARGV: user, connection.
 pub(crate) static DEPART: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
@@ -116,7 +122,7 @@ return nil
 });
 
 /// Removes a user and every connection it holds (a kick). KEYS: people,
-/// connections, info, host. ARGV: user, reason (`""`: none).
+/// connections, info, host, version. ARGV: user, reason (`""`: none).
 pub(crate) static REMOVE: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
@@ -135,8 +141,8 @@ return tell('{"k":"kicked","u":' .. text(ARGV[1]) .. ',"i":' .. raw(info) .. ',"
     )
 });
 
-/// Replaces a present user's info, when it differs. KEYS: people, info.
-/// ARGV: user, info (JSON).
+/// Replaces a present user's info, when it differs. KEYS: people, info,
+/// version. ARGV: user, info (JSON).
 pub(crate) static SET_INFO: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
@@ -148,8 +154,8 @@ return tell('{"k":"updated","u":' .. text(ARGV[1]) .. ',"i":' .. ARGV[2] .. '}')
     )
 });
 
-/// Names the host, when it is another. KEYS: host. ARGV: user (`""`:
-/// none).
+/// Names the host, when it is another. KEYS: host, version. ARGV: user
+/// (`""`: none).
 pub(crate) static SET_HOST: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
@@ -160,7 +166,7 @@ return tell('{"k":"host","u":' .. text(ARGV[1]) .. '}')
     )
 });
 
-/// Bans a user. KEYS: banned. ARGV: user.
+/// Bans a user. KEYS: banned, version. ARGV: user.
 pub(crate) static BAN: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
