@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::process::{drain, run, wait_for};
+use support::process::{Outcome, drain, run, wait_for};
 use support::server_process::conformance_binary;
 
 /// How long the server may take to print its `listening on` line.
@@ -48,18 +48,7 @@ fn socket_io_client_suite_passes_on_websocket_and_polling() {
 
     let mut server = Server::start(&binary);
     println!("conformance server: {} ({})", server.url, binary.display());
-    let mut node = Command::new("node");
-    node.current_dir(&e2e)
-        .args([
-            "--test",
-            "--test-concurrency=1",
-            "--test-timeout=30000",
-            "--test-reporter=spec",
-        ])
-        .args(&files)
-        .env("DIALOGUE_URL", &server.url)
-        .env("NO_COLOR", "1");
-    let suite = run(&mut node, SUITE_TIMEOUT, "node --test");
+    let suite = run_suite(&e2e, &files, &server.url, &[]);
     // Stop the server whatever the suite did, and check that it stops.
     let stopped = server.stop();
 
@@ -91,19 +80,12 @@ fn socket_io_client_suite_passes_on_two_nodes_behind_a_balancer() {
     let files = test_files(&e2e);
     let cluster = support::cluster::Cluster::start(&[]);
     println!("two nodes behind {}", cluster.url());
-    let mut node = Command::new("node");
-    node.current_dir(&e2e)
-        .args([
-            "--test",
-            "--test-concurrency=1",
-            "--test-timeout=30000",
-            "--test-reporter=spec",
-        ])
-        .args(&files)
-        .env("DIALOGUE_URL", cluster.url())
-        .env("DIALOGUE_TRANSPORTS", "websocket")
-        .env("NO_COLOR", "1");
-    let suite = run(&mut node, SUITE_TIMEOUT, "node --test (two nodes)");
+    let suite = run_suite(
+        &e2e,
+        &files,
+        &cluster.url(),
+        &[("DIALOGUE_TRANSPORTS", "websocket")],
+    );
     let stopped = cluster.stop();
     match suite.status {
         None => panic!(
@@ -122,6 +104,24 @@ fn socket_io_client_suite_passes_on_two_nodes_behind_a_balancer() {
             "a node exited with {status} after SIGTERM"
         );
     }
+}
+
+/// Runs the node suite's `files` in `e2e` against the server at `url`, with
+/// the extra environment `envs` (bounded by [`SUITE_TIMEOUT`]).
+fn run_suite(e2e: &Path, files: &[String], url: &str, envs: &[(&str, &str)]) -> Outcome {
+    let mut node = Command::new("node");
+    node.current_dir(e2e)
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-timeout=30000",
+            "--test-reporter=spec",
+        ])
+        .args(files)
+        .env("DIALOGUE_URL", url)
+        .envs(envs.iter().copied())
+        .env("NO_COLOR", "1");
+    run(&mut node, SUITE_TIMEOUT, "node --test")
 }
 
 /// Fails with a message naming what to install when node is missing or too old.

@@ -120,6 +120,14 @@ pub(crate) trait Roster: Send + Sync + 'static {
     }
 }
 
+/// The users present, earliest arrival first: what every roster's
+/// [`Roster::members`] answers, from `(arrival number, member)` pairs.
+pub(crate) fn by_arrival(people: impl IntoIterator<Item = (u64, Member)>) -> Vec<Member> {
+    let mut people: Vec<(u64, Member)> = people.into_iter().collect();
+    people.sort_by_key(|(arrived, _)| *arrived);
+    people.into_iter().map(|(_, member)| member).collect()
+}
+
 /// A roster shared with another part of the node (the Redis bus tells it
 /// of other nodes' changes).
 impl<R: Roster> Roster for std::sync::Arc<R> {
@@ -329,12 +337,12 @@ impl Roster for MemoryRoster {
 
     fn members(&self) -> Vec<Member> {
         let inner = self.inner.lock();
-        let mut people: Vec<(&String, &Person)> = inner.people.iter().collect();
-        people.sort_by_key(|(_, person)| person.arrived);
-        people
-            .into_iter()
-            .map(|(user, person)| Inner::member(user, person))
-            .collect()
+        by_arrival(
+            inner
+                .people
+                .iter()
+                .map(|(user, person)| (person.arrived, Inner::member(user, person))),
+        )
     }
 
     fn is_present(&self, user: &str) -> bool {

@@ -16,7 +16,7 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::protocol::Member;
-use crate::state::people::{Departure, Removal, Roster, RosterChange};
+use crate::state::people::{Departure, Removal, Roster, RosterChange, by_arrival};
 use crate::state::redis::keys::{Keys, RosterKeys};
 use crate::state::redis::link::Link;
 
@@ -347,12 +347,11 @@ impl Roster for RedisRoster {
 
     fn members(&self) -> Vec<Member> {
         let view = self.view.lock();
-        let mut people: Vec<(&String, &(Option<Value>, u64))> = view.people.iter().collect();
-        people.sort_by_key(|(_, (_, arrived))| *arrived);
-        people
-            .into_iter()
-            .map(|(user, (info, _))| member(user, info.clone()))
-            .collect()
+        by_arrival(
+            view.people
+                .iter()
+                .map(|(user, (info, arrived))| (*arrived, member(user, info.clone()))),
+        )
     }
 
     fn is_present(&self, user: &str) -> bool {
