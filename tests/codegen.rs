@@ -6,7 +6,7 @@
 //!
 //! Regenerate the snapshots with `INSTA_UPDATE=always cargo test --test codegen`
 //! and the checked-in client with
-//! `cargo run --example conformance -- codegen tests/e2e/generated`.
+//! `cargo run --example conformance -- codegen tests/e2e/generated --zod`.
 
 mod support;
 
@@ -38,6 +38,22 @@ fn conformance_asyncapi() {
 }
 
 #[test]
+fn shapes_zod() {
+    let module = dialogue_codegen::zod_typescript(ShapesApp::spec(), "cmd codegen DIR --zod");
+    insta::assert_snapshot!("shapes_zod", module);
+}
+
+#[test]
+fn conformance_package_manifest() {
+    let options = dialogue_codegen::PackageOptions::new("conformance-client", "1.0.0");
+    let files = dialogue_codegen::package(ConformanceApp::spec(), "cmd", &options).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    insta::assert_snapshot!("conformance_package_files", names.join("\n"));
+    let manifest = files.iter().find(|f| f.name == "package.json").unwrap();
+    insta::assert_snapshot!("conformance_package_json", manifest.contents);
+}
+
+#[test]
 fn shapes_asyncapi() {
     let doc = dialogue_codegen::asyncapi(ShapesApp::spec(), "cmd codegen DIR");
     insta::assert_json_snapshot!("shapes_asyncapi", doc);
@@ -46,12 +62,16 @@ fn shapes_asyncapi() {
 #[test]
 fn the_checked_in_client_is_what_the_generator_writes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/generated");
-    let files =
-        dialogue_codegen::files(ConformanceApp::spec(), &format!("{PROGRAM} codegen DIR")).unwrap();
+    let files = dialogue_codegen::files_with(
+        ConformanceApp::spec(),
+        &format!("{PROGRAM} codegen DIR --zod"),
+        &dialogue_codegen::Options { zod: true },
+    )
+    .unwrap();
     let drift = dialogue_codegen::check(&dir, &files).unwrap();
     assert!(
         drift.is_empty(),
-        "tests/e2e/generated is stale ({drift:?}); run `{PROGRAM} codegen tests/e2e/generated` and review the diff"
+        "tests/e2e/generated is stale ({drift:?}); run `{PROGRAM} codegen tests/e2e/generated --zod` and review the diff"
     );
 }
 

@@ -1,13 +1,15 @@
-//! The generated client's schema check (`validatePayload` of `dialogue.ts`)
-//! and the server's (the `jsonschema` crate, formats checked) agree.
+//! The generated client's schema check (`validatePayload` of `dialogue.ts`),
+//! the generated Zod schemas (`eventSchemas` of `dialogue.zod.ts`) and the
+//! server's (the `jsonschema` crate, formats checked) agree.
 //!
 //! A property test with a fixed-seed generator: for every event of the
 //! conformance app and of the fixture with every payload shape, values of the
 //! Rust payload type, serialized, must pass both (the server's side is
 //! `Dialogue::validate`, exactly what a trigger gets); mutations of them (a field
 //! removed, added, retyped, stretched, out of range) and random JSON must get
-//! the same verdict from both, and the same JSON pointers when invalid. All
-//! the cases go through one node process.
+//! the same verdict from all three, and the same JSON pointers from the
+//! client's check and the server's when invalid. All the cases go through one
+//! node process.
 //!
 //! Needs Node.js 20+ and `npm ci` in `tests/e2e`:
 //!
@@ -461,13 +463,24 @@ fn cases_for(
     cases
 }
 
-/// `validatePayload` of `spec`'s generated client on every case, in one
-/// node process: the issue paths of each.
-fn client_verdicts(spec: &AppSpec, name: &str, cases: &[Case]) -> Vec<BTreeSet<String>> {
+/// What the generated TypeScript says of one case.
+#[derive(serde::Deserialize)]
+struct ClientVerdict {
+    /// The issue paths of `validatePayload`.
+    paths: Vec<String>,
+    /// Whether the event's Zod schema accepts it.
+    zod: bool,
+}
+
+/// `validatePayload` of `spec`'s generated client and its Zod schemas on
+/// every case, in one node process.
+fn client_verdicts(spec: &AppSpec, name: &str, cases: &[Case]) -> Vec<ClientVerdict> {
     node::require_node_and_modules();
     let dir = node::fresh_module_dir(&format!("validators_agree_{name}"));
     let ts = dialogue_codegen::typescript(spec, "cmd codegen DIR").unwrap();
     node::write(&dir.join("dialogue.ts"), &ts);
+    let zod = dialogue_codegen::zod_typescript(spec, "cmd codegen DIR --zod");
+    node::write(&dir.join("dialogue.zod.ts"), &zod);
     node::write_tsconfig(&dir, true);
     node::tsc(
         &["-p", &dir.join("tsconfig.json").to_string_lossy()],
@@ -477,9 +490,13 @@ fn client_verdicts(spec: &AppSpec, name: &str, cases: &[Case]) -> Vec<BTreeSet<S
         &dir.join("check.mjs"),
         "import { readFileSync } from \"node:fs\";\n\
          import { validatePayload } from \"./out/dialogue.js\";\n\
+         import { eventSchemas } from \"./out/dialogue.zod.js\";\n\
          const cases = JSON.parse(readFileSync(process.argv[2], \"utf8\"));\n\
-         const paths = cases.map((c) => [...new Set(validatePayload(c.event, c.data).map((i) => i.path))]);\n\
-         process.stdout.write(JSON.stringify(paths));\n",
+         const verdicts = cases.map((c) => ({\n\
+           paths: [...new Set(validatePayload(c.event, c.data).map((i) => i.path))],\n\
+           zod: eventSchemas[c.event].safeParse(c.data).success,\n\
+         }));\n\
+         process.stdout.write(JSON.stringify(verdicts));\n",
     );
     let input = dir.join("cases.json");
     node::write(&input, &serde_json::to_string(cases).unwrap());
@@ -491,13 +508,10 @@ fn client_verdicts(spec: &AppSpec, name: &str, cases: &[Case]) -> Vec<BTreeSet<S
         "node check.mjs failed:\n{}",
         outcome.output
     );
-    let paths: Vec<Vec<String>> = serde_json::from_str(&outcome.stdout)
+    let verdicts: Vec<ClientVerdict> = serde_json::from_str(&outcome.stdout)
         .unwrap_or_else(|error| panic!("node's answer is JSON ({error}): {}", outcome.output));
-    assert_eq!(paths.len(), cases.len());
-    paths
-        .into_iter()
-        .map(|paths| paths.into_iter().collect())
-        .collect()
+    assert_eq!(verdicts.len(), cases.len());
+    verdicts
 }
 
 fn agree<A: DialogueApp>(name: &str, builder: fn() -> dialogue_runtime::DialogueBuilder<A>) {
@@ -529,7 +543,18 @@ fn agree<A: DialogueApp>(name: &str, builder: fn() -> dialogue_runtime::Dialogue
 
     let mut disagreements = Vec::new();
     let mut invalid = BTreeMap::<&str, usize>::new();
-    for (case, client) in cases.iter().zip(&client) {
+    for (case, answer) in cases.iter().zip(&client) {
+        let client: BTreeSet<String> = answer.paths.iter().cloned().collect();
+        let client = &client;
+        if answer.zod != case.server.is_empty() {
+            disagreements.push(format!(
+                "`{}` {}: server {}, Zod {}",
+                case.event,
+                short(&case.data),
+                verdict(&case.server),
+                if answer.zod { "valid" } else { "invalid" }
+            ));
+        }
         if case.typed && !case.server.is_empty() {
             disagreements.push(format!(
                 "a serialized `{}` value fails the server's schema at {:?}: {}",

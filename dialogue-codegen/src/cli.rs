@@ -1,19 +1,22 @@
-//! The `codegen` command of a server binary: `<server> codegen DIR` writes the
-//! generated files into DIR; with `--check` it writes nothing and fails when
-//! DIR differs, naming the command to run.
+//! The `codegen` command of a server binary: `<server> codegen DIR [--zod]`
+//! writes the generated files into DIR, `<server> codegen --package DIR
+//! [--name NAME] [--version VERSION]` an npm package; with `--check` it
+//! writes nothing and fails when DIR differs, naming the command to run.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use dialogue_core::spec::AppSpec;
 
-use crate::{CodegenError, check, files, write};
+use crate::{CodegenError, Options, PackageOptions, check, files_with, package, write};
 
 /// Why the `codegen` command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// The arguments do not read.
-    #[error("usage: {program} codegen DIR [--check]")]
+    #[error(
+        "usage: {program} codegen DIR [--zod] [--check]\n   or: {program} codegen --package DIR [--name NAME] [--version VERSION] [--check]"
+    )]
     Usage {
         /// How the server is run, e.g. `cargo run --example conformance --`.
         program: String,
@@ -52,17 +55,48 @@ pub fn run(spec: &AppSpec, program: &str, args: &[String]) -> Result<String, Cli
     let usage = || CliError::Usage {
         program: program.to_owned(),
     };
-    let check_only = args.iter().any(|a| a == "--check");
-    let dirs: Vec<&String> = args.iter().filter(|a| *a != "--check").collect();
+    let mut check_only = false;
+    let mut zod = false;
+    let mut as_package = false;
+    let mut name = None;
+    let mut version = None;
+    let mut dirs = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--check" => check_only = true,
+            "--zod" => zod = true,
+            "--package" => as_package = true,
+            "--name" => name = Some(rest.next().ok_or_else(usage)?.clone()),
+            "--version" => version = Some(rest.next().ok_or_else(usage)?.clone()),
+            flag if flag.starts_with('-') => return Err(usage()),
+            dir => dirs.push(dir),
+        }
+    }
     let [dir] = dirs.as_slice() else {
         return Err(usage());
     };
-    if dir.starts_with('-') {
+    if !as_package && (name.is_some() || version.is_some()) || as_package && zod {
         return Err(usage());
     }
     let dir = PathBuf::from(dir);
-    let command = format!("{program} codegen DIR");
-    let generated = files(spec, &command)?;
+    let (generated, command) = if as_package {
+        let defaults = PackageOptions::for_app(spec);
+        let options = PackageOptions::new(
+            name.unwrap_or_else(|| defaults.name().to_owned()),
+            version.unwrap_or_else(|| defaults.version().to_owned()),
+        );
+        let command = format!(
+            "{program} codegen --package DIR --name {} --version {}",
+            options.name(),
+            options.version()
+        );
+        (package(spec, &command, &options)?, command)
+    } else {
+        let zod_flag = if zod { " --zod" } else { "" };
+        let command = format!("{program} codegen DIR{zod_flag}");
+        (files_with(spec, &command, &Options { zod })?, command)
+    };
     if check_only {
         let drift = check(&dir, &generated).map_err(|source| CliError::Io {
             path: dir.clone(),
@@ -86,10 +120,10 @@ pub fn run(spec: &AppSpec, program: &str, args: &[String]) -> Result<String, Cli
         .flatten()
         .collect();
         return Err(CliError::Stale(format!(
-            "{} is out of date ({}); run `{program} codegen {}` and commit the result",
+            "{} is out of date ({}); run `{}` and commit the result",
             dir.display(),
             details.join("; "),
-            dir.display()
+            command.replace("DIR", &dir.display().to_string())
         )));
     }
     write(&dir, &generated).map_err(|source| CliError::Io {

@@ -6,16 +6,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use dialogue_core::spec::{AppSpec, RoomEvents, RoomSpec, Subscriptions, TsDecl};
+use dialogue_core::spec::{AppSpec, RoomEvents, RoomSpec, TsDecl};
 
 use crate::CodegenError;
 
 mod deprecated;
 mod protocol;
+pub(crate) mod rules;
 
 /// The client runtime: everything that does not depend on the application.
 /// It refers to the names the generated part defines (see [`generated`]).
-const RUNTIME: &str = include_str!("typescript/runtime.ts");
+pub(crate) const RUNTIME: &str = include_str!("typescript/runtime.ts");
 
 /// Names the module declares besides the payload types and the protocol's
 /// (the generated part's and the runtime's); a payload type may not take one
@@ -53,11 +54,20 @@ const RESERVED: &[&str] = &[
     "TemplateRoomTriggers",
     "TriggersOf",
     "VALIDATED_ROOMS",
+    "checkFormat",
     "createDialogueClient",
     "io",
+    "schemaIssues",
     "validatePayload",
     "validateRequest",
 ];
+
+/// The names the protocol part declares.
+pub(crate) fn protocol_names() -> Vec<String> {
+    protocol::declared_names()
+}
+
+pub(crate) use protocol::wire_names;
 
 /// Whether a payload type may not take `name`.
 fn is_reserved(name: &str) -> bool {
@@ -74,8 +84,8 @@ pub fn typescript(spec: &AppSpec, regenerate: &str) -> Result<String, CodegenErr
         spec.name
     );
     out.push_str("import { io, type Socket } from \"socket.io-client\";\n\n");
-    out.push_str(&protocol::protocol_part());
-    out.push_str(&generated(spec)?);
+    out.push_str(&protocol::protocol_part(Form::Source));
+    out.push_str(&generated(spec, Form::Source)?);
     out.push('\n');
     out.push_str(RUNTIME);
     Ok(out)
@@ -84,10 +94,29 @@ pub fn typescript(spec: &AppSpec, regenerate: &str) -> Result<String, CodegenErr
 /// The application-specific part of `dialogue.ts` (types, room maps,
 /// schemas, room rules), without the header and the client runtime.
 pub fn typescript_declarations(spec: &AppSpec) -> Result<String, CodegenError> {
-    generated(spec)
+    generated(spec, Form::Source)
 }
 
-fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
+/// How the parts are written: TypeScript source with values, or a
+/// declaration file (`.d.ts`) whose values live in JavaScript beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// `dialogue.ts`.
+    Source,
+    /// The npm package's `app.d.ts`: constants declared, room rules left
+    /// out (they are the runtime's, in `rules.d.ts`).
+    Declarations,
+}
+
+/// The package's `app.d.ts` body: the protocol's and the application's
+/// types and public constants, declared.
+pub(crate) fn app_declarations(spec: &AppSpec) -> Result<String, CodegenError> {
+    let mut out = protocol::protocol_part(Form::Declarations);
+    out.push_str(&generated(spec, Form::Declarations)?);
+    Ok(out)
+}
+
+fn generated(spec: &AppSpec, form: Form) -> Result<String, CodegenError> {
     let mut out = String::new();
     out.push_str("// ---- Payload types ----\n\n");
     for decl in declarations(spec)?.values() {
@@ -163,17 +192,16 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
         &templates,
     );
 
+    let data = rules::data(spec);
     out.push_str(
-        "/** The JSON Schema of every declared event: the server's own, checked before sending. */\n\
-         export const SCHEMAS: Readonly<Record<string, JsonSchema>> = ",
+        "/** The JSON Schema of every declared event: the server's own, checked before sending. */\n",
     );
-    let schemas: BTreeMap<&str, &serde_json::Value> = spec
-        .events
-        .iter()
-        .map(|e| (e.name.as_str(), &e.schema))
-        .collect();
-    out.push_str(&json(&schemas));
-    out.push_str(";\n\n");
+    out.push_str(&constant(
+        form,
+        "SCHEMAS",
+        "Readonly<Record<string, JsonSchema>>",
+        &data.schemas,
+    ));
 
     out.push_str(
         "/** Every declared request: what it takes and what its handler answers. */\nexport interface RequestTypes {\n",
@@ -189,60 +217,14 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
     }
     out.push_str("}\n\n");
     out.push_str(
-        "/** The JSON Schema of every declared request's payload: the server's own, checked before asking. */\n\
-         export const REQUEST_SCHEMAS: Readonly<Record<string, JsonSchema>> = ",
+        "/** The JSON Schema of every declared request's payload: the server's own, checked before asking. */\n",
     );
-    let request_schemas: BTreeMap<&str, &serde_json::Value> = spec
-        .requests
-        .iter()
-        .map(|r| (r.name.as_str(), &r.schema))
-        .collect();
-    out.push_str(&json(&request_schemas));
-    out.push_str(";\n\n");
-
-    out.push_str(
-        "/** Rooms whose events are validated (`true`) or passed through (`false`, rooms that take any event). */\n\
-         const VALIDATED_ROOMS: Readonly<Record<string, boolean>> = ",
-    );
-    let validated: BTreeMap<&str, bool> = shared
-        .iter()
-        .map(|room| (room.id.as_str(), !matches!(room.events, RoomEvents::Any)))
-        .collect();
-    out.push_str(&json(&validated));
-    out.push_str(";\n\n");
-    out.push_str(
-        "/** What a joiner of each declared room is subscribed to (`\"*\"`: every event), as the server starts it. */\n\
-         const ROOM_SUBSCRIPTIONS: Readonly<Record<string, readonly string[]>> = ",
-    );
-    let subscribed: BTreeMap<&str, Vec<&str>> = shared
-        .iter()
-        .map(|room| {
-            (
-                room.id.as_str(),
-                subscription_names(&room.default_subscriptions),
-            )
-        })
-        .collect();
-    out.push_str(&json(&subscribed));
-    out.push_str(";\n\n");
-    out.push_str(
-        "/** Room templates (per-user rooms included), as the parts of an instance id around its parameter, whether they validate, and what joiners are subscribed to. */\n\
-         const TEMPLATE_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean; subscriptions: readonly string[] }> = ",
-    );
-    let patterns: Vec<serde_json::Value> = templates
-        .iter()
-        .filter_map(|room| {
-            let pattern = room.pattern()?;
-            Some(serde_json::json!({
-                "prefix": pattern.prefix,
-                "suffix": pattern.suffix,
-                "validated": !matches!(room.events, RoomEvents::Any),
-                "subscriptions": subscription_names(&room.default_subscriptions),
-            }))
-        })
-        .collect();
-    out.push_str(&json(&patterns));
-    out.push_str(";\n\n");
+    out.push_str(&constant(
+        form,
+        "REQUEST_SCHEMAS",
+        "Readonly<Record<string, JsonSchema>>",
+        &data.request_schemas,
+    ));
     out.push_str(
         "/** What a member of a room with presence shows of itself (`setPresence`, presence diffs). */\n",
     );
@@ -253,29 +235,20 @@ fn generated(spec: &AppSpec) -> Result<String, CodegenError> {
                 "export type PresenceInfo = {};\n",
                 presence.typescript.decl.name
             );
-            out.push_str(
-                "/** The JSON Schema of `PresenceInfo`: the server's own, checked before `setPresence`. */\n\
-                 const PRESENCE_SCHEMA: JsonSchema | null = ",
-            );
-            out.push_str(&json(&presence.schema));
         }
-        None => {
-            out.push_str("export type PresenceInfo = Record<string, unknown>;\n\n");
-            out.push_str(
-                "/** The application declares no presence info type: any object is sent as is. */\n\
-                 const PRESENCE_SCHEMA: JsonSchema | null = null",
-            );
-        }
+        None => out.push_str("export type PresenceInfo = Record<string, unknown>;\n\n"),
     }
-    out.push_str(";\n");
+    if form == Form::Source {
+        out.push_str(&rules::source(&data));
+    }
     Ok(out)
 }
 
-/// A room's default subscriptions as the wire names them (`*` for all).
-fn subscription_names(subscriptions: &Subscriptions) -> Vec<&str> {
-    match subscriptions {
-        Subscriptions::All => vec![dialogue_core::rules::WILDCARD],
-        Subscriptions::Only(names) => names.iter().map(String::as_str).collect(),
+/// A constant: with its value in source, declared in a declaration file.
+fn constant(form: Form, name: &str, ty: &str, value: &serde_json::Value) -> String {
+    match form {
+        Form::Source => format!("export const {name}: {ty} = {};\n\n", json(value)),
+        Form::Declarations => format!("export declare const {name}: {ty};\n\n"),
     }
 }
 

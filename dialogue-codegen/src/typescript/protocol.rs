@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use dialogue_core::protocol::{self, ErrorCode, PROTOCOL_VERSION, Request, ServerEvent};
 
+use super::Form;
+
 /// Error codes of the client's own, besides the protocol's.
 pub(crate) const CLIENT_ERROR_CODES: &[(&str, &str)] = &[
     ("TIMEOUT", "No answer within the client's `timeout`."),
@@ -146,39 +148,47 @@ export type TypedEventMessage = {\n\
     out
 }
 
-/// The protocol part.
-pub(crate) fn protocol_part() -> String {
+/// The protocol part: in source, or declared (`Form::Declarations`, for the
+/// npm package's `app.d.ts`, whose values are in `app.js`).
+pub(crate) fn protocol_part(form: Form) -> String {
+    let declared = form == Form::Declarations;
     let mut out = String::new();
     out.push_str(
         "// ---- Protocol (from dialogue-core's protocol module; docs/protocol.md) ----\n\n",
     );
+    let (version, wire_open, wire_close) = if declared {
+        (
+            format!("export declare const PROTOCOL_VERSION: {PROTOCOL_VERSION};"),
+            "export declare const WIRE: {\n",
+            "};\n\n",
+        )
+    } else {
+        (
+            format!("export const PROTOCOL_VERSION = {PROTOCOL_VERSION};"),
+            "export const WIRE = {\n",
+            "} as const;\n\n",
+        )
+    };
     let _ = writeln!(
         out,
         "/** The protocol version this client speaks (`dialogue:connected` carries the server's). */\n\
-         export const PROTOCOL_VERSION = {PROTOCOL_VERSION};\n"
+         {version}\n"
     );
 
     out.push_str("/** Every event name of the protocol: requests (client → server), then events (server → client). */\n");
-    out.push_str("export const WIRE = {\n");
-    for request in Request::ALL {
-        let _ = writeln!(
-            out,
-            "  /** {} */\n  {}: {},",
-            request.summary(),
-            request.key(),
-            quote(request.wire_name())
-        );
+    out.push_str(wire_open);
+    for (summary, key, wire) in wire_names() {
+        if declared {
+            let _ = writeln!(
+                out,
+                "  /** {summary} */\n  readonly {key}: {};",
+                quote(wire)
+            );
+        } else {
+            let _ = writeln!(out, "  /** {summary} */\n  {key}: {},", quote(wire));
+        }
     }
-    for event in ServerEvent::ALL {
-        let _ = writeln!(
-            out,
-            "  /** {} */\n  {}: {},",
-            event.summary(),
-            event.key(),
-            quote(event.wire_name())
-        );
-    }
-    out.push_str("} as const;\n\n");
+    out.push_str(wire_close);
 
     out.push_str(
         "/** Why a request failed: the protocol's codes (docs/protocol.md), then the client's own. */\n\
@@ -205,6 +215,17 @@ pub(crate) fn protocol_part() -> String {
     }
     out.push_str(&socket_typings());
     out
+}
+
+/// `(summary, key, wire name)` of every request, then every server event.
+pub(crate) fn wire_names() -> Vec<(&'static str, &'static str, &'static str)> {
+    let requests = Request::ALL
+        .iter()
+        .map(|request| (request.summary(), request.key(), request.wire_name()));
+    let events = ServerEvent::ALL
+        .iter()
+        .map(|event| (event.summary(), event.key(), event.wire_name()));
+    requests.chain(events).collect()
 }
 
 fn quote(text: &str) -> String {

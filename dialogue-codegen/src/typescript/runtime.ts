@@ -290,6 +290,22 @@ export function validateRequest(name: keyof RequestTypes & string, data: unknown
 }
 
 /**
+ * The issues of `value` against `schema`, checked exactly as the server
+ * checks (`$ref`s resolved in `root`); empty when it holds. The generated Zod
+ * schemas use it for the few keywords Zod has no word for.
+ */
+export function schemaIssues(schema: JsonSchema, value: unknown, root: JsonSchema = schema): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  jsonSchemaCheck(schema, value, "", root, issues);
+  return issues;
+}
+
+/** Whether `value` holds the JSON Schema `format`, as the server checks it (a format it does not check always holds). */
+export function checkFormat(format: string, value: string): boolean {
+  return formatHolds(format, value);
+}
+
+/**
  * The issues of `data` against `schemas[name]`, checked as JSON will carry it
  * (`undefined` fields dropped, `undefined` as a whole is `null`); at most 20.
  */
@@ -440,7 +456,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     callEach(errorHandlers, failure);
   };
   /** Marks `promise` handled (its failure goes to onError) and returns it for awaiting. */
-  const reported = <T>(promise: Promise<T>): Promise<T> => {
+  const reported = <T,>(promise: Promise<T>): Promise<T> => {
     promise.catch(reportError);
     return promise;
   };

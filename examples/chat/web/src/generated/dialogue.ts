@@ -863,6 +863,9 @@ export interface RequestTypes {
 /** The JSON Schema of every declared request's payload: the server's own, checked before asking. */
 export const REQUEST_SCHEMAS: Readonly<Record<string, JsonSchema>> = {};
 
+/** What a member of a room with presence shows of itself (`setPresence`, presence diffs). */
+export type PresenceInfo = Record<string, unknown>;
+
 /** Rooms whose events are validated (`true`) or passed through (`false`, rooms that take any event). */
 const VALIDATED_ROOMS: Readonly<Record<string, boolean>> = {
   "general": true
@@ -879,10 +882,7 @@ const ROOM_SUBSCRIPTIONS: Readonly<Record<string, readonly string[]>> = {
 /** Room templates (per-user rooms included), as the parts of an instance id around its parameter, whether they validate, and what joiners are subscribed to. */
 const TEMPLATE_ROOMS: ReadonlyArray<{ prefix: string; suffix: string; validated: boolean; subscriptions: readonly string[] }> = [];
 
-/** What a member of a room with presence shows of itself (`setPresence`, presence diffs). */
-export type PresenceInfo = Record<string, unknown>;
-
-/** The application declares no presence info type: any object is sent as is. */
+/** The JSON Schema of `PresenceInfo`: the server's own, checked before `setPresence` (`null`: any object is sent as is). */
 const PRESENCE_SCHEMA: JsonSchema | null = null;
 
 // ---- Client runtime (the same for every application) ----
@@ -1177,6 +1177,22 @@ export function validateRequest(name: keyof RequestTypes & string, data: unknown
 }
 
 /**
+ * The issues of `value` against `schema`, checked exactly as the server
+ * checks (`$ref`s resolved in `root`); empty when it holds. The generated Zod
+ * schemas use it for the few keywords Zod has no word for.
+ */
+export function schemaIssues(schema: JsonSchema, value: unknown, root: JsonSchema = schema): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  jsonSchemaCheck(schema, value, "", root, issues);
+  return issues;
+}
+
+/** Whether `value` holds the JSON Schema `format`, as the server checks it (a format it does not check always holds). */
+export function checkFormat(format: string, value: string): boolean {
+  return formatHolds(format, value);
+}
+
+/**
  * The issues of `data` against `schemas[name]`, checked as JSON will carry it
  * (`undefined` fields dropped, `undefined` as a whole is `null`); at most 20.
  */
@@ -1327,7 +1343,7 @@ export function createDialogueClient(options: DialogueClientOptions): DialogueCl
     callEach(errorHandlers, failure);
   };
   /** Marks `promise` handled (its failure goes to onError) and returns it for awaiting. */
-  const reported = <T>(promise: Promise<T>): Promise<T> => {
+  const reported = <T,>(promise: Promise<T>): Promise<T> => {
     promise.catch(reportError);
     return promise;
   };
