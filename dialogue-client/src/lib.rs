@@ -15,6 +15,11 @@
 //!
 //! The pure packet codec lives in [`packet`] and can be used on its own.
 //!
+//! [`typed`] is a client typed by an application's `dialogue!` declaration,
+//! built on this one: rooms by their handles, events and requests by their
+//! Rust types, presence, and recovery across reconnects
+//! (docs/rust-client.md).
+//!
 //! # Example
 //!
 //! ```no_run
@@ -63,9 +68,11 @@ mod error;
 mod event;
 pub mod packet;
 mod transport;
+pub mod typed;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::Error;
 pub use event::{DisconnectReason, ServerEvent};
 pub use transport::Transport;
+pub use typed::TypedClient;

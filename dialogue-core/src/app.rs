@@ -1,5 +1,6 @@
 //! The traits `dialogue!` implements: [`DialogueApp`] for the application and
-//! [`DeclaredRoom`] / [`Accepts`] for each room's typed handle.
+//! [`DeclaredRoom`] / [`Accepts`] / [`ClientTriggers`] for each room's typed
+//! handle.
 
 use crate::spec::AppSpec;
 
@@ -54,6 +55,29 @@ pub trait DeclaredRoom: Copy + Send + Sync + 'static {
     note = "add `{E}` to the room's `events: [...]` in `dialogue!`, or trigger it in a room that lists it"
 )]
 pub trait Accepts<E>: DeclaredRoom {}
+
+/// Implemented by a room handle for each event a client may trigger in it:
+/// the events of its `events` list; any event for `*`; none for
+/// `events: []` (docs/protocol.md, "Rules"). Events the room lists under
+/// `server_events` are the server's alone: clients receive them but do not
+/// trigger them.
+///
+/// This is the typed Rust client's rule, where [`Accepts`] is the server's:
+/// a client's trigger of an event its room does not take is a compile error
+/// rather than an `EVENT_NOT_ALLOWED` at run time.
+///
+/// ```
+/// use dialogue_core::{ClientTriggers, Event};
+///
+/// // A client's typed trigger requires the room to take the event from clients.
+/// fn trigger<R: ClientTriggers<E>, E: Event>(_room: R, _event: E) {}
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "clients may not trigger the event `{E}` in the room `{Self}`",
+    label = "`{E}` is not in this room's `events`",
+    note = "clients trigger only the events of a room's `events: [...]` (any for `*`, none for `[]`): add `{E}` there in `dialogue!`, or trigger it in a room that lists it; events under `server_events` come from the server only"
+)]
+pub trait ClientTriggers<E>: DeclaredRoom {}
 
 /// A room with one instance for everyone (most rooms): the server reaches it
 /// with `dialogue.room(handle)`.

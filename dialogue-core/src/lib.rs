@@ -10,7 +10,8 @@
 //! - [`spec`]: the model itself, plain serializable data;
 //! - [`protocol`]: the wire protocol as one description (names, payloads,
 //!   error codes), shared by the runtime and the code generator;
-//! - [`Event`], [`DialogueApp`], [`DeclaredRoom`], [`Accepts`]: the traits that
+//! - [`Event`], [`DialogueApp`], [`DeclaredRoom`], [`Accepts`],
+//!   [`ClientTriggers`]: the traits that
 //!   `#[derive(Event)]` and `dialogue!` implement;
 //! - [`build`]: how an event's JSON Schema and TypeScript are obtained and how
 //!   an application's spec is assembled and checked.
@@ -37,8 +38,8 @@ pub mod spec;
 
 #[cfg(feature = "spec")]
 pub use app::{
-    Accepts, DeclaredRoom, DialogueApp, HasPresence, Instance, PerUserRoom, SharedRoom,
-    TemplateRoom,
+    Accepts, ClientTriggers, DeclaredRoom, DialogueApp, HasPresence, Instance, PerUserRoom,
+    SharedRoom, TemplateRoom,
 };
 #[cfg(feature = "spec")]
 pub use event::{Event, PayloadDeserialize, PayloadSchema, PayloadSerialize, PayloadTs};
@@ -55,8 +56,8 @@ pub mod __private {
         AppSpec, EventSpec, HistorySync, RequestSpec, RoomEvents, RoomSpec, Subscriptions,
     };
     pub use crate::{
-        Accepts, DeclaredRoom, DialogueApp, Event, HasPresence, Instance, PerUserRoom, Request,
-        SharedRoom, TemplateRoom,
+        Accepts, ClientTriggers, DeclaredRoom, DialogueApp, Event, HasPresence, Instance,
+        PerUserRoom, Request, SharedRoom, TemplateRoom,
     };
     pub use serde_json;
 

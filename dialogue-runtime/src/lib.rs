@@ -70,9 +70,9 @@ pub use control::limits::{DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_ROOM_INSTANCES, Limit
 pub use control::requests::Refusal;
 pub use control::secret::RoomSecret;
 pub use dialogue_core::{
-    Accepts, DeclaredRoom, DialogueApp, Event, HasPresence, Instance, PayloadDeserialize,
-    PayloadSchema, PayloadSerialize, PayloadTs, PerUserRoom, Request, SharedRoom, TemplateRoom,
-    build, rules, spec,
+    Accepts, ClientTriggers, DeclaredRoom, DialogueApp, Event, HasPresence, Instance,
+    PayloadDeserialize, PayloadSchema, PayloadSerialize, PayloadTs, PerUserRoom, Request,
+    SharedRoom, TemplateRoom, build, rules, spec,
 };
 pub use dialogue_macros::{Event, JsonSchema, Request, TS, dialogue};
 pub use engine::validation::{MAX_ISSUE_MESSAGE, MAX_ISSUES};
@@ -136,6 +136,8 @@ pub mod guide {
     pub mod authentication {}
     #[doc = include_str!("../../docs/codegen.md")]
     pub mod codegen {}
+    #[doc = include_str!("../../docs/rust-client.md")]
+    pub mod rust_client {}
     #[doc = include_str!("../../docs/architecture.md")]
     pub mod architecture {}
     #[doc = include_str!("../../docs/conformance.md")]

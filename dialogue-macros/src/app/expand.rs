@@ -1,5 +1,6 @@
 //! Writing the application: its type, one handle type per room, the
-//! compile-time membership (`Accepts`) impls and the spec. Expansion reports
+//! compile-time membership impls (`Accepts` for the server, `ClientTriggers`
+//! for clients) and the spec. Expansion reports
 //! no user errors itself; the checks it emits are for the compiler to run.
 
 use proc_macro2::TokenStream;
@@ -159,8 +160,9 @@ fn handle(app: &App<'_>, room: &Room<'_>) -> TokenStream {
     }
 }
 
-/// `DeclaredRoom` for the handle, and `Accepts<E>` for each event the server
-/// may trigger in the room with a typed call.
+/// `DeclaredRoom` for the handle, `Accepts<E>` for each event the server
+/// may trigger in the room with a typed call, and `ClientTriggers<E>` for
+/// each event a client may.
 fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
     let private = crate::private_path();
     let (ident, module, ty, id) = (&app.def.ident, &app.module, &room.type_ident, &room.id);
@@ -182,6 +184,7 @@ fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
             impls
         }
     };
+    let client_triggers = client_triggers(&handle, &room.events);
     // `check` matched subscriptions to events by their tokens; where the
     // match was by last path segment only (`Message`, `crate::Message`), the
     // compiler confirms it is the same type.
@@ -219,10 +222,51 @@ fn room_impls(app: &App<'_>, room: &Room<'_>) -> TokenStream {
         #[automatically_derived]
         impl #kind for #handle {}
         #accepts
+        #client_triggers
         const _: () = {
             #subscription_checks
         };
     }
+}
+
+/// `ClientTriggers<E>`: any event for `*`, the listed events for a list
+/// (none for `[]`; `server_events` are the server's alone). A list also
+/// takes `NotAnEvent`, and an empty one `(NotAnEvent,)` as well, so that no
+/// room has exactly one impl or none: with one the compiler would report a
+/// wrong trigger as "mismatched types", with none before it knows the event
+/// (as "the event `_`").
+fn client_triggers(handle: &TokenStream, events: &Events<'_>) -> TokenStream {
+    let private = crate::private_path();
+    let list = match events {
+        Events::Any => {
+            return quote! {
+                #[automatically_derived]
+                impl<E: #private::Event> #private::ClientTriggers<E> for #handle {}
+            };
+        }
+        Events::Only(list) => list,
+    };
+    let mut impls: TokenStream = list
+        .iter()
+        .map(|event| {
+            let private = crate::private_path_at(event.span());
+            quote_spanned! {event.span()=>
+                #[automatically_derived]
+                impl #private::ClientTriggers<#event> for #handle {}
+            }
+        })
+        .collect();
+    impls.extend(quote! {
+        #[diagnostic::do_not_recommend]
+        impl #private::ClientTriggers<#private::NotAnEvent> for #handle {}
+    });
+    if list.is_empty() {
+        impls.extend(quote! {
+            #[diagnostic::do_not_recommend]
+            impl #private::ClientTriggers<(#private::NotAnEvent,)> for #handle {}
+        });
+    }
+    impls
 }
 
 fn accepts_all(handle: &TokenStream) -> TokenStream {
