@@ -76,6 +76,20 @@ fn the_checked_in_client_is_what_the_generator_writes() {
 }
 
 #[test]
+fn the_build_step_examples_files_are_what_its_build_script_writes() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/build-step/server/web/src/generated");
+    let files =
+        dialogue_codegen::files(build_step_spec::spec(), dialogue_codegen::BUILD_COMMAND).unwrap();
+    let drift = dialogue_codegen::check(&dir, &files).unwrap();
+    assert!(
+        drift.is_empty(),
+        "examples/build-step/server/web/src/generated is stale ({drift:?}); run \
+         `cargo build --manifest-path examples/build-step/server/Cargo.toml` (its build.rs writes them) and review the diff"
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     let once = dialogue_codegen::files(ShapesApp::spec(), "cmd").unwrap();
     let twice = dialogue_codegen::files(ShapesApp::spec(), "cmd").unwrap();
