@@ -164,7 +164,7 @@ fn run_suite(dir: &str, suite: &str, envs: &[(&str, &str)]) {
         .args([
             "--test",
             "--test-concurrency=1",
-            "--test-timeout=60000",
+            "--test-timeout=120000",
             "--test-reporter=spec",
             suite,
         ])

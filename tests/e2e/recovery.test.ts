@@ -450,7 +450,9 @@ for (const transport of TRANSPORTS) {
     let last = 0;
     for (let n = 0; n < 450; n++) last = (await publisher.send("blob", { n, pad })).seq;
     proxy.unstall();
-    await eventually(() => seen.seqs.at(-1) === last, `every event up to ${last}`, 20_000);
+    // 14 MB to replay, from Redis on two nodes: a bound against a hang, not
+    // a speed check (CI runs this beside the other suites on two cores).
+    await eventually(() => seen.seqs.at(-1) === last, `every event up to ${last}`, 60_000);
     assert.deepEqual(seen.seqs, range(start + 1, last));
     assert.ok(path.includes("reconnecting"), `it was dropped: ${path.join(" → ")}`);
     assert.ok(seen.recoveries.every((recovered) => recovered), `recovered: ${seen.recoveries.join(", ")}`);
