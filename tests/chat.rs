@@ -1,7 +1,8 @@
 //! The chat example over the wire: its page is served, people are announced
 //! and listed (the room's built-in presence), messages are validated and
-//! kept, and a newcomer gets the last 50. The server is the example's own
-//! code (`app.rs`, `page.rs`), started in-process on a free port.
+//! kept, and a newcomer gets the last 50; the bot (`examples/chat_bot`)
+//! answers in the room. The server is the example's own code (`app.rs`,
+//! `page.rs`), started in-process on a free port.
 
 #[path = "../examples/chat/app.rs"]
 mod app;
@@ -371,6 +372,72 @@ async fn with_its_store_a_restart_keeps_the_conversation() {
 }
 
 // ---- The web page: generated client, bundle, and a real browser ----
+
+/// The chat bot example's binary, built beside this test by `cargo test`.
+fn chat_bot() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    // target/<profile>/deps/chat-<hash> → target/<profile>/examples/chat_bot
+    let profile = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test runs from target/<profile>/deps");
+    profile.join("examples").join("chat_bot")
+}
+
+#[tokio::test]
+async fn the_bot_answers_in_the_room() {
+    let chat = Chat::start().await;
+    let bot = chat_bot();
+    assert!(
+        bot.is_file(),
+        "{} is missing: `cargo test` builds the examples (alone: `cargo build --example chat_bot`)",
+        bot.display()
+    );
+    /// Stops the bot (by its PID) however the test ends.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _bot = Running(
+        Command::new(&bot)
+            .env("CHAT_URL", &chat.url)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the bot starts"),
+    );
+    let ada = chat.connect("ada").await;
+    join(&ada).await;
+    // The bot is in the room once presence lists it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !online(&ada).await.contains(&"bot".to_owned()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot never joined"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    say(&ada, "!echo hello bot").await;
+    let answer = loop {
+        let message = next(&ada, "message").await;
+        if message["from"] == "bot" {
+            break message;
+        }
+    };
+    assert_eq!(answer["data"]["text"], "hello bot", "{answer}");
+    // Something it does not answer, then something it does: only one reply.
+    say(&ada, "just chatting").await;
+    say(&ada, "!help").await;
+    let answer = loop {
+        let message = next(&ada, "message").await;
+        if message["from"] == "bot" {
+            break message;
+        }
+    };
+    assert_eq!(answer["data"]["text"], "I answer !time and !echo <text>.");
+}
 
 /// `examples/chat/web`.
 fn web_dir() -> PathBuf {
