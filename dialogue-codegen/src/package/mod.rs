@@ -62,6 +62,14 @@ impl Flavor {
             Self::Cjs => ".cjs",
         }
     }
+
+    /// The extension of its declaration files.
+    fn dts(self) -> &'static str {
+        match self {
+            Self::Esm => ".d.ts",
+            Self::Cjs => ".d.cts",
+        }
+    }
 }
 
 /// The TypeScript sources of the compiled modules, `(file name, source)`:
@@ -132,11 +140,8 @@ pub(crate) fn package(
         },
     ];
     for flavor in [Flavor::Esm, Flavor::Cjs] {
-        let ext = flavor.js();
-        let (js, dts) = match flavor {
-            Flavor::Esm => (".js", ".d.ts"),
-            Flavor::Cjs => (".cjs", ".d.cts"),
-        };
+        let (ext, dts) = (flavor.js(), flavor.dts());
+        let js = ext;
         let cjs = flavor == Flavor::Cjs;
         let mut add = |stem: &str, suffix: &str, contents: String| {
             files.push(GeneratedFile {
