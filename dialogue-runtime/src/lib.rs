@@ -42,6 +42,9 @@ mod control;
 mod engine;
 mod envelope;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod metrics;
 mod state;
 mod store;
@@ -52,8 +55,8 @@ mod wire;
 pub use dialogue_core::protocol;
 
 pub use api::builder::{
-    DEFAULT_EMPTY_ROOM, DEFAULT_INSTANCE_IDLE, DEFAULT_PING, DEFAULT_RESUME_GRACE,
-    DEFAULT_SEND_BUFFER, DEFAULT_SHUTDOWN, DialogueBuilder,
+    DEFAULT_EMPTY_ROOM, DEFAULT_HEAD_TIMEOUT, DEFAULT_INSTANCE_IDLE, DEFAULT_PING,
+    DEFAULT_RESUME_GRACE, DEFAULT_SEND_BUFFER, DEFAULT_SHUTDOWN, DialogueBuilder,
 };
 pub use api::client::{ClientRooms, ConnectedClient, SendError};
 pub use api::dialogue::{Dialogue, ServeError, Stats};

@@ -220,3 +220,44 @@ async fn shutdown_with_no_clients_returns_and_ends_serve() {
         .expect("serve_on returns");
     assert!(matches!(served, Ok(Ok(()))), "{served:?}");
 }
+
+/// A dropped `Dialogue` is freed (its hooks with it): the Socket.IO
+/// handlers once held the engine in a cycle through its own `io`, and every
+/// server built and dropped (a test's, a fuzz input's) stayed in memory. A
+/// router handed out keeps it alive while it serves.
+#[tokio::test]
+async fn a_dropped_dialogue_is_freed_and_its_router_serves_until_dropped() {
+    let marker = std::sync::Arc::new(());
+    let held = marker.clone();
+    let dialogue = ConformanceApp::server()
+        .on_connect(move |_, _| {
+            let _ = &held;
+            async {}
+        })
+        .build()
+        .unwrap();
+    let router = dialogue.router();
+    drop(dialogue);
+    assert_eq!(
+        std::sync::Arc::strong_count(&marker),
+        2,
+        "the router keeps the engine"
+    );
+    // Served alone, it serves.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let serving = tokio::spawn(async move { axum::serve(listener, router).await });
+    let client = ClientBuilder::new(format!("http://{address}"))
+        .auth(json!({ "userId": "alone" }))
+        .connect()
+        .await
+        .expect("connects");
+    join(&client, "chat").await;
+    client.disconnect().await;
+    serving.abort();
+    let _ = serving.await;
+    eventually("the engine is freed", || {
+        std::sync::Arc::strong_count(&marker) == 1
+    })
+    .await;
+}

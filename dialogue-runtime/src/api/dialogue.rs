@@ -18,7 +18,7 @@ use crate::protocol::{EventMessage, ValidationIssue};
 use crate::spec::AppSpec;
 use crate::state::client::ClientState;
 use crate::state::room::{RoomOptions, RoomState};
-use crate::wire::transport::{DialogueListener, Peer};
+use crate::wire::transport::DialogueListener;
 use crate::{
     Accepts, DeclaredRoom, DialogueApp, Event, Instance, PerUserRoom, SharedRoom, TemplateRoom,
 };
@@ -356,13 +356,14 @@ impl<A: DialogueApp> Dialogue<A> {
         // fallback.
         let router =
             crate::api::http::probes::router(&self.engine).merge(self.engine.router.clone());
-        match (
+        let router = match (
             &self.engine.http_api,
             crate::api::http::router(&self.engine),
         ) {
             (Some(settings), Some(api)) => router.nest(&settings.path, api),
             _ => router,
-        }
+        };
+        router.layer(crate::api::keep_engine::KeepEngine(self.engine.clone()))
     }
 
     /// What the server counted since it started.
@@ -433,14 +434,15 @@ impl<A: DialogueApp> Dialogue<A> {
         app: axum::Router,
     ) -> Result<(), ServeError> {
         let mut stop = self.engine.stop_signal.subscribe();
-        axum::serve(
+        crate::wire::transport::serve(
             DialogueListener::new(listener),
-            app.into_make_service_with_connect_info::<Peer>(),
+            app,
+            self.engine.head_timeout,
+            async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            },
         )
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|stopping| *stopping).await;
-        })
-        .await?;
+        .await;
         Ok(())
     }
 }

@@ -88,6 +88,8 @@ pub(crate) struct Parts {
     pub(crate) probes: crate::control::api_key::Probes,
     /// The longest a shutdown waits for transports to close.
     pub(crate) shutdown_bound: Duration,
+    /// How long a connection has to send each request's head (`wire::accept`).
+    pub(crate) head_timeout: Duration,
 }
 
 /// The shared state of one running server.
@@ -106,6 +108,8 @@ pub(crate) struct Engine {
     pub(crate) probes: crate::control::api_key::Probes,
     /// The longest a shutdown waits for transports to close.
     pub(crate) shutdown_bound: Duration,
+    /// How long a connection has to send each request's head (`wire::accept`).
+    pub(crate) head_timeout: Duration,
     /// Connections held, against the caps of `limits`.
     pub(crate) admission: Arc<crate::state::admission::Admission>,
     pub(crate) rooms: Rooms,
@@ -152,6 +156,7 @@ impl Engine {
                 http_api: parts.http_api,
                 probes: parts.probes,
                 shutdown_bound: parts.shutdown_bound,
+                head_timeout: parts.head_timeout,
                 admission: crate::state::admission::Admission::new(
                     parts.limits.max_connections,
                     parts.limits.max_connections_per_ip,

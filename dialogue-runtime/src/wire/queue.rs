@@ -34,7 +34,7 @@ use crate::engine::publish::PublishOutcome;
 use crate::error::TriggerError;
 use crate::error::{RequestError, ToWire};
 use crate::state::client::ClientState;
-use crate::wire::reply::Reply;
+use crate::wire::reply::{Ack, Reply};
 use crate::wire::requests::{self, InFlight};
 
 /// Requests waiting per socket. A client that sends more without waiting for
@@ -49,7 +49,7 @@ pub(crate) struct Incoming<A: Adapter> {
     /// `["dialogue:x", ...args]` and any binary attachments.
     pub(crate) value: SioValue,
     /// Present when the client asked for an acknowledgement.
-    pub(crate) ack: Option<AckSender<A>>,
+    pub(crate) ack: Option<Ack<A>>,
 }
 
 /// What the extractor finds in the socket's extensions.
@@ -174,7 +174,9 @@ impl<A: Adapter> FromMessage<A> for Enqueued {
         ack_id: Option<i64>,
     ) -> Result<Self, Infallible> {
         let ack = match ack_id {
-            Some(_) => Some(AckSender::from_message_parts(&socket, &mut value, &ack_id)?),
+            Some(_) => Some(Ack::Socket(AckSender::from_message_parts(
+                &socket, &mut value, &ack_id,
+            )?)),
             None => None,
         };
         let Some(session) = socket.extensions.get::<Session<A>>() else {

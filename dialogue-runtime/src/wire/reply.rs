@@ -53,16 +53,26 @@ pub(crate) enum Answer {
     Authenticated(Option<u64>),
 }
 
+/// Where an acknowledgement goes.
+pub(crate) enum Ack<A: Adapter> {
+    /// The client's callback, through its socket.
+    Socket(AckSender<A>),
+    /// Written down as JSON: the fuzzing harness has no socket
+    /// (`crate::fuzzing`).
+    #[cfg(feature = "fuzzing")]
+    Recorded(Box<dyn FnOnce(String) + Send>),
+}
+
 /// Where an answer goes: the client's socket, and its acknowledgement when
 /// it asked for one. It owns both, so that an answer given inside a room's
 /// delivery order (a join's) can be sent from there.
 pub(crate) struct Reply<A: Adapter> {
     client: Arc<ClientState>,
-    ack: Option<AckSender<A>>,
+    ack: Option<Ack<A>>,
 }
 
 impl<A: Adapter> Reply<A> {
-    pub(crate) fn new(client: Arc<ClientState>, ack: Option<AckSender<A>>) -> Self {
+    pub(crate) fn new(client: Arc<ClientState>, ack: Option<Ack<A>>) -> Self {
         Self { client, ack }
     }
 
@@ -122,7 +132,7 @@ fn envelopes(events: &[Arc<StampedEvent>]) -> Vec<RawEnvelope<'_>> {
 }
 
 /// The acknowledgement form: `{ ok: true, ...answer }`.
-fn send_ack<A: Adapter>(ack: AckSender<A>, answer: Answer) -> Result<(), SendFailure> {
+fn send_ack<A: Adapter>(ack: Ack<A>, answer: Answer) -> Result<(), SendFailure> {
     match &answer {
         Answer::Done | Answer::Left(_) => acknowledge(ack, &AckOk::new(Done {})),
         Answer::Joined(joined) => acknowledge(
@@ -248,7 +258,20 @@ pub(crate) fn send_events(conn: &dyn Connection, request: Request, answer: Answe
     }
 }
 
-fn acknowledge<A: Adapter, T: Serialize>(ack: AckSender<A>, answer: &T) -> Result<(), SendFailure> {
+fn acknowledge<A: Adapter, T: Serialize>(ack: Ack<A>, answer: &T) -> Result<(), SendFailure> {
+    #[allow(
+        clippy::infallible_destructuring_match,
+        reason = "a second variant exists with the `fuzzing` feature"
+    )]
+    let ack = match ack {
+        Ack::Socket(ack) => ack,
+        #[cfg(feature = "fuzzing")]
+        Ack::Recorded(record) => {
+            let json = serde_json::to_string(answer).map_err(|_| SendFailure::Serialize)?;
+            record(json);
+            return Ok(());
+        }
+    };
     ack.send(answer).map_err(|error| {
         let failure = match error {
             socketioxide::SendError::Socket(socketioxide::SocketError::InternalChannelFull) => {

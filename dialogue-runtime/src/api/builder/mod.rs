@@ -35,7 +35,7 @@ mod requests;
 mod serving;
 use crate::wire::socket::SocketFanout;
 use crate::wire::transport::{self, Closer};
-pub use serving::{DEFAULT_EMPTY_ROOM, DEFAULT_SHUTDOWN};
+pub use serving::{DEFAULT_EMPTY_ROOM, DEFAULT_HEAD_TIMEOUT, DEFAULT_SHUTDOWN};
 
 /// Packets waiting to be written to one socket (socketioxide's buffer,
 /// 128 by default). Well above the request queue, so that every request
@@ -119,6 +119,7 @@ pub struct DialogueBuilder<A> {
     api_path: String,
     probes: crate::control::api_key::Probes,
     shutdown_bound: Duration,
+    head_timeout: Duration,
     handshake_timeout: Option<Duration>,
     count_deliveries: bool,
     _app: PhantomData<fn() -> A>,
@@ -167,6 +168,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             api_path: crate::control::api_key::DEFAULT_API_PATH.to_owned(),
             probes: crate::control::api_key::Probes::default(),
             shutdown_bound: serving::DEFAULT_SHUTDOWN,
+            head_timeout: serving::DEFAULT_HEAD_TIMEOUT,
             handshake_timeout: None,
             count_deliveries: false,
             _app: PhantomData,
@@ -464,6 +466,7 @@ impl<A: DialogueApp> DialogueBuilder<A> {
             }),
             probes: self.probes,
             shutdown_bound: self.shutdown_bound,
+            head_timeout: self.head_timeout,
         });
         // The local adapter has nothing to initialize.
         wire::register(&io, &engine, &closer).spawn();

@@ -17,6 +17,10 @@ pub const DEFAULT_EMPTY_ROOM: Duration = Duration::from_secs(300);
 /// The longest a shutdown waits for the transports to close, by default.
 pub const DEFAULT_SHUTDOWN: Duration = Duration::from_secs(10);
 
+/// How long a connection has to send an HTTP request's head, by default
+/// ([`DialogueBuilder::request_head_timeout`]).
+pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl<A: DialogueApp> DialogueBuilder<A> {
     /// Gives each user arriving in a room with presence its first `info`
     /// (the application's presence info type, declared with `presence:
@@ -177,6 +181,27 @@ impl<A: DialogueApp> DialogueBuilder<A> {
     /// ```
     pub fn max_connections_per_ip(mut self, max: usize) -> Self {
         self.limits.max_connections_per_ip = Some(max);
+        self
+    }
+
+    /// How long a TCP connection has to send each HTTP request's head
+    /// (default [`DEFAULT_HEAD_TIMEOUT`], 10 s), the first one and each next
+    /// one on a kept-alive connection; past it the connection is closed. A
+    /// connection that never speaks, or speaks a byte at a time, holds a
+    /// descriptor only this long. Applies to [`serve`](crate::Dialogue::serve)
+    /// and its siblings; serving the router with `axum::serve` yourself, no
+    /// such bound applies.
+    ///
+    /// ```
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Message { pub text: String }
+    /// # dialogue! { pub ChatApp { chat: { name: "Chat Room", events: [Message] } } }
+    /// let builder = Dialogue::<ChatApp>::builder()
+    ///     .request_head_timeout(std::time::Duration::from_secs(5));
+    /// ```
+    pub fn request_head_timeout(mut self, timeout: Duration) -> Self {
+        self.head_timeout = timeout;
         self
     }
 

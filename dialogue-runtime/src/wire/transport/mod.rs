@@ -248,7 +248,10 @@ impl Listener for DialogueListener {
     }
 }
 
+mod accept;
 mod closer;
+
+pub(crate) use accept::serve;
 
 pub(crate) use closer::{Closer, track};
 #[cfg(test)]
