@@ -13,6 +13,7 @@ mod hosts;
 mod http_api;
 mod lifecycle;
 mod malformed;
+mod model;
 mod presence;
 mod recovery;
 mod requests;
