@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, top first. A module may use the modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["api"],
+    &["api", "fuzzing"],
     &["wire"],
     &["engine"],
     &["state"],

@@ -58,7 +58,7 @@ pub(crate) enum Ack<A: Adapter> {
     /// The client's callback, through its socket.
     Socket(AckSender<A>),
     /// Written down as JSON: the fuzzing harness has no socket
-    /// (`crate::fuzzing`).
+    /// (the `fuzzing` module).
     #[cfg(feature = "fuzzing")]
     Recorded(Box<dyn FnOnce(String) + Send>),
 }
