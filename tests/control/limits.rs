@@ -226,6 +226,24 @@ async fn a_connection_is_in_at_most_so_many_rooms() {
         );
     }
     assert_eq!(server.size("small"), 0);
+    // A template instance is not made for a join that will be refused:
+    // a client at its limit cannot fill the server with rooms.
+    refused(
+        &alice,
+        FORMS[0],
+        "JOIN_DENIED",
+        "dialogue:join",
+        json!({ "roomId": "user:alice" }),
+    )
+    .await;
+    assert!(
+        server
+            .dialogue
+            .rooms()
+            .iter()
+            .all(|room| room.id() != "user:alice"),
+        "no instance was made"
+    );
     // Joining a room already joined is no new room.
     join(&alice, "lobby").await;
     leave(&alice, "sandbox").await;

@@ -110,7 +110,9 @@ impl Engine {
     /// connection's room limit, a ban, the room's secret, capacity,
     /// required claims, `before_join`; then takes a seat atomically. A
     /// member joining again passes at once. A refused join has no side
-    /// effect (an instance of a template it made stays until swept).
+    /// effect (an instance of a template it made stays until swept; but a
+    /// connection at its room limit makes none: a client cannot fill the
+    /// server with instances it may not join).
     pub(crate) async fn join(
         self: &Arc<Self>,
         client: &Arc<ClientState>,
@@ -120,6 +122,16 @@ impl Engine {
         if !self.room_exists(room_id) {
             // Made on another node a moment ago, and not heard of yet?
             self.state.registry.look_up(room_id).await;
+        }
+        let at_limit = self
+            .limits
+            .rooms_per_connection
+            .filter(|max| client.room_count() >= *max && !client.is_member(room_id));
+        if let Some(max) = at_limit
+            && self.room(room_id).is_none()
+            && self.rooms.template_of(room_id).is_some()
+        {
+            return Err(JoinError::TooManyRooms(max));
         }
         let room = self.room_to_join(client, room_id)?;
         check_subscriptions(&room, options.subscriptions.as_ref())?;
