@@ -18,6 +18,7 @@
 //! | `DIALOGUE_TRIGGER_RATE` | at most this many triggers per second per connection |
 //! | `DIALOGUE_MAX_PAYLOAD` | the largest `data` in bytes (default 65536) |
 //! | `DIALOGUE_HISTORY_DB` | an SQLite file keeping every event, committed before it is answered; positions survive restarts |
+//! | `DIALOGUE_STORE_MAX_ROWS` | with `DIALOGUE_HISTORY_DB`: the store keeps at most this many events per room beyond the recovery window (default: every event) |
 //! | `DIALOGUE_REDIS_URL` | join the other nodes that use this Redis: shared streams (one seq per room, history, recovery) and capacity (docs/scaling.md) |
 //! | `DIALOGUE_NODE_ID` | this node's name, printed at start (default: the host name and port) |
 //! | `DIALOGUE_RESUME_SECS` | how long a dropped session is held (default 120) |
@@ -49,6 +50,7 @@ use std::time::Duration;
 
 use app::ConformanceApp;
 use common::{init_logging, listen, port, stop_signal};
+use dialogue_runtime::sqlite::{Retention, SqliteStore, StoreOptions};
 use dialogue_runtime::{
     DEFAULT_EMPTY_ROOM, DEFAULT_PING, DEFAULT_RECOVERY_AGE, DEFAULT_RECOVERY_SIZE, DialogueApp,
     DialogueBuilder, JwtAuth,
@@ -147,7 +149,17 @@ fn configure() -> Result<(u16, DialogueBuilder<ConformanceApp>), String> {
         builder = builder.max_payload(bytes);
     }
     if let Some(path) = var("DIALOGUE_HISTORY_DB")? {
-        builder = builder.store(path);
+        let rows = number::<u64>("DIALOGUE_STORE_MAX_ROWS", "a number of events")?;
+        builder = match rows {
+            None => builder.store(path),
+            Some(rows) => {
+                let retention = Retention::default().max_rows_per_room(rows);
+                let store =
+                    SqliteStore::open_with(&path, StoreOptions::default().retention(retention))
+                        .map_err(|e| format!("DIALOGUE_HISTORY_DB: {e}"))?;
+                builder.sqlite_store(store)
+            }
+        };
     }
     if let Some(url) = var("DIALOGUE_REDIS_URL")? {
         let node = var("DIALOGUE_NODE_ID")?.unwrap_or_else(|| format!("{}:{port}", host_name()));

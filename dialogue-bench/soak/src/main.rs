@@ -75,6 +75,8 @@ async fn start_server(options: &Options, port: u16, db: &Path) -> Server {
         // Client-created rooms go soon after they empty.
         .env("DIALOGUE_EMPTY_ROOM_SECS", "5")
         .env("DIALOGUE_RESUME_SECS", "10")
+        // A retention policy, so that the store's size levels off.
+        .env("DIALOGUE_STORE_MAX_ROWS", "2000")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
