@@ -45,6 +45,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod logging;
 mod metrics;
 mod state;
 mod store;

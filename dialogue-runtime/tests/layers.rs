@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["state"],
     &["store", "control"],
-    &["envelope", "error", "metrics"],
+    &["envelope", "error", "logging", "metrics"],
 ];
 
 /// The most lines a source file may have.

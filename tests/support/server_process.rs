@@ -46,11 +46,17 @@ impl ServerProcess {
     /// Starts the server on a free port with extra environment variables and
     /// waits (bounded) for its `listening on` line.
     pub fn start(envs: &[(&str, &str)]) -> Self {
+        Self::start_logging_to(envs, Stdio::inherit())
+    }
+
+    /// [`start`](Self::start), with the server's stderr (its log) going to
+    /// `stderr`, such as a file.
+    pub fn start_logging_to(envs: &[(&str, &str)], stderr: impl Into<Stdio>) -> Self {
         let mut command = Command::new(conformance_binary());
         command
             .env("PORT", "0")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(stderr);
         // Only the switches asked for: none inherited from the test's
         // environment.
         for (key, _) in std::env::vars_os() {

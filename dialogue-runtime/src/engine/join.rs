@@ -1,17 +1,15 @@
-//! Joining, leaving and subscriptions.
+//! Joining and leaving.
 
 use std::sync::Arc;
 
 use crate::engine::hooks::{self, HookFailure};
+use crate::engine::subscriptions::check_subscriptions;
 use crate::engine::{Engine, Followup};
 use crate::envelope::StampedEvent;
-use crate::error::{
-    InvalidEventName, JoinError, LeaveError, NotInRoom, NotJoined, RoomNotFound, SubscribeError,
-};
+use crate::error::{JoinError, LeaveError, NotInRoom, NotJoined, RoomNotFound};
 use crate::protocol::{JoinRequest, Member, Position};
-use crate::rules::WILDCARD;
 use crate::spec::{HistorySync, Subscriptions};
-use crate::state::client::{Change, ClientState, RoomMembership};
+use crate::state::client::{ClientState, RoomMembership};
 use crate::state::delivery::Delivery;
 use crate::state::room::RoomState;
 use crate::state::seats::SeatError;
@@ -280,29 +278,6 @@ impl Engine {
         .await;
     }
 
-    /// Subscribes to or unsubscribes from `event` (`*` for all) in a joined
-    /// room.
-    pub(crate) fn change_subscription(
-        &self,
-        client: &ClientState,
-        room_id: &str,
-        event: &str,
-        change: Change,
-    ) -> Result<(), SubscribeError> {
-        if event != WILDCARD {
-            InvalidEventName::check(event)?;
-        }
-        let key = client
-            .change_subscription(room_id, event, change)
-            .ok_or_else(|| self.not_joined(room_id))?;
-        match change {
-            Change::Subscribe => client.conn.join(vec![key]),
-            Change::Unsubscribe => client.conn.leave(vec![key]),
-        }
-        tokio::spawn(self.state.sessions.save(client));
-        Ok(())
-    }
-
     /// Why `room_id` is not one of the client's rooms.
     pub(crate) fn not_joined(&self, room_id: &str) -> NotJoined {
         if self.room_exists(room_id) {
@@ -476,26 +451,6 @@ impl JoinTicket {
 pub(crate) enum Seat {
     Taken,
     None,
-}
-
-/// Subscriptions name `*` or events the room may deliver.
-pub(crate) fn check_subscriptions(
-    room: &RoomState,
-    subscriptions: Option<&Subscriptions>,
-) -> Result<(), JoinError> {
-    let Some(Subscriptions::Only(names)) = subscriptions else {
-        return Ok(());
-    };
-    for name in names.iter().filter(|name| *name != WILDCARD) {
-        InvalidEventName::check(name)?;
-        if !room.config.receives(name) {
-            return Err(JoinError::EventNotAllowed {
-                room: room.id.clone(),
-                event: name.clone(),
-            });
-        }
-    }
-    Ok(())
 }
 
 fn not_yours(room_id: &str) -> JoinError {

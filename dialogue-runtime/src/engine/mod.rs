@@ -34,6 +34,7 @@ pub(crate) mod rooms;
 pub(crate) mod sessions;
 pub(crate) mod shared_rooms;
 pub(crate) mod streams;
+pub(crate) mod subscriptions;
 pub(crate) mod validation;
 
 use std::sync::Arc;

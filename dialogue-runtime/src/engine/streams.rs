@@ -9,7 +9,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::engine::Engine;
-use crate::engine::join::{JoinOptions, Seat, check_subscriptions};
+use crate::engine::join::{JoinOptions, Seat};
+use crate::engine::subscriptions::check_subscriptions;
 use crate::envelope::StampedEvent;
 use crate::error::{JoinError, RoomNotFound};
 use crate::protocol::{JoinRequest, Position};

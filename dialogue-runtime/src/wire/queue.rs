@@ -33,6 +33,7 @@ use crate::engine::hooks::panic_message;
 use crate::engine::publish::PublishOutcome;
 use crate::error::TriggerError;
 use crate::error::{RequestError, ToWire};
+use crate::logging::guarded;
 use crate::state::client::ClientState;
 use crate::wire::reply::{Ack, Reply};
 use crate::wire::requests::{self, InFlight};
@@ -299,7 +300,9 @@ fn contained<A: Adapter>(client: &Arc<ClientState>, trigger: InFlight<A>) -> InF
             Ok(done) => done,
             Err(panic) => {
                 let reason = panic_message(&*panic);
-                tracing::error!(client = %client.id, %reason, "finishing a trigger panicked");
+                guarded(
+                    || tracing::error!(client = %client.id, %reason, "finishing a trigger panicked"),
+                );
                 (
                     Reply::new(client, None),
                     Err(TriggerError::HookFailed("trigger")),
@@ -312,7 +315,9 @@ fn contained<A: Adapter>(client: &Arc<ClientState>, trigger: InFlight<A>) -> InF
 /// A request whose handling panicked: logged, and the client told.
 fn failed<A: Adapter>(client: &Arc<ClientState>, panic: &(dyn std::any::Any + Send)) {
     let reason = panic_message(panic);
-    tracing::error!(client = %client.id, user = %client.user_id, %reason, "a request handler panicked");
+    guarded(
+        || tracing::error!(client = %client.id, user = %client.user_id, %reason, "a request handler panicked"),
+    );
     // The acknowledgement, if any, went down with the handler; the client
     // still learns that its request failed.
     Reply::<A>::new(client.clone(), None).fail("request", RequestError::Failed.to_wire());

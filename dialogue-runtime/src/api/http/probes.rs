@@ -12,6 +12,7 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::engine::Engine;
+use crate::logging::guarded;
 
 /// The probes' routes, at their configured paths (none when both are off).
 pub(crate) fn router(engine: &Arc<Engine>) -> Router {
@@ -37,8 +38,10 @@ async fn ready(engine: Arc<Engine>) -> Response {
         return axum::Json(json!({ "status": "ready" })).into_response();
     }
     // The reasons go to the log, not to whoever asks: they may name files.
+    // A store that cannot write may sit on the log's disk too: the answer
+    // goes out even when the line cannot.
     for (name, why) in &failing {
-        tracing::warn!(failing = name, %why, "not ready");
+        guarded(|| tracing::warn!(failing = name, %why, "not ready"));
     }
     let names: Vec<&str> = failing.iter().map(|(name, _)| *name).collect();
     (

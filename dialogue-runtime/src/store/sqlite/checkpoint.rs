@@ -22,6 +22,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::logging::guarded;
+
 /// The shortest time between two checkpoints while writes go on. Short:
 /// a checkpoint slows the commits that run beside its syncs, and a small
 /// one slows them for less (measured on `validation`: p99 0.64 ms at 50 ms,
@@ -66,13 +68,15 @@ fn checkpoint(connection: &Connection, failing: &mut bool) {
     });
     match result {
         Ok(_) if *failing => {
-            tracing::info!("the store's checkpoints work again");
             *failing = false;
+            guarded(|| tracing::info!("the store's checkpoints work again"));
         }
         Ok(_) => {}
         Err(error) if !*failing => {
-            tracing::warn!(%error, "the store cannot checkpoint its WAL; it is tried again");
             *failing = true;
+            guarded(
+                || tracing::warn!(%error, "the store cannot checkpoint its WAL; it is tried again"),
+            );
         }
         Err(_) => {}
     }

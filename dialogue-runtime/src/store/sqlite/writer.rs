@@ -38,6 +38,7 @@ use rusqlite::{Connection, params};
 use tokio::sync::oneshot;
 
 use crate::envelope::StampedEvent;
+use crate::logging::guarded;
 use crate::store::sqlite::checkpoint::Poke;
 use crate::store::sqlite::retention::{self, Retention};
 
@@ -334,7 +335,9 @@ pub(crate) fn run(shared: Arc<Shared>, retention: Retention) {
                     done.more
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "trimming the store failed; it is tried again later");
+                    guarded(
+                        || tracing::warn!(%error, "trimming the store failed; it is tried again later"),
+                    );
                     false
                 }
             };
@@ -352,7 +355,9 @@ pub(crate) fn run(shared: Arc<Shared>, retention: Retention) {
     }
 }
 
-/// Commits a batch and answers its writes; logs a failure once per burst.
+/// Commits a batch and answers its writes; logs a failure once per burst,
+/// after the answers and [`guarded`]: a committer that unwound would leave
+/// its batch unanswered and every later trigger of those rooms waiting.
 fn commit_or_refuse(
     connection: &mut Connection,
     rooms: &mut HashMap<Arc<str>, Room>,
@@ -367,23 +372,25 @@ fn commit_or_refuse(
     crate::metrics::commit(started.elapsed().as_secs_f64(), batch.len());
     match committed {
         Ok(()) => {
-            if *failing {
-                tracing::info!("the store accepts writes again");
-                *failing = false;
-                failing_now.store(false, std::sync::atomic::Ordering::Relaxed);
-            }
+            let recovered = std::mem::replace(failing, false);
+            failing_now.store(false, std::sync::atomic::Ordering::Relaxed);
             for write in batch {
                 let _ = write.done.send(Ok(()));
+            }
+            if recovered {
+                guarded(|| tracing::info!("the store accepts writes again"));
             }
         }
         Err(error) => {
             let cause = error.to_string();
-            if !*failing {
-                tracing::error!(%cause, "the store cannot commit; triggers are refused with UNAVAILABLE until it can");
-                *failing = true;
-                failing_now.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
+            let first = !std::mem::replace(failing, true);
+            failing_now.store(true, std::sync::atomic::Ordering::Relaxed);
             refuse(rooms, batch, &cause);
+            if first {
+                guarded(
+                    || tracing::error!(%cause, "the store cannot commit; triggers are refused with UNAVAILABLE until it can"),
+                );
+            }
         }
     }
 }
