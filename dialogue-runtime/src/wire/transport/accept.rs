@@ -45,7 +45,7 @@ pub(crate) async fn serve(
         // Handlers find the peer (and its kill switch) as `ConnectInfo`,
         // as with axum's `into_make_service_with_connect_info`.
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let mut request = request.map(axum::body::Body::new);
+            let mut request = detach(request).map(axum::body::Body::new);
             request.extensions_mut().insert(ConnectInfo(peer.clone()));
             // A router is always ready: no `poll_ready` needed.
             app.clone().call(request)
@@ -80,4 +80,73 @@ pub(crate) async fn serve(
     drop(done_seen);
     drop(closing_seen);
     done.closed().await;
+}
+
+/// Copies the request's URI and header values out of hyper's read buffer.
+///
+/// hyper parses a request head in place: the URI and every header value
+/// are `Bytes` slices of the connection's read buffer (8 KB, grown to
+/// 16 KB for a typical WebSocket head). engine.io keeps the request's
+/// parts for the life of the socket (`Socket::req_parts`), so those slices
+/// would hold the whole buffer for as long as the connection lives, long
+/// after the upgrade has handed the stream to tungstenite. A copy costs
+/// a few hundred bytes once per request and frees the buffer with hyper's
+/// connection (docs/benchmarks.md, "Memory per connection").
+fn detach<B>(mut request: hyper::Request<B>) -> hyper::Request<B> {
+    if let Ok(uri) = request.uri().to_string().parse() {
+        *request.uri_mut() = uri;
+    }
+    for value in request.headers_mut().values_mut() {
+        if let Ok(copy) = hyper::header::HeaderValue::from_bytes(value.as_bytes()) {
+            let sensitive = value.is_sensitive();
+            *value = copy;
+            value.set_sensitive(sensitive);
+        }
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detach;
+    use hyper::body::Bytes;
+    use hyper::header::HeaderValue;
+
+    /// Whether `part` lies inside `buffer`'s allocation.
+    fn inside(part: &[u8], buffer: &Bytes) -> bool {
+        let range = buffer.as_ptr_range();
+        range.contains(&part.as_ptr())
+    }
+
+    #[test]
+    fn detach_copies_the_head_out_of_the_read_buffer() {
+        // As hyper does: the URI and the header values are slices of one
+        // read buffer.
+        let buffer = Bytes::from(
+            "/socket.io/?EIO=4&transport=websocket dGhlIHNhbXBsZSBub25jZQ== secret".to_owned(),
+        );
+        let uri = hyper::Uri::from_maybe_shared(buffer.slice(0..37)).unwrap();
+        let key = HeaderValue::from_maybe_shared(buffer.slice(38..62)).unwrap();
+        let mut token = HeaderValue::from_maybe_shared(buffer.slice(63..69)).unwrap();
+        token.set_sensitive(true);
+        let request = hyper::Request::builder()
+            .uri(uri)
+            .header("sec-websocket-key", key)
+            .header("authorization", token)
+            .body(())
+            .unwrap();
+        assert!(inside(request.uri().path().as_bytes(), &buffer));
+
+        let request = detach(request);
+
+        assert_eq!(request.uri(), "/socket.io/?EIO=4&transport=websocket");
+        assert!(!inside(request.uri().path().as_bytes(), &buffer));
+        let key = &request.headers()["sec-websocket-key"];
+        assert_eq!(key, "dGhlIHNhbXBsZSBub25jZQ==");
+        assert!(!inside(key.as_bytes(), &buffer));
+        let token = &request.headers()["authorization"];
+        assert_eq!(token, "secret");
+        assert!(token.is_sensitive(), "sensitivity is kept");
+        assert!(!inside(token.as_bytes(), &buffer));
+    }
 }
