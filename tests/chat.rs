@@ -401,13 +401,33 @@ async fn the_bot_answers_in_the_room() {
             let _ = self.0.wait();
         }
     }
-    let _bot = Running(
+    let mut running = Running(
         Command::new(&bot)
             .env("CHAT_URL", &chat.url)
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("the bot starts"),
     );
+    // The bot listens once it says so: its join shows in presence a moment
+    // before it reads messages, and what is said in between is not for it.
+    let stdout = running.0.stdout.take().expect("the bot's stdout");
+    let (ready, listening) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut ready = Some(ready);
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if line.starts_with("the bot is in")
+                && let Some(ready) = ready.take()
+            {
+                let _ = ready.send(());
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(20), listening)
+        .await
+        .expect("the bot never said it listens")
+        .expect("the bot ended before it listened");
     let ada = chat.connect("ada").await;
     join(&ada).await;
     // The bot is in the room once presence lists it.
