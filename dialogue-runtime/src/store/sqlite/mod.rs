@@ -291,13 +291,15 @@ impl SqliteStore {
     }
 
     /// A room's stored position as clients see it: `(epoch, epoch number,
-    /// seq)`; a room never written starts at seq 0 of epoch number 0.
+    /// seq)`; a room without a row (never written, or deleted) starts at
+    /// seq 0 of the file's next epoch number.
     pub(crate) fn position(&self, room: &str) -> Result<(String, u64, u64), StoreError> {
-        let (epoch, seq) = self
-            .inner
-            .readers
-            .with(|c| reads::position(c, room))?
-            .unwrap_or((0, 0));
+        let (epoch, seq) = self.inner.readers.with(|c| {
+            Ok(match reads::position(c, room)? {
+                Some(position) => position,
+                None => (schema::next_epoch(c)?, 0),
+            })
+        })?;
         Ok((self.epoch_name(epoch), epoch, seq))
     }
 

@@ -2,7 +2,7 @@
 //! decides about each room's epoch.
 //!
 //! ```text
-//! dialogue_meta    (key PRIMARY KEY, value)          file_id, boot_id
+//! dialogue_meta    (key PRIMARY KEY, value)          file_id, boot_id, next_epoch
 //! dialogue_rooms   (room PRIMARY KEY, epoch, seq)    each room's position
 //! dialogue_events  (room, seq, event, timestamp, trigger, envelope)
 //!                  PRIMARY KEY (room, seq), INDEX (room, event, seq)
@@ -13,6 +13,13 @@
 //! A room's epoch, as clients see it, is `{file_id}.{epoch}`: a file that is
 //! replaced (another file id) changes every epoch, and `epoch` is bumped
 //! when the room's last events may be gone.
+//!
+//! A room without a row (never written, or deleted) starts at epoch
+//! `next_epoch`. Deleting a room removes its row and raises `next_epoch`
+//! past the room's epoch, so its next life has an epoch it never had, and
+//! the table holds the rooms that exist, not every id there ever was (a
+//! row kept per deleted room grew the file without bound when rooms with
+//! fresh ids come and go: docs/reliability.md, defect 5).
 
 use std::path::Path;
 
@@ -139,6 +146,9 @@ pub(crate) fn prepare(
             transaction
                 .execute("UPDATE dialogue_rooms SET epoch = epoch + 1", [])
                 .map_err(fail)?;
+            // Rooms without a row too: their first events may be gone.
+            let next = next_epoch(&transaction).map_err(fail)?;
+            set_meta(&transaction, NEXT_EPOCH, &(next + 1).to_string()).map_err(fail)?;
             rotated = Some("the machine restarted and synchronous is not FULL");
         }
         set_meta(&transaction, "boot_id", &boot).map_err(fail)?;
@@ -167,6 +177,38 @@ fn has_table(connection: &Connection, name: &str) -> rusqlite::Result<bool> {
         )
         .optional()
         .map(|found| found.is_some())
+}
+
+/// The meta key of the epoch a room without a row starts at.
+const NEXT_EPOCH: &str = "next_epoch";
+
+/// The epoch number a room without a row starts at (0 in a file that never
+/// deleted a room).
+pub(crate) fn next_epoch(connection: &Connection) -> rusqlite::Result<u64> {
+    Ok(meta(connection, NEXT_EPOCH)?
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Forgets a deleted room, in one transaction: its events and its row go,
+/// and `next_epoch` passes the room's epoch, so that the room's next life
+/// (which starts at `next_epoch`) has a new one.
+pub(crate) fn forget(connection: &Connection, room: &str) -> rusqlite::Result<()> {
+    let transaction = connection.unchecked_transaction()?;
+    let next = next_epoch(&transaction)?;
+    let epoch: Option<i64> = transaction
+        .query_row(
+            "SELECT epoch FROM dialogue_rooms WHERE room = ?1",
+            [room],
+            |row| row.get(0),
+        )
+        .optional()?;
+    // Without a row the room's epoch was at most `next`.
+    let epoch = epoch.map_or(next, |epoch| epoch as u64);
+    transaction.execute("DELETE FROM dialogue_events WHERE room = ?1", [room])?;
+    transaction.execute("DELETE FROM dialogue_rooms WHERE room = ?1", [room])?;
+    set_meta(&transaction, NEXT_EPOCH, &(next.max(epoch) + 1).to_string())?;
+    transaction.commit()
 }
 
 fn meta(connection: &Connection, key: &str) -> rusqlite::Result<Option<String>> {

@@ -350,3 +350,55 @@ async fn retention_by_age_drops_the_oldest_rows_but_the_window() {
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_deleted_room_leaves_no_row_and_each_life_has_an_epoch_of_its_own() {
+    let dir = temp_dir("forget");
+    let path = dir.join("s.sqlite");
+    let rows = |path: &std::path::Path| -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM dialogue_rooms", [], |row| row.get(0))
+            .unwrap()
+    };
+    let mut epochs = Vec::new();
+    {
+        let store = started(&path);
+        for life in 0..3 {
+            let (epoch, _, seq) = store.position("r").unwrap();
+            assert_eq!(seq, 0, "life {life} starts at seq 0");
+            assert!(!epochs.contains(&epoch), "life {life} reuses an epoch");
+            epochs.push(epoch);
+            write(&store, "r", 1, 0).await.unwrap();
+            write(&store, "r", 2, 0).await.unwrap();
+            store.forget("r").await;
+        }
+        // A room deleted before it wrote anything moves on too.
+        let (unwritten, _, _) = store.position("q").unwrap();
+        store.forget("q").await;
+        assert_ne!(store.position("q").unwrap().0, unwritten);
+        // Rooms with fresh ids, made and deleted, leave nothing behind.
+        for n in 0..200 {
+            let room = format!("game-{n}");
+            write(&store, &room, 1, 0).await.unwrap();
+            store.forget(&room).await;
+        }
+        write(&store, "kept", 1, 0).await.unwrap();
+        assert_eq!(rows(&path), 1, "only the room that exists has a row");
+    }
+    // The next epoch survives a restart.
+    std::thread::sleep(Duration::from_millis(50));
+    let store = started(&path);
+    let (epoch, _, seq) = store.position("r").unwrap();
+    assert_eq!(seq, 0);
+    assert!(
+        !epochs.contains(&epoch),
+        "a life after the restart reuses an epoch"
+    );
+    assert_eq!(
+        store.position("kept").unwrap().2,
+        1,
+        "a live room keeps its seq"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

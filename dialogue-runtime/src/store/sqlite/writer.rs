@@ -41,6 +41,7 @@ use crate::envelope::StampedEvent;
 use crate::logging::guarded;
 use crate::store::sqlite::checkpoint::Poke;
 use crate::store::sqlite::retention::{self, Retention};
+use crate::store::sqlite::schema;
 
 /// Writes in one transaction at most.
 const BATCH: usize = 1024;
@@ -287,7 +288,8 @@ impl Core {
                         std::mem::take(&mut batch),
                     );
                     self.rooms.remove(&room);
-                    let _ = done.send(forget(&self.connection, &room).map_err(|e| e.to_string()));
+                    let _ = done
+                        .send(schema::forget(&self.connection, &room).map_err(|e| e.to_string()));
                 }
             }
         }
@@ -393,16 +395,6 @@ fn commit_or_refuse(
             }
         }
     }
-}
-
-/// A room deleted: its events go, and its next life has a new epoch.
-fn forget(connection: &Connection, room: &str) -> rusqlite::Result<()> {
-    connection.execute("DELETE FROM dialogue_events WHERE room = ?1", [room])?;
-    connection.execute(
-        "UPDATE dialogue_rooms SET epoch = epoch + 1 WHERE room = ?1",
-        [room],
-    )?;
-    Ok(())
 }
 
 /// Commits `batch` in one transaction: the events, and each room's position.
