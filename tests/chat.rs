@@ -410,24 +410,15 @@ async fn the_bot_answers_in_the_room() {
     );
     // The bot listens once it says so: its join shows in presence a moment
     // before it reads messages, and what is said in between is not for it.
-    let stdout = running.0.stdout.take().expect("the bot's stdout");
-    let (ready, listening) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut ready = Some(ready);
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if line.starts_with("the bot is in")
-                && let Some(ready) = ready.take()
-            {
-                let _ = ready.send(());
-            }
-        }
+    let lines = support::process::lines(running.0.stdout.take().expect("the bot's stdout"));
+    let listening = tokio::task::spawn_blocking(move || {
+        lines.iter().any(|line| line.starts_with("the bot is in"))
     });
-    tokio::time::timeout(Duration::from_secs(20), listening)
+    let listening = tokio::time::timeout(Duration::from_secs(20), listening)
         .await
         .expect("the bot never said it listens")
-        .expect("the bot ended before it listened");
+        .expect("the reader of the bot's output");
+    assert!(listening, "the bot ended before it listened");
     let ada = chat.connect("ada").await;
     join(&ada).await;
     // The bot is in the room once presence lists it.

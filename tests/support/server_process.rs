@@ -1,10 +1,8 @@
 //! The conformance example as a separate process, for tests that need the
 //! real binary (its switches, its signals) rather than an in-process server.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How long the server may take to print its `listening on` line.
@@ -69,14 +67,7 @@ impl ServerProcess {
         }
         let mut child = command.spawn().expect("the conformance server starts");
         let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = super::process::lines(stdout);
         let deadline = Instant::now() + STARTUP;
         let url = loop {
             let left = deadline.saturating_duration_since(Instant::now());

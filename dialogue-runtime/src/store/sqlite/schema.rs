@@ -147,8 +147,7 @@ pub(crate) fn prepare(
                 .execute("UPDATE dialogue_rooms SET epoch = epoch + 1", [])
                 .map_err(fail)?;
             // Rooms without a row too: their first events may be gone.
-            let next = next_epoch(&transaction).map_err(fail)?;
-            set_meta(&transaction, NEXT_EPOCH, &(next + 1).to_string()).map_err(fail)?;
+            raise_next_epoch(&transaction, 0).map_err(fail)?;
             rotated = Some("the machine restarted and synchronous is not FULL");
         }
         set_meta(&transaction, "boot_id", &boot).map_err(fail)?;
@@ -190,25 +189,11 @@ pub(crate) fn next_epoch(connection: &Connection) -> rusqlite::Result<u64> {
         .unwrap_or(0))
 }
 
-/// Forgets a deleted room, in one transaction: its events and its row go,
-/// and `next_epoch` passes the room's epoch, so that the room's next life
-/// (which starts at `next_epoch`) has a new one.
-pub(crate) fn forget(connection: &Connection, room: &str) -> rusqlite::Result<()> {
-    let transaction = connection.unchecked_transaction()?;
-    let next = next_epoch(&transaction)?;
-    let epoch: Option<i64> = transaction
-        .query_row(
-            "SELECT epoch FROM dialogue_rooms WHERE room = ?1",
-            [room],
-            |row| row.get(0),
-        )
-        .optional()?;
-    // Without a row the room's epoch was at most `next`.
-    let epoch = epoch.map_or(next, |epoch| epoch as u64);
-    transaction.execute("DELETE FROM dialogue_events WHERE room = ?1", [room])?;
-    transaction.execute("DELETE FROM dialogue_rooms WHERE room = ?1", [room])?;
-    set_meta(&transaction, NEXT_EPOCH, &(next.max(epoch) + 1).to_string())?;
-    transaction.commit()
+/// Raises `next_epoch` past `epoch` (and past its current value), so that a
+/// room starting there has an epoch that no earlier life of it had.
+pub(crate) fn raise_next_epoch(connection: &Connection, epoch: u64) -> rusqlite::Result<()> {
+    let next = next_epoch(connection)?.max(epoch) + 1;
+    set_meta(connection, NEXT_EPOCH, &next.to_string())
 }
 
 fn meta(connection: &Connection, key: &str) -> rusqlite::Result<Option<String>> {

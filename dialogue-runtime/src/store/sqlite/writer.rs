@@ -288,8 +288,7 @@ impl Core {
                         std::mem::take(&mut batch),
                     );
                     self.rooms.remove(&room);
-                    let _ = done
-                        .send(schema::forget(&self.connection, &room).map_err(|e| e.to_string()));
+                    let _ = done.send(forget(&self.connection, &room).map_err(|e| e.to_string()));
                 }
             }
         }
@@ -395,6 +394,26 @@ fn commit_or_refuse(
             }
         }
     }
+}
+
+/// A room deleted, in one transaction: its events and its row go, and the
+/// file's `next_epoch` passes the room's epoch, so that its next life (which
+/// starts there, having no row) has a new one (`schema`).
+fn forget(connection: &Connection, room: &str) -> rusqlite::Result<()> {
+    use rusqlite::OptionalExtension;
+    let transaction = connection.unchecked_transaction()?;
+    let epoch: Option<i64> = transaction
+        .query_row(
+            "SELECT epoch FROM dialogue_rooms WHERE room = ?1",
+            [room],
+            |row| row.get(0),
+        )
+        .optional()?;
+    transaction.execute("DELETE FROM dialogue_events WHERE room = ?1", [room])?;
+    transaction.execute("DELETE FROM dialogue_rooms WHERE room = ?1", [room])?;
+    // Without a row its epoch was at most `next_epoch`, which is raised anyway.
+    schema::raise_next_epoch(&transaction, epoch.map_or(0, |epoch| epoch as u64))?;
+    transaction.commit()
 }
 
 /// Commits `batch` in one transaction: the events, and each room's position.
