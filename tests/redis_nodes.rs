@@ -161,6 +161,58 @@ async fn a_resume_token_is_good_on_another_node_and_the_old_connection_goes() {
     assert_eq!(again["resumed"], true, "{again}");
 }
 
+/// A node that has not heard another node's latest events yet (here its
+/// subscription dropped, and the events published meanwhile with it)
+/// decides a resume's recovery on the room's position in Redis, reading
+/// what it missed first: a client that missed more than the window is told
+/// so, not "recovered" with nothing replayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_is_decided_on_the_rooms_position_where_the_node_has_not_heard_it_yet() {
+    let redis = RedisServer::start(Persistence::Off);
+    let url = redis.url();
+    let node = |name: &str| {
+        ServerProcess::start(&[
+            ("DIALOGUE_REDIS_URL", &url),
+            ("DIALOGUE_NODE_ID", name),
+            ("DIALOGUE_RESUME_SECS", "60"),
+            ("DIALOGUE_RECOVERY_SIZE", "10"),
+        ])
+    };
+    let (a, b) = (node("a"), node("b"));
+    let (alice, hello) = connect_to(&a.url, json!({ "userId": "alice" })).await;
+    let joined = join_with(&alice, json!({ "roomId": "chat" })).await;
+    let since = joined["position"].clone();
+    let writer = connect_user(&a.url, "writer").await;
+    join_with(&writer, json!({ "roomId": "chat" })).await;
+    // Every subscription to Redis ends: B hears nothing of what A publishes
+    // until it subscribes again (250 ms on) and its timer notices the gap
+    // (300 ms after that). A delivers its own events without the channel.
+    let killed = redis
+        .command(&["CLIENT", "KILL", "TYPE", "pubsub"])
+        .expect("Redis answers");
+    assert!(killed.starts_with(':'), "{killed}");
+    let mut last = 0;
+    for n in 0..20 {
+        last = send(&writer, &format!("m{n}")).await;
+    }
+    let (moved, greeting) = connect_to(
+        &b.url,
+        json!({ "userId": "alice", "resume": token(&hello), "positions": { "chat": since } }),
+    )
+    .await;
+    assert_eq!(greeting["resumed"], true, "{greeting}");
+    assert_eq!(greeting["rooms"], json!(["chat"]), "{greeting}");
+    assert_eq!(
+        greeting["recovered"],
+        json!([]),
+        "20 events missed, a window of 10: not recovered ({greeting})"
+    );
+    // Nothing replayed; live events follow from the room's position.
+    let next = send(&writer, "live").await;
+    assert_eq!(next, last + 1);
+    assert_eq!(seqs_until(&moved, next).await, vec![next]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_nodes_clients_resume_on_the_other_through_the_balancer_and_miss_nothing() {
     let redis = RedisServer::start(Persistence::Off);

@@ -311,6 +311,11 @@ impl JoinTicket {
         let answer_in_order = answer.clone();
         let (sent, outcome) = tokio::sync::oneshot::channel();
         let room = self.room.clone();
+        // A recovery is decided against the room's position, not against a
+        // node still hearing it (several nodes).
+        if self.options.since.is_some() {
+            room.stream.catch_up().await;
+        }
         let op: crate::state::delivery::Op = Box::new(move |delivery| {
             Box::pin(async move {
                 let result = self.add(&delivery).await;

@@ -190,7 +190,11 @@ impl Engine {
             room.roster
                 .transfer(&client.user_id, from, &client.id)
                 .await;
-            let missed = request.positions.get(&room.id).and_then(|since| {
+            let since = request.positions.get(&room.id);
+            if since.is_some() {
+                room.stream.catch_up().await;
+            }
+            let missed = since.and_then(|since| {
                 let recovered = room.stream.delivery().recover(since).ok();
                 crate::metrics::recovery(recovered.is_some());
                 recovered

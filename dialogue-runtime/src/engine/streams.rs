@@ -55,6 +55,9 @@ impl Engine {
         };
         self.admit(client, &room, &options, Seat::None).await?;
         let filter = RoomMembership::new(room.clone(), subscriptions.as_ref());
+        if last.is_some() {
+            room.stream.catch_up().await;
+        }
         let (sent, opened) = tokio::sync::oneshot::channel();
         let op: Op = Box::new(move |delivery| {
             Box::pin(async move {

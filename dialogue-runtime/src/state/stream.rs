@@ -131,6 +131,14 @@ pub(crate) trait Stream: Send + Sync + 'static {
         })
     }
 
+    /// Waits (briefly, bounded) until this node's delivery holds every
+    /// event the room had accepted when called, so that a recovery decided
+    /// next is decided against the room's position and not a lagging
+    /// copy of it. At once where the node is the room's only writer.
+    fn catch_up(&self) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
+
     /// The room is deleted: what the backend keeps of it goes (its next life
     /// has a new epoch).
     fn forget(&self) -> BoxFuture<'_, ()> {

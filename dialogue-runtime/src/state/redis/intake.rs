@@ -296,6 +296,47 @@ impl Intake {
         self.repair(from, seq).await;
     }
 
+    /// Waits until this node has delivered every event the room held in
+    /// Redis when called: a moment while they are in flight, then the ones
+    /// still missing are read from the log; `patience` in all. Gives up
+    /// quietly (Redis slow or away, another epoch): the caller then goes on
+    /// with what the node has, which is never wrong, only possibly behind.
+    pub(crate) async fn catch_up(self: &Arc<Self>, patience: std::time::Duration) {
+        let _ = tokio::time::timeout(patience, self.reach_latest(patience / 3)).await;
+    }
+
+    async fn reach_latest(self: &Arc<Self>, in_flight: std::time::Duration) {
+        let mut pipeline = redis::pipe();
+        pipeline
+            .cmd("GET")
+            .arg(&self.own.epoch)
+            .cmd("GET")
+            .arg(&self.own.seq);
+        let Ok((Some(epoch), Some(seq))) = self
+            .link
+            .pipe::<(Option<String>, Option<u64>)>(&pipeline)
+            .await
+        else {
+            return;
+        };
+        if self.inbox.lock().epoch.as_deref() != Some(epoch.as_str()) {
+            // The room started over in Redis: the bus's check starts this
+            // node over too; meanwhile recovery is decided on the old epoch.
+            return;
+        }
+        if tokio::time::timeout(in_flight, self.delivery.settled(seq))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        let from = self.inbox.lock().next;
+        if from <= seq {
+            self.repair(from, seq).await;
+        }
+        self.delivery.settled(seq).await;
+    }
+
     /// Reads the events `from..=to` from the log and accepts them. When the
     /// log no longer holds the first of them, this node's members cannot
     /// get them in order: the delivery starts over from the room's position,

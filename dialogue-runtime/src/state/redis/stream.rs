@@ -5,6 +5,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
@@ -17,6 +18,11 @@ use crate::state::redis::intake::Intake;
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::{Link, Unavailable};
 use crate::state::stream::{Append, AppendError, Appended, Stream, Ticket, TicketKind, TriggerId};
+
+/// How long a recovery waits at most for this node to hear what the room
+/// accepted elsewhere (events in flight, then missed ones read from the
+/// log) before it decides on what the node has.
+const CATCH_UP_PATIENCE: Duration = Duration::from_millis(500);
 
 /// A room's stream in Redis (see the module).
 pub(crate) struct RedisStream {
@@ -170,6 +176,13 @@ impl Stream for RedisStream {
             delivery.settled(event.seq()).await;
             Ok(Appended::New(event))
         })
+    }
+
+    /// Another node's events reach this one through pub/sub, a moment
+    /// later: a resume here right after them must not decide its recovery
+    /// on the part heard so far.
+    fn catch_up(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.intake.catch_up(CATCH_UP_PATIENCE))
     }
 
     fn forget(&self) -> BoxFuture<'_, ()> {
