@@ -244,3 +244,62 @@ async fn with_a_store_an_unused_user_room_comes_back_from_it() {
     drop(alice);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A per-user room that leaves memory without ever having had an event
+/// leaves no row in the store (ids that come and go leave nothing behind),
+/// and one that had events keeps its row, its position.
+#[tokio::test]
+async fn with_a_store_an_unused_room_without_events_leaves_no_row() {
+    let dir = std::env::temp_dir().join(format!(
+        "dialogue-user-rooms-rows-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let file = dir.join("rooms.sqlite");
+    let idle = Duration::from_millis(200);
+    let server = Server::start(
+        builder()
+            .store(file.clone())
+            .drop_unused_user_rooms_after(idle),
+    )
+    .await;
+    let rows = || -> Vec<(String, i64)> {
+        let connection = rusqlite::Connection::open(&file).unwrap();
+        let mut statement = connection
+            .prepare("SELECT room, seq FROM dialogue_rooms WHERE room LIKE 'user:%' ORDER BY room")
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let alice = server.connect("alice", Transport::WebSocket).await;
+    join(&alice, "user:alice").await;
+    ask_ok(&alice, "dialogue:leave", json!({ "roomId": "user:alice" })).await;
+    alice.disconnect().await;
+    server.only_client_gone("alice").await;
+    // Its position was recorded when it started (a join handed it out).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while rows().iter().all(|(room, _)| room != "user:alice") {
+        assert!(tokio::time::Instant::now() < deadline, "{:?}", rows());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    sweep_after(&server, idle).await;
+    let rooms = rooms_in_memory(&server);
+    assert!(!rooms.contains(&"user:alice".to_owned()), "{rooms:?}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while rows() != [("user:bob".to_owned(), 1)] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only bob's room, which had an event, keeps a row: {:?}",
+            rows()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.dialogue.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

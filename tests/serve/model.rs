@@ -1,7 +1,8 @@
 //! A model-based test (docs/reliability.md): random sequences of what four
 //! clients do (connect, join, leave, subscribe, trigger, create and delete
 //! a room, kick, hand over the host, disconnect, lose the transport,
-//! resume) applied both to a real server in process, over real Socket.IO
+//! resume, restart the server on its SQLite file) applied both to a real
+//! server in process, over real Socket.IO
 //! connections, and to a small reference model of docs/protocol.md's rules.
 //! After every step the server's answers, every event each client received,
 //! and the server's own view (members, capacity, presence, host, positions)
@@ -21,6 +22,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::harness::{Server, WAIT, arg, ask, eventually, settle};
+use crate::support::conformance::ConformanceApp;
 use crate::support::proxy::FaultProxy;
 
 const SLOTS: usize = 4;
@@ -46,6 +48,10 @@ enum Op {
     Disconnect(usize),
     Drop(usize),
     Resume(usize),
+    /// The server stops and starts again on the same store; every client
+    /// that had a session connects again and joins its rooms `since` its
+    /// positions.
+    Restart,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -66,6 +72,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => slot.clone().prop_map(Op::Disconnect),
         2 => slot.clone().prop_map(Op::Drop),
         4 => slot.prop_map(Op::Resume),
+        1 => Just(Op::Restart),
     ]
 }
 
@@ -94,6 +101,9 @@ struct Model {
     seq: BTreeMap<&'static str, u64>,
     /// r1 exists, and its host.
     r1: Option<Option<usize>>,
+    /// The seq r1 had when a restart took it from memory (created rooms
+    /// live in memory; their positions stay in the store until deleted).
+    r1_stored: Option<u64>,
     /// What each slot must receive before the next check, per room: seqs.
     expected: [BTreeMap<&'static str, Vec<u64>>; SLOTS],
 }
@@ -106,6 +116,7 @@ impl Model {
             unsubscribed: BTreeSet::new(),
             seq: ROOMS.iter().map(|r| (*r, 0)).collect(),
             r1: None,
+            r1_stored: None,
             expected: Default::default(),
         }
     }
@@ -149,6 +160,8 @@ impl Model {
 /// The system under test: a server and each slot's client.
 struct System {
     server: Server,
+    /// The directory of the server's SQLite file, removed at the end.
+    dir: std::path::PathBuf,
     proxies: Vec<FaultProxy>,
     clients: Vec<Option<Client>>,
     tokens: Vec<Option<String>>,
@@ -160,15 +173,33 @@ fn address(server: &Server) -> std::net::SocketAddr {
     server.url.trim_start_matches("http://").parse().unwrap()
 }
 
+/// The conformance server on the store in `dir`.
+async fn serve(dir: &std::path::Path) -> (Server, Vec<FaultProxy>) {
+    let dialogue = ConformanceApp::server()
+        .store(dir.join("model.sqlite"))
+        .build()
+        .expect("builds");
+    let server = Server::serve(dialogue).await;
+    let mut proxies = Vec::new();
+    for _ in 0..SLOTS {
+        proxies.push(FaultProxy::start(address(&server)).await);
+    }
+    (server, proxies)
+}
+
 impl System {
     async fn start() -> Self {
-        let server = Server::start().await;
-        let mut proxies = Vec::new();
-        for _ in 0..SLOTS {
-            proxies.push(FaultProxy::start(address(&server)).await);
-        }
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "dialogue-model-{}-{}",
+            std::process::id(),
+            RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (server, proxies) = serve(&dir).await;
         Self {
             server,
+            dir,
             proxies,
             clients: (0..SLOTS).map(|_| None).collect(),
             tokens: vec![None; SLOTS],
@@ -197,6 +228,28 @@ impl System {
 
     fn client(&self, slot: usize) -> &Client {
         self.clients[slot].as_ref().expect("connected")
+    }
+
+    /// Stops the server (every connection ends) and starts it again on the
+    /// same file, behind new proxies.
+    async fn restart(&mut self) {
+        tokio::time::timeout(WAIT * 3, self.server.dialogue.shutdown())
+            .await
+            .expect("the server stops in time");
+        tokio::time::timeout(WAIT, &mut self.server.serving)
+            .await
+            .expect("serving ends")
+            .expect("the task ends well")
+            .expect("served without error");
+        for client in self.clients.iter_mut() {
+            if let Some(client) = client.take() {
+                client
+                    .wait_disconnected(WAIT)
+                    .await
+                    .expect("the shutdown ends the connection");
+            }
+        }
+        (self.server, self.proxies) = serve(&self.dir).await;
     }
 
     /// Waits until the server no longer lists `slot`'s user as connected.
@@ -272,12 +325,14 @@ async fn apply(
         Op::Disconnect(_) => "disconnect",
         Op::Drop(_) => "drop",
         Op::Resume(_) => "resume",
+        Op::Restart => "restart",
     };
     let ready = match step {
         Op::Connect(c) => model.link[*c] == Link::Off,
         Op::Resume(c) => model.link[*c] == Link::Held,
         Op::Kick(c, t) | Op::Transfer(c, t) => model.link[*c] == Link::On && c != t,
         Op::Disconnect(c) | Op::Drop(c) => model.link[*c] == Link::On,
+        Op::Restart => true,
         _ => actor(step).is_some_and(|c| model.link[c] == Link::On),
     };
     if ready {
@@ -429,7 +484,7 @@ async fn apply(
             } else {
                 expect(step, &answer, &["ok"]);
                 model.r1 = Some(Some(c));
-                model.seq.insert("r1", 0);
+                model.seq.insert("r1", model.r1_stored.take().unwrap_or(0));
             }
         }
         Op::Delete(c) => {
@@ -454,6 +509,7 @@ async fn apply(
                     model.members.insert("r1", Vec::new());
                     model.unsubscribed.retain(|(_, room)| *room != "r1");
                     model.r1 = None;
+                    model.r1_stored = None;
                 }
             }
         }
@@ -553,6 +609,81 @@ async fn apply(
                 "{step:?}: the rooms that come back: {greeting}"
             );
             model.link[c] = Link::On;
+        }
+        Op::Restart => restart(model, system, step).await,
+    }
+}
+
+/// [`Op::Restart`]: sessions live in memory and end; rooms and their
+/// positions are in the file. Each slot that had a session connects again
+/// with its old token (refused: `resumed: false`) and joins its declared
+/// rooms `since` its positions: the same epoch, and exactly the `message`
+/// events after its position (the default subscriptions), in `missed`. r1,
+/// made by a client, is gone from memory; made again, it continues its
+/// seq from the file.
+async fn restart(model: &mut Model, system: &mut System, step: &Op) {
+    let before: Vec<(usize, Vec<&'static str>)> = (0..SLOTS)
+        .filter(|slot| model.link[*slot] != Link::Off)
+        .map(|slot| {
+            let rooms = DECLARED
+                .iter()
+                .copied()
+                .filter(|room| model.is_member(slot, room))
+                .collect();
+            (slot, rooms)
+        })
+        .collect();
+    system.restart().await;
+    for slot in 0..SLOTS {
+        model.end_session(slot);
+        model.link[slot] = Link::Off;
+        system.positions[slot].remove("r1");
+    }
+    if model.r1.take().is_some() {
+        model.r1_stored = Some(model.seq["r1"]);
+    }
+    for (slot, rooms) in before {
+        let token = system.tokens[slot].clone().expect("a token");
+        let greeting = system
+            .connect(slot, json!({ "userId": user(slot), "resume": token }))
+            .await;
+        assert_eq!(
+            greeting["resumed"], false,
+            "{step:?}: a session from before the restart: {greeting}"
+        );
+        model.link[slot] = Link::On;
+        for room in rooms {
+            let (epoch, since) = system.positions[slot][room].clone();
+            let answer = ask(
+                system.client(slot),
+                "dialogue:join",
+                json!({ "roomId": room, "since": { "epoch": epoch, "seq": since } }),
+            )
+            .await;
+            expect(step, &answer, &["ok"]);
+            assert_eq!(
+                answer["recovered"], true,
+                "{step:?}: m{slot} in {room}: {answer}"
+            );
+            assert_eq!(answer["position"]["epoch"], epoch, "{step:?}: {answer}");
+            assert_eq!(
+                answer["position"]["seq"].as_u64(),
+                Some(model.seq[room]),
+                "{step:?}: {answer}"
+            );
+            let missed: Vec<u64> = answer["missed"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{step:?}: {answer}"))
+                .iter()
+                .map(|event| event["seq"].as_u64().unwrap())
+                .collect();
+            assert_eq!(
+                missed,
+                (since + 1..=model.seq[room]).collect::<Vec<_>>(),
+                "{step:?}: what m{slot} missed in {room}"
+            );
+            system.positions[slot].insert(room, (epoch, model.seq[room]));
+            model.members.get_mut(room).unwrap().push(slot);
         }
     }
 }
@@ -672,6 +803,8 @@ async fn run(steps: Vec<Op>) {
     for client in system.clients.into_iter().flatten() {
         client.disconnect().await;
     }
+    system.server.dialogue.shutdown().await;
+    let _ = std::fs::remove_dir_all(&system.dir);
 }
 
 proptest! {
@@ -721,6 +854,7 @@ fn the_sequences_reach_every_kind_of_step() {
         "disconnect",
         "drop",
         "resume",
+        "restart",
     ] {
         assert!(
             totals.get(kind).is_some_and(|n| *n > 0),

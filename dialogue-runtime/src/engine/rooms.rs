@@ -274,7 +274,13 @@ impl Engine {
         self.rooms.swept_at.store(now, Ordering::Relaxed);
         let before = now.saturating_sub(idle);
         let count = instances.len();
-        instances.retain(|_, instance| !instance.unused_since(before));
+        instances.retain(|_, instance| {
+            let unused = instance.unused_since(before);
+            if unused {
+                instance.room.stream.left_memory();
+            }
+            !unused
+        });
         if instances.len() < count {
             tracing::debug!(
                 dropped = count - instances.len(),

@@ -139,6 +139,12 @@ pub(crate) trait Stream: Send + Sync + 'static {
         Box::pin(std::future::ready(()))
     }
 
+    /// The room leaves this process's memory unused (a per-user room or a
+    /// template instance, swept): a backend that recorded a position for a
+    /// room that never had an event may let it go, so that ids that come
+    /// and go leave nothing behind.
+    fn left_memory(&self) {}
+
     /// The room is deleted: what the backend keeps of it goes (its next life
     /// has a new epoch).
     fn forget(&self) -> BoxFuture<'_, ()> {

@@ -359,6 +359,15 @@ impl Stream for DurableStream {
         Box::pin(std::future::ready(page))
     }
 
+    /// Its row goes when nothing was ever written (its next life starts
+    /// without one: at most a `recovered: false` for a room that had no
+    /// event to miss).
+    fn left_memory(&self) {
+        if self.seq.load(Ordering::Acquire) == 0 {
+            self.store.release(&self.room);
+        }
+    }
+
     fn forget(&self) -> BoxFuture<'_, ()> {
         self.tail.lock().forgotten = true;
         Box::pin(self.store.forget(&self.room))

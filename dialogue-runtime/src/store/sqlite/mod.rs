@@ -292,15 +292,47 @@ impl SqliteStore {
 
     /// A room's stored position as clients see it: `(epoch, epoch number,
     /// seq)`; a room without a row (never written, or deleted) starts at
-    /// seq 0 of the file's next epoch number.
+    /// seq 0 of the file's next epoch number, and that epoch is written as
+    /// its row (see [`Self::pin`]).
     pub(crate) fn position(&self, room: &str) -> Result<(String, u64, u64), StoreError> {
-        let (epoch, seq) = self.inner.readers.with(|c| {
+        let (epoch, seq, found) = self.inner.readers.with(|c| {
             Ok(match reads::position(c, room)? {
-                Some(position) => position,
-                None => (schema::next_epoch(c)?, 0),
+                Some((epoch, seq)) => (epoch, seq, true),
+                None => (schema::next_epoch(c)?, 0, false),
             })
         })?;
+        // A row at seq 0 may be on its way out (`release`, queued before):
+        // pinning again, after it in the queue, keeps it.
+        if !found || seq == 0 {
+            self.pin(room, epoch)?;
+        }
         Ok((self.epoch_name(epoch), epoch, seq))
+    }
+
+    /// Writes the row of a room that starts without one, at seq 0 of
+    /// `epoch`: positions at that epoch go out with its first join, and a
+    /// deletion of another room raises `next_epoch`, so without a row the
+    /// room would start again at another epoch and its clients would be
+    /// told `recovered: false` for nothing. Before the server runs, written
+    /// here; after, queued to the writer, ahead of anything that could
+    /// raise `next_epoch` (a deletion queued later), so that whatever a
+    /// crash keeps, the room's epoch is the same.
+    fn pin(&self, room: &str, epoch: u64) -> Result<(), StoreError> {
+        match &*self.inner.writer.lock() {
+            WriterState::Ready(connection) => writer::pin(connection, room, epoch)
+                .map_err(|e| StoreError::at(&self.inner.path, e)),
+            WriterState::Running(shared) => {
+                let _ = shared.push(Job::Pin(Arc::from(room), epoch));
+                Ok(())
+            }
+            WriterState::Gone => Ok(()),
+        }
+    }
+
+    /// Lets go of the row of a room that leaves memory without ever having
+    /// had an event (see [`Self::pin`]), through the writer's queue.
+    pub(crate) fn release(&self, room: &str) {
+        self.send(Job::Release(Arc::from(room)));
     }
 
     /// The epoch clients see for a room's epoch number.

@@ -14,8 +14,9 @@
 //! replaced (another file id) changes every epoch, and `epoch` is bumped
 //! when the room's last events may be gone.
 //!
-//! A room without a row (never written, or deleted) starts at epoch
-//! `next_epoch`. Deleting a room removes its row and raises `next_epoch`
+//! A room without a row (new to the file, or deleted) starts at epoch
+//! `next_epoch` and writes its row at once (so that a later deletion of
+//! another room does not move it). Deleting a room removes its row and raises `next_epoch`
 //! past the room's epoch, so its next life has an epoch it never had, and
 //! the table holds the rooms that exist, not every id there ever was (a
 //! row kept per deleted room grew the file without bound when rooms with

@@ -377,6 +377,7 @@ async fn a_deleted_room_leaves_no_row_and_each_life_has_an_epoch_of_its_own() {
         let (unwritten, _, _) = store.position("q").unwrap();
         store.forget("q").await;
         assert_ne!(store.position("q").unwrap().0, unwritten);
+        store.forget("q").await;
         // Rooms with fresh ids, made and deleted, leave nothing behind.
         for n in 0..200 {
             let room = format!("game-{n}");
@@ -400,5 +401,35 @@ async fn a_deleted_room_leaves_no_row_and_each_life_has_an_epoch_of_its_own() {
         1,
         "a live room keeps its seq"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Found by the model-based test (docs/reliability.md, defect 6): a room
+/// that hands out positions before its first event keeps its epoch across
+/// a restart, even when a deletion of another room raised `next_epoch`
+/// meanwhile (without a row it started at the raised one).
+#[tokio::test]
+async fn a_room_without_events_keeps_its_epoch_when_another_is_deleted() {
+    let dir = temp_dir("pinned");
+    let path = dir.join("s.sqlite");
+    // Declared rooms start before the server runs; others while it runs.
+    let store = SqliteStore::open(&path).unwrap();
+    let (declared, _, _) = store.position("declared").unwrap();
+    store.start(1000, Duration::from_secs(300)).unwrap();
+    let (created, _, _) = store.position("created").unwrap();
+    write(&store, "gone", 1, 0).await.unwrap();
+    store.forget("gone").await;
+    drop(store);
+    std::thread::sleep(Duration::from_millis(50));
+    let store = started(&path);
+    assert_eq!(store.position("declared").unwrap(), (declared, 0, 0));
+    assert_eq!(store.position("created").unwrap(), (created, 0, 0));
+    let (fresh, _, _) = store.position("fresh").unwrap();
+    assert_ne!(
+        fresh.rsplit('.').next(),
+        Some("0"),
+        "a room new to the file starts past the deleted room's epoch: {fresh}"
+    );
+    drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }

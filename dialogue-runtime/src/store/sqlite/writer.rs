@@ -97,6 +97,12 @@ impl Refused {
 /// What the writer is asked.
 pub(crate) enum Job {
     Write(Write),
+    /// A room started without a row: write it at seq 0 of this epoch
+    /// (`SqliteStore::position`).
+    Pin(Arc<str>, u64),
+    /// A room left memory without any event: its row goes (it is not
+    /// deleted, so `next_epoch` stays).
+    Release(Arc<str>),
     /// A room deleted: drop its events, bump its epoch (after the writes
     /// sent before).
     Forget(Arc<str>, oneshot::Sender<Result<(), String>>),
@@ -227,7 +233,7 @@ impl Shared {
             let queue = self.queue.lock();
             match queue.jobs.front() {
                 None => return,
-                Some(Job::Write(_)) => {}
+                Some(Job::Write(_) | Job::Pin(..) | Job::Release(_)) => {}
                 Some(Job::Forget(..)) => return,
             }
         }
@@ -249,7 +255,7 @@ impl Shared {
         let mut jobs = Vec::new();
         while jobs.len() < BATCH {
             match queue.jobs.front() {
-                Some(Job::Write(_)) => {}
+                Some(Job::Write(_) | Job::Pin(..) | Job::Release(_)) => {}
                 Some(Job::Forget(..)) if !writes_only => {}
                 _ => break,
             }
@@ -277,6 +283,18 @@ impl Core {
                         }));
                     } else {
                         batch.push(write);
+                    }
+                }
+                Job::Pin(room, epoch) => {
+                    // Never in the way of a write: a row already there
+                    // stays as it is.
+                    if let Err(error) = pin(&self.connection, &room, epoch) {
+                        tracing::warn!(%room, %error, "the store could not record a room's epoch");
+                    }
+                }
+                Job::Release(room) => {
+                    if let Err(error) = release(&self.connection, &room) {
+                        tracing::warn!(%room, %error, "the store could not let go of a room's row");
                     }
                 }
                 Job::Forget(room, done) => {
@@ -394,6 +412,25 @@ fn commit_or_refuse(
             }
         }
     }
+}
+
+/// Records the epoch of a room that has no row yet, at seq 0.
+pub(crate) fn pin(connection: &Connection, room: &str, epoch: u64) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT OR IGNORE INTO dialogue_rooms (room, epoch, seq) VALUES (?1, ?2, 0)",
+        )?
+        .execute(rusqlite::params![room, epoch as i64])?;
+    Ok(())
+}
+
+/// Removes the row of a room that never had an event (a write that came
+/// since keeps it).
+fn release(connection: &Connection, room: &str) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached("DELETE FROM dialogue_rooms WHERE room = ?1 AND seq = 0")?
+        .execute([room])?;
+    Ok(())
 }
 
 /// A room deleted, in one transaction: its events and its row go, and the
