@@ -8,6 +8,8 @@
 #
 #   dialogue-bench/hostile.sh
 #   REPEAT=5 dialogue-bench/hostile.sh
+#   NICE=19 dialogue-bench/hostile.sh   # the attacker's process at a low
+#                                       # CPU priority (docs/reliability.md)
 #
 # Bounded: every run has --max-time; loopback only; it stops only the
 # server it started, by its PID.
@@ -15,6 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/target/bench/hostile"
 REPEAT="${REPEAT:-3}"
+NICE="${NICE:-0}"
 PORT="${PORT:-3100}"
 mkdir -p "$OUT"
 rm -f "$OUT/results.jsonl"
@@ -42,7 +45,7 @@ for run in $(seq "$REPEAT"); do
   echo "run $run: quiet"
   fanout a "$run"
   echo "run $run: hostile"
-  "$HOSTILE" --target "127.0.0.1:$PORT" --duration 14 --connections 20 >"$OUT/hostile-$run.txt" &
+  nice -n "$NICE" "$HOSTILE" --target "127.0.0.1:$PORT" --duration 14 --connections 20 >"$OUT/hostile-$run.txt" &
   hostile=$!
   sleep 1
   fanout b "$run"

@@ -27,11 +27,15 @@ use crate::support::proxy::FaultProxy;
 
 const SLOTS: usize = 4;
 /// The rooms: chat (declared), small (declared, at most 2), lobby
-/// (declared, presence), r1 (created by a client, host rules).
-const ROOMS: [&str; 4] = ["chat", "small", "lobby", "r1"];
-/// Rooms whose subscriptions the sequences change (a created room
-/// subscribes joiners to `*`).
-const DECLARED: [&str; 3] = ["chat", "small", "lobby"];
+/// (declared, presence), doc:a (an instance of the `doc:{docId}` template,
+/// presence, made by its first join or lookup), r1 (created by a client,
+/// host rules).
+const ROOMS: [&str; 5] = ["chat", "small", "lobby", "doc:a", "r1"];
+/// Rooms whose subscriptions the sequences change, and that a restart
+/// keeps (a created room subscribes joiners to `*`, and lives in memory).
+const DECLARED: [&str; 4] = ["chat", "small", "lobby", "doc:a"];
+/// Rooms with presence.
+const PRESENCE: [&str; 2] = ["lobby", "doc:a"];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -749,11 +753,11 @@ async fn check(model: &mut Model, system: &mut System, after: &Op) {
             model.seq[room],
             "after {after:?}: {room}'s seq"
         );
-        if room == "lobby" {
+        if PRESENCE.contains(&room) {
             let present: BTreeSet<String> =
                 handle.presence().into_iter().map(|m| m.user_id).collect();
             let expected: BTreeSet<String> = members.iter().map(|m| user(*m)).collect();
-            assert_eq!(present, expected, "after {after:?}: presence in the lobby");
+            assert_eq!(present, expected, "after {after:?}: presence in {room}");
         }
         if room == "r1" {
             let host = model.r1.flatten().map(user);
