@@ -1,5 +1,6 @@
 //! A model-based test (docs/reliability.md): random sequences of what four
-//! clients do (connect, join, leave, subscribe, trigger, create and delete
+//! clients do (connect, join, leave, subscribe, trigger, read history,
+//! create and delete
 //! a room, kick, hand over the host, disconnect, lose the transport,
 //! resume, restart the server on its SQLite file) applied both to a real
 //! server in process, over real Socket.IO
@@ -45,6 +46,8 @@ enum Op {
     Subscribe(usize, usize),
     Unsubscribe(usize, usize),
     Trigger(usize, usize),
+    /// The first page of the room's `message` history.
+    History(usize, usize),
     Create(usize),
     Delete(usize),
     Kick(usize, usize),
@@ -68,7 +71,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (slot.clone(), room.clone()).prop_map(|(c, r)| Op::Leave(c, r)),
         1 => (slot.clone(), declared.clone()).prop_map(|(c, r)| Op::Subscribe(c, r)),
         1 => (slot.clone(), declared).prop_map(|(c, r)| Op::Unsubscribe(c, r)),
-        5 => (slot.clone(), room).prop_map(|(c, r)| Op::Trigger(c, r)),
+        5 => (slot.clone(), room.clone()).prop_map(|(c, r)| Op::Trigger(c, r)),
+        1 => (slot.clone(), room).prop_map(|(c, r)| Op::History(c, r)),
         1 => slot.clone().prop_map(Op::Create),
         1 => slot.clone().prop_map(Op::Delete),
         1 => (slot.clone(), slot.clone()).prop_map(|(c, t)| Op::Kick(c, t)),
@@ -294,6 +298,7 @@ fn actor(step: &Op) -> Option<usize> {
         | Op::Subscribe(c, _)
         | Op::Unsubscribe(c, _)
         | Op::Trigger(c, _)
+        | Op::History(c, _)
         | Op::Create(c)
         | Op::Delete(c)
         | Op::Kick(c, _)
@@ -322,6 +327,7 @@ async fn apply(
         Op::Subscribe(..) => "subscribe",
         Op::Unsubscribe(..) => "unsubscribe",
         Op::Trigger(..) => "trigger",
+        Op::History(..) => "history",
         Op::Create(_) => "create",
         Op::Delete(_) => "delete",
         Op::Kick(..) => "kick",
@@ -471,6 +477,35 @@ async fn apply(
                         model.expected[slot].entry(room).or_default().push(seq);
                     }
                 }
+            }
+        }
+        Op::History(c, r) => {
+            let room = ROOMS[r];
+            if model.link[c] != Link::On {
+                return;
+            }
+            let answer = ask(
+                system.client(c),
+                "dialogue:getHistory",
+                json!({ "roomId": room, "eventName": "message", "start": 0, "end": 100 }),
+            )
+            .await;
+            if !model.exists(room) {
+                expect(step, &answer, &["ROOM_NOT_FOUND"]);
+            } else if !model.is_member(c, room) {
+                expect(step, &answer, &["NOT_IN_ROOM"]);
+            } else {
+                expect(step, &answer, &["ok"]);
+                // Every event of the room's current life (restarts
+                // included: the store keeps them), newest first.
+                let seqs: Vec<u64> = answer["events"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{step:?}: {answer}"))
+                    .iter()
+                    .map(|event| event["seq"].as_u64().unwrap())
+                    .collect();
+                let expected: Vec<u64> = (1..=model.seq[room]).rev().take(100).collect();
+                assert_eq!(seqs, expected, "{step:?}: {answer}");
             }
         }
         Op::Create(c) => {
@@ -851,6 +886,7 @@ fn the_sequences_reach_every_kind_of_step() {
         "subscribe",
         "unsubscribe",
         "trigger",
+        "history",
         "create",
         "delete",
         "kick",
