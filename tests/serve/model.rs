@@ -27,6 +27,8 @@ use crate::support::conformance::ConformanceApp;
 use crate::support::proxy::FaultProxy;
 
 const SLOTS: usize = 4;
+/// r1's secret, when it is made with one.
+const SECRET: &str = "open sesame";
 /// The rooms: chat (declared), small (declared, at most 2), lobby
 /// (declared, presence), doc:a (an instance of the `doc:{docId}` template,
 /// presence, made by its first join or lookup), r1 (created by a client,
@@ -41,16 +43,19 @@ const PRESENCE: [&str; 2] = ["lobby", "doc:a"];
 #[derive(Debug, Clone)]
 enum Op {
     Connect(usize),
-    Join(usize, usize),
+    /// With the room's secret or not (only `r1` can have one).
+    Join(usize, usize, bool),
     Leave(usize, usize),
     Subscribe(usize, usize),
     Unsubscribe(usize, usize),
     Trigger(usize, usize),
     /// The first page of the room's `message` history.
     History(usize, usize),
-    Create(usize),
+    /// With a secret or not.
+    Create(usize, bool),
     Delete(usize),
-    Kick(usize, usize),
+    /// With a ban or not.
+    Kick(usize, usize, bool),
     Transfer(usize, usize),
     Disconnect(usize),
     Drop(usize),
@@ -67,15 +72,15 @@ fn op() -> impl Strategy<Value = Op> {
     let declared = 0..DECLARED.len();
     prop_oneof![
         2 => slot.clone().prop_map(Op::Connect),
-        4 => (slot.clone(), room.clone()).prop_map(|(c, r)| Op::Join(c, r)),
+        4 => (slot.clone(), room.clone(), any::<bool>()).prop_map(|(c, r, s)| Op::Join(c, r, s)),
         2 => (slot.clone(), room.clone()).prop_map(|(c, r)| Op::Leave(c, r)),
         1 => (slot.clone(), declared.clone()).prop_map(|(c, r)| Op::Subscribe(c, r)),
         1 => (slot.clone(), declared).prop_map(|(c, r)| Op::Unsubscribe(c, r)),
         5 => (slot.clone(), room.clone()).prop_map(|(c, r)| Op::Trigger(c, r)),
         1 => (slot.clone(), room).prop_map(|(c, r)| Op::History(c, r)),
-        1 => slot.clone().prop_map(Op::Create),
+        1 => (slot.clone(), any::<bool>()).prop_map(|(c, s)| Op::Create(c, s)),
         1 => slot.clone().prop_map(Op::Delete),
-        1 => (slot.clone(), slot.clone()).prop_map(|(c, t)| Op::Kick(c, t)),
+        1 => (slot.clone(), slot.clone(), any::<bool>()).prop_map(|(c, t, b)| Op::Kick(c, t, b)),
         1 => (slot.clone(), slot.clone()).prop_map(|(c, t)| Op::Transfer(c, t)),
         1 => slot.clone().prop_map(Op::Disconnect),
         2 => slot.clone().prop_map(Op::Drop),
@@ -109,6 +114,10 @@ struct Model {
     seq: BTreeMap<&'static str, u64>,
     /// r1 exists, and its host.
     r1: Option<Option<usize>>,
+    /// r1 was made with a secret.
+    r1_secret: bool,
+    /// Slots banned from r1 (while it exists).
+    banned: BTreeSet<usize>,
     /// The seq r1 had when a restart took it from memory (created rooms
     /// live in memory; their positions stay in the store until deleted).
     r1_stored: Option<u64>,
@@ -124,6 +133,8 @@ impl Model {
             unsubscribed: BTreeSet::new(),
             seq: ROOMS.iter().map(|r| (*r, 0)).collect(),
             r1: None,
+            r1_secret: false,
+            banned: BTreeSet::new(),
             r1_stored: None,
             expected: Default::default(),
         }
@@ -293,15 +304,15 @@ fn expect(step: &Op, answer: &Value, allowed: &[&str]) {
 /// The slot that acts in `step`, when it is one that needs a connection.
 fn actor(step: &Op) -> Option<usize> {
     match *step {
-        Op::Join(c, _)
+        Op::Join(c, ..)
         | Op::Leave(c, _)
         | Op::Subscribe(c, _)
         | Op::Unsubscribe(c, _)
         | Op::Trigger(c, _)
         | Op::History(c, _)
-        | Op::Create(c)
+        | Op::Create(c, _)
         | Op::Delete(c)
-        | Op::Kick(c, _)
+        | Op::Kick(c, ..)
         | Op::Transfer(c, _) => Some(c),
         _ => None,
     }
@@ -328,7 +339,7 @@ async fn apply(
         Op::Unsubscribe(..) => "unsubscribe",
         Op::Trigger(..) => "trigger",
         Op::History(..) => "history",
-        Op::Create(_) => "create",
+        Op::Create(..) => "create",
         Op::Delete(_) => "delete",
         Op::Kick(..) => "kick",
         Op::Transfer(..) => "transfer",
@@ -340,7 +351,7 @@ async fn apply(
     let ready = match step {
         Op::Connect(c) => model.link[*c] == Link::Off,
         Op::Resume(c) => model.link[*c] == Link::Held,
-        Op::Kick(c, t) | Op::Transfer(c, t) => model.link[*c] == Link::On && c != t,
+        Op::Kick(c, t, _) | Op::Transfer(c, t) => model.link[*c] == Link::On && c != t,
         Op::Disconnect(c) | Op::Drop(c) => model.link[*c] == Link::On,
         Op::Restart => true,
         _ => actor(step).is_some_and(|c| model.link[c] == Link::On),
@@ -356,16 +367,25 @@ async fn apply(
             system.connect(c, json!({ "userId": user(c) })).await;
             model.link[c] = Link::On;
         }
-        Op::Join(c, r) => {
+        Op::Join(c, r, with_secret) => {
             let room = ROOMS[r];
             if model.link[c] != Link::On {
                 return;
             }
-            let answer = ask(system.client(c), "dialogue:join", json!({ "roomId": room })).await;
+            let mut request = json!({ "roomId": room });
+            if with_secret && room == "r1" {
+                request["secret"] = json!(SECRET);
+            }
+            let answer = ask(system.client(c), "dialogue:join", request).await;
             let allowed: &[&str] = if !model.exists(room) {
                 &["ROOM_NOT_FOUND"]
             } else if model.is_member(c, room) {
                 &["ok"]
+            } else if room == "r1"
+                && (model.banned.contains(&c) || (model.r1_secret && !with_secret))
+            {
+                // A ban, or a missing secret: one code for both.
+                &["JOIN_DENIED"]
             } else if room == "small" && model.members["small"].len() >= 2 {
                 &["ROOM_FULL"]
             } else {
@@ -508,21 +528,22 @@ async fn apply(
                 assert_eq!(seqs, expected, "{step:?}: {answer}");
             }
         }
-        Op::Create(c) => {
+        Op::Create(c, with_secret) => {
             if model.link[c] != Link::On {
                 return;
             }
-            let answer = ask(
-                system.client(c),
-                "dialogue:createRoom",
-                json!({ "id": "r1", "name": "R1" }),
-            )
-            .await;
+            let mut request = json!({ "id": "r1", "name": "R1" });
+            if with_secret {
+                request["secret"] = json!(SECRET);
+            }
+            let answer = ask(system.client(c), "dialogue:createRoom", request).await;
             if model.r1.is_some() {
                 expect(step, &answer, &["ROOM_EXISTS"]);
             } else {
                 expect(step, &answer, &["ok"]);
                 model.r1 = Some(Some(c));
+                model.r1_secret = with_secret;
+                model.banned.clear();
                 model.seq.insert("r1", model.r1_stored.take().unwrap_or(0));
             }
         }
@@ -549,36 +570,47 @@ async fn apply(
                     model.unsubscribed.retain(|(_, room)| *room != "r1");
                     model.r1 = None;
                     model.r1_stored = None;
+                    model.banned.clear();
                 }
             }
         }
-        Op::Kick(c, t) | Op::Transfer(c, t) => {
+        Op::Kick(c, t, _) | Op::Transfer(c, t) => {
             if model.link[c] != Link::On || c == t {
                 return;
             }
-            let kick = matches!(step, Op::Kick(..));
-            let request = if kick {
-                "dialogue:kick"
-            } else {
-                "dialogue:transferHost"
+            let (kick, ban) = match *step {
+                Op::Kick(_, _, ban) => (true, ban),
+                _ => (false, false),
             };
-            let answer = ask(
-                system.client(c),
-                request,
-                json!({ "roomId": "r1", "userId": user(t) }),
-            )
-            .await;
+            let (request, body) = if kick {
+                (
+                    "dialogue:kick",
+                    json!({ "roomId": "r1", "userId": user(t), "ban": ban }),
+                )
+            } else {
+                (
+                    "dialogue:transferHost",
+                    json!({ "roomId": "r1", "userId": user(t) }),
+                )
+            };
+            let answer = ask(system.client(c), request, body).await;
             match model.r1 {
                 None => expect(step, &answer, &["ROOM_NOT_FOUND"]),
                 Some(host) if host != Some(c) => expect(step, &answer, &["PERMISSION_DENIED"]),
-                Some(_) if !model.is_member(t, "r1") => expect(step, &answer, &["NOT_IN_ROOM"]),
+                // A ban needs no presence: it bans in advance.
+                Some(_) if !model.is_member(t, "r1") && !ban => {
+                    expect(step, &answer, &["NOT_IN_ROOM"])
+                }
                 Some(_) => {
                     expect(step, &answer, &["ok"]);
-                    if kick {
+                    if ban {
+                        model.banned.insert(t);
+                    }
+                    if kick && model.is_member(t, "r1") {
                         model.leave(t, "r1");
                         model.expected[t].remove("r1");
                         system.positions[t].remove("r1");
-                    } else {
+                    } else if !kick {
                         model.r1 = Some(Some(t));
                     }
                 }
@@ -681,6 +713,8 @@ async fn restart(model: &mut Model, system: &mut System, step: &Op) {
     if model.r1.take().is_some() {
         model.r1_stored = Some(model.seq["r1"]);
     }
+    // Bans live with the room in memory.
+    model.banned.clear();
     for (slot, rooms) in before {
         let token = system.tokens[slot].clone().expect("a token");
         let greeting = system
@@ -763,9 +797,19 @@ async fn check(model: &mut Model, system: &mut System, after: &Op) {
     }
     let dialogue = &system.server.dialogue;
     for room in ROOMS {
-        let Some(handle) = dialogue.room_by_id(room) else {
+        // An instance is looked up among the rooms in memory: `room_by_id`
+        // would make it.
+        let handle = if room == "doc:a" {
+            dialogue
+                .rooms()
+                .into_iter()
+                .find(|handle| handle.id() == room)
+        } else {
+            dialogue.room_by_id(room)
+        };
+        let Some(handle) = handle else {
             assert!(
-                !model.exists(room),
+                !model.exists(room) || (room == "doc:a" && model.members[room].is_empty()),
                 "after {after:?}: {room} is gone on the server"
             );
             continue;

@@ -354,6 +354,12 @@ impl Engine {
         if self.rooms.template_of(&id).is_some() {
             return Err(CreateRoomError::Reserved(id));
         }
+        // Before the room is built: building it reads (and records) the
+        // stored position, which a room still being deleted under this id
+        // is about to remove (the registry answers again at insertion).
+        if self.state.registry.get(&id).is_some() {
+            return Err(CreateRoomError::Exists(id));
+        }
         let order = self.rooms.next_order();
         let room = Arc::new(self.state.room(options, RoomKind::Created, order));
         match self.state.registry.insert(room.clone()).await {

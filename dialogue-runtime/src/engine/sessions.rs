@@ -175,6 +175,16 @@ impl Engine {
         let mut rooms = Vec::new();
         let mut recovered = Vec::new();
         let mut rejoins = Vec::new();
+        // Each recovery is decided against its room's position, not a copy
+        // still hearing it (several nodes): the rooms catch up together,
+        // so that a resume waits at most one bound, not one per room.
+        futures_util::future::join_all(
+            memberships
+                .iter()
+                .filter(|membership| request.positions.contains_key(&membership.room.id))
+                .map(|membership| membership.room.stream.catch_up()),
+        )
+        .await;
         for membership in memberships {
             let room = membership.room.clone();
             // Deleted while the session was held: gone with it (a room made
@@ -190,11 +200,7 @@ impl Engine {
             room.roster
                 .transfer(&client.user_id, from, &client.id)
                 .await;
-            let since = request.positions.get(&room.id);
-            if since.is_some() {
-                room.stream.catch_up().await;
-            }
-            let missed = since.and_then(|since| {
+            let missed = request.positions.get(&room.id).and_then(|since| {
                 let recovered = room.stream.delivery().recover(since).ok();
                 crate::metrics::recovery(recovered.is_some());
                 recovered

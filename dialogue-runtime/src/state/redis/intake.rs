@@ -302,10 +302,16 @@ impl Intake {
     /// quietly (Redis slow or away, another epoch): the caller then goes on
     /// with what the node has, which is never wrong, only possibly behind.
     pub(crate) async fn catch_up(self: &Arc<Self>, patience: std::time::Duration) {
-        let _ = tokio::time::timeout(patience, self.reach_latest(patience / 3)).await;
+        // On a task of its own: a repair may drain the room's delivery, and
+        // a drain cancelled half way would leave the room stalled (its ops
+        // dropped, `draining` set). Only the wait is bounded.
+        let intake = self.clone();
+        let reaching = tokio::spawn(async move { intake.reach_latest(patience).await });
+        let _ = tokio::time::timeout(patience, reaching).await;
     }
 
-    async fn reach_latest(self: &Arc<Self>, in_flight: std::time::Duration) {
+    async fn reach_latest(self: &Arc<Self>, patience: std::time::Duration) {
+        let in_flight = patience / 3;
         let mut pipeline = redis::pipe();
         pipeline
             .cmd("GET")
@@ -334,7 +340,8 @@ impl Intake {
         if from <= seq {
             self.repair(from, seq).await;
         }
-        self.delivery.settled(seq).await;
+        // Bounded: nobody waits for this task past its caller's patience.
+        let _ = tokio::time::timeout(patience, self.delivery.settled(seq)).await;
     }
 
     /// Reads the events `from..=to` from the log and accepts them. When the

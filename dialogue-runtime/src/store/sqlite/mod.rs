@@ -303,8 +303,13 @@ impl SqliteStore {
         })?;
         // A row at seq 0 may be on its way out (`release`, queued before):
         // pinning again, after it in the queue, keeps it.
-        if !found || seq == 0 {
-            self.pin(room, epoch)?;
+        if (!found || seq == 0)
+            && let Err(error) = self.pin(room, epoch)
+        {
+            // The read stands: the room starts right; only a restart after
+            // another room's deletion may move its epoch (a reload, nothing
+            // lost).
+            tracing::warn!(room, %error, "the store could not record a room's epoch");
         }
         Ok((self.epoch_name(epoch), epoch, seq))
     }
@@ -318,6 +323,7 @@ impl SqliteStore {
     /// raise `next_epoch` (a deletion queued later), so that whatever a
     /// crash keeps, the room's epoch is the same.
     fn pin(&self, room: &str, epoch: u64) -> Result<(), StoreError> {
+        // A failure here is logged by the caller, whose read stands.
         match &*self.inner.writer.lock() {
             WriterState::Ready(connection) => writer::pin(connection, room, epoch)
                 .map_err(|e| StoreError::at(&self.inner.path, e)),

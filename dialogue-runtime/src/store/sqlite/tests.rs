@@ -1,5 +1,5 @@
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use serde_json::json;
@@ -430,6 +430,48 @@ async fn a_room_without_events_keeps_its_epoch_when_another_is_deleted() {
         Some("0"),
         "a room new to the file starts past the deleted room's epoch: {fresh}"
     );
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A room let go from memory without events starts its next life at an
+/// epoch none of its lives had, even when its row's epoch was bumped on
+/// open past `next_epoch` (its events cut).
+#[tokio::test]
+async fn a_released_room_never_reuses_an_epoch() {
+    let dir = temp_dir("released");
+    let path = dir.join("s.sqlite");
+    {
+        let store = started(&path);
+        for seq in 1..=3 {
+            write(&store, "r", seq, 0).await.unwrap();
+        }
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    Connection::open(&path)
+        .unwrap()
+        .execute("DELETE FROM dialogue_events", [])
+        .unwrap();
+    let store = started(&path);
+    let (_, bumped, seq) = store.position("r").unwrap();
+    assert_eq!((bumped, seq), (1, 0), "cut: a new epoch, no event left");
+    store.release("r");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let observer = Connection::open(&path).unwrap();
+    while observer
+        .query_row(
+            "SELECT COUNT(*) FROM dialogue_rooms WHERE room = 'r'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .unwrap()
+        > 0
+    {
+        assert!(Instant::now() < deadline, "the row is let go");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (_, number, _) = store.position("r").unwrap();
+    assert!(number > bumped, "epoch {number} was the room's before");
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -424,13 +424,26 @@ pub(crate) fn pin(connection: &Connection, room: &str, epoch: u64) -> rusqlite::
     Ok(())
 }
 
-/// Removes the row of a room that never had an event (a write that came
-/// since keeps it).
+/// Removes the row of a room that has no event in its epoch (a write that
+/// came since keeps it). Its next life starts at `next_epoch`, raised past
+/// this epoch if need be (a row whose epoch was bumped on open, its events
+/// gone, may carry an epoch past `next_epoch`).
 fn release(connection: &Connection, room: &str) -> rusqlite::Result<()> {
-    connection
-        .prepare_cached("DELETE FROM dialogue_rooms WHERE room = ?1 AND seq = 0")?
-        .execute([room])?;
-    Ok(())
+    use rusqlite::OptionalExtension;
+    let transaction = connection.unchecked_transaction()?;
+    let epoch: Option<i64> = transaction
+        .query_row(
+            "DELETE FROM dialogue_rooms WHERE room = ?1 AND seq = 0 RETURNING epoch",
+            [room],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(epoch) = epoch
+        && epoch as u64 >= schema::next_epoch(&transaction)?
+    {
+        schema::raise_next_epoch(&transaction, epoch as u64)?;
+    }
+    transaction.commit()
 }
 
 /// A room deleted, in one transaction: its events and its row go, and the
