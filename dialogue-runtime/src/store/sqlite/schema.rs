@@ -78,7 +78,15 @@ pub(crate) fn prepare(
             path.display()
         )));
     }
-    let transaction = connection.transaction().map_err(fail)?;
+    // IMMEDIATE: the write lock is taken first, waiting (busy_timeout) for
+    // another writer of the file. A deferred transaction would read first
+    // and then fail at once ("database is locked", a stale snapshot: no
+    // wait helps) when another connection commits between its read and its
+    // first write, e.g. a server on the same file finishing its last
+    // writes while this one starts.
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(fail)?;
     transaction
         .execute_batch(
             "CREATE TABLE IF NOT EXISTS dialogue_meta (

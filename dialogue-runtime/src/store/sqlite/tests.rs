@@ -475,3 +475,47 @@ async fn a_released_room_never_reuses_an_epoch() {
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Opening a file that another connection writes to waits for it (a
+/// server on the same file finishing its last writes while the next one
+/// starts): it is not refused as locked because a commit landed between
+/// the opening's first read and its first write.
+#[test]
+fn opening_waits_for_another_writer_of_the_file() {
+    let dir = temp_dir("busy");
+    let path = dir.join("s.sqlite");
+    drop(SqliteStore::open(&path).unwrap());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let noise = {
+        let (path, stop) = (path.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let connection = schema::connect(&path, Synchronous::Normal).unwrap();
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                connection
+                    .execute(
+                        "INSERT OR REPLACE INTO dialogue_meta (key, value) VALUES ('noise', ?1)",
+                        [n.to_string()],
+                    )
+                    .unwrap();
+            }
+            n
+        })
+    };
+    let mut refused = Vec::new();
+    for _ in 0..40 {
+        if let Err(error) = SqliteStore::open(&path) {
+            refused.push(error.to_string());
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let commits = noise.join().unwrap();
+    assert!(commits > 0);
+    assert!(
+        refused.is_empty(),
+        "{} of 40 opens refused: {refused:?}",
+        refused.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
