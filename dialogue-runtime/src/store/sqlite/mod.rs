@@ -22,6 +22,7 @@
 mod checkpoint;
 mod reads;
 pub(crate) mod retention;
+mod rows;
 mod schema;
 pub(crate) mod writer;
 
@@ -325,8 +326,9 @@ impl SqliteStore {
     fn pin(&self, room: &str, epoch: u64) -> Result<(), StoreError> {
         // A failure here is logged by the caller, whose read stands.
         match &*self.inner.writer.lock() {
-            WriterState::Ready(connection) => writer::pin(connection, room, epoch)
-                .map_err(|e| StoreError::at(&self.inner.path, e)),
+            WriterState::Ready(connection) => {
+                rows::pin(connection, room, epoch).map_err(|e| StoreError::at(&self.inner.path, e))
+            }
             WriterState::Running(shared) => {
                 let _ = shared.push(Job::Pin(Arc::from(room), epoch));
                 Ok(())
@@ -435,3 +437,5 @@ fn ignore_file_size_signal() {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_rows;

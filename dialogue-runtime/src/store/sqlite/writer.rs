@@ -41,7 +41,7 @@ use crate::envelope::StampedEvent;
 use crate::logging::guarded;
 use crate::store::sqlite::checkpoint::Poke;
 use crate::store::sqlite::retention::{self, Retention};
-use crate::store::sqlite::schema;
+use crate::store::sqlite::rows;
 
 /// Writes in one transaction at most.
 const BATCH: usize = 1024;
@@ -288,12 +288,12 @@ impl Core {
                 Job::Pin(room, epoch) => {
                     // Never in the way of a write: a row already there
                     // stays as it is.
-                    if let Err(error) = pin(&self.connection, &room, epoch) {
+                    if let Err(error) = rows::pin(&self.connection, &room, epoch) {
                         tracing::warn!(%room, %error, "the store could not record a room's epoch");
                     }
                 }
                 Job::Release(room) => {
-                    if let Err(error) = release(&self.connection, &room) {
+                    if let Err(error) = rows::release(&self.connection, &room) {
                         tracing::warn!(%room, %error, "the store could not let go of a room's row");
                     }
                 }
@@ -306,7 +306,8 @@ impl Core {
                         std::mem::take(&mut batch),
                     );
                     self.rooms.remove(&room);
-                    let _ = done.send(forget(&self.connection, &room).map_err(|e| e.to_string()));
+                    let _ =
+                        done.send(rows::forget(&self.connection, &room).map_err(|e| e.to_string()));
                 }
             }
         }
@@ -412,58 +413,6 @@ fn commit_or_refuse(
             }
         }
     }
-}
-
-/// Records the epoch of a room that has no row yet, at seq 0.
-pub(crate) fn pin(connection: &Connection, room: &str, epoch: u64) -> rusqlite::Result<()> {
-    connection
-        .prepare_cached(
-            "INSERT OR IGNORE INTO dialogue_rooms (room, epoch, seq) VALUES (?1, ?2, 0)",
-        )?
-        .execute(rusqlite::params![room, epoch as i64])?;
-    Ok(())
-}
-
-/// Removes the row of a room that has no event in its epoch (a write that
-/// came since keeps it). Its next life starts at `next_epoch`, raised past
-/// this epoch if need be (a row whose epoch was bumped on open, its events
-/// gone, may carry an epoch past `next_epoch`).
-fn release(connection: &Connection, room: &str) -> rusqlite::Result<()> {
-    use rusqlite::OptionalExtension;
-    let transaction = connection.unchecked_transaction()?;
-    let epoch: Option<i64> = transaction
-        .query_row(
-            "DELETE FROM dialogue_rooms WHERE room = ?1 AND seq = 0 RETURNING epoch",
-            [room],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if let Some(epoch) = epoch
-        && epoch as u64 >= schema::next_epoch(&transaction)?
-    {
-        schema::raise_next_epoch(&transaction, epoch as u64)?;
-    }
-    transaction.commit()
-}
-
-/// A room deleted, in one transaction: its events and its row go, and the
-/// file's `next_epoch` passes the room's epoch, so that its next life (which
-/// starts there, having no row) has a new one (`schema`).
-fn forget(connection: &Connection, room: &str) -> rusqlite::Result<()> {
-    use rusqlite::OptionalExtension;
-    let transaction = connection.unchecked_transaction()?;
-    let epoch: Option<i64> = transaction
-        .query_row(
-            "SELECT epoch FROM dialogue_rooms WHERE room = ?1",
-            [room],
-            |row| row.get(0),
-        )
-        .optional()?;
-    transaction.execute("DELETE FROM dialogue_events WHERE room = ?1", [room])?;
-    transaction.execute("DELETE FROM dialogue_rooms WHERE room = ?1", [room])?;
-    // Without a row its epoch was at most `next_epoch`, which is raised anyway.
-    schema::raise_next_epoch(&transaction, epoch.map_or(0, |epoch| epoch as u64))?;
-    transaction.commit()
 }
 
 /// Commits `batch` in one transaction: the events, and each room's position.
