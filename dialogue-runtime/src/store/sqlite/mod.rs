@@ -310,7 +310,9 @@ impl SqliteStore {
             // The read stands: the room starts right; only a restart after
             // another room's deletion may move its epoch (a reload, nothing
             // lost).
-            tracing::warn!(room, %error, "the store could not record a room's epoch");
+            crate::logging::guarded(
+                || tracing::warn!(room, %error, "the store could not record a room's epoch"),
+            );
         }
         Ok((self.epoch_name(epoch), epoch, seq))
     }

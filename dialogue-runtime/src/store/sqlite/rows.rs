@@ -6,6 +6,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::logging::guarded;
 use crate::store::sqlite::schema;
 
 /// Records the epoch of a room that has no row yet, at seq 0.
@@ -22,9 +23,8 @@ pub(crate) fn pin(connection: &Connection, room: &str, epoch: u64) -> rusqlite::
 /// came since keeps it). Its next life starts at `next_epoch`, raised past
 /// this epoch if need be (a row whose epoch was bumped on open, its events
 /// gone, may carry an epoch past `next_epoch`).
-pub(crate) fn release(connection: &Connection, room: &str) -> rusqlite::Result<()> {
-    let transaction = connection.unchecked_transaction()?;
-    let epoch: Option<i64> = transaction
+fn release(connection: &Connection, room: &str) -> rusqlite::Result<()> {
+    let epoch: Option<i64> = connection
         .query_row(
             "DELETE FROM dialogue_rooms WHERE room = ?1 AND seq = 0 RETURNING epoch",
             [room],
@@ -32,11 +32,49 @@ pub(crate) fn release(connection: &Connection, room: &str) -> rusqlite::Result<(
         )
         .optional()?;
     if let Some(epoch) = epoch
-        && epoch as u64 >= schema::next_epoch(&transaction)?
+        && epoch as u64 >= schema::next_epoch(connection)?
     {
-        schema::raise_next_epoch(&transaction, epoch as u64)?;
+        schema::raise_next_epoch(connection, epoch as u64)?;
     }
-    transaction.commit()
+    Ok(())
+}
+
+/// What happens to rows outside the commits of events, queued in order.
+pub(crate) enum Change {
+    /// [`pin`] a room at this epoch.
+    Pin(std::sync::Arc<str>, u64),
+    /// [`release`] a room.
+    Release(std::sync::Arc<str>),
+}
+
+/// Applies `changes` in order, in one transaction (one sync in `FULL`
+/// mode, however many rooms started or left): their order against the
+/// events' commits does not matter (a pin never overwrites a row, a
+/// release never removes one with events), only against deletions, which
+/// apply what is queued before them first. A change that fails is logged
+/// and skipped (a room's epoch may then move on a restart: a reload,
+/// nothing lost).
+pub(crate) fn apply(connection: &Connection, changes: Vec<Change>) {
+    if changes.is_empty() {
+        return;
+    }
+    let result = connection.unchecked_transaction().and_then(|transaction| {
+        for change in &changes {
+            let (room, outcome) = match change {
+                Change::Pin(room, epoch) => (room, pin(&transaction, room, *epoch)),
+                Change::Release(room) => (room, release(&transaction, room)),
+            };
+            if let Err(error) = outcome {
+                guarded(
+                    || tracing::warn!(%room, %error, "the store could not update a room's row"),
+                );
+            }
+        }
+        transaction.commit()
+    });
+    if let Err(error) = result {
+        guarded(|| tracing::warn!(%error, "the store could not update the rooms' rows"));
+    }
 }
 
 /// A room deleted, in one transaction: its events and its row go, and the

@@ -271,6 +271,7 @@ impl Core {
     /// Commits `jobs` in order and answers them.
     fn process(&mut self, jobs: Vec<Job>) {
         let mut batch = Vec::new();
+        let mut changes = Vec::new();
         for job in jobs {
             match job {
                 Job::Write(write) => {
@@ -285,26 +286,17 @@ impl Core {
                         batch.push(write);
                     }
                 }
-                Job::Pin(room, epoch) => {
-                    // Never in the way of a write: a row already there
-                    // stays as it is.
-                    if let Err(error) = rows::pin(&self.connection, &room, epoch) {
-                        tracing::warn!(%room, %error, "the store could not record a room's epoch");
-                    }
-                }
-                Job::Release(room) => {
-                    if let Err(error) = rows::release(&self.connection, &room) {
-                        tracing::warn!(%room, %error, "the store could not let go of a room's row");
-                    }
-                }
+                Job::Pin(room, epoch) => changes.push(rows::Change::Pin(room, epoch)),
+                Job::Release(room) => changes.push(rows::Change::Release(room)),
                 Job::Forget(room, done) => {
-                    // Earlier writes first, in order.
+                    // Earlier writes and row changes first, in order.
                     commit_or_refuse(
                         &mut self.connection,
                         &mut self.rooms,
                         (&mut self.failing, &self.failing_now),
                         std::mem::take(&mut batch),
                     );
+                    rows::apply(&self.connection, std::mem::take(&mut changes));
                     self.rooms.remove(&room);
                     let _ =
                         done.send(rows::forget(&self.connection, &room).map_err(|e| e.to_string()));
@@ -317,6 +309,7 @@ impl Core {
             (&mut self.failing, &self.failing_now),
             batch,
         );
+        rows::apply(&self.connection, changes);
     }
 }
 
