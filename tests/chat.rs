@@ -324,14 +324,7 @@ async fn a_newcomer_gets_the_last_50_messages_newest_first() {
 
 #[tokio::test]
 async fn with_its_store_a_restart_keeps_the_conversation() {
-    let dir = std::env::temp_dir().join(format!(
-        "dialogue-chat-store-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+    let dir = support::temp_dir("chat-store");
     let file = dir.join("chat.sqlite");
     let before = {
         let chat = Chat::start_with(Some(&file)).await;

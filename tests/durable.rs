@@ -20,13 +20,7 @@ use support::wire::{ask, connect_user, join_with};
 const WAIT: Duration = Duration::from_secs(10);
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "dialogue-durable-{name}-{}-{:x}",
-        std::process::id(),
-        support::random_u64()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::temp_dir(&format!("durable-{name}"))
 }
 
 fn server(db: &Path) -> ServerProcess {

@@ -194,14 +194,7 @@ async fn an_unused_user_room_leaves_memory_and_comes_back_empty_in_a_new_epoch()
 
 #[tokio::test]
 async fn with_a_store_an_unused_user_room_comes_back_from_it() {
-    let dir = std::env::temp_dir().join(format!(
-        "dialogue-user-rooms-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+    let dir = crate::support::temp_dir("user-rooms");
     let idle = Duration::from_millis(200);
     let server = Server::start(
         builder()
@@ -250,14 +243,7 @@ async fn with_a_store_an_unused_user_room_comes_back_from_it() {
 /// and one that had events keeps its row, its position.
 #[tokio::test]
 async fn with_a_store_an_unused_room_without_events_leaves_no_row() {
-    let dir = std::env::temp_dir().join(format!(
-        "dialogue-user-rooms-rows-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+    let dir = crate::support::temp_dir("user-rooms-rows");
     let file = dir.join("rooms.sqlite");
     let idle = Duration::from_millis(200);
     let server = Server::start(

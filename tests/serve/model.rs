@@ -208,13 +208,7 @@ async fn serve(dir: &std::path::Path) -> (Server, Vec<FaultProxy>) {
 
 impl System {
     async fn start() -> Self {
-        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "dialogue-model-{}-{}",
-            std::process::id(),
-            RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::support::temp_dir("model");
         let (server, proxies) = serve(&dir).await;
         Self {
             server,
@@ -299,6 +293,32 @@ fn expect(step: &Op, answer: &Value, allowed: &[&str]) {
         allowed.contains(&got.as_str()),
         "{step:?}: the server answered {answer}, the model expected one of {allowed:?}"
     );
+}
+
+/// The answer to a request only a member of an existing room may make
+/// (trigger, history): the refusal the model expects, or `ok`, which it
+/// returns as `true`.
+fn member_request(model: &Model, step: &Op, answer: &Value, c: usize, room: &str) -> bool {
+    if !model.exists(room) {
+        expect(step, answer, &["ROOM_NOT_FOUND"]);
+        false
+    } else if !model.is_member(c, room) {
+        expect(step, answer, &["NOT_IN_ROOM"]);
+        false
+    } else {
+        expect(step, answer, &["ok"]);
+        true
+    }
+}
+
+/// The seqs of the events listed under `field` of an answer, in order.
+fn seqs_of(step: &Op, answer: &Value, field: &str) -> Vec<u64> {
+    answer[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("{step:?}: no {field} in {answer}"))
+        .iter()
+        .map(|event| event["seq"].as_u64().expect("a seq"))
+        .collect()
 }
 
 /// The slot that acts in `step`, when it is one that needs a connection.
@@ -478,12 +498,7 @@ async fn apply(
                 }),
             )
             .await;
-            if !model.exists(room) {
-                expect(step, &answer, &["ROOM_NOT_FOUND"]);
-            } else if !model.is_member(c, room) {
-                expect(step, &answer, &["NOT_IN_ROOM"]);
-            } else {
-                expect(step, &answer, &["ok"]);
+            if member_request(model, step, &answer, c, room) {
                 let seq = model.seq[room] + 1;
                 assert_eq!(
                     answer["message"]["seq"].as_u64(),
@@ -510,20 +525,10 @@ async fn apply(
                 json!({ "roomId": room, "eventName": "message", "start": 0, "end": 100 }),
             )
             .await;
-            if !model.exists(room) {
-                expect(step, &answer, &["ROOM_NOT_FOUND"]);
-            } else if !model.is_member(c, room) {
-                expect(step, &answer, &["NOT_IN_ROOM"]);
-            } else {
-                expect(step, &answer, &["ok"]);
+            if member_request(model, step, &answer, c, room) {
                 // Every event of the room's current life (restarts
                 // included: the store keeps them), newest first.
-                let seqs: Vec<u64> = answer["events"]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("{step:?}: {answer}"))
-                    .iter()
-                    .map(|event| event["seq"].as_u64().unwrap())
-                    .collect();
+                let seqs = seqs_of(step, &answer, "events");
                 let expected: Vec<u64> = (1..=model.seq[room]).rev().take(100).collect();
                 assert_eq!(seqs, expected, "{step:?}: {answer}");
             }
@@ -744,12 +749,7 @@ async fn restart(model: &mut Model, system: &mut System, step: &Op) {
                 Some(model.seq[room]),
                 "{step:?}: {answer}"
             );
-            let missed: Vec<u64> = answer["missed"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{step:?}: {answer}"))
-                .iter()
-                .map(|event| event["seq"].as_u64().unwrap())
-                .collect();
+            let missed = seqs_of(step, &answer, "missed");
             assert_eq!(
                 missed,
                 (since + 1..=model.seq[room]).collect::<Vec<_>>(),

@@ -20,6 +20,18 @@ pub mod server_process;
 pub mod shapes;
 pub mod wire;
 
+/// A fresh, empty folder of its own under the system's temp dir,
+/// `dialogue-{name}-...`: unique per call, run and process.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "dialogue-{name}-{}-{:x}",
+        std::process::id(),
+        random_u64()
+    ));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir
+}
+
 /// 64 bits that differ from call to call and run to run (the standard
 /// library's randomly keyed hasher; no RNG crate in the tests for this).
 pub fn random_u64() -> u64 {

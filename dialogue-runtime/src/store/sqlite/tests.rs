@@ -50,6 +50,18 @@ pub(super) fn started(path: &std::path::Path) -> SqliteStore {
     store
 }
 
+/// A file whose `room` holds the events `1..=last`, its store closed (the
+/// writer thread ends with the last clone; the file stays).
+pub(super) async fn written(path: &std::path::Path, room: &str, last: u64) {
+    {
+        let store = started(path);
+        for seq in 1..=last {
+            write(&store, room, seq, 0).await.unwrap();
+        }
+    }
+    std::thread::sleep(Duration::from_millis(50));
+}
+
 #[tokio::test]
 async fn a_room_starts_at_zero_and_a_reopened_file_continues_it() {
     let dir = temp_dir("continue");
@@ -98,13 +110,7 @@ fn another_file_means_other_epochs() {
 async fn cut_rows_or_a_reboot_start_a_new_epoch() {
     let dir = temp_dir("rotate");
     let path = dir.join("s.sqlite");
-    {
-        let store = started(&path);
-        for seq in 1..=3 {
-            write(&store, "r", seq, 0).await.unwrap();
-        }
-    }
-    std::thread::sleep(Duration::from_millis(50));
+    written(&path, "r", 3).await;
     // Rows cut behind the store's back.
     Connection::open(&path)
         .unwrap()

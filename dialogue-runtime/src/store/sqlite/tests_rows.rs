@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use super::tests::{started, temp_dir, write};
+use super::tests::{started, temp_dir, write, written};
 use super::*;
 
 #[tokio::test]
@@ -98,13 +98,7 @@ async fn a_room_without_events_keeps_its_epoch_when_another_is_deleted() {
 async fn a_released_room_never_reuses_an_epoch() {
     let dir = temp_dir("released");
     let path = dir.join("s.sqlite");
-    {
-        let store = started(&path);
-        for seq in 1..=3 {
-            write(&store, "r", seq, 0).await.unwrap();
-        }
-    }
-    std::thread::sleep(Duration::from_millis(50));
+    written(&path, "r", 3).await;
     Connection::open(&path)
         .unwrap()
         .execute("DELETE FROM dialogue_events", [])
