@@ -215,3 +215,62 @@ async fn a_dead_nodes_users_leave_presence_after_the_grace_period() {
     .await;
     assert_eq!(page["count"], 1, "{page}");
 }
+
+/// The HTTP API on one node acts on what another node holds (defects 9 and
+/// 10 of docs/reliability.md, found by the model-based test on two nodes):
+/// an instance's presence and kick where its members are on the other node
+/// (not in this node's memory: made and read from Redis before answering),
+/// and closing a user's connections on every node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_on_one_node_acts_on_members_and_connections_of_another() {
+    const KEY: &str = "people-key";
+    let redis = RedisServer::start(Persistence::Off);
+    let start = || {
+        ServerProcess::start(&[
+            ("DIALOGUE_REDIS_URL", &redis.url()),
+            ("DIALOGUE_API_KEY", KEY),
+        ])
+    };
+    let (a, b) = (start(), start());
+    let api = |method: &'static str, path: String, body: Option<Value>| {
+        let url = format!("{}/api{path}", a.url);
+        async move { support::http::send(method, &url, Some(KEY), body.as_ref()).await }
+    };
+    let writer = connect_user(&b.url, "writer").await;
+    let reader = connect_user(&b.url, "reader").await;
+    join_with(&writer, json!({ "roomId": "doc:plan" })).await;
+    join_with(&reader, json!({ "roomId": "doc:plan" })).await;
+
+    // A has never held doc:plan: its presence is read from Redis.
+    let presence = api("GET", "/rooms/doc:plan/presence".into(), None).await;
+    assert_eq!(presence.status, 200, "{}", presence.text);
+    assert_eq!(presence.json["count"], 2, "{}", presence.text);
+
+    // A kick there reaches the member on B.
+    let kicked = api(
+        "POST",
+        "/rooms/doc:plan/kick".into(),
+        Some(json!({ "userId": "reader" })),
+    )
+    .await;
+    assert_eq!(kicked.status, 204, "{}", kicked.text);
+    assert_eq!(next(&reader, "dialogue:kicked").await["roomId"], "doc:plan");
+
+    // Closing the writer's connections on A closes the one on B.
+    let closed = api("DELETE", "/users/writer/connections".into(), None).await;
+    assert_eq!(closed.status, 204, "{}", closed.text);
+    writer
+        .wait_disconnected(WAIT)
+        .await
+        .expect("the writer's connection on the other node is closed");
+    let presence = api("GET", "/rooms/doc:plan/presence".into(), None).await;
+    let deadline = Instant::now() + WAIT;
+    let mut presence = presence;
+    while presence.json["count"] != 0 {
+        assert!(Instant::now() < deadline, "{}", presence.text);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        presence = api("GET", "/rooms/doc:plan/presence".into(), None).await;
+    }
+    // The reader, not named, is still connected.
+    ask_ok(&reader, "dialogue:listRooms", Value::Null).await;
+}

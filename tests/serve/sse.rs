@@ -91,6 +91,25 @@ async fn a_stream_gets_the_rooms_events_with_their_positions_and_recovers() {
     }
 }
 
+/// A graceful shutdown ends the open streams, and `serve` returns (defect
+/// 11 of docs/reliability.md: an endless stream kept its connection, and
+/// `serve` with it, past the shutdown).
+#[tokio::test]
+async fn a_shutdown_ends_the_streams_and_serve_returns() {
+    let server = server().await;
+    let url = format!("{}/api/rooms/chat/stream?userId=dashboard", server.url);
+    let mut stream = open_stream(&url, &[]).await.expect("a stream");
+    tokio::time::timeout(WAIT, server.dialogue.shutdown())
+        .await
+        .expect("the shutdown ends in time");
+    tokio::time::timeout(WAIT, server.serving)
+        .await
+        .expect("serve returns once the streams ended")
+        .expect("the task ends well")
+        .expect("served without error");
+    assert_eq!(stream.next(WAIT).await, None, "the stream ended");
+}
+
 #[tokio::test]
 async fn a_stream_passes_the_checks_of_a_join_but_takes_no_seat() {
     let server = server().await;

@@ -209,9 +209,14 @@ impl Engine {
 
     /// Checks that `actor` may act as the host of `room_id`.
     fn hosted_room(&self, actor: Actor<'_>, room_id: &str) -> Result<Arc<RoomState>, HostError> {
-        let room = self
-            .room(room_id)
-            .ok_or_else(|| RoomNotFound(room_id.to_owned()))?;
+        // The server may act on a template instance this node does not hold
+        // in memory (its members may be on another node): it is made, its
+        // roster read, as for a push into it.
+        let room = match actor {
+            Actor::Server => self.room_or_instance(room_id),
+            Actor::Client(_) => self.room(room_id),
+        }
+        .ok_or_else(|| RoomNotFound(room_id.to_owned()))?;
         if let Actor::Client(user) = actor
             && room.roster.host().as_deref() != Some(user)
         {
@@ -232,6 +237,7 @@ impl Engine {
         ban: bool,
     ) -> Result<(), HostError> {
         let room = self.hosted_room(actor, room_id)?;
+        room.roster.loaded().await;
         if ban {
             room.roster.ban(user).await;
         }

@@ -311,6 +311,27 @@ impl Engine {
         client.conn.release();
     }
 
+    /// Closes every connection of `user_id`, on every node: each closed
+    /// at the namespace level (its session ends, as a disconnection's
+    /// would), and the sessions held for the user end too (their seats go,
+    /// `on_left` runs). With several nodes, the others are told through
+    /// Redis and act a moment later; when Redis cannot be told, this node
+    /// has done its part and the error says the others did not hear it.
+    pub(crate) async fn close_user(self: &Arc<Self>, user_id: &str) -> Result<(), String> {
+        self.close_user_here(user_id).await;
+        self.state.sessions.close_user_elsewhere(user_id).await
+    }
+
+    /// [`close_user`](Self::close_user) on this node only.
+    pub(crate) async fn close_user_here(self: &Arc<Self>, user_id: &str) {
+        for client in self.state.directory.of_user(user_id) {
+            client.conn.disconnect();
+        }
+        for client in self.state.sessions.end_held_of(user_id).await {
+            self.end_memberships(&client).await;
+        }
+    }
+
     /// Ends every membership of `client`: its seats go, `on_left` runs.
     pub(crate) async fn end_memberships(self: &Arc<Self>, client: &Arc<ClientState>) {
         for membership in client.disconnect() {

@@ -199,4 +199,13 @@ impl RegistryWatcher for std::sync::Weak<Engine> {
             }
         })
     }
+
+    fn user_closed(&self, user: String) -> BoxFuture<'static, ()> {
+        let engine = self.upgrade();
+        Box::pin(async move {
+            if let Some(engine) = engine {
+                engine.close_user_here(&user).await;
+            }
+        })
+    }
 }

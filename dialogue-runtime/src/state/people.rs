@@ -118,6 +118,14 @@ pub(crate) trait Roster: Send + Sync + 'static {
     fn forget(&self) -> BoxFuture<'_, ()> {
         Box::pin(future::ready(()))
     }
+
+    /// Resolves once the view holds what the authority had when the roster
+    /// was made: a shared roster reads it in the background, and a room
+    /// made on demand (a template instance the server acts on) must not
+    /// answer from an empty view. Memory is its own authority: at once.
+    fn loaded(&self) -> BoxFuture<'_, ()> {
+        Box::pin(future::ready(()))
+    }
 }
 
 /// The users present, earliest arrival first: what every roster's
@@ -182,6 +190,10 @@ impl<R: Roster> Roster for std::sync::Arc<R> {
 
     fn forget(&self) -> BoxFuture<'_, ()> {
         (**self).forget()
+    }
+
+    fn loaded(&self) -> BoxFuture<'_, ()> {
+        (**self).loaded()
     }
 }
 

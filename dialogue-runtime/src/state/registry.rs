@@ -90,6 +90,10 @@ pub(crate) trait RegistryWatcher: Send + Sync {
     /// A dead node's connection gave its seat in `room` back (its grace
     /// period over): its user departs, and everyone is told.
     fn seat_freed(&self, room: String, user: String, connection: String) -> BoxFuture<'static, ()>;
+
+    /// Another node closed every connection of `user` (the HTTP API): this
+    /// node closes its own and ends the sessions it holds for the user.
+    fn user_closed(&self, user: String) -> BoxFuture<'static, ()>;
 }
 
 /// The registry in this process's memory.

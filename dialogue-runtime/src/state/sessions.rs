@@ -176,6 +176,13 @@ pub(crate) trait Sessions: Send + Sync + 'static {
     /// Ends every held session of `user` now (the HTTP API closing a
     /// user's connections); their clients.
     fn end_held_of<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Vec<Arc<ClientState>>>;
+
+    /// Tells the other nodes to close `user`'s connections and end the
+    /// sessions they hold for it, as this node did with its own (the HTTP
+    /// API closing a user's connections). One node has no others: done.
+    fn close_user_elsewhere<'a>(&'a self, _user: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(future::ready(Ok(())))
+    }
 }
 
 struct Record {
@@ -435,6 +442,10 @@ impl<S: Sessions> Sessions for Arc<S> {
 
     fn end_held_of<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Vec<Arc<ClientState>>> {
         (**self).end_held_of(user)
+    }
+
+    fn close_user_elsewhere<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        (**self).close_user_elsewhere(user)
     }
 }
 

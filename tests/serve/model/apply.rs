@@ -23,7 +23,7 @@ fn outcome(answer: &Value) -> String {
     }
 }
 
-fn expect(step: &Op, answer: &Value, allowed: &[&str]) {
+pub(super) fn expect(step: &Op, answer: &Value, allowed: &[&str]) {
     let got = outcome(answer);
     assert!(
         allowed.contains(&got.as_str()),
@@ -34,7 +34,13 @@ fn expect(step: &Op, answer: &Value, allowed: &[&str]) {
 /// The answer to a request only a member of an existing room may make
 /// (trigger, history): the refusal the model expects, or `ok`, which it
 /// returns as `true`.
-fn member_request(model: &Model, step: &Op, answer: &Value, c: usize, room: &str) -> bool {
+pub(super) fn member_request(
+    model: &Model,
+    step: &Op,
+    answer: &Value,
+    c: usize,
+    room: &str,
+) -> bool {
     if !model.exists(room) {
         expect(step, answer, &["ROOM_NOT_FOUND"]);
         false
@@ -92,17 +98,32 @@ fn kind(step: &Op) -> &'static str {
         Op::Drop(_) => "drop",
         Op::Resume(..) => "resume",
         Op::Restart(_) => "restart",
+        Op::ApiTrigger(..) => "api trigger",
+        Op::ApiKick(..) => "api kick",
+        Op::ApiDelete(_) => "api delete",
+        Op::ApiPresence(..) => "api presence",
+        Op::ApiDisconnect(..) => "api disconnect",
+        Op::Unwatch => "unwatch",
+        Op::Watch(_) => "watch",
     }
 }
 
 /// Whether `step` does something in this state (otherwise it is skipped).
-fn ready(model: &Model, step: &Op) -> bool {
+fn ready(model: &Model, system: &System, step: &Op) -> bool {
+    let watching = system.watcher.as_ref().is_some_and(|w| w.is_open());
     match *step {
         Op::Connect(c, _) => model.link[c] == Link::Off,
         Op::Resume(c, _) => model.link[c] == Link::Held,
         Op::Kick(c, t, _) | Op::Transfer(c, t) => model.link[c] == Link::On && c != t,
         Op::Disconnect(c) | Op::Drop(c) => model.link[c] == Link::On,
-        Op::Restart(_) => true,
+        Op::Restart(_)
+        | Op::ApiTrigger(..)
+        | Op::ApiKick(..)
+        | Op::ApiDelete(_)
+        | Op::ApiPresence(..) => true,
+        Op::ApiDisconnect(c, _) => model.link[c] != Link::Off,
+        Op::Unwatch => watching,
+        Op::Watch(_) => !watching,
         _ => actor(step).is_some_and(|c| model.link[c] == Link::On),
     }
 }
@@ -120,7 +141,7 @@ pub async fn apply(
         system.connect(c, c, json!({ "userId": user(c) })).await;
         model.link[c] = Link::On;
     }
-    if !ready(model, step) {
+    if !ready(model, system, step) {
         return;
     }
     *applied.entry(kind(step)).or_default() += 1;
@@ -290,6 +311,17 @@ pub async fn apply(
             Topology::One => restart(model, system, step).await,
             Topology::Two => restart_node(model, system, node % 2).await,
         },
+        Op::ApiTrigger(..)
+        | Op::ApiKick(..)
+        | Op::ApiDelete(_)
+        | Op::ApiPresence(..)
+        | Op::ApiDisconnect(..) => super::backend::apply(model, system, step).await,
+        Op::Unwatch => system.watcher.as_mut().expect("a watcher").close(),
+        Op::Watch(node) => {
+            let mut watcher = system.watcher.take().expect("a watcher");
+            watcher.reopen(system, node).await;
+            system.watcher = Some(watcher);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use crate::harness::{WAIT, arg, settle};
 
 use super::reference::{Link, Model};
 use super::system::{System, Topology};
+use super::watcher::WATCHED;
 use super::{Op, PRESENCE, ROOMS, SLOTS, user};
 
 type Seqs = BTreeMap<&'static str, Vec<u64>>;
@@ -32,6 +33,9 @@ pub async fn check(model: &mut Model, system: &mut System, after: &Op) {
         // Drop the other notices it holds.
         let client = system.client(slot);
         while client.recv_timeout(Duration::ZERO).await.is_ok() {}
+    }
+    if let Some(watcher) = system.watcher.as_mut() {
+        watcher.check(model.seq[WATCHED], after).await;
     }
     match system.topology {
         // One server answers every request from the state the model

@@ -1,7 +1,10 @@
 //! A model-based test (docs/reliability.md): random sequences of what four
 //! clients do (connect, join, leave, subscribe, trigger, read history,
 //! create and delete a room, kick, hand over the host, disconnect, lose
-//! the transport, resume, restart the server on its SQLite file) applied
+//! the transport, resume, restart the server on its SQLite file) and what a
+//! backend does over the HTTP API (publish, kick, delete, read presence,
+//! close a user's connections), beside a page that watches `chat` over
+//! SSE (and goes away and comes back with `Last-Event-ID`), applied
 //! both to the real system, over real Socket.IO connections, and to a
 //! small reference model of docs/protocol.md's rules. After every step the
 //! answers, every event each client received, and the servers' own view
@@ -20,9 +23,11 @@
 //! a fault proxy of its own, so that its transport can be cut alone.
 
 mod apply;
+mod backend;
 mod check;
 mod reference;
 mod system;
+mod watcher;
 
 use std::collections::BTreeMap;
 
@@ -73,6 +78,23 @@ enum Op {
     /// their disconnection would; sessions it held stay in Redis, good on
     /// any node) and starts again on Redis.
     Restart(usize),
+    /// A backend publishes a `message` into a room over the HTTP API, on
+    /// a node.
+    ApiTrigger(usize, usize),
+    /// A backend kicks a slot from a room over the HTTP API, with a ban
+    /// (in r1) or not, on a node.
+    ApiKick(usize, usize, bool, usize),
+    /// A backend deletes r1 over the HTTP API, on a node.
+    ApiDelete(usize),
+    /// A backend reads a room's presence over the HTTP API, on a node.
+    ApiPresence(usize, usize),
+    /// A backend closes every connection of a slot's user over the HTTP
+    /// API (its session ends, held or not), on a node.
+    ApiDisconnect(usize, usize),
+    /// The SSE watcher's page goes away (its stream closes).
+    Unwatch,
+    /// It comes back on a node, with `Last-Event-ID`.
+    Watch(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -87,15 +109,23 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (slot.clone(), declared.clone()).prop_map(|(c, r)| Op::Subscribe(c, r)),
         1 => (slot.clone(), declared).prop_map(|(c, r)| Op::Unsubscribe(c, r)),
         5 => (slot.clone(), room.clone()).prop_map(|(c, r)| Op::Trigger(c, r)),
-        1 => (slot.clone(), room).prop_map(|(c, r)| Op::History(c, r)),
+        1 => (slot.clone(), room.clone()).prop_map(|(c, r)| Op::History(c, r)),
         1 => (slot.clone(), any::<bool>()).prop_map(|(c, s)| Op::Create(c, s)),
         1 => slot.clone().prop_map(Op::Delete),
         1 => (slot.clone(), slot.clone(), any::<bool>()).prop_map(|(c, t, b)| Op::Kick(c, t, b)),
         1 => (slot.clone(), slot.clone()).prop_map(|(c, t)| Op::Transfer(c, t)),
         1 => slot.clone().prop_map(Op::Disconnect),
         2 => slot.clone().prop_map(Op::Drop),
-        4 => (slot, node.clone()).prop_map(|(c, n)| Op::Resume(c, n)),
-        1 => node.prop_map(Op::Restart),
+        4 => (slot.clone(), node.clone()).prop_map(|(c, n)| Op::Resume(c, n)),
+        1 => node.clone().prop_map(Op::Restart),
+        2 => (room.clone(), node.clone()).prop_map(|(r, n)| Op::ApiTrigger(r, n)),
+        1 => (room.clone(), slot.clone(), any::<bool>(), node.clone())
+            .prop_map(|(r, t, b, n)| Op::ApiKick(r, t, b, n)),
+        1 => node.clone().prop_map(Op::ApiDelete),
+        1 => (room, node.clone()).prop_map(|(r, n)| Op::ApiPresence(r, n)),
+        1 => (slot, node.clone()).prop_map(|(c, n)| Op::ApiDisconnect(c, n)),
+        1 => Just(Op::Unwatch),
+        1 => node.prop_map(Op::Watch),
     ]
 }
 
@@ -120,6 +150,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 
 async fn run(topology: Topology, steps: Vec<Op>) {
     let mut system = System::start(topology).await;
+    system.watcher = Some(watcher::Watcher::open(&system, 0).await);
     let mut model = Model::new();
     let mut applied = BTreeMap::new();
     for step in &steps {
@@ -220,6 +251,13 @@ fn the_sequences_reach_every_kind_of_step() {
             "drop",
             "resume",
             "restart",
+            "api trigger",
+            "api kick",
+            "api delete",
+            "api presence",
+            "api disconnect",
+            "unwatch",
+            "watch",
         ] {
             assert!(
                 totals.get(&(topology, kind)).is_some_and(|n| *n > 0),

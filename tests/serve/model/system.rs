@@ -13,6 +13,7 @@ use crate::support::conformance::ConformanceApp;
 use crate::support::proxy::FaultProxy;
 use crate::support::redis_server::{Persistence, RedisServer};
 
+use super::watcher::Watcher;
 use super::{SLOTS, user};
 
 /// How many servers, and what they keep their state in.
@@ -40,6 +41,8 @@ pub struct System {
     pub tokens: Vec<Option<String>>,
     /// Each slot's position per room: the epoch and the latest seq it knows of.
     pub positions: Vec<BTreeMap<&'static str, (String, u64)>>,
+    /// The page that watches `chat` over SSE.
+    pub watcher: Option<Watcher>,
 }
 
 fn address(server: &Server) -> std::net::SocketAddr {
@@ -57,6 +60,7 @@ async fn proxies_to(server: &Server) -> Vec<FaultProxy> {
 /// The conformance server on the store in `dir`.
 async fn on_store(dir: &std::path::Path) -> Server {
     let dialogue = ConformanceApp::server()
+        .api_key(API_KEY)
         .store(dir.join("model.sqlite"))
         .build()
         .expect("builds");
@@ -66,6 +70,7 @@ async fn on_store(dir: &std::path::Path) -> Server {
 /// A conformance node on the Redis at `url`.
 async fn on_redis(url: &str, name: &str) -> Server {
     let dialogue = ConformanceApp::server()
+        .api_key(API_KEY)
         .redis(url)
         .node_id(name)
         // Held sessions outlive any sequence, also those of a node that
@@ -87,6 +92,9 @@ async fn stop_serving(server: &mut Server) {
         .expect("the task ends well")
         .expect("served without error");
 }
+
+/// The HTTP API's key.
+const API_KEY: &str = "model-key";
 
 /// The two nodes' names.
 const NAMES: [&str; 2] = ["one", "two"];
@@ -122,6 +130,7 @@ impl System {
             clients: (0..SLOTS).map(|_| None).collect(),
             tokens: vec![None; SLOTS],
             positions: vec![BTreeMap::new(); SLOTS],
+            watcher: None,
         }
     }
 
@@ -172,6 +181,41 @@ impl System {
         )
     }
 
+    /// `room`'s epoch as `node` tells it. On two nodes a node reads each
+    /// room's position from Redis once it starts, and tells a placeholder
+    /// until then: waits (bounded) until it tells Redis's.
+    pub async fn epoch_of(&self, node: usize, room: &str) -> String {
+        let told = || {
+            self.nodes[node]
+                .dialogue
+                .room_by_id(room)
+                .expect("a declared room")
+                .position()
+                .epoch
+        };
+        let Some(redis) = self.redis.as_ref() else {
+            return told();
+        };
+        let key = format!("dialogue:{{{room}}}:epoch");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let answer = redis.command(&["GET", &key]).expect("Redis answers");
+            // A bulk string: `$len`, then the value.
+            if let Some(epoch) = answer.lines().nth(1)
+                && answer.starts_with('$')
+                && told() == epoch
+            {
+                return epoch.to_owned();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "node {node} does not tell {room}'s epoch in Redis ({answer:?}): {}",
+                told()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Stops the one server (every connection ends) and starts it again on
     /// the same file, behind new proxies.
     pub async fn restart(&mut self) {
@@ -187,6 +231,18 @@ impl System {
         }
         self.nodes[0] = on_store(&self.dir).await;
         self.proxies[0] = proxies_to(&self.nodes[0]).await;
+        self.watch_again(0).await;
+    }
+
+    /// After `node` restarted: a watcher whose stream was there comes back
+    /// to it, from its last event.
+    async fn watch_again(&mut self, node: usize) {
+        if let Some(mut watcher) = self.watcher.take() {
+            if watcher.is_open() && watcher.node == node {
+                watcher.reopen(self, node).await;
+            }
+            self.watcher = Some(watcher);
+        }
     }
 
     /// Stops one of two nodes (its connections end) and starts it again on
@@ -207,6 +263,25 @@ impl System {
         let url = self.redis.as_ref().expect("Redis").url();
         self.nodes[node] = on_redis(&url, NAMES[node]).await;
         self.proxies[node] = proxies_to(&self.nodes[node]).await;
+        self.watch_again(node).await;
+    }
+
+    /// `method /api{path}` on `node`, with the key.
+    pub async fn api(
+        &self,
+        node: usize,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> crate::support::http::Reply {
+        let node = &self.nodes[node % self.nodes.len()];
+        crate::support::http::send(
+            method,
+            &format!("{}/api{path}", node.url),
+            Some(API_KEY),
+            body.as_ref(),
+        )
+        .await
     }
 
     /// Waits until the node `slot` was on no longer lists its user as
@@ -222,6 +297,7 @@ impl System {
 
     /// Ends every connection and node, and removes the files.
     pub async fn stop(mut self) {
+        self.watcher = None;
         for client in self.clients.iter_mut().filter_map(Option::take) {
             client.disconnect().await;
         }

@@ -175,9 +175,15 @@ pub(super) async fn history(
     Ok(Json(answer).into_response())
 }
 
-/// `GET /rooms/{id}/presence`: rooms with presence only.
+/// `GET /rooms/{id}/presence`: rooms with presence only. An instance not
+/// in memory is made (on this node: its members may be on another), as
+/// for history.
 pub(super) async fn presence(State(api): State<Api>, Path(id): Path<String>) -> Answer {
-    let room = room(&api, &id)?;
+    let room = api
+        .engine
+        .room_or_instance(&id)
+        .ok_or_else(|| ApiError::from(RoomNotFound(id.clone())))?;
+    room.roster.loaded().await;
     if !room.config.presence {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,
@@ -205,16 +211,20 @@ pub(super) async fn kick(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `DELETE /users/{userId}/connections`: every connection of the user is
-/// closed at the namespace level, ending its session, and the sessions held
-/// for it end too (their seats go, `on_left` runs); 204 whether or not it
-/// had any.
+/// `DELETE /users/{userId}/connections`: every connection of the user, on
+/// every node, is closed at the namespace level, ending its session, and
+/// the sessions held for it end too (their seats go, `on_left` runs); 204
+/// whether or not it had any. 503 when the other nodes cannot be told
+/// (this node's part is done).
 pub(super) async fn disconnect_user(State(api): State<Api>, Path(user_id): Path<String>) -> Answer {
-    for client in api.engine.state.directory.of_user(&user_id) {
-        client.conn.disconnect();
-    }
-    for client in api.engine.state.sessions.end_held_of(&user_id).await {
-        api.engine.end_memberships(&client).await;
-    }
+    api.engine.close_user(&user_id).await.map_err(|cause| {
+        ApiError::new(
+            ErrorCode::Unavailable,
+            format!(
+                "the connections of `{user_id}` on this node are closed, but the other nodes \
+                 could not be told: {cause}"
+            ),
+        )
+    })?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -108,7 +108,16 @@ pub(super) async fn stream(
         async move { wanted }
     })
     .map(move |event| message(&epoch, &event));
-    let events = stream::iter(first).chain(live).map(Ok::<_, Infallible>);
+    // The stream ends when the server stops: an endless body would keep
+    // its connection, and `serve` with it, past the shutdown.
+    let mut stop = engine.stop_signal.subscribe();
+    let stopped = async move {
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    };
+    let events = stream::iter(first)
+        .chain(live)
+        .take_until(stopped)
+        .map(Ok::<_, Infallible>);
     tracing::debug!(room = %id, user = %client.user_id, "an event stream opened");
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))

@@ -180,6 +180,7 @@ impl Bus {
         };
         match what {
             "taken" => self.taken(node, body),
+            "closeUser" => self.close_user(node, body),
             "roster" => self.roster(node, body),
             "created" | "deleted" => {
                 if let Some(registry) = self.registry.get().and_then(Weak::upgrade) {
@@ -200,6 +201,24 @@ impl Bus {
         }
         if let (Some(sessions), Ok(id)) = (sessions.upgrade(), id.parse()) {
             sessions.taken_elsewhere(id);
+        }
+    }
+
+    /// Another node closed the connections of `user` (the HTTP API): this
+    /// node closes its own and ends the sessions it holds for that user,
+    /// in the order of the other notices.
+    fn close_user(&self, node: &str, user: &str) {
+        if self.sessions.get().is_some_and(|(_, me)| me == node) {
+            return;
+        }
+        if let Some(watcher) = self
+            .registry
+            .get()
+            .and_then(Weak::upgrade)
+            .and_then(|r| r.watcher())
+            && let Some(notices) = self.notices.get()
+        {
+            let _ = notices.send(watcher.user_closed(user.to_owned()));
         }
     }
 

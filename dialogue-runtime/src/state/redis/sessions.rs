@@ -308,4 +308,19 @@ impl Sessions for RedisSessions {
             clients
         })
     }
+
+    fn close_user_elsewhere<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let message = format!("closeUser\n{}\n{user}", self.node);
+            let command = redis::cmd("PUBLISH")
+                .arg(self.keys.control_channel())
+                .arg(message)
+                .clone();
+            self.link
+                .run::<i64>(&command)
+                .await
+                .map(drop)
+                .map_err(|error| error.0)
+        })
+    }
 }

@@ -20,6 +20,9 @@ use crate::state::people::{Departure, Removal, Roster, RosterChange, by_arrival}
 use crate::state::redis::keys::{Keys, RosterKeys};
 use crate::state::redis::link::Link;
 
+/// How long a read of the roster may keep [`Roster::loaded`] waiting.
+const LOAD_BOUND: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// This node's view of a shared roster.
 #[derive(Default)]
 struct View {
@@ -88,6 +91,8 @@ pub(crate) struct RedisRoster {
     channel: String,
     node: String,
     view: Mutex<View>,
+    /// Whether the first read of the roster ended (well or not).
+    loaded: tokio::sync::watch::Sender<bool>,
 }
 
 impl RedisRoster {
@@ -110,6 +115,7 @@ impl RedisRoster {
                 host: host.clone(),
                 ..View::default()
             }),
+            loaded: tokio::sync::watch::channel(false).0,
         });
         let loading = roster.clone();
         tokio::spawn(async move {
@@ -126,6 +132,7 @@ impl RedisRoster {
                 tracing::debug!(room = %loading.room, %error, "cannot name a room's first host in Redis");
             }
             loading.load().await;
+            loading.loaded.send_replace(true);
         });
         roster
     }
@@ -356,6 +363,15 @@ impl Roster for RedisRoster {
 
     fn is_present(&self, user: &str) -> bool {
         self.view.lock().people.contains_key(user)
+    }
+
+    fn loaded(&self) -> BoxFuture<'_, ()> {
+        let mut loaded = self.loaded.subscribe();
+        Box::pin(async move {
+            // Bounded: Redis unreachable answers the read with an error,
+            // which ends it too; the bound covers a read that hangs.
+            let _ = tokio::time::timeout(LOAD_BOUND, loaded.wait_for(|done| *done)).await;
+        })
     }
 
     fn host(&self) -> Option<String> {
