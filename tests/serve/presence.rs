@@ -260,3 +260,55 @@ async fn a_dropped_session_departs_only_when_its_grace_period_ends() {
     );
     bob.disconnect().await;
 }
+
+/// On two nodes, a node that makes an instance on a join reads its roster
+/// from Redis beside the join; the join's own change must not hide the
+/// users who arrived on the other node before (defect 12 of
+/// docs/reliability.md, found by the model-based test on two nodes: the
+/// node's presence lacked them for good). Both nodes in this process, as
+/// in the model, and many instances, so that the read and the join race
+/// every way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_makes_an_instance_on_a_join_sees_who_was_there_before() {
+    use crate::support::redis_server::{Persistence, RedisServer};
+    let redis = tokio::task::spawn_blocking(|| RedisServer::start(Persistence::Off))
+        .await
+        .expect("redis-server starts");
+    let node = |name: &str| {
+        ConformanceApp::server()
+            .redis(redis.url())
+            .node_id(name)
+            .build()
+            .expect("builds")
+    };
+    let (a, b) = (
+        Server::serve(node("a")).await,
+        Server::serve(node("b")).await,
+    );
+    let first = a.connect("first", Transport::WebSocket).await;
+    let mut others = Vec::new();
+    for n in 0..8 {
+        others.push(b.connect(&format!("other{n}"), Transport::WebSocket).await);
+    }
+    for n in 0..60 {
+        let room = format!("doc:race{n}");
+        join(&first, &room).await;
+        // B has never held this instance: the first of these joins makes
+        // it there, and the others' changes land beside its read.
+        futures_util::future::join_all(others.iter().map(|other| join(other, &room))).await;
+        let handle = b.dialogue.rooms().into_iter().find(|r| r.id() == room);
+        let handle = handle.expect("made on B by the joins");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while handle.presence().len() != 1 + others.len() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{room} on the node that made it last: {:?}",
+                handle.presence()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    a.dialogue.shutdown().await;
+    b.dialogue.shutdown().await;
+    let _ = tokio::task::spawn_blocking(move || drop(redis)).await;
+}

@@ -75,7 +75,8 @@ fn actor(step: &Op) -> Option<usize> {
         | Op::Create(c, _)
         | Op::Delete(c)
         | Op::Kick(c, ..)
-        | Op::Transfer(c, _) => Some(c),
+        | Op::Transfer(c, _)
+        | Op::Request(c, ..) => Some(c),
         _ => None,
     }
 }
@@ -105,6 +106,7 @@ fn kind(step: &Op) -> &'static str {
         Op::ApiDisconnect(..) => "api disconnect",
         Op::Unwatch => "unwatch",
         Op::Watch(_) => "watch",
+        Op::Request(..) => "request",
     }
 }
 
@@ -316,6 +318,7 @@ pub async fn apply(
         | Op::ApiDelete(_)
         | Op::ApiPresence(..)
         | Op::ApiDisconnect(..) => super::backend::apply(model, system, step).await,
+        Op::Request(..) => super::requests::apply(model, system, step).await,
         Op::Unwatch => system.watcher.as_mut().expect("a watcher").close(),
         Op::Watch(node) => {
             let mut watcher = system.watcher.take().expect("a watcher");

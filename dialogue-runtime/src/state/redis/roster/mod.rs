@@ -23,6 +23,9 @@ use crate::state::redis::link::Link;
 /// How long a read of the roster may keep [`Roster::loaded`] waiting.
 const LOAD_BOUND: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How many reads [`RedisRoster::load`] makes at most.
+const LOAD_ATTEMPTS: usize = 5;
+
 /// This node's view of a shared roster.
 #[derive(Default)]
 struct View {
@@ -137,8 +140,26 @@ impl RedisRoster {
         roster
     }
 
-    /// Reads the whole roster from Redis into the view.
+    /// Reads the whole roster from Redis into the view. A read older than
+    /// a change the view applied meanwhile (this node's own join, answered
+    /// beside the read, or one heard from another node) is read again: the
+    /// view holds only the changes since it was made, so keeping it would
+    /// lose everyone who was there before (defect 12 of
+    /// docs/reliability.md). Any change the view applied is in Redis
+    /// already, so a new read is at least as recent; bounded all the same
+    /// (a Redis restarted empty numbers from 0 again).
     pub(crate) async fn load(&self) {
+        for _ in 0..LOAD_ATTEMPTS {
+            if self.load_once().await {
+                return;
+            }
+        }
+        tracing::warn!(room = %self.room, "a room's roster in Redis stayed older than this node's view");
+    }
+
+    /// One read of [`load`](Self::load): whether it is settled (applied,
+    /// or failed and logged), `false` when it was older than the view.
+    async fn load_once(&self) -> bool {
         let mut pipeline = redis::pipe();
         pipeline
             .cmd("HGETALL")
@@ -163,7 +184,7 @@ impl RedisRoster {
                 let version = version.unwrap_or(0);
                 let mut view = self.view.lock();
                 if version < view.version {
-                    return; // older than what the view heard since
+                    return false; // older than what the view applied since
                 }
                 view.version = version;
                 view.people = people
@@ -179,9 +200,11 @@ impl RedisRoster {
                     view.host = Some(host).filter(|host| !host.is_empty());
                 }
                 view.banned = banned;
+                true
             }
             Err(error) => {
                 tracing::warn!(room = %self.room, %error, "cannot read a room's roster from Redis");
+                true
             }
         }
     }
