@@ -81,6 +81,21 @@ async fn on_redis(url: &str, name: &str) -> Server {
     Server::serve(dialogue).await
 }
 
+/// A system dropped without [`System::stop`] (a failing sequence unwinds)
+/// still stops its nodes: left running, they would go on reconnecting to
+/// their Redis's port, which a later sequence's `redis-server` may get,
+/// and mix their rooms into that sequence's.
+impl Drop for System {
+    fn drop(&mut self) {
+        for node in &self.nodes {
+            let dialogue = node.dialogue.clone();
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move { dialogue.shutdown().await });
+            }
+        }
+    }
+}
+
 /// Shuts `server` down, bounded, and waits until it no longer serves.
 async fn stop_serving(server: &mut Server) {
     tokio::time::timeout(WAIT * 3, server.dialogue.shutdown())
