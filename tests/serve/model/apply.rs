@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::harness::{WAIT, ask};
+use crate::harness::ask;
 
 use super::reference::{Link, Model};
 use super::system::{System, Topology};
@@ -300,12 +300,7 @@ pub async fn apply(
         }
         Op::Drop(c) => {
             system.cut(c);
-            let client = system.clients[c].take().unwrap();
-            client
-                .wait_disconnected(WAIT)
-                .await
-                .expect("the cut is seen");
-            system.gone(c).await;
+            system.lose(c, "the cut is seen").await;
             model.link[c] = Link::Held;
         }
         Op::Resume(c, node) => resume(model, system, step, c, node).await,

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::harness::WAIT;
 use crate::support::http::Reply;
 
 use super::reference::{Link, Model};
@@ -146,12 +145,9 @@ pub async fn apply(model: &mut Model, system: &mut System, step: &Op) {
                 .await;
             expect(step, &reply, &[(204, None)]);
             if model.link[c] == Link::On {
-                let client = system.clients[c].take().unwrap();
-                client
-                    .wait_disconnected(WAIT)
-                    .await
-                    .expect("the backend's disconnection reaches the client");
-                system.gone(c).await;
+                system
+                    .lose(c, "the backend's disconnection reaches the client")
+                    .await;
             }
             model.link[c] = Link::Off;
             model.end_session(c);

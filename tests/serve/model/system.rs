@@ -299,6 +299,14 @@ impl System {
         .await
     }
 
+    /// Takes `slot`'s client, whose connection the server is ending, and
+    /// waits until it is gone on both sides (`what` says why it ends).
+    pub async fn lose(&mut self, slot: usize, what: &str) {
+        let client = self.clients[slot].take().expect("connected");
+        client.wait_disconnected(WAIT).await.expect(what);
+        self.gone(slot).await;
+    }
+
     /// Waits until the node `slot` was on no longer lists its user as
     /// connected.
     pub async fn gone(&self, slot: usize) {

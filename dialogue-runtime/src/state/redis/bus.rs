@@ -19,6 +19,7 @@ use crate::state::redis::link::Link;
 use crate::state::redis::registry::RedisRegistry;
 use crate::state::redis::roster::RedisRoster;
 use crate::state::redis::sessions::RedisSessions;
+use crate::state::registry::RegistryWatcher;
 
 /// How often the rooms' positions are compared with Redis.
 const CHECK_EVERY: Duration = Duration::from_millis(200);
@@ -110,6 +111,12 @@ impl Bus {
         let Some(change) = roster.and_then(|roster| roster.heard(node, json)) else {
             return;
         };
+        self.tell_engine(|watcher| watcher.roster_changed(room.to_owned(), change));
+    }
+
+    /// Queues what this node does about another node's change, done one
+    /// after the other in the order heard (see `notices`).
+    fn tell_engine(&self, notice: impl FnOnce(&dyn RegistryWatcher) -> BoxFuture<'static, ()>) {
         if let Some(watcher) = self
             .registry
             .get()
@@ -117,7 +124,7 @@ impl Bus {
             .and_then(|r| r.watcher())
             && let Some(notices) = self.notices.get()
         {
-            let _ = notices.send(watcher.roster_changed(room.to_owned(), change));
+            let _ = notices.send(notice(watcher.as_ref()));
         }
     }
 
@@ -211,15 +218,7 @@ impl Bus {
         if self.sessions.get().is_some_and(|(_, me)| me == node) {
             return;
         }
-        if let Some(watcher) = self
-            .registry
-            .get()
-            .and_then(Weak::upgrade)
-            .and_then(|r| r.watcher())
-            && let Some(notices) = self.notices.get()
-        {
-            let _ = notices.send(watcher.user_closed(user.to_owned()));
-        }
+        self.tell_engine(|watcher| watcher.user_closed(user.to_owned()));
     }
 
     /// Hands one message of the events channel to its room.
