@@ -49,6 +49,9 @@ trap stop_servers EXIT INT TERM
 
 echo "== building (release)"
 (cd "$ROOT" && cargo build --release --example conformance && cargo build --release -p dialogue-bench --bins)
+# The yardstick builds against the published crates, with its own lockfile
+# (dialogue-bench/bare/Cargo.toml).
+(cd "$ROOT" && cargo build --release --manifest-path dialogue-bench/bare/Cargo.toml --target-dir target/bare-build)
 if [[ " $SERVERS " == *" node "* && ! -d "$ROOT/dialogue-bench/node-peer/node_modules" ]]; then
   (cd "$ROOT/dialogue-bench/node-peer" && npm ci --no-audit --no-fund)
 fi
@@ -67,7 +70,7 @@ for name in $SERVERS; do
       PORT=$port RECOVERY=1 BENCH_CUT=1 node "$ROOT/dialogue-bench/node-peer/server.mjs" >"$log" 2>&1 & ;;
     bare)
       port=$PORT_BARE; protocol=bare
-      PORT=$port BENCH_CUT=1 "$ROOT/target/release/bare-socketioxide" >"$log" 2>&1 & ;;
+      PORT=$port BENCH_CUT=1 "$ROOT/target/bare-build/release/bare-socketioxide" >"$log" 2>&1 & ;;
     *) echo "unknown server $name"; exit 2 ;;
   esac
   pid=$!

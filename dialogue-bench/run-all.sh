@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every dialogue-load scenario against the three servers side by side:
 #   ours  the conformance server (examples/conformance, Dialogue)
-#   bare  dialogue-bench's bare-socketioxide (the floor)
+#   bare  dialogue-bench/bare: socketioxide alone, on the published crates (the floor)
 #   node  dialogue-bench/node-peer/server.mjs (npm socket.io 4.x)
 # Each scenario starts the three servers afresh (so memory is measured from a
 # clean process), runs dialogue-load against each in turn, and stops them.
@@ -70,6 +70,9 @@ trap stop_servers EXIT INT TERM
 
 echo "== building (release)"
 (cd "$ROOT" && cargo build --release --example conformance && cargo build --release -p dialogue-bench --bins)
+# The yardstick builds against the published crates, with its own lockfile
+# (dialogue-bench/bare/Cargo.toml).
+(cd "$ROOT" && cargo build --release --manifest-path dialogue-bench/bare/Cargo.toml --target-dir target/bare-build)
 if [[ " $SERVERS " == *" node "* && ! -d "$ROOT/dialogue-bench/node-peer/node_modules" ]]; then
   (cd "$ROOT/dialogue-bench/node-peer" && npm ci --no-audit --no-fund)
 fi
@@ -104,7 +107,7 @@ start_server() {
   log="$OUT/server-$name.log"
   case "$name" in
     ours) PORT="$port" "$ROOT/target/release/examples/conformance" >"$log" 2>&1 & ;;
-    bare) PORT="$port" "$ROOT/target/release/bare-socketioxide" >"$log" 2>&1 & ;;
+    bare) PORT="$port" "$ROOT/target/bare-build/release/bare-socketioxide" >"$log" 2>&1 & ;;
     node) PORT="$port" node "$ROOT/dialogue-bench/node-peer/server.mjs" >"$log" 2>&1 & ;;
     *) PORT="$port" "$(build_of "$name")" >"$log" 2>&1 & ;;
   esac

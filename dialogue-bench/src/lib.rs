@@ -16,7 +16,7 @@
 //! - [`reconnect`]: the run of the `reconnect` scenario (cuts, recovery);
 //! - [`report`]: the JSON line and the table.
 //!
-//! `bare-socketioxide` (src/bin/bare-socketioxide.rs) and
+//! `bare-socketioxide` (bare/src/main.rs, a workspace of its own) and
 //! `node-peer/server.mjs` are the peers it is compared with; `run-all.sh`
 //! runs every scenario against all three. See `docs/benchmarks.md`.
 
