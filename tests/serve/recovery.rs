@@ -145,6 +145,50 @@ async fn positions_count_every_event_of_a_room_from_one() {
     }
 }
 
+/// On two nodes, a room one node has only just made reads its position
+/// from Redis first; `settled_position` waits for that read and gives the
+/// room's real epoch and seq, where `position` may still give a stand-in
+/// epoch (the open finding of docs/reliability.md's model section).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settled_position_on_another_node_is_the_rooms_own() {
+    use crate::support::redis_server::{Persistence, RedisServer};
+    let redis = tokio::task::spawn_blocking(|| RedisServer::start(Persistence::Off))
+        .await
+        .expect("redis-server starts");
+    let node = |name: &str| {
+        ConformanceApp::server()
+            .redis(redis.url())
+            .node_id(name)
+            .build()
+            .expect("builds")
+    };
+    let (a, b) = (
+        Server::serve(node("a")).await,
+        Server::serve(node("b")).await,
+    );
+    for n in 0..20 {
+        let name = format!("settled{n}");
+        let on_a = a.dialogue.instance(ConformanceApp::doc(&name)).unwrap();
+        for _ in 0..=n % 3 {
+            on_a.trigger_json(
+                "message",
+                json!({ "text": "x", "senderId": "server" }),
+                None,
+            )
+            .await
+            .expect("accepted on A");
+        }
+        let written = on_a.settled_position().await;
+        assert_eq!(written.seq, (n % 3 + 1) as u64);
+        // B has never held this instance: it makes it now.
+        let on_b = b.dialogue.instance(ConformanceApp::doc(&name)).unwrap();
+        assert_eq!(on_b.settled_position().await, written, "doc:{name} on B");
+    }
+    a.dialogue.shutdown().await;
+    b.dialogue.shutdown().await;
+    let _ = tokio::task::spawn_blocking(move || drop(redis)).await;
+}
+
 fn transport_name(transport: Transport) -> &'static str {
     match transport {
         Transport::WebSocket => "ws",

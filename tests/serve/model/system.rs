@@ -196,39 +196,29 @@ impl System {
         )
     }
 
-    /// `room`'s epoch as `node` tells it. On two nodes a node reads each
-    /// room's position from Redis once it starts, and tells a placeholder
-    /// until then: waits (bounded) until it tells Redis's.
+    /// `room`'s epoch as `node` tells it once settled
+    /// (`Room::settled_position`: on two nodes a node reads each room's
+    /// position from Redis once it starts); on two nodes it must be the one
+    /// in Redis.
     pub async fn epoch_of(&self, node: usize, room: &str) -> String {
-        let told = || {
-            self.nodes[node]
-                .dialogue
-                .room_by_id(room)
-                .expect("a declared room")
-                .position()
-                .epoch
-        };
-        let Some(redis) = self.redis.as_ref() else {
-            return told();
-        };
-        let key = format!("dialogue:{{{room}}}:epoch");
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
+        let told = self.nodes[node]
+            .dialogue
+            .room_by_id(room)
+            .expect("a declared room")
+            .settled_position()
+            .await
+            .epoch;
+        if let Some(redis) = self.redis.as_ref() {
+            let key = format!("dialogue:{{{room}}}:epoch");
             let answer = redis.command(&["GET", &key]).expect("Redis answers");
             // A bulk string: `$len`, then the value.
-            if let Some(epoch) = answer.lines().nth(1)
-                && answer.starts_with('$')
-                && told() == epoch
-            {
-                return epoch.to_owned();
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "node {node} does not tell {room}'s epoch in Redis ({answer:?}): {}",
-                told()
+            assert_eq!(
+                answer.lines().nth(1),
+                Some(told.as_str()),
+                "node {node} tells {room}'s epoch, Redis holds {answer:?}"
             );
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
+        told
     }
 
     /// Stops the one server (every connection ends) and starts it again on

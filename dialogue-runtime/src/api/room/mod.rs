@@ -107,9 +107,43 @@ impl Room {
         self.state.owner()
     }
 
-    /// The room's latest position: its epoch and the seq of its latest event
-    /// (0 before the first).
+    /// The room's latest position as this node knows it now: its epoch and
+    /// the seq of its latest event (0 before the first).
+    ///
+    /// On several nodes, a room this node has only just started (a template
+    /// instance made by [`Dialogue::instance`](crate::Dialogue::instance),
+    /// say) reads its position from Redis first, which takes a round trip;
+    /// until then its epoch is a stand-in that no client will recognize.
+    /// Where that matters (a position handed to a client), use
+    /// [`settled_position`](Self::settled_position).
     pub fn position(&self) -> Position {
+        self.state.stream.position()
+    }
+
+    /// The room's latest position once this node has read the room's
+    /// state: at once on one node; on several, after the first read from
+    /// Redis of a room this node has only just started (and, while Redis
+    /// cannot be reached, not before it can). Every event this node
+    /// delivered before the call is included.
+    ///
+    /// ```no_run
+    /// # use dialogue_runtime::prelude::*;
+    /// # #[derive(Event, Serialize, Deserialize, JsonSchema, TS)]
+    /// # pub struct Edit { pub text: String }
+    /// # dialogue! { pub Collab { doc: { id: "doc:{docId}", name: "Document", events: [Edit] } } }
+    /// # async fn run(dialogue: Dialogue<Collab>) {
+    /// let readme = dialogue.instance(Collab::doc("readme")).unwrap();
+    /// let position = readme.settled_position().await;
+    /// println!("a client resumes readme from {}:{}", position.epoch, position.seq);
+    /// # }
+    /// ```
+    pub async fn settled_position(&self) -> Position {
+        // The read of a room's position runs first in the room's delivery
+        // order (state::redis::intake): whatever runs next sees its result.
+        let delivery = self.state.stream.delivery().clone();
+        delivery
+            .run_in_order(Box::new(|_| Box::pin(async {})))
+            .await;
         self.state.stream.position()
     }
 
