@@ -9,6 +9,46 @@ use tokio::task::JoinHandle;
 use crate::support::conformance::ConformanceApp;
 pub use crate::support::wire::*;
 
+/// Two servers in this process, nodes `a` and `b` of one cluster on a
+/// `redis-server` of their own; [`TwoNodes::stop`] shuts both down, then
+/// the Redis server.
+pub struct TwoNodes {
+    pub a: Server,
+    pub b: Server,
+    redis: crate::support::redis_server::RedisServer,
+}
+
+impl TwoNodes {
+    /// Starts a `redis-server` (off the runtime's threads) and two nodes on it.
+    pub async fn start() -> Self {
+        use crate::support::redis_server::{Persistence, RedisServer};
+        let redis = tokio::task::spawn_blocking(|| RedisServer::start(Persistence::Off))
+            .await
+            .expect("redis-server starts");
+        let node = |name: &str| {
+            ConformanceApp::server()
+                .redis(redis.url())
+                .node_id(name)
+                .build()
+                .expect("builds")
+        };
+        let (a, b) = (node("a"), node("b"));
+        Self {
+            a: Server::serve(a).await,
+            b: Server::serve(b).await,
+            redis,
+        }
+    }
+
+    /// Shuts both nodes down, then stops the Redis server.
+    pub async fn stop(self) {
+        self.a.dialogue.shutdown().await;
+        self.b.dialogue.shutdown().await;
+        let redis = self.redis;
+        let _ = tokio::task::spawn_blocking(move || drop(redis)).await;
+    }
+}
+
 /// A running server.
 pub struct Server {
     pub dialogue: Dialogue<ConformanceApp>,

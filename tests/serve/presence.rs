@@ -270,21 +270,8 @@ async fn a_dropped_session_departs_only_when_its_grace_period_ends() {
 /// every way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_that_makes_an_instance_on_a_join_sees_who_was_there_before() {
-    use crate::support::redis_server::{Persistence, RedisServer};
-    let redis = tokio::task::spawn_blocking(|| RedisServer::start(Persistence::Off))
-        .await
-        .expect("redis-server starts");
-    let node = |name: &str| {
-        ConformanceApp::server()
-            .redis(redis.url())
-            .node_id(name)
-            .build()
-            .expect("builds")
-    };
-    let (a, b) = (
-        Server::serve(node("a")).await,
-        Server::serve(node("b")).await,
-    );
+    let nodes = crate::harness::TwoNodes::start().await;
+    let (a, b) = (&nodes.a, &nodes.b);
     let first = a.connect("first", Transport::WebSocket).await;
     let mut others = Vec::new();
     for n in 0..8 {
@@ -308,7 +295,5 @@ async fn a_node_that_makes_an_instance_on_a_join_sees_who_was_there_before() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
-    a.dialogue.shutdown().await;
-    b.dialogue.shutdown().await;
-    let _ = tokio::task::spawn_blocking(move || drop(redis)).await;
+    nodes.stop().await;
 }

@@ -151,21 +151,8 @@ async fn positions_count_every_event_of_a_room_from_one() {
 /// epoch (the open finding of docs/reliability.md's model section).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_settled_position_on_another_node_is_the_rooms_own() {
-    use crate::support::redis_server::{Persistence, RedisServer};
-    let redis = tokio::task::spawn_blocking(|| RedisServer::start(Persistence::Off))
-        .await
-        .expect("redis-server starts");
-    let node = |name: &str| {
-        ConformanceApp::server()
-            .redis(redis.url())
-            .node_id(name)
-            .build()
-            .expect("builds")
-    };
-    let (a, b) = (
-        Server::serve(node("a")).await,
-        Server::serve(node("b")).await,
-    );
+    let nodes = crate::harness::TwoNodes::start().await;
+    let (a, b) = (&nodes.a, &nodes.b);
     for n in 0..20 {
         let name = format!("settled{n}");
         let on_a = a.dialogue.instance(ConformanceApp::doc(&name)).unwrap();
@@ -184,9 +171,7 @@ async fn a_settled_position_on_another_node_is_the_rooms_own() {
         let on_b = b.dialogue.instance(ConformanceApp::doc(&name)).unwrap();
         assert_eq!(on_b.settled_position().await, written, "doc:{name} on B");
     }
-    a.dialogue.shutdown().await;
-    b.dialogue.shutdown().await;
-    let _ = tokio::task::spawn_blocking(move || drop(redis)).await;
+    nodes.stop().await;
 }
 
 fn transport_name(transport: Transport) -> &'static str {
