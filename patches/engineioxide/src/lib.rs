@@ -26,3 +26,4 @@ mod engine;
 mod errors;
 mod queue;
 mod transport;
+mod volatile;

@@ -6,10 +6,7 @@
 
 use std::sync::Arc;
 
-use futures_util::{
-    SinkExt, StreamExt, TryStreamExt,
-    stream::{SplitSink, SplitStream},
-};
+use futures_util::{SinkExt, StreamExt};
 use http::{HeaderValue, Request, Response, StatusCode, request::Parts};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::{
@@ -25,9 +22,17 @@ use tokio_util::future::FutureExt as _;
 use engineioxide_core::{Packet, ProtocolVersion, Sid, Str, TransportType};
 
 use crate::{
-    DisconnectReason, Socket, body::ResponseBody, config::EngineIoConfig, engine::EngineIo,
-    errors::Error, handler::EngineIoHandler, queue::Queued, socket::InternalRx,
-    transport::make_open_packet,
+    DisconnectReason, Socket,
+    body::ResponseBody,
+    config::EngineIoConfig,
+    engine::EngineIo,
+    errors::Error,
+    handler::EngineIoHandler,
+    queue::Queued,
+    transport::{
+        make_open_packet,
+        ws_driver::{self, Heartbeat},
+    },
 };
 
 /// Create a response for websocket upgrade
@@ -123,7 +128,7 @@ where
         .max_frame_size(Some(engine.config.ws_max_frame_size));
 
     let ws_init = move || WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config));
-    let (socket, ws) = if let Some(sid) = sid {
+    let (socket, mut ws, heartbeat) = if let Some(sid) = sid {
         match engine.get_socket(sid) {
             None => return Err(Error::UnknownSessionID(sid)),
             Some(socket) if socket.is_ws() => return Err(Error::MultipleWebsocketRequests),
@@ -148,7 +153,8 @@ where
                         return Err(Error::Upgrade);
                     }
                 }
-                (socket, ws)
+                // Its heartbeat task started with its polling transport.
+                (socket, ws, None)
             }
         }
     } else {
@@ -158,197 +164,79 @@ where
         tracing::debug!("new websocket connection");
 
         let mut ws = ws_init().await;
-        init_handshake(socket.id, &mut ws, &engine.config).await?;
-        socket
-            .clone()
-            .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
-        (socket, ws)
+        if let Err(e) = init_handshake(socket.id, &mut ws, &engine.config).await {
+            engine.close_session(socket.id, DisconnectReason::TransportError);
+            return Err(e);
+        }
+        let heartbeat = heartbeat(&socket, &engine.config);
+        (socket, ws, heartbeat)
     };
-    let (tx, rx) = ws.split();
 
-    // Pipe between websocket and internal socket channel.
-    tokio::spawn(forward_to_socket::<H, S>(socket.clone(), tx));
-
-    // pipe between internal socket channel and websocket
-    match forward_to_handler(&engine, rx, &socket)
-        .with_cancellation_token(&socket.cancellation_token)
-        .await
-    {
-        Some(Err(ref e)) => {
-            let reason =
-                Option::<DisconnectReason>::from(e).unwrap_or(DisconnectReason::TransportError);
-
-            #[cfg(feature = "tracing")]
-            tracing::debug!("error when handling packet: {:?}", e);
-            engine.close_session(socket.id, reason);
-        }
-        Some(Ok(())) => {
-            #[cfg(feature = "tracing")]
-            tracing::debug!(sid = %socket.id, "ws transport was closed");
-            engine.close_session(socket.id, DisconnectReason::TransportClose);
-        }
-        None => {
-            #[cfg(feature = "tracing")]
-            tracing::debug!(sid = %socket.id, "socket is closing");
-        }
-    }
-    Ok(())
-}
-
-/// Forwards all packets received from a websocket to a EngineIo [`Socket`]
-async fn forward_to_handler<H: EngineIoHandler, S>(
-    engine: &Arc<EngineIo<H>>,
-    mut rx: SplitStream<WebSocketStream<S>>,
-    socket: &Arc<Socket<H::Data>>,
-) -> Result<(), Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    while let Some(msg) = rx.try_next().await? {
-        match msg {
-            Message::Text(msg) => match Packet::parse(socket.protocol, ws_bytes_to_str(msg))? {
-                Packet::Close => {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!("[sid={}] closing session", socket.id);
-                    engine.close_session(socket.id, DisconnectReason::TransportClose);
-                    break;
-                }
-                Packet::Pong | Packet::Ping => {
-                    // A full channel means that the client is already known to be alive.
-                    socket.heartbeat_tx.try_send(()).ok();
-                    Ok::<(), Error>(())
-                }
-                Packet::Message(msg) => {
-                    engine.handler.on_message(msg, socket.clone());
-                    Ok(())
-                }
-                p => return Err(Error::BadPacket(p)),
-            },
-            Message::Binary(mut data) => {
-                if socket.protocol == ProtocolVersion::V3 && !data.is_empty() {
-                    // The first byte is the message type, which we don't need.
-                    data = data.split_off(1);
-                }
-                engine.handler.on_binary(data, socket.clone());
-                Ok(())
-            }
-            Message::Close(_) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!("websocket closed, closing session");
-                engine.close_session(socket.id, DisconnectReason::TransportClose);
-                break;
-            }
-            _ => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!(sid = ?socket.id, "unexpected ws message");
-                Ok(())
-            }
-        }?
-    }
-    Ok(())
-}
-
-/// Forwards all packets waiting to be sent to the websocket
-///
-/// The websocket stream is flushed only when the internal channel is drained
-async fn forward_to_socket<H: EngineIoHandler, S>(
-    socket: Arc<Socket<H::Data>>,
-    mut tx: SplitSink<WebSocketStream<S>, Message>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
     // A polling request that was in progress during the upgrade may still hold the lock.
-    let lock = socket.internal_rx.lock();
-    let Some(mut internal_rx) = lock
+    let Some(mut internal_rx) = socket
+        .internal_rx
+        .lock()
         .with_cancellation_token(&socket.cancellation_token)
         .await
     else {
         #[cfg(feature = "tracing")]
-        tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
-        return;
+        tracing::debug!(sid = %socket.id, "session closed before its ws started");
+        return Ok(());
     };
-    let InternalRx {
-        buffered_rx,
-        volatile_rx,
-        ..
-    } = &mut *internal_rx;
 
-    // map a packet to a websocket message
-    // It is declared as a macro rather than a closure to avoid ownership issues
-    macro_rules! map_fn {
-            ($item:ident) => {
-                let res = match $item {
-                    Packet::Binary(bin) | Packet::BinaryV3(bin) => {
-                        if socket.protocol == ProtocolVersion::V3 {
-                            // v3 protocol requires packet type as the first byte.
-                            // This requires a new buffer. This is OK as it is only for the V3 protocol.
-                            let mut buff = Vec::with_capacity(bin.len() + 1);
-                            buff.push(0x04);
-                            buff.extend(bin);
-                            tx.feed(Message::Binary(buff.into())).await
-                        } else {
-                            tx.feed(Message::Binary(bin)).await
-                        }
-                    }
-                    // A Noop Packet maybe sent by the server to upgrade from a polling connection
-                    // In the case that the packet was not poll in time it will remain in the buffer and therefore
-                    // it should be discarded here
-                    Packet::Noop => Ok(()),
-                    _ => {
-                        let packet: String = $item.try_into().unwrap();
-                        tx.feed(Message::Text(packet.into())).await
-                    }
-                };
-                if let Err(_e) = res {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
-                }
-            };
-        }
-
-    // Forward buffered packets until the channel is closed or the session is cancelled.
-    loop {
-        tokio::select! {
-            biased;
-            items = buffered_rx.recv() => {
-                match items {
-                    Some(packets) => {
-                        for item in packets {
-                            map_fn!(item);
-                        }
-                        while let Ok(packets) = buffered_rx.try_recv() {
-                            for item in packets {
-                                map_fn!(item);
-                            }
-                        }
-                    }
-                    None => break
-                }
-            }
-            _ = socket.cancellation_token.cancelled() => break,
-            Ok(()) = volatile_rx.changed() => {
-                let val = volatile_rx.borrow_and_update().clone();
-                if let Some(packets) = val {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!(sid = ?socket.id, "ws volatile flush: {} packets", packets.len());
-                    for item in packets {
-                        map_fn!(item);
-                    }
-                }
-            },
-        }
-
-        #[cfg(feature = "tracing")]
-        tracing::trace!(sid = %socket.id, "ws flush");
-        tx.flush().await.ok();
-    }
-
+    let ending = ws_driver::drive(
+        &engine,
+        &socket,
+        &mut ws,
+        &mut internal_rx.buffered_rx,
+        heartbeat,
+    )
+    .await;
     #[cfg(feature = "tracing")]
-    tracing::trace!(sid = %socket.id, "ws closing flush");
+    tracing::debug!(sid = %socket.id, ?ending, "ws session ended");
+    ending.close_session(&engine, &socket);
 
-    tx.flush().await.ok();
-    tx.close().await.ok();
+    // What was queued before the end (a close packet) goes out, then the
+    // WebSocket closes; the queue is released first, so that closing the
+    // session does not wait for a client that does not read, and the
+    // closing itself waits for it at most a ping timeout.
+    let mut rest = Vec::new();
+    while let Ok(queued) = internal_rx.buffered_rx.try_recv() {
+        rest.extend(queued);
+    }
+    drop(internal_rx);
+    let protocol = socket.protocol;
+    let closing = async {
+        for packet in rest {
+            if let Some(message) = ws_driver::to_message(protocol, packet) {
+                ws.feed(message).await?;
+            }
+        }
+        ws.flush().await?;
+        ws.close(None).await
+    };
+    let _ = tokio::time::timeout(engine.config.ping_timeout, closing).await;
+    Ok(())
 }
+
+/// The heartbeat of a session that starts on a WebSocket: v4's runs in the
+/// session's task; v3's, where the client pings, in a task of its own.
+fn heartbeat<D: Default + Send + Sync + 'static>(
+    socket: &Arc<Socket<D>>,
+    config: &EngineIoConfig,
+) -> Option<Heartbeat> {
+    match socket.protocol {
+        ProtocolVersion::V4 => Some(Heartbeat::new(config.ping_interval, config.ping_timeout)),
+        #[allow(unreachable_patterns)]
+        _ => {
+            socket
+                .clone()
+                .spawn_heartbeat(config.ping_interval, config.ping_timeout);
+            None
+        }
+    }
+}
+
 /// Send a Engine.IO [`OpenPacket`] to initiate a websocket connection
 async fn init_handshake<S>(
     sid: Sid,
@@ -458,7 +346,7 @@ where
     Ok(())
 }
 
-fn ws_bytes_to_str(bytes: tungstenite::Utf8Bytes) -> Str {
+pub(super) fn ws_bytes_to_str(bytes: tungstenite::Utf8Bytes) -> Str {
     // SAFETY: the bytes are guaranteed to be valid UTF-8 by the tungstenite parser
     unsafe { Str::from_bytes_unchecked(bytes.into()) }
 }
@@ -470,77 +358,132 @@ mod tests {
     use bytes::Bytes;
     use futures_util::StreamExt;
     use http::Request;
-    use tokio::io::DuplexStream;
+    use tokio::{io::DuplexStream, sync::mpsc};
 
     use super::*;
 
-    const TIMEOUT: Duration = Duration::from_secs(1);
+    const TIMEOUT: Duration = Duration::from_secs(5);
 
+    /// Echoes text messages; reports each message and the disconnection.
     #[derive(Debug)]
-    struct StubHandler;
-    impl EngineIoHandler for StubHandler {
+    struct Echo {
+        events: mpsc::UnboundedSender<String>,
+    }
+    impl EngineIoHandler for Echo {
         type Data = ();
         fn on_connect(self: Arc<Self>, _: Arc<Socket<()>>) {}
-        fn on_disconnect(&self, _: Arc<Socket<()>>, _: DisconnectReason) {}
-        fn on_message(self: &Arc<Self>, _: Str, _: Arc<Socket<()>>) {}
+        fn on_disconnect(&self, _: Arc<Socket<()>>, reason: DisconnectReason) {
+            self.events.send(format!("disconnect {reason:?}")).ok();
+        }
+        fn on_message(self: &Arc<Self>, msg: Str, socket: Arc<Socket<()>>) {
+            self.events.send(format!("message {msg}")).ok();
+            if msg.starts_with("echo") {
+                socket.emit(msg).ok();
+            }
+        }
         fn on_binary(self: &Arc<Self>, _: Bytes, _: Arc<Socket<()>>) {}
     }
 
-    fn socket() -> Arc<Socket<()>> {
-        Arc::new(Socket::new(
-            ProtocolVersion::V4,
-            TransportType::Websocket,
-            &EngineIoConfig::default(),
-            Request::<()>::default().into_parts().0,
-            Box::new(|_, _| ()),
-            false,
-        ))
+    /// A WebSocket session over an in-memory pipe of `capacity` bytes: the
+    /// client's end, the handler's reports, and the session's task.
+    async fn session(
+        capacity: usize,
+        config: EngineIoConfig,
+    ) -> (
+        WebSocketStream<DuplexStream>,
+        mpsc::UnboundedReceiver<String>,
+        Arc<EngineIo<Echo>>,
+    ) {
+        let (events, reports) = mpsc::unbounded_channel();
+        let engine = Arc::new(EngineIo::new(Arc::new(Echo { events }), config));
+        let (server, client) = tokio::io::duplex(capacity);
+        let parts = Request::<()>::default().into_parts().0;
+        tokio::spawn({
+            let engine = engine.clone();
+            async move { on_init(engine, server, ProtocolVersion::V4, None, parts).await }
+        });
+        let client = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+        (client, reports, engine)
     }
 
-    async fn ws_pair() -> (WebSocketStream<DuplexStream>, WebSocketStream<DuplexStream>) {
-        let (server, client) = tokio::io::duplex(1024);
-        (
-            WebSocketStream::from_raw_socket(server, Role::Server, None).await,
-            WebSocketStream::from_raw_socket(client, Role::Client, None).await,
-        )
+    async fn next_text(client: &mut WebSocketStream<DuplexStream>) -> String {
+        loop {
+            let msg = tokio::time::timeout(TIMEOUT, client.next())
+                .await
+                .expect("the server should send a frame")
+                .expect("the WebSocket should be open")
+                .unwrap();
+            if let Message::Text(text) = msg {
+                return text.to_string();
+            }
+        }
     }
 
-    /// A polling request can still hold the lock at the end of an upgrade.
-    #[tokio::test]
-    async fn writer_waits_for_the_lock_of_a_polling_request() {
-        let socket = socket();
-        let (server, mut client) = ws_pair().await;
-        let (tx, _rx) = server.split();
-
-        let polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!writer.is_finished(), "the writer should wait for the lock");
-
-        drop(polling);
-        socket.emit(Str::from("hello")).unwrap();
-        let msg = tokio::time::timeout(TIMEOUT, client.next())
+    async fn report(reports: &mut mpsc::UnboundedReceiver<String>) -> String {
+        tokio::time::timeout(TIMEOUT, reports.recv())
             .await
-            .expect("the writer should send the packet")
+            .expect("the handler should be called")
             .unwrap()
-            .unwrap();
-        assert_eq!(msg, Message::text("4hello"));
     }
 
     #[tokio::test]
-    async fn writer_waiting_for_the_lock_stops_with_the_session() {
-        let socket = socket();
-        let (server, _client) = ws_pair().await;
-        let (tx, _rx) = server.split();
+    async fn one_task_opens_pings_reads_and_writes() {
+        let (mut client, mut reports, _engine) =
+            session(64 * 1024, EngineIoConfig::default()).await;
+        assert!(
+            next_text(&mut client).await.starts_with("0{"),
+            "the open packet"
+        );
+        assert_eq!(next_text(&mut client).await, "2", "the first ping, at once");
+        client.send(Message::text("3")).await.unwrap();
+        client.send(Message::text("4echo hello")).await.unwrap();
+        assert_eq!(report(&mut reports).await, "message echo hello");
+        assert_eq!(next_text(&mut client).await, "4echo hello");
 
-        let _polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        client.send(Message::text("1")).await.unwrap();
+        assert_eq!(report(&mut reports).await, "disconnect TransportClose");
+    }
 
-        socket.cancellation_token.cancel();
-        tokio::time::timeout(TIMEOUT, writer)
-            .await
-            .expect("the writer should stop")
-            .unwrap();
+    #[tokio::test(start_paused = true)]
+    async fn a_missing_pong_closes_the_session_with_a_close_packet() {
+        let config = EngineIoConfig::builder()
+            .ping_interval(Duration::from_millis(300))
+            .ping_timeout(Duration::from_millis(200))
+            .build();
+        let (mut client, mut reports, engine) = session(64 * 1024, config).await;
+        let open = next_text(&mut client).await;
+        let open: serde_json::Value = serde_json::from_str(&open[1..]).unwrap();
+        let sid: Sid = open["sid"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .expect("the open packet's sid");
+        assert_eq!(next_text(&mut client).await, "2");
+        // A pong: the next ping comes an interval after the first.
+        client.send(Message::text("3")).await.unwrap();
+        assert_eq!(next_text(&mut client).await, "2");
+        // No pong this time.
+        assert_eq!(next_text(&mut client).await, "1", "a close packet");
+        assert_eq!(report(&mut reports).await, "disconnect HeartbeatTimeout");
+        assert!(engine.get_socket(sid).is_none(), "the session is closed");
+    }
+
+    /// Writing to a client that does not read must not stop the session
+    /// from reading what that client sends (its pongs among them).
+    #[tokio::test]
+    async fn a_client_that_does_not_read_is_still_heard() {
+        let (mut client, mut reports, _engine) = session(1024, EngineIoConfig::default()).await;
+        assert!(next_text(&mut client).await.starts_with("0{"));
+        assert_eq!(next_text(&mut client).await, "2");
+        // Each echo is more than the pipe holds: the server's writes stall
+        // while the client keeps sending and never reads.
+        let big = format!("echo {}", "x".repeat(4096));
+        for i in 0..20 {
+            client
+                .send(Message::text(format!("4{big}{i}")))
+                .await
+                .unwrap();
+            assert_eq!(report(&mut reports).await, format!("message {big}{i}"));
+        }
     }
 }

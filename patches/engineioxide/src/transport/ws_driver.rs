@@ -1,0 +1,347 @@
+//! A WebSocket session in one task: reading, writing and, for a session
+//! that started on its WebSocket, the heartbeat.
+//!
+//! Why one task: upstream runs a WebSocket session in three (the reader,
+//! the writer, the heartbeat), each a task allocation holding its future
+//! (6.1 KB per idle connection together, the largest part of it), and the
+//! heartbeat needs a channel of its own. Here one future polls everything
+//! a session waits for: the WebSocket's incoming frames, the socket's queue
+//! and volatile slot, the session's cancellation and the heartbeat's
+//! deadline. Reading and writing are polled side by side, never one inside
+//! the other, so that a client that reads slowly still has its frames (and
+//! its pongs) read, as with separate tasks.
+//!
+//! The driver is a hand-written poll function rather than a `select!` loop
+//! for the same reason: a `select!` branch that awaits a write stops
+//! reading until the write is done.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use futures_util::{Sink, Stream};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    sync::mpsc::Receiver,
+    time::{Instant, Sleep},
+};
+use tokio_tungstenite::{WebSocketStream, tungstenite::Message};
+
+use engineioxide_core::{Packet, ProtocolVersion};
+
+use crate::{
+    DisconnectReason, Socket, engine::EngineIo, errors::Error, handler::EngineIoHandler,
+    queue::Queued,
+};
+
+/// Frames read in one turn at most before the driver lets the writer and
+/// the other tasks of the thread run.
+const READ_BUDGET: usize = 64;
+
+/// How a WebSocket session's driver stopped.
+#[derive(Debug)]
+pub(crate) enum Ending {
+    /// The client closed the WebSocket, or sent a close packet.
+    Closed,
+    /// The session was closed elsewhere (its cancellation token).
+    Cancelled,
+    /// A transport or protocol error, or a heartbeat timeout.
+    Failed(Error),
+}
+
+impl Ending {
+    /// Closes the session for the reason of the ending (nothing to do when
+    /// it was closed elsewhere).
+    pub(crate) fn close_session<H: EngineIoHandler>(
+        &self,
+        engine: &EngineIo<H>,
+        socket: &Socket<H::Data>,
+    ) {
+        match self {
+            Ending::Cancelled => {}
+            Ending::Closed => engine.close_session(socket.id, DisconnectReason::TransportClose),
+            // As the heartbeat task does: a close packet first, if it fits.
+            Ending::Failed(Error::HeartbeatTimeout) => {
+                socket.close(DisconnectReason::HeartbeatTimeout)
+            }
+            Ending::Failed(e) => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(sid = %socket.id, "ws session failed: {e}");
+                let reason =
+                    Option::<DisconnectReason>::from(e).unwrap_or(DisconnectReason::TransportError);
+                engine.close_session(socket.id, reason);
+            }
+        }
+    }
+}
+
+/// The v4 heartbeat of a session that started on its WebSocket: a ping
+/// every `interval`, a pong expected within `timeout` (the same schedule
+/// as [`Socket::spawn_heartbeat`]: the first ping at once, the next one an
+/// interval after the previous ping).
+#[derive(Debug)]
+pub(crate) struct Heartbeat {
+    interval: Duration,
+    timeout: Duration,
+    /// When the ping that waits for its pong was sent.
+    waiting_since: Option<Instant>,
+}
+
+impl Heartbeat {
+    pub(crate) fn new(interval: Duration, timeout: Duration) -> Self {
+        Self {
+            interval,
+            timeout,
+            waiting_since: None,
+        }
+    }
+}
+
+/// Drives a WebSocket session until it ends; the caller holds the socket's
+/// queue (`queue`) and closes the session by the [`Ending`].
+pub(crate) async fn drive<H: EngineIoHandler, S>(
+    engine: &Arc<EngineIo<H>>,
+    socket: &Arc<Socket<H::Data>>,
+    ws: &mut WebSocketStream<S>,
+    queue: &mut Receiver<Queued>,
+    heartbeat: Option<Heartbeat>,
+) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let cancelled = std::pin::pin!(socket.cancellation_token.cancelled());
+    // The first ping is due at once; without a heartbeat of its own the
+    // timer is never polled.
+    let deadline = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
+    let mut driver = Driver {
+        engine,
+        socket,
+        ws,
+        queue,
+        heartbeat,
+        writing: None,
+        next_message: None,
+        unflushed: false,
+        cancelled,
+        deadline,
+    };
+    std::future::poll_fn(|cx| driver.poll(cx)).await
+}
+
+struct Driver<'a, H: EngineIoHandler, S, C> {
+    engine: &'a Arc<EngineIo<H>>,
+    socket: &'a Arc<Socket<H::Data>>,
+    ws: &'a mut WebSocketStream<S>,
+    queue: &'a mut Receiver<Queued>,
+    heartbeat: Option<Heartbeat>,
+    /// The packets of the queued item being written, in order, that the
+    /// WebSocket has not been given yet.
+    writing: Option<<Queued as IntoIterator>::IntoIter>,
+    /// The next message to give the WebSocket, taken before it was ready.
+    next_message: Option<Message>,
+    /// Messages were handed to the WebSocket since its last flush.
+    unflushed: bool,
+    cancelled: Pin<&'a mut C>,
+    deadline: Pin<&'a mut Sleep>,
+}
+
+impl<H: EngineIoHandler, S, C> Driver<'_, H, S, C>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    C: Future<Output = ()>,
+{
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Ending> {
+        if self.cancelled.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Ending::Cancelled);
+        }
+        match self.poll_read(cx) {
+            Poll::Ready(Some(ending)) => return Poll::Ready(ending),
+            Poll::Ready(None) => {
+                // Out of budget with more to read: come back after the
+                // writer has had its turn.
+                cx.waker().wake_by_ref();
+            }
+            Poll::Pending => {}
+        }
+        if let Err(e) = self.poll_heartbeat(cx) {
+            return Poll::Ready(Ending::Failed(e));
+        }
+        match self.poll_write(cx) {
+            Err(e) => Poll::Ready(Ending::Failed(e)),
+            Ok(()) => Poll::Pending,
+        }
+    }
+
+    /// Reads and handles what has arrived: `Ready(Some)` when the session
+    /// ends, `Ready(None)` when the budget ran out with more to read.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Option<Ending>> {
+        for _ in 0..READ_BUDGET {
+            let message = match Pin::new(&mut *self.ws).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(Some(Ending::Closed)),
+                Poll::Ready(Some(Err(e))) => {
+                    return Poll::Ready(Some(Ending::Failed(Box::new(e).into())));
+                }
+                Poll::Ready(Some(Ok(message))) => message,
+            };
+            if let Err(ending) = self.on_message(message) {
+                return Poll::Ready(Some(ending));
+            }
+        }
+        Poll::Ready(None)
+    }
+
+    /// Handles one frame from the client.
+    fn on_message(&mut self, message: Message) -> Result<(), Ending> {
+        let socket = self.socket;
+        match message {
+            Message::Text(msg) => {
+                let packet = Packet::parse(socket.protocol, super::ws::ws_bytes_to_str(msg))
+                    .map_err(|e| Ending::Failed(e.into()))?;
+                match packet {
+                    Packet::Close => {
+                        #[cfg(feature = "tracing")]
+                        tracing::debug!("[sid={}] closing session", socket.id);
+                        return Err(Ending::Closed);
+                    }
+                    Packet::Pong | Packet::Ping => self.heartbeat_received(),
+                    Packet::Message(msg) => self.engine.handler.on_message(msg, socket.clone()),
+                    p => return Err(Ending::Failed(Error::BadPacket(p))),
+                }
+            }
+            Message::Binary(mut data) => {
+                if socket.protocol == ProtocolVersion::V3 && !data.is_empty() {
+                    // The first byte is the message type, which we don't need.
+                    data = data.split_off(1);
+                }
+                self.engine.handler.on_binary(data, socket.clone());
+            }
+            Message::Close(_) => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!("websocket closed, closing session");
+                return Err(Ending::Closed);
+            }
+            _ => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(sid = ?socket.id, "unexpected ws message");
+            }
+        }
+        Ok(())
+    }
+
+    fn heartbeat_received(&mut self) {
+        match &mut self.heartbeat {
+            Some(heartbeat) => {
+                if let Some(sent) = heartbeat.waiting_since.take() {
+                    self.deadline.as_mut().reset(sent + heartbeat.interval);
+                }
+            }
+            // The heartbeat runs in a task of its own (a session that
+            // started on polling).
+            None => self.socket.heartbeat_received(),
+        }
+    }
+
+    /// Sends a ping when one is due; fails when a pong is overdue.
+    fn poll_heartbeat(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        let Some(heartbeat) = &mut self.heartbeat else {
+            return Ok(());
+        };
+        if self.deadline.as_mut().poll(cx).is_pending() {
+            return Ok(());
+        }
+        if heartbeat.waiting_since.is_some() {
+            return Err(Error::HeartbeatTimeout);
+        }
+        #[cfg(feature = "tracing")]
+        tracing::trace!(sid = ?self.socket.id, "emitting ping");
+        // Through the queue, behind what was sent before; a full queue is
+        // a client that does not read.
+        self.socket
+            .internal_tx
+            .try_send(Queued::Ping)
+            .map_err(|_| Error::HeartbeatTimeout)?;
+        let now = Instant::now();
+        heartbeat.waiting_since = Some(now);
+        self.deadline.as_mut().reset(now + heartbeat.timeout);
+        // Registers the timer at its new deadline.
+        let _ = self.deadline.as_mut().poll(cx);
+        Ok(())
+    }
+
+    /// Hands what is queued to the WebSocket, as far as it takes it, and
+    /// flushes once the queue is empty.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        loop {
+            let Some(message) = self.next_message.take() else {
+                // The next packet of the item being written, else the next
+                // item: queued ones first, then a volatile one.
+                if let Some(packet) = self.writing.as_mut().and_then(Iterator::next) {
+                    self.next_message = to_message(self.socket.protocol, packet);
+                    continue;
+                }
+                self.writing = None;
+                let next = match self.queue.poll_recv(cx) {
+                    Poll::Ready(Some(queued)) => queued,
+                    // Closed only after the session is: nothing more to send.
+                    Poll::Ready(None) => break,
+                    Poll::Pending => match self.socket.volatile.poll_take(cx) {
+                        Poll::Ready(queued) => queued,
+                        Poll::Pending => break,
+                    },
+                };
+                self.writing = Some(next.into_iter());
+                continue;
+            };
+            match Pin::new(&mut *self.ws).poll_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Err(Box::new(e).into()),
+                Poll::Pending => {
+                    // Its turn comes when the WebSocket has written what
+                    // it holds.
+                    self.next_message = Some(message);
+                    return Ok(());
+                }
+            }
+            Pin::new(&mut *self.ws)
+                .start_send(message)
+                .map_err(Box::new)?;
+            self.unflushed = true;
+        }
+        if self.unflushed {
+            match Pin::new(&mut *self.ws).poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(e)) => return Err(Box::new(e).into()),
+                Poll::Pending => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The WebSocket message of a packet (`None` for a noop, which only ends a
+/// polling request during an upgrade: one left in the queue is dropped).
+pub(crate) fn to_message(protocol: ProtocolVersion, packet: Packet) -> Option<Message> {
+    match packet {
+        Packet::Binary(bin) | Packet::BinaryV3(bin) => {
+            if protocol == ProtocolVersion::V3 {
+                // v3 protocol requires packet type as the first byte.
+                let mut buff = Vec::with_capacity(bin.len() + 1);
+                buff.push(0x04);
+                buff.extend(bin);
+                Some(Message::Binary(buff.into()))
+            } else {
+                Some(Message::Binary(bin))
+            }
+        }
+        Packet::Noop => None,
+        packet => {
+            let packet: String = packet.into();
+            Some(Message::Text(packet.into()))
+        }
+    }
+}
