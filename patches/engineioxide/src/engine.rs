@@ -99,7 +99,10 @@ impl<H: EngineIoHandler> EngineIo<H> {
             // channel so that `Socket::closed` resolves and no more packets can be buffered.
             // When no transport holds the lock (e.g. polling between requests) this resolves
             // immediately.
-            socket.internal_rx.lock().await.buffered_rx.close();
+            {
+                let _internal_rx = socket.internal_rx.lock().await;
+                socket.queue.close();
+            }
 
             #[cfg(feature = "tracing")]
             tracing::debug!(sid = %socket.id, "session closed, notifying handler");

@@ -64,16 +64,15 @@ use std::{
     time::Duration,
 };
 
-use crate::{config::EngineIoConfig, errors::Error, queue::Queued, volatile::Volatile};
+use crate::{
+    config::EngineIoConfig, errors::Error, outgoing::Outgoing, queue::Queued, volatile::Volatile,
+};
 use bytes::Bytes;
 use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Str, TransportType};
 use futures_util::FutureExt;
 use http::request::Parts;
 use smallvec::{SmallVec, smallvec};
-use tokio::sync::{
-    Mutex, Notify,
-    mpsc::{self, Receiver, error::TrySendError},
-};
+use tokio::sync::{Mutex, Notify, mpsc::error::TrySendError};
 
 pub use engineioxide_core::Sid;
 use tokio_util::sync::CancellationToken;
@@ -114,7 +113,7 @@ impl From<&Error> for Option<DisconnectReason> {
 /// A permit to emit a message to the client.
 /// A permit holds a place in the internal channel to send one packet to the client.
 pub struct Permit<'a> {
-    inner: mpsc::Permit<'a, Queued>,
+    inner: crate::outgoing::Permit<'a>,
 }
 impl Permit<'_> {
     /// Consume the permit and emit a message to the client.
@@ -153,19 +152,12 @@ impl Permit<'_> {
     }
 }
 
-#[derive(Debug)]
+/// What the transport that sends to the client holds: the right to take
+/// from the socket's queue ([`Socket::queue`]), and a packet a polling
+/// request took but could not fit.
+#[derive(Debug, Default)]
 pub(crate) struct InternalRx {
-    pub buffered_rx: Receiver<Queued>,
     pub peeked_packet: Option<PacketBuf>,
-}
-
-impl InternalRx {
-    fn new(buffered_rx: Receiver<Queued>) -> Self {
-        Self {
-            buffered_rx,
-            peeked_packet: None,
-        }
-    }
 }
 
 /// A [`Socket`] represents a client connection to the server.
@@ -194,7 +186,8 @@ where
     /// Whether the socket is currently upgrading to a new transport.
     upgrading: AtomicBool,
 
-    /// Channel to send [`PacketBuf`] to the connection
+    /// The right to take from [`Socket::queue`], held by the transport that
+    /// sends to the client.
     ///
     /// It is used and managed by the [`EngineIo`](crate::engine) struct depending on the transport type
     ///
@@ -207,8 +200,9 @@ where
     /// The channel is made of a [`SmallVec`] of [`Packet`]s so that adjacent packets can be sent atomically.
     pub(crate) internal_rx: Mutex<InternalRx>,
 
-    /// Channel to send [PacketBuf] to the internal connection
-    pub(crate) internal_tx: mpsc::Sender<Queued>,
+    /// The packets waiting for the transport, each [`Queued`] item sent
+    /// atomically; taken only under [`Socket::internal_rx`]'s lock.
+    pub(crate) queue: Outgoing,
 
     /// Volatile packets that bypass the internal buffer: only the latest is
     /// retained, a newer volatile send overwrites it. Taken by whichever
@@ -250,16 +244,14 @@ where
         close_fn: Box<dyn Fn(Sid, DisconnectReason) + Send + Sync>,
         supports_binary: bool,
     ) -> Self {
-        let (internal_tx, internal_rx) = mpsc::channel(config.max_buffer_size);
-
         Self {
             id: Sid::new(),
             protocol,
             transport: AtomicU8::new(transport as u8),
             upgrading: AtomicBool::new(false),
 
-            internal_rx: Mutex::new(InternalRx::new(internal_rx)),
-            internal_tx,
+            internal_rx: Mutex::new(InternalRx::default()),
+            queue: Outgoing::new(config.max_buffer_size),
 
             volatile: Volatile::default(),
 
@@ -280,12 +272,10 @@ where
         #[cfg(feature = "tracing")]
         tracing::debug!(?packet, "sending packet");
 
-        self.internal_tx
-            .try_send(packet.into())
-            .map_err(|p| match p {
-                TrySendError::Full(p) => TrySendError::Full(PacketBuf::from(p).pop().unwrap()),
-                TrySendError::Closed(p) => TrySendError::Closed(PacketBuf::from(p).pop().unwrap()),
-            })?;
+        self.queue.try_send(packet.into()).map_err(|p| match p {
+            TrySendError::Full(p) => TrySendError::Full(PacketBuf::from(p).pop().unwrap()),
+            TrySendError::Closed(p) => TrySendError::Closed(PacketBuf::from(p).pop().unwrap()),
+        })?;
         Ok(())
     }
     pub(crate) fn is_upgrading(&self) -> bool {
@@ -364,7 +354,7 @@ where
             #[cfg(feature = "tracing")]
             tracing::trace!(sid = ?self.id, "emitting ping");
 
-            self.internal_tx
+            self.queue
                 .try_send(Queued::Ping)
                 .map_err(|_| Error::HeartbeatTimeout)?;
 
@@ -394,7 +384,7 @@ where
 
             #[cfg(feature = "tracing")]
             tracing::trace!(sid = ?self.id, "ping received, sending pong");
-            self.internal_tx
+            self.queue
                 .try_send(Queued::Pong)
                 .map_err(|_| Error::HeartbeatTimeout)?;
         }
@@ -429,7 +419,7 @@ where
     /// If the socket is closed, the function will return a [`TrySendError::Closed`] error.
     #[inline]
     pub fn reserve(&self) -> Result<Permit<'_>, TrySendError<()>> {
-        let permit = self.internal_tx.try_reserve()?;
+        let permit = self.queue.try_reserve()?;
         Ok(Permit { inner: permit })
     }
 
@@ -460,12 +450,12 @@ where
     /// Returns true if the socket is closed
     /// It means that no more packets can be sent to the client
     pub fn is_closed(&self) -> bool {
-        self.internal_tx.is_closed()
+        self.queue.is_closed()
     }
 
     /// Wait for the socket to be fully closed
     pub async fn closed(&self) {
-        self.internal_tx.closed().await
+        self.queue.closed().await
     }
 
     /// Emits a binary message to the client.
@@ -545,7 +535,7 @@ impl<D: Default + Send + Sync + 'static> std::fmt::Debug for Socket<D> {
             .field("protocol", &self.protocol)
             .field("conn", &self.transport)
             .field("internal_rx", &self.internal_rx)
-            .field("internal_tx", &self.internal_tx)
+            .field("queue", &self.queue)
             .field("heartbeat", &self.heartbeat)
             .field("cancellation_token", &self.cancellation_token)
             .field("req_data", &self.req_parts)
@@ -593,16 +583,14 @@ where
         close_fn: Box<dyn Fn(Sid, DisconnectReason) + Send + Sync>,
         buffer_size: usize,
     ) -> (Arc<Socket<D>>, tokio::sync::mpsc::Receiver<Packet>) {
-        let (internal_tx, internal_rx) = mpsc::channel(buffer_size);
-
         let sock = Self {
             id: sid,
             protocol: ProtocolVersion::V4,
             transport: AtomicU8::new(TransportType::Websocket as u8),
             upgrading: AtomicBool::new(false),
 
-            internal_rx: Mutex::new(InternalRx::new(internal_rx)),
-            internal_tx,
+            internal_rx: Mutex::new(InternalRx::default()),
+            queue: Outgoing::new(buffer_size),
 
             volatile: Volatile::default(),
 
@@ -617,11 +605,11 @@ where
         };
         let sock = Arc::new(sock);
 
-        let (tx, rx) = mpsc::channel(buffer_size);
+        let (tx, rx) = tokio::sync::mpsc::channel(buffer_size);
         let sock_clone = sock.clone();
         tokio::spawn(async move {
-            let mut internal_rx = sock_clone.internal_rx.try_lock().unwrap();
-            while let Some(packets) = internal_rx.buffered_rx.recv().await {
+            let _internal_rx = sock_clone.internal_rx.try_lock().unwrap();
+            while let Some(packets) = sock_clone.queue.recv().await {
                 for packet in packets {
                     tx.send(packet).await.unwrap();
                 }

@@ -117,15 +117,14 @@ where
 
     let max_payload = engine.config.max_payload;
     let payload = {
-        let InternalRx {
-            buffered_rx,
-            peeked_packet,
-        } = &mut *rx;
+        let InternalRx { peeked_packet } = &mut *rx;
 
         // Prepend the packet peeked during the previous
         // polling request so it is encoded first, ahead of the newly received packets.
-        let rx_stream = stream::iter(peeked_packet.take())
-            .chain(rx_stream::EncoderStream::new(buffered_rx, &socket.volatile));
+        let rx_stream = stream::iter(peeked_packet.take()).chain(rx_stream::EncoderStream::new(
+            &socket.queue,
+            &socket.volatile,
+        ));
 
         // Stop waiting for the next packet as soon as the session is closed. The combinator is biased
         // towards the encoder completion, so any buffered close packet is still flushed to the client.
@@ -226,21 +225,20 @@ mod rx_stream {
     };
 
     use futures_core::Stream;
-    use tokio::sync::mpsc;
 
-    use crate::{queue::Queued, volatile::Volatile};
+    use crate::{outgoing::Outgoing, volatile::Volatile};
     use engineioxide_core::PacketBuf;
 
     /// The socket's queue and its volatile slot as one [`Stream`], by
     /// reference, so that it can be used behind the socket's lock. Queued
     /// packets come first, then the volatile ones (as on the ws transport).
     pub struct EncoderStream<'a> {
-        rx: &'a mut mpsc::Receiver<Queued>,
+        rx: &'a Outgoing,
         volatile: &'a Volatile,
     }
 
     impl<'a> EncoderStream<'a> {
-        pub fn new(rx: &'a mut mpsc::Receiver<Queued>, volatile: &'a Volatile) -> Self {
+        pub fn new(rx: &'a Outgoing, volatile: &'a Volatile) -> Self {
             Self { rx, volatile }
         }
     }
@@ -248,7 +246,7 @@ mod rx_stream {
     impl Stream for EncoderStream<'_> {
         type Item = PacketBuf;
 
-        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(v) => Poll::Ready(v.map(PacketBuf::from)),
                 Poll::Pending => self.volatile.poll_take(cx).map(|v| Some(v.into())),

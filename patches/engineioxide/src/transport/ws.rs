@@ -59,24 +59,25 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
     engine: Arc<EngineIo<H>>,
     protocol: ProtocolVersion,
     sid: Option<Sid>,
-    req: Request<R>,
+    mut req: Request<R>,
 ) -> Result<Response<ResponseBody<B>>, Error> {
-    let (parts, body) = req.into_parts();
-    let req = Request::from_parts(parts.clone(), body);
-
-    let ws_key = parts
-        .headers
+    let ws_key = req
+        .headers()
         .get("Sec-WebSocket-Key")
         .ok_or(Error::InvalidWebSocketKey)?
         .clone();
 
+    // Only what the connection's task needs goes into it (its future is
+    // kept for the connection's life): the upgrade, and the request's
+    // parts boxed until the session takes them.
+    let upgrade = hyper::upgrade::on(&mut req);
+    let parts = Box::new(req.into_parts().0);
+
     tokio::spawn(async move {
-        let conn = hyper::upgrade::on(req)
-            .await
-            .map(hyper_util::rt::TokioIo::new);
+        let conn = upgrade.await.map(hyper_util::rt::TokioIo::new);
 
         let res = match conn {
-            Ok(conn) => on_init(engine.clone(), conn, protocol, sid, parts).await,
+            Ok(conn) => on_init(engine.clone(), conn, protocol, sid, *parts).await,
             Err(_e) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("ws upgrade error: {}", _e);
@@ -108,17 +109,45 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
 /// Sends an open packet if it is not an upgrade from a polling request
 ///
 /// Read packets from the websocket and handle them, it will block until the connection is closed
-#[cfg_attr(
-    feature = "tracing",
-    tracing::instrument(level = "trace", name = "init_websocket", skip(engine, conn, req_data))
-)]
-pub async fn on_init<H: EngineIoHandler, S>(
+pub fn on_init<H: EngineIoHandler, S>(
     engine: Arc<EngineIo<H>>,
     conn: S,
     protocol: ProtocolVersion,
     sid: Option<Sid>,
     req_data: Parts,
-) -> Result<(), Error>
+) -> impl Future<Output = Result<(), Error>> + Send + 'static
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // The future of a connection's task lives as long as the connection,
+    // and an async function keeps its arguments and the state of every
+    // await in it for all of its life. The opening (the request's parts,
+    // the upgrade or open handshake) runs boxed, so that its state is freed
+    // once the session runs; what stays is the session's own (`run`).
+    let opening = Box::pin(open(engine.clone(), conn, protocol, sid, req_data));
+    async move {
+        let (socket, ws, heartbeat) = opening.await?;
+        run(engine, socket, ws, heartbeat).await;
+        Ok(())
+    }
+}
+
+/// A session, its WebSocket once open, and where its heartbeat runs.
+type Opened<D, S> = (Arc<Socket<D>>, WebSocketStream<S>, Heartbeat);
+
+/// Opens a session on a new WebSocket (the open handshake), or moves a
+/// polling session to it (the upgrade handshake).
+#[cfg_attr(
+    feature = "tracing",
+    tracing::instrument(level = "trace", name = "init_websocket", skip(engine, conn, req_data))
+)]
+async fn open<H: EngineIoHandler, S>(
+    engine: Arc<EngineIo<H>>,
+    conn: S,
+    protocol: ProtocolVersion,
+    sid: Option<Sid>,
+    req_data: Parts,
+) -> Result<Opened<H::Data, S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -128,7 +157,7 @@ where
         .max_frame_size(Some(engine.config.ws_max_frame_size));
 
     let ws_init = move || WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config));
-    let (socket, mut ws, heartbeat) = if let Some(sid) = sid {
+    let opened = if let Some(sid) = sid {
         match engine.get_socket(sid) {
             None => return Err(Error::UnknownSessionID(sid)),
             Some(socket) if socket.is_ws() => return Err(Error::MultipleWebsocketRequests),
@@ -154,7 +183,7 @@ where
                     }
                 }
                 // Its heartbeat task started with its polling transport.
-                (socket, ws, None)
+                (socket, ws, Heartbeat::Elsewhere)
             }
         }
     } else {
@@ -171,52 +200,74 @@ where
         let heartbeat = heartbeat(&socket, &engine.config);
         (socket, ws, heartbeat)
     };
+    Ok(opened)
+}
 
-    // A polling request that was in progress during the upgrade may still hold the lock.
-    let Some(mut internal_rx) = socket
-        .internal_rx
-        .lock()
-        .with_cancellation_token(&socket.cancellation_token)
-        .await
-    else {
-        #[cfg(feature = "tracing")]
-        tracing::debug!(sid = %socket.id, "session closed before its ws started");
-        return Ok(());
-    };
-
-    let ending = ws_driver::drive(
-        &engine,
-        &socket,
-        &mut ws,
-        &mut internal_rx.buffered_rx,
-        heartbeat,
-    )
-    .await;
-    #[cfg(feature = "tracing")]
-    tracing::debug!(sid = %socket.id, ?ending, "ws session ended");
-    ending.close_session(&engine, &socket);
-
-    // What was queued before the end (a close packet) goes out, then the
-    // WebSocket closes; the queue is released first, so that closing the
-    // session does not wait for a client that does not read, and the
-    // closing itself waits for it at most a ping timeout.
-    let mut rest = Vec::new();
-    while let Ok(queued) = internal_rx.buffered_rx.try_recv() {
-        rest.extend(queued);
-    }
-    drop(internal_rx);
-    let protocol = socket.protocol;
-    let closing = async {
-        for packet in rest {
-            if let Some(message) = ws_driver::to_message(protocol, packet) {
-                ws.feed(message).await?;
+/// Runs an open session until it ends, then closes it.
+///
+/// A function that returns an `async move` block rather than an `async fn`:
+/// an `async fn` keeps its arguments twice in its future (as arguments and
+/// as locals), and this future lives as long as the connection.
+#[allow(clippy::manual_async_fn)]
+fn run<H: EngineIoHandler, S>(
+    engine: Arc<EngineIo<H>>,
+    socket: Arc<Socket<H::Data>>,
+    mut ws: WebSocketStream<S>,
+    heartbeat: Heartbeat,
+) -> impl Future<Output = ()> + Send
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    async move {
+        let locked = match socket.internal_rx.try_lock() {
+            Ok(internal_rx) => Some(internal_rx),
+            // A polling request that was in progress during the upgrade may
+            // still hold the lock. Boxed: rare, and inline its state would
+            // enlarge the session's future for all of its life.
+            Err(_) => {
+                Box::pin(
+                    socket
+                        .internal_rx
+                        .lock()
+                        .with_cancellation_token(&socket.cancellation_token),
+                )
+                .await
             }
+        };
+        let Some(internal_rx) = locked else {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(sid = %socket.id, "session closed before its ws started");
+            return;
+        };
+
+        let ending = ws_driver::drive(&engine, &socket, &mut ws, heartbeat).await;
+        #[cfg(feature = "tracing")]
+        tracing::debug!(sid = %socket.id, ?ending, "ws session ended");
+        ending.close_session(&engine, &socket);
+
+        // What was queued before the end (a close packet) goes out, then the
+        // WebSocket closes; the queue is released first, so that closing the
+        // session does not wait for a client that does not read, and the
+        // closing itself waits for it at most a ping timeout.
+        let mut rest = Vec::new();
+        while let Some(queued) = socket.queue.try_recv() {
+            rest.extend(queued);
         }
-        ws.flush().await?;
-        ws.close(None).await
-    };
-    let _ = tokio::time::timeout(engine.config.ping_timeout, closing).await;
-    Ok(())
+        drop(internal_rx);
+        let protocol = socket.protocol;
+        // Boxed: it runs once, and inline it would enlarge the session's
+        // future for all of its life.
+        let closing = Box::pin(async {
+            for packet in rest {
+                if let Some(message) = ws_driver::to_message(protocol, packet) {
+                    ws.feed(message).await?;
+                }
+            }
+            ws.flush().await?;
+            ws.close(None).await
+        });
+        let _ = tokio::time::timeout(engine.config.ping_timeout, closing).await;
+    }
 }
 
 /// The heartbeat of a session that starts on a WebSocket: v4's runs in the
@@ -224,15 +275,15 @@ where
 fn heartbeat<D: Default + Send + Sync + 'static>(
     socket: &Arc<Socket<D>>,
     config: &EngineIoConfig,
-) -> Option<Heartbeat> {
+) -> Heartbeat {
     match socket.protocol {
-        ProtocolVersion::V4 => Some(Heartbeat::new(config.ping_interval, config.ping_timeout)),
+        ProtocolVersion::V4 => Heartbeat::Here,
         #[allow(unreachable_patterns)]
         _ => {
             socket
                 .clone()
                 .spawn_heartbeat(config.ping_interval, config.ping_timeout);
-            None
+            Heartbeat::Elsewhere
         }
     }
 }
@@ -294,10 +345,10 @@ where
     socket.start_upgrade();
 
     // We send a last Noop request to close a potential waiting polling request.
+    // Past the queue's bound if need be: one noop.
     socket
-        .internal_tx
-        .send(Queued::Noop)
-        .await
+        .queue
+        .push(Queued::Noop)
         .map_err(|_| Error::Upgrade)?;
 
     // wait for any current polling connection to finish by waiting for the socket to be unlocked

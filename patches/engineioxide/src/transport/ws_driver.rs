@@ -20,18 +20,16 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
-    time::Duration,
 };
 
 use futures_util::{Sink, Stream};
 use tokio::{
     io::{AsyncRead, AsyncWrite},
-    sync::mpsc::Receiver,
     time::{Instant, Sleep},
 };
 use tokio_tungstenite::{WebSocketStream, tungstenite::Message};
 
-use engineioxide_core::{Packet, ProtocolVersion};
+use engineioxide_core::{Packet, PacketBuf, ProtocolVersion};
 
 use crate::{
     DisconnectReason, Socket, engine::EngineIo, errors::Error, handler::EngineIoHandler,
@@ -57,7 +55,7 @@ impl Ending {
     /// Closes the session for the reason of the ending (nothing to do when
     /// it was closed elsewhere).
     pub(crate) fn close_session<H: EngineIoHandler>(
-        &self,
+        self,
         engine: &EngineIo<H>,
         socket: &Socket<H::Data>,
     ) {
@@ -71,76 +69,75 @@ impl Ending {
             Ending::Failed(e) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!(sid = %socket.id, "ws session failed: {e}");
-                let reason =
-                    Option::<DisconnectReason>::from(e).unwrap_or(DisconnectReason::TransportError);
+                let reason = Option::<DisconnectReason>::from(&e)
+                    .unwrap_or(DisconnectReason::TransportError);
                 engine.close_session(socket.id, reason);
             }
         }
     }
 }
 
-/// The v4 heartbeat of a session that started on its WebSocket: a ping
-/// every `interval`, a pong expected within `timeout` (the same schedule
-/// as [`Socket::spawn_heartbeat`]: the first ping at once, the next one an
-/// interval after the previous ping).
-#[derive(Debug)]
-pub(crate) struct Heartbeat {
-    interval: Duration,
-    timeout: Duration,
-    /// When the ping that waits for its pong was sent.
-    waiting_since: Option<Instant>,
+/// Where a session's heartbeat runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Heartbeat {
+    /// In the session's task: v4, for a session that started on its
+    /// WebSocket. A ping every `ping_interval`, a pong expected within
+    /// `ping_timeout`, on the schedule of [`Socket::spawn_heartbeat`] (the
+    /// first ping at once, each next one an interval after the previous).
+    Here,
+    /// In a task of its own: a session that started on polling, or v3.
+    Elsewhere,
 }
 
-impl Heartbeat {
-    pub(crate) fn new(interval: Duration, timeout: Duration) -> Self {
-        Self {
-            interval,
-            timeout,
+/// Drives a WebSocket session until it ends; the caller holds the right to
+/// take from the socket's queue (`Socket::internal_rx`) and closes the
+/// session by the [`Ending`].
+///
+/// A function that returns an `async move` block rather than an `async fn`:
+/// an `async fn` keeps its arguments twice in its future, and this future
+/// lives as long as the connection.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn drive<'a, H: EngineIoHandler, S>(
+    engine: &'a Arc<EngineIo<H>>,
+    socket: &'a Arc<Socket<H::Data>>,
+    ws: &'a mut WebSocketStream<S>,
+    heartbeat: Heartbeat,
+) -> impl Future<Output = Ending> + Send + 'a
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    async move {
+        let cancelled = std::pin::pin!(socket.cancellation_token.cancelled());
+        // The first ping is due at once; without a heartbeat here the timer
+        // is never polled.
+        let deadline = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
+        let mut driver = Driver {
+            engine,
+            socket,
+            ws,
+            heartbeat,
             waiting_since: None,
-        }
+            rest: None,
+            next_message: None,
+            unflushed: false,
+            cancelled,
+            deadline,
+        };
+        std::future::poll_fn(|cx| driver.poll(cx)).await
     }
 }
 
-/// Drives a WebSocket session until it ends; the caller holds the socket's
-/// queue (`queue`) and closes the session by the [`Ending`].
-pub(crate) async fn drive<H: EngineIoHandler, S>(
-    engine: &Arc<EngineIo<H>>,
-    socket: &Arc<Socket<H::Data>>,
-    ws: &mut WebSocketStream<S>,
-    queue: &mut Receiver<Queued>,
-    heartbeat: Option<Heartbeat>,
-) -> Ending
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let cancelled = std::pin::pin!(socket.cancellation_token.cancelled());
-    // The first ping is due at once; without a heartbeat of its own the
-    // timer is never polled.
-    let deadline = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
-    let mut driver = Driver {
-        engine,
-        socket,
-        ws,
-        queue,
-        heartbeat,
-        writing: None,
-        next_message: None,
-        unflushed: false,
-        cancelled,
-        deadline,
-    };
-    std::future::poll_fn(|cx| driver.poll(cx)).await
-}
-
+/// What a session's task holds while the session runs: kept small, as one
+/// lives per connection.
 struct Driver<'a, H: EngineIoHandler, S, C> {
     engine: &'a Arc<EngineIo<H>>,
     socket: &'a Arc<Socket<H::Data>>,
     ws: &'a mut WebSocketStream<S>,
-    queue: &'a mut Receiver<Queued>,
-    heartbeat: Option<Heartbeat>,
-    /// The packets of the queued item being written, in order, that the
-    /// WebSocket has not been given yet.
-    writing: Option<<Queued as IntoIterator>::IntoIter>,
+    heartbeat: Heartbeat,
+    /// When the ping that waits for its pong was sent (heartbeat here).
+    waiting_since: Option<Instant>,
+    /// The packets left of a queued item of several, last first.
+    rest: Option<Box<PacketBuf>>,
     /// The next message to give the WebSocket, taken before it was ready.
     next_message: Option<Message>,
     /// Messages were handed to the WebSocket since its last flush.
@@ -234,27 +231,23 @@ where
     }
 
     fn heartbeat_received(&mut self) {
-        match &mut self.heartbeat {
-            Some(heartbeat) => {
-                if let Some(sent) = heartbeat.waiting_since.take() {
-                    self.deadline.as_mut().reset(sent + heartbeat.interval);
+        match self.heartbeat {
+            Heartbeat::Here => {
+                if let Some(sent) = self.waiting_since.take() {
+                    let interval = self.engine.config.ping_interval;
+                    self.deadline.as_mut().reset(sent + interval);
                 }
             }
-            // The heartbeat runs in a task of its own (a session that
-            // started on polling).
-            None => self.socket.heartbeat_received(),
+            Heartbeat::Elsewhere => self.socket.heartbeat_received(),
         }
     }
 
     /// Sends a ping when one is due; fails when a pong is overdue.
     fn poll_heartbeat(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
-        let Some(heartbeat) = &mut self.heartbeat else {
-            return Ok(());
-        };
-        if self.deadline.as_mut().poll(cx).is_pending() {
+        if self.heartbeat == Heartbeat::Elsewhere || self.deadline.as_mut().poll(cx).is_pending() {
             return Ok(());
         }
-        if heartbeat.waiting_since.is_some() {
+        if self.waiting_since.is_some() {
             return Err(Error::HeartbeatTimeout);
         }
         #[cfg(feature = "tracing")]
@@ -262,12 +255,14 @@ where
         // Through the queue, behind what was sent before; a full queue is
         // a client that does not read.
         self.socket
-            .internal_tx
+            .queue
             .try_send(Queued::Ping)
             .map_err(|_| Error::HeartbeatTimeout)?;
         let now = Instant::now();
-        heartbeat.waiting_since = Some(now);
-        self.deadline.as_mut().reset(now + heartbeat.timeout);
+        self.waiting_since = Some(now);
+        self.deadline
+            .as_mut()
+            .reset(now + self.engine.config.ping_timeout);
         // Registers the timer at its new deadline.
         let _ = self.deadline.as_mut().poll(cx);
         Ok(())
@@ -280,12 +275,12 @@ where
             let Some(message) = self.next_message.take() else {
                 // The next packet of the item being written, else the next
                 // item: queued ones first, then a volatile one.
-                if let Some(packet) = self.writing.as_mut().and_then(Iterator::next) {
+                if let Some(packet) = self.rest.as_mut().and_then(|rest| rest.pop()) {
                     self.next_message = to_message(self.socket.protocol, packet);
                     continue;
                 }
-                self.writing = None;
-                let next = match self.queue.poll_recv(cx) {
+                self.rest = None;
+                let next = match self.socket.queue.poll_recv(cx) {
                     Poll::Ready(Some(queued)) => queued,
                     // Closed only after the session is: nothing more to send.
                     Poll::Ready(None) => break,
@@ -294,7 +289,18 @@ where
                         Poll::Pending => break,
                     },
                 };
-                self.writing = Some(next.into_iter());
+                let packet = match next {
+                    Queued::Message(msg) => Packet::Message(msg),
+                    Queued::Ping => Packet::Ping,
+                    Queued::Pong => Packet::Pong,
+                    Queued::Noop => Packet::Noop,
+                    Queued::Packets(mut packets) => {
+                        packets.reverse();
+                        self.rest = Some(packets);
+                        continue;
+                    }
+                };
+                self.next_message = to_message(self.socket.protocol, packet);
                 continue;
             };
             match Pin::new(&mut *self.ws).poll_ready(cx) {
