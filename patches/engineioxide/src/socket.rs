@@ -196,8 +196,6 @@ where
     /// * In case of websocket transport it will always be locked until the connection is closed
     ///
     /// Closing behavior is driven by the [`Socket::cancellation_token`].
-    ///
-    /// The channel is made of a [`SmallVec`] of [`Packet`]s so that adjacent packets can be sent atomically.
     pub(crate) internal_rx: Mutex<InternalRx>,
 
     /// The packets waiting for the transport, each [`Queued`] item sent
