@@ -15,7 +15,7 @@
 
 use std::{
     collections::VecDeque,
-    sync::Mutex,
+    sync::{Mutex, MutexGuard},
     task::{Context, Poll},
 };
 
@@ -64,50 +64,59 @@ impl Outgoing {
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+    fn state(&self) -> MutexGuard<'_, State> {
         // A panic while the lock is held leaves the queue consistent (each
         // change is a single push, pop or count), so a poisoned lock is used
         // as it is.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues `item` if there is room.
-    pub(crate) fn try_send(&self, item: Queued) -> Result<(), TrySendError<Queued>> {
-        let mut state = self.state();
+    /// Whether one more item may be queued or reserved.
+    fn room(&self, state: &State) -> Result<(), TrySendError<()>> {
         if state.closed {
-            return Err(TrySendError::Closed(item));
+            Err(TrySendError::Closed(()))
+        } else if state.items.len() + state.reserved >= self.capacity {
+            Err(TrySendError::Full(()))
+        } else {
+            Ok(())
         }
-        if state.items.len() + state.reserved >= self.capacity {
-            return Err(TrySendError::Full(item));
-        }
+    }
+
+    /// Queues `item` under the lock `state`, then wakes the receiver.
+    fn enqueue(&self, mut state: MutexGuard<'_, State>, item: Queued) {
         state.items.push_back(item);
         drop(state);
         self.receiver.wake();
-        Ok(())
+    }
+
+    /// Queues `item` if there is room.
+    pub(crate) fn try_send(&self, item: Queued) -> Result<(), TrySendError<Queued>> {
+        let state = self.state();
+        match self.room(&state) {
+            Ok(()) => {
+                self.enqueue(state, item);
+                Ok(())
+            }
+            Err(TrySendError::Closed(())) => Err(TrySendError::Closed(item)),
+            Err(TrySendError::Full(())) => Err(TrySendError::Full(item)),
+        }
     }
 
     /// Queues `item` even past the capacity (one noop that ends a polling
     /// request during an upgrade); fails only when the queue is closed.
     pub(crate) fn push(&self, item: Queued) -> Result<(), Queued> {
-        let mut state = self.state();
+        let state = self.state();
         if state.closed {
             return Err(item);
         }
-        state.items.push_back(item);
-        drop(state);
-        self.receiver.wake();
+        self.enqueue(state, item);
         Ok(())
     }
 
     /// Reserves a place for one item.
     pub(crate) fn try_reserve(&self) -> Result<Permit<'_>, TrySendError<()>> {
         let mut state = self.state();
-        if state.closed {
-            return Err(TrySendError::Closed(()));
-        }
-        if state.items.len() + state.reserved >= self.capacity {
-            return Err(TrySendError::Full(()));
-        }
+        self.room(&state)?;
         state.reserved += 1;
         Ok(Permit { queue: self })
     }
@@ -142,10 +151,14 @@ impl Outgoing {
 
     /// Takes the next item, if one is queued (receiver side only).
     pub(crate) fn try_recv(&self) -> Option<Queued> {
-        let mut state = self.state();
+        Self::pop(&mut self.state())
+    }
+
+    /// Takes the next item under the lock; gives a burst's room back once
+    /// the queue is drained.
+    fn pop(state: &mut State) -> Option<Queued> {
         let item = state.items.pop_front();
         if state.items.is_empty() && state.items.capacity() > KEPT_ROOM {
-            // A burst is over: give its room back.
             state.items = VecDeque::new();
         }
         item
@@ -162,7 +175,7 @@ impl Outgoing {
         let mut state = self.state();
         // An item queued between the first look and the registration woke
         // no one: look again.
-        if let Some(item) = state.items.pop_front() {
+        if let Some(item) = Self::pop(&mut state) {
             return Poll::Ready(Some(item));
         }
         if state.closed && state.reserved == 0 {
@@ -186,9 +199,7 @@ impl Permit<'_> {
         std::mem::forget(self);
         let mut state = queue.state();
         state.reserved -= 1;
-        state.items.push_back(item);
-        drop(state);
-        queue.receiver.wake();
+        queue.enqueue(state, item);
     }
 }
 

@@ -50,14 +50,24 @@ impl From<PacketBuf> for Queued {
     }
 }
 
+impl Queued {
+    /// The item as its one packet, or as the several it holds.
+    pub(crate) fn into_packets(self) -> Result<Packet, Box<PacketBuf>> {
+        match self {
+            Queued::Message(msg) => Ok(Packet::Message(msg)),
+            Queued::Ping => Ok(Packet::Ping),
+            Queued::Pong => Ok(Packet::Pong),
+            Queued::Noop => Ok(Packet::Noop),
+            Queued::Packets(packets) => Err(packets),
+        }
+    }
+}
+
 impl From<Queued> for PacketBuf {
     fn from(queued: Queued) -> Self {
-        match queued {
-            Queued::Message(msg) => smallvec![Packet::Message(msg)],
-            Queued::Ping => smallvec![Packet::Ping],
-            Queued::Pong => smallvec![Packet::Pong],
-            Queued::Noop => smallvec![Packet::Noop],
-            Queued::Packets(packets) => *packets,
+        match queued.into_packets() {
+            Ok(packet) => smallvec![packet],
+            Err(packets) => *packets,
         }
     }
 }

@@ -289,12 +289,9 @@ where
                         Poll::Pending => break,
                     },
                 };
-                let packet = match next {
-                    Queued::Message(msg) => Packet::Message(msg),
-                    Queued::Ping => Packet::Ping,
-                    Queued::Pong => Packet::Pong,
-                    Queued::Noop => Packet::Noop,
-                    Queued::Packets(mut packets) => {
+                let packet = match next.into_packets() {
+                    Ok(packet) => packet,
+                    Err(mut packets) => {
                         packets.reverse();
                         self.rest = Some(packets);
                         continue;
