@@ -166,10 +166,15 @@ fn run_suite(dir: &str, suite: &str, envs: &[(&str, &str)]) {
             "--test-concurrency=1",
             "--test-timeout=120000",
             "--test-reporter=spec",
-            suite,
         ])
         .envs(envs.iter().copied())
         .env("NO_COLOR", "1");
+    // `DIALOGUE_E2E_PATTERN=regex` runs only the tests whose names match
+    // (node's `--test-name-pattern`): to loop one test while chasing a flake.
+    if let Ok(pattern) = std::env::var("DIALOGUE_E2E_PATTERN") {
+        command.arg(format!("--test-name-pattern={pattern}"));
+    }
+    command.arg(suite);
     let outcome = node::run(&mut command, SUITE_TIMEOUT, &format!("node --test {suite}"));
     match outcome.status {
         None => panic!(

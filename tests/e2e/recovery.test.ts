@@ -48,10 +48,17 @@ function uid(prefix: string): string {
 }
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function eventually(check: () => boolean, what: string, within = WAIT_MS): Promise<void> {
+/** Waits for `check`; `what` (a function: evaluated when it fails, to tell what was seen). */
+async function eventually(
+  check: () => boolean,
+  what: string | (() => string),
+  within = WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + within;
   while (!check()) {
-    if (Date.now() > deadline) assert.fail(`not within ${within} ms: ${what}`);
+    if (Date.now() > deadline) {
+      assert.fail(`not within ${within} ms: ${typeof what === "string" ? what : what()}`);
+    }
     await sleep(10);
   }
 }
@@ -64,6 +71,8 @@ class FaultProxy {
   private holding = false;
   private stalled = false;
   port = 0;
+  /** Bytes relayed from the server to clients (to tell, when a test fails, whether anything came). */
+  relayed = 0;
 
   constructor(private readonly upstream: { host: string; port: number }) {
     this.server = net.createServer((client) => this.accept(client));
@@ -90,6 +99,7 @@ class FaultProxy {
     this.pairs.add(pair);
     client.pipe(server);
     server.on("data", (chunk: Buffer) => {
+      this.relayed += chunk.length;
       if (!client.write(chunk)) server.pause();
     });
     client.on("drain", () => {
@@ -444,15 +454,30 @@ for (const transport of TRANSPORTS) {
     const start = room.position.seq;
     const seen = watch(room, ["blob"]);
     const path = states(alice);
+    const errors: DialogueError[] = [];
+    alice.onError((error) => errors.push(error));
+    const deleted: string[] = [];
+    alice.onRoomDeleted((roomId) => deleted.push(roomId));
     const publisher = await bob.join({ id });
     proxy.stall();
     const pad = "p".repeat(32 * 1024);
     let last = 0;
     for (let n = 0; n < 450; n++) last = (await publisher.send("blob", { n, pad })).seq;
+    const relayedWhileStalled = proxy.relayed;
     proxy.unstall();
     // 14 MB to replay, from Redis on two nodes: a bound against a hang, not
     // a speed check (CI runs this beside the other suites on two cores).
-    await eventually(() => seen.seqs.at(-1) === last, `every event up to ${last}`, 60_000);
+    // Should it fail, the message says what came (this test once hung in
+    // CI, not reproduced in 34 runs since).
+    await eventually(
+      () => seen.seqs.at(-1) === last,
+      () =>
+        `every event up to ${last}: saw ${seen.seqs.length} events of ${last - start}, ` +
+        `the last ${seen.seqs.at(-1)}; states ${path.join(" → ")}; recoveries [${seen.recoveries.join(", ")}]; ` +
+        `errors [${errors.map((e) => e.code).join(", ")}]; deleted [${deleted.join(", ")}]; ` +
+        `${relayedWhileStalled} bytes relayed by the stall, ${proxy.relayed} by now`,
+      60_000,
+    );
     assert.deepEqual(seen.seqs, range(start + 1, last));
     assert.ok(path.includes("reconnecting"), `it was dropped: ${path.join(" → ")}`);
     assert.ok(seen.recoveries.every((recovered) => recovered), `recovered: ${seen.recoveries.join(", ")}`);
