@@ -482,8 +482,9 @@ where
     /// Because volatile messages bypass the main mpsc buffer queue, they may
     /// arrive out of order relative to regular messages.
     ///
-    /// Returns `true` if the message was queued for sending, `false` if it
-    /// was dropped (channel full or transport shutting down).
+    /// Returns `true` if the message was queued for sending (a newer
+    /// volatile message may still replace it before the transport takes
+    /// it), `false` if it was dropped because the session is closing.
     #[inline]
     pub fn emit_volatile(&self, msg: impl Into<Str>) -> bool {
         self.send_volatile(smallvec![Packet::Message(msg.into())])
@@ -520,7 +521,15 @@ where
         self.send_volatile(packets)
     }
 
+    /// Puts `packets` in the volatile slot (replacing a message waiting
+    /// there); `false` once the session is closing, whose transport takes
+    /// nothing more.
     pub(crate) fn send_volatile(&self, packets: PacketBuf) -> bool {
+        // Closing starts with the cancellation; the queue closes once the
+        // transport has let it go.
+        if self.cancellation_token.is_cancelled() || self.queue.is_closed() {
+            return false;
+        }
         self.volatile.put(packets.into());
         true
     }
@@ -615,5 +624,39 @@ where
         });
 
         (sock, rx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn socket() -> Socket<()> {
+        Socket {
+            id: Sid::new(),
+            protocol: ProtocolVersion::V4,
+            transport: AtomicU8::new(TransportType::Websocket as u8),
+            upgrading: AtomicBool::new(false),
+            internal_rx: Mutex::new(InternalRx::default()),
+            queue: Outgoing::new(4),
+            volatile: Volatile::default(),
+            heartbeat: Notify::new(),
+            cancellation_token: CancellationToken::new(),
+            close_fn: Box::new(|_, _| {}),
+            data: (),
+            req_parts: http::Request::<()>::default().into_parts().0,
+            supports_binary: true,
+        }
+    }
+
+    #[test]
+    fn a_volatile_message_is_taken_until_the_session_closes() {
+        let socket = socket();
+        assert!(socket.emit_volatile("while open"));
+        socket.cancellation_token.cancel();
+        assert!(!socket.emit_volatile("closing"), "cancelled: dropped");
+        let socket = self::socket();
+        socket.queue.close();
+        assert!(!socket.emit_binary_volatile(Bytes::from_static(b"closed")));
     }
 }
