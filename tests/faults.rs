@@ -227,6 +227,36 @@ async fn connections(server: &ServerProcess) -> u64 {
         .map_or(0, |n| n as u64)
 }
 
+/// A client that answers the heartbeat stays connected through several of
+/// its rounds, on each transport: a WebSocket session runs its heartbeat in
+/// the session's own task, a polling session in a task of its own, both by
+/// the rules of `patches/engineioxide/src/heartbeat.rs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_answers_the_heartbeat_stays_connected() {
+    let server = ServerProcess::start(&[
+        ("DIALOGUE_PING_SECS", "1"),
+        ("DIALOGUE_PING_TIMEOUT_SECS", "1"),
+    ]);
+    let mut clients = Vec::new();
+    for transport in [Transport::WebSocket, Transport::Polling] {
+        let user = json!({ "userId": format!("{transport:?}") });
+        clients.push((transport, connect(&server.url, user, transport).await.0));
+    }
+    // Four rounds: a ping not sent, or a pong not taken, would have ended
+    // a session after two seconds at most.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(connections(&server).await, 2);
+    for (transport, client) in &clients {
+        assert!(
+            client.is_connected(),
+            "{transport:?}: {:?}",
+            client.disconnect_reason()
+        );
+        let joined = ask(client, "dialogue:join", json!({ "roomId": "chat" })).await;
+        assert_eq!(joined["ok"], true, "{transport:?}: {joined}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_half_open_client_is_dropped_by_the_heartbeat_and_resumes_what_it_missed() {
     let server = ServerProcess::start(&[

@@ -65,7 +65,8 @@ use std::{
 };
 
 use crate::{
-    config::EngineIoConfig, errors::Error, outgoing::Outgoing, queue::Queued, volatile::Volatile,
+    config::EngineIoConfig, errors::Error, heartbeat::PingSchedule, outgoing::Outgoing,
+    queue::Queued, volatile::Volatile,
 };
 use bytes::Bytes;
 use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Str, TransportType};
@@ -338,35 +339,27 @@ where
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = ?self.id, "heartbeat sender routine started");
 
-        let mut interval_tick = tokio::time::interval(interval);
-        interval_tick.tick().await;
-        // Some clients send the pong packet in first. If that happens, we should consume it.
-        self.heartbeat.notified().now_or_never();
+        // The rules are the WebSocket driver's too (`crate::heartbeat`).
+        let mut schedule = PingSchedule::default();
+        let deadline = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(deadline);
         loop {
-            // If we are currently upgrading we should pause the heartbeat process
-            if self.is_upgrading() {
-                interval_tick.tick().await;
-                continue;
+            tokio::select! {
+                // Pongs first: one a client sent before the first ping is
+                // taken (and ignored) before that ping goes out.
+                biased;
+                () = self.heartbeat.notified() => {
+                    if let Some(next) = schedule.pong(interval) {
+                        #[cfg(feature = "tracing")]
+                        tracing::trace!(sid = ?self.id, "pong received");
+                        deadline.as_mut().reset(next);
+                    }
+                }
+                () = &mut deadline => {
+                    let next = schedule.fire(self, interval, timeout)?;
+                    deadline.as_mut().reset(next);
+                }
             }
-
-            #[cfg(feature = "tracing")]
-            tracing::trace!(sid = ?self.id, "emitting ping");
-
-            self.queue
-                .try_send(Queued::Ping)
-                .map_err(|_| Error::HeartbeatTimeout)?;
-
-            #[cfg(feature = "tracing")]
-            tracing::trace!(sid = ?self.id, "waiting for pong");
-
-            tokio::time::timeout(timeout, self.heartbeat.notified())
-                .await
-                .map_err(|_| Error::HeartbeatTimeout)?;
-
-            #[cfg(feature = "tracing")]
-            tracing::trace!(sid = ?self.id, "pong received");
-
-            interval_tick.tick().await;
         }
     }
 

@@ -33,7 +33,7 @@ use engineioxide_core::{Packet, PacketBuf, ProtocolVersion};
 
 use crate::{
     DisconnectReason, Socket, engine::EngineIo, errors::Error, handler::EngineIoHandler,
-    queue::Queued,
+    heartbeat::PingSchedule,
 };
 
 /// Frames read in one turn at most before the driver lets the writer and
@@ -116,7 +116,7 @@ where
             socket,
             ws,
             heartbeat,
-            waiting_since: None,
+            schedule: PingSchedule::default(),
             rest: None,
             next_message: None,
             unflushed: false,
@@ -134,8 +134,8 @@ struct Driver<'a, H: EngineIoHandler, S, C> {
     socket: &'a Arc<Socket<H::Data>>,
     ws: &'a mut WebSocketStream<S>,
     heartbeat: Heartbeat,
-    /// When the ping that waits for its pong was sent (heartbeat here).
-    waiting_since: Option<Instant>,
+    /// The heartbeat's state (heartbeat here).
+    schedule: PingSchedule,
     /// The packets left of a queued item of several, last first.
     rest: Option<Box<PacketBuf>>,
     /// The next message to give the WebSocket, taken before it was ready.
@@ -233,36 +233,25 @@ where
     fn heartbeat_received(&mut self) {
         match self.heartbeat {
             Heartbeat::Here => {
-                if let Some(sent) = self.waiting_since.take() {
-                    let interval = self.engine.config.ping_interval;
-                    self.deadline.as_mut().reset(sent + interval);
+                if let Some(next) = self.schedule.pong(self.engine.config.ping_interval) {
+                    self.deadline.as_mut().reset(next);
                 }
             }
             Heartbeat::Elsewhere => self.socket.heartbeat_received(),
         }
     }
 
-    /// Sends a ping when one is due; fails when a pong is overdue.
+    /// Sends a ping when one is due; fails when a pong is overdue
+    /// (`crate::heartbeat`).
     fn poll_heartbeat(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
         if self.heartbeat == Heartbeat::Elsewhere || self.deadline.as_mut().poll(cx).is_pending() {
             return Ok(());
         }
-        if self.waiting_since.is_some() {
-            return Err(Error::HeartbeatTimeout);
-        }
-        #[cfg(feature = "tracing")]
-        tracing::trace!(sid = ?self.socket.id, "emitting ping");
-        // Through the queue, behind what was sent before; a full queue is
-        // a client that does not read.
-        self.socket
-            .queue
-            .try_send(Queued::Ping)
-            .map_err(|_| Error::HeartbeatTimeout)?;
-        let now = Instant::now();
-        self.waiting_since = Some(now);
-        self.deadline
-            .as_mut()
-            .reset(now + self.engine.config.ping_timeout);
+        let config = &self.engine.config;
+        let next = self
+            .schedule
+            .fire(self.socket, config.ping_interval, config.ping_timeout)?;
+        self.deadline.as_mut().reset(next);
         // Registers the timer at its new deadline.
         let _ = self.deadline.as_mut().poll(cx);
         Ok(())
