@@ -70,7 +70,7 @@ use crate::{
 };
 use bytes::Bytes;
 use engineioxide_core::{Packet, PacketBuf, ProtocolVersion, Str, TransportType};
-use futures_util::FutureExt;
+use futures_util::{FutureExt, task::AtomicWaker};
 use http::request::Parts;
 use smallvec::{SmallVec, smallvec};
 use tokio::sync::{Mutex, Notify, mpsc::error::TrySendError};
@@ -217,7 +217,15 @@ where
     heartbeat: Notify,
 
     /// A cancellation token that will be triggered when the socket is being closed.
+    /// Cancelled only through [`Socket::cancel`].
     pub(crate) cancellation_token: CancellationToken,
+
+    /// The same cancellation, for the WebSocket driver, which looks at it
+    /// on every wake-up (each message sent): an atomic and a waker, where
+    /// polling the token's future takes two mutexes (its flag's and its
+    /// `Notify`'s waiter list).
+    cancelled: AtomicBool,
+    cancel_waker: AtomicWaker,
 
     /// Function to call when the socket is closed
     close_fn: Box<dyn Fn(Sid, DisconnectReason) + Send + Sync>,
@@ -256,6 +264,8 @@ where
 
             heartbeat: Notify::new(),
             cancellation_token: CancellationToken::new(),
+            cancelled: AtomicBool::new(false),
+            cancel_waker: AtomicWaker::new(),
 
             close_fn,
 
@@ -282,6 +292,31 @@ where
     }
     pub(crate) fn start_upgrade(&self) {
         self.upgrading.store(true, Ordering::Relaxed);
+    }
+
+    /// Starts closing the session: everything waiting on its cancellation
+    /// stops.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        self.cancellation_token.cancel();
+        self.cancel_waker.wake();
+    }
+
+    /// Ready once the session is cancelled; else registers the task to be
+    /// woken by [`Socket::cancel`]. For one task at a time (the WebSocket
+    /// driver).
+    pub(crate) fn poll_cancelled(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.cancelled.load(Ordering::Acquire) {
+            return std::task::Poll::Ready(());
+        }
+        self.cancel_waker.register(cx.waker());
+        // A cancel between the first look and the registration woke no
+        // one: look again.
+        if self.cancelled.load(Ordering::Acquire) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
     }
 
     /// A Pong (v4) or a Ping (v3) arrived: tells the heartbeat job's task.
@@ -520,7 +555,7 @@ where
     pub(crate) fn send_volatile(&self, packets: PacketBuf) -> bool {
         // Closing starts with the cancellation; the queue closes once the
         // transport has let it go.
-        if self.cancellation_token.is_cancelled() || self.queue.is_closed() {
+        if self.cancelled.load(Ordering::Acquire) || self.queue.is_closed() {
             return false;
         }
         self.volatile.put(packets.into());
@@ -596,6 +631,8 @@ where
 
             heartbeat: Notify::new(),
             cancellation_token: CancellationToken::new(),
+            cancelled: AtomicBool::new(false),
+            cancel_waker: AtomicWaker::new(),
             close_fn,
 
             data: D::default(),
@@ -635,6 +672,8 @@ mod tests {
             volatile: Volatile::default(),
             heartbeat: Notify::new(),
             cancellation_token: CancellationToken::new(),
+            cancelled: AtomicBool::new(false),
+            cancel_waker: AtomicWaker::new(),
             close_fn: Box::new(|_, _| {}),
             data: (),
             req_parts: http::Request::<()>::default().into_parts().0,
@@ -642,11 +681,31 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn cancel_wakes_the_task_waiting_for_it_and_cancels_the_token() {
+        let socket = Arc::new(socket());
+        let mut cx = std::task::Context::from_waker(futures_util::task::noop_waker_ref());
+        assert!(socket.poll_cancelled(&mut cx).is_pending());
+        let waiting = tokio::spawn({
+            let socket = socket.clone();
+            async move { std::future::poll_fn(|cx| socket.poll_cancelled(cx)).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        socket.cancel();
+        tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("the waiting task should be woken")
+            .unwrap();
+        assert!(socket.cancellation_token.is_cancelled());
+        assert!(socket.poll_cancelled(&mut cx).is_ready());
+    }
+
     #[test]
     fn a_volatile_message_is_taken_until_the_session_closes() {
         let socket = socket();
         assert!(socket.emit_volatile("while open"));
-        socket.cancellation_token.cancel();
+        socket.cancel();
         assert!(!socket.emit_volatile("closing"), "cancelled: dropped");
         let socket = self::socket();
         socket.queue.close();

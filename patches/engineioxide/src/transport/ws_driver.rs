@@ -107,7 +107,6 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     async move {
-        let cancelled = std::pin::pin!(socket.cancellation_token.cancelled());
         // The first ping is due at once; without a heartbeat here the timer
         // is never polled.
         let deadline = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
@@ -120,7 +119,6 @@ where
             rest: None,
             next_message: None,
             unflushed: false,
-            cancelled,
             deadline,
         };
         std::future::poll_fn(|cx| driver.poll(cx)).await
@@ -129,7 +127,7 @@ where
 
 /// What a session's task holds while the session runs: kept small, as one
 /// lives per connection.
-struct Driver<'a, H: EngineIoHandler, S, C> {
+struct Driver<'a, H: EngineIoHandler, S> {
     engine: &'a Arc<EngineIo<H>>,
     socket: &'a Arc<Socket<H::Data>>,
     ws: &'a mut WebSocketStream<S>,
@@ -142,17 +140,15 @@ struct Driver<'a, H: EngineIoHandler, S, C> {
     next_message: Option<Message>,
     /// Messages were handed to the WebSocket since its last flush.
     unflushed: bool,
-    cancelled: Pin<&'a mut C>,
     deadline: Pin<&'a mut Sleep>,
 }
 
-impl<H: EngineIoHandler, S, C> Driver<'_, H, S, C>
+impl<H: EngineIoHandler, S> Driver<'_, H, S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    C: Future<Output = ()>,
 {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Ending> {
-        if self.cancelled.as_mut().poll(cx).is_ready() {
+        if self.socket.poll_cancelled(cx).is_ready() {
             return Poll::Ready(Ending::Cancelled);
         }
         match self.poll_read(cx) {
