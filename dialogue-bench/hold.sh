@@ -59,6 +59,10 @@ stop_all() {
 trap stop_all EXIT INT TERM
 
 log="$OUT/hold-server.log"
+# Emptied here, not only by the redirection below: that one happens in
+# the child, after this shell may already have read the log of the
+# previous run (its "listening on" line) and started the load early.
+: >"$log"
 # The admission cap defaults to 19,000 connections; raise it to what the
 # descriptor limit allows.
 DIALOGUE_MAX_CONNECTIONS=19990 PORT="$PORT" "$SERVER" >"$log" 2>&1 &

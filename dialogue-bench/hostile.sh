@@ -27,6 +27,10 @@ cargo build --release -p dialogue-bench --bin dialogue-load --bin dialogue-hosti
 LOAD="$ROOT/target/release/dialogue-load"
 HOSTILE="$ROOT/target/release/dialogue-hostile"
 
+# Emptied here, not only by the redirection below: that one happens in
+# the child, after this shell may already have read the log of the
+# previous run (its "listening on" line) and started the load early.
+: >"$OUT/server.log"
 PORT="$PORT" "$ROOT/target/release/examples/conformance" >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null || true' EXIT

@@ -60,6 +60,10 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 : > "$OUT/reconnect.jsonl"
 for name in $SERVERS; do
   log="$OUT/server-reconnect-$name.log"
+  # Emptied here, not only by the redirection below: that one happens in
+  # the child, after this shell may already have read the log of the
+  # previous run (its "listening on" line) and started the load early.
+  : >"$log"
   case "$name" in
     ours)
       port=$PORT_OURS; protocol=dialogue

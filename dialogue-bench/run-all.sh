@@ -105,6 +105,10 @@ start_server() {
   local name="$1" port log pid
   port="$(port_of "$name")"
   log="$OUT/server-$name.log"
+  # Emptied here, not only by the redirection below: that one happens in
+  # the child, after this shell may already have read the log of the
+  # previous run (its "listening on" line) and started the load early.
+  : >"$log"
   case "$name" in
     ours) PORT="$port" "$ROOT/target/release/examples/conformance" >"$log" 2>&1 & ;;
     bare) PORT="$port" "$ROOT/target/bare-build/release/bare-socketioxide" >"$log" 2>&1 & ;;

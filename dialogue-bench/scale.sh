@@ -69,6 +69,10 @@ start_redis() {
 # start_node NAME PORT [REDIS]: records the PID in PID_<NAME>.
 start_node() {
   local name="$1" port="$2" redis="${3:-}" log="$OUT/scale-$1.log" pid
+  # Emptied here, not only by the redirection below: that one happens in
+  # the child, after this shell may already have read the log of the
+  # previous run (its "listening on" line) and started the load early.
+  : >"$log"
   if [[ -n "$redis" ]]; then
     PORT="$port" DIALOGUE_REDIS_URL="$redis" DIALOGUE_NODE_ID="$name" \
       DIALOGUE_RECOVERY_SIZE=1000 DIALOGUE_RECOVERY_SECS=300 "$SERVER" >"$log" 2>&1 &
