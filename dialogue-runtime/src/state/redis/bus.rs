@@ -16,6 +16,7 @@ use crate::envelope::now_millis;
 use crate::state::redis::intake::Intake;
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::Link;
+use crate::state::redis::newest::Newest;
 use crate::state::redis::registry::RedisRegistry;
 use crate::state::redis::roster::RedisRoster;
 use crate::state::redis::sessions::RedisSessions;
@@ -35,13 +36,13 @@ const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(250);
 /// of takeovers by other nodes.
 #[derive(Default)]
 pub(crate) struct Bus {
-    rooms: RwLock<HashMap<String, Weak<Intake>>>,
+    rooms: RwLock<HashMap<String, Newest<Intake>>>,
     /// This node's sessions and its name in Redis.
     sessions: OnceLock<(Weak<RedisSessions>, String)>,
     /// The rooms created at run time.
     registry: OnceLock<Weak<RedisRegistry>>,
     /// Each room's roster, by id (the room of that id made last).
-    rosters: RwLock<HashMap<String, Weak<RedisRoster>>>,
+    rosters: RwLock<HashMap<String, Newest<RedisRoster>>>,
     /// What this node's members are told of other nodes' roster changes,
     /// done one after the other in the order heard, beside the listening
     /// (a hook such as `on_left` never holds the subscription back).
@@ -57,7 +58,9 @@ impl Bus {
     pub(crate) fn add(&self, intake: &Arc<Intake>) {
         self.rooms
             .write()
-            .insert(intake.room.clone(), Arc::downgrade(intake));
+            .entry(intake.room.clone())
+            .or_default()
+            .push(intake);
     }
 
     /// Tells `sessions` (of the node `node`) when another node takes one
@@ -71,8 +74,8 @@ impl Bus {
     /// Routes other nodes' changes of the room's roster to `roster`.
     pub(crate) fn add_roster(&self, room: &str, roster: &Arc<RedisRoster>) {
         let mut rosters = self.rosters.write();
-        rosters.retain(|_, roster| roster.strong_count() > 0);
-        rosters.insert(room.to_owned(), Arc::downgrade(roster));
+        rosters.retain(|_, rosters| rosters.newest().is_some());
+        rosters.entry(room.to_owned()).or_default().push(roster);
     }
 
     /// Tells `registry` of other nodes' rooms.
@@ -91,7 +94,7 @@ impl Bus {
             .rosters
             .read()
             .values()
-            .filter_map(Weak::upgrade)
+            .filter_map(Newest::newest)
             .collect();
         tokio::spawn(async move {
             for roster in rosters {
@@ -107,7 +110,7 @@ impl Bus {
             tracing::error!("a roster change on the control channel has no room");
             return;
         };
-        let roster = self.rosters.read().get(room).and_then(Weak::upgrade);
+        let roster = self.rosters.read().get(room).and_then(Newest::newest);
         let Some(change) = roster.and_then(|roster| roster.heard(node, json)) else {
             return;
         };
@@ -129,7 +132,7 @@ impl Bus {
     }
 
     fn get(&self, room: &str) -> Option<Arc<Intake>> {
-        self.rooms.read().get(room).and_then(Weak::upgrade)
+        self.rooms.read().get(room).and_then(Newest::newest)
     }
 
     /// The live rooms, dropping the entries of rooms that are gone.
@@ -139,14 +142,16 @@ impl Bus {
             .rooms
             .read()
             .values()
-            .filter_map(|room| {
-                let room = room.upgrade();
+            .filter_map(|rooms| {
+                let room = rooms.newest();
                 gone |= room.is_none();
                 room
             })
             .collect();
         if gone {
-            self.rooms.write().retain(|_, room| room.strong_count() > 0);
+            self.rooms
+                .write()
+                .retain(|_, rooms| rooms.newest().is_some());
         }
         live
     }

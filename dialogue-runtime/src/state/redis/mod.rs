@@ -18,6 +18,7 @@ mod bus;
 mod intake;
 mod keys;
 mod link;
+mod newest;
 mod nodes;
 mod registry;
 mod roster;
