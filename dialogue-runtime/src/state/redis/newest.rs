@@ -3,8 +3,8 @@
 //!
 //! Why a list and not just the last one made: two copies of a room can be
 //! made at once on a node (a join that looks the room up in Redis, and the
-//! word of its creation on the control channel; or a `createRoom` of an id
-//! this node has), and only one of them is kept. When the one dropped was
+//! word of its creation on the control channel; or a `createRoom` here
+//! racing that word), and only one of them is kept. When the one dropped was
 //! made last, routing to "the last one made" sent the room's events to a
 //! copy that was gone, so this node's members heard nothing more of the
 //! room, and no gap was ever noticed (found by the two-node e2e suite
