@@ -221,11 +221,8 @@ where
     pub(crate) cancellation_token: CancellationToken,
 
     /// The same cancellation, for the WebSocket driver, which looks at it
-    /// on every wake-up (each message sent): an atomic and a waker, where
-    /// polling the token's future takes two mutexes (its flag's and its
-    /// `Notify`'s waiter list).
-    cancelled: AtomicBool,
-    cancel_waker: AtomicWaker,
+    /// on every wake-up (each message sent).
+    cancelled: CancelSignal,
 
     /// Function to call when the socket is closed
     close_fn: Box<dyn Fn(Sid, DisconnectReason) + Send + Sync>,
@@ -237,6 +234,42 @@ where
 
     /// If the client supports binary packets (via polling XHR2)
     pub(crate) supports_binary: bool,
+}
+
+/// A flag set once, and the one task waiting for it.
+///
+/// Why beside the cancellation token: the token's future takes two mutexes
+/// per poll (its flag's and its `Notify`'s waiter list), and the WebSocket
+/// driver polls it on every wake-up; this takes an atomic load.
+#[derive(Debug, Default)]
+struct CancelSignal {
+    set: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl CancelSignal {
+    fn set(&self) {
+        self.set.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    fn is_set(&self) -> bool {
+        self.set.load(Ordering::Acquire)
+    }
+
+    fn poll(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.is_set() {
+            return std::task::Poll::Ready(());
+        }
+        self.waker.register(cx.waker());
+        // A set between the first look and the registration woke no one:
+        // look again.
+        if self.is_set() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }
 }
 
 impl<D> Socket<D>
@@ -264,8 +297,7 @@ where
 
             heartbeat: Notify::new(),
             cancellation_token: CancellationToken::new(),
-            cancelled: AtomicBool::new(false),
-            cancel_waker: AtomicWaker::new(),
+            cancelled: CancelSignal::default(),
 
             close_fn,
 
@@ -297,26 +329,15 @@ where
     /// Starts closing the session: everything waiting on its cancellation
     /// stops.
     pub(crate) fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
+        self.cancelled.set();
         self.cancellation_token.cancel();
-        self.cancel_waker.wake();
     }
 
     /// Ready once the session is cancelled; else registers the task to be
     /// woken by [`Socket::cancel`]. For one task at a time (the WebSocket
     /// driver).
     pub(crate) fn poll_cancelled(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        if self.cancelled.load(Ordering::Acquire) {
-            return std::task::Poll::Ready(());
-        }
-        self.cancel_waker.register(cx.waker());
-        // A cancel between the first look and the registration woke no
-        // one: look again.
-        if self.cancelled.load(Ordering::Acquire) {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
+        self.cancelled.poll(cx)
     }
 
     /// A Pong (v4) or a Ping (v3) arrived: tells the heartbeat job's task.
@@ -555,7 +576,7 @@ where
     pub(crate) fn send_volatile(&self, packets: PacketBuf) -> bool {
         // Closing starts with the cancellation; the queue closes once the
         // transport has let it go.
-        if self.cancelled.load(Ordering::Acquire) || self.queue.is_closed() {
+        if self.cancelled.is_set() || self.queue.is_closed() {
             return false;
         }
         self.volatile.put(packets.into());
@@ -631,8 +652,7 @@ where
 
             heartbeat: Notify::new(),
             cancellation_token: CancellationToken::new(),
-            cancelled: AtomicBool::new(false),
-            cancel_waker: AtomicWaker::new(),
+            cancelled: CancelSignal::default(),
             close_fn,
 
             data: D::default(),
@@ -672,8 +692,7 @@ mod tests {
             volatile: Volatile::default(),
             heartbeat: Notify::new(),
             cancellation_token: CancellationToken::new(),
-            cancelled: AtomicBool::new(false),
-            cancel_waker: AtomicWaker::new(),
+            cancelled: CancelSignal::default(),
             close_fn: Box::new(|_, _| {}),
             data: (),
             req_parts: http::Request::<()>::default().into_parts().0,

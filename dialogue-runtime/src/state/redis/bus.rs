@@ -41,7 +41,8 @@ pub(crate) struct Bus {
     sessions: OnceLock<(Weak<RedisSessions>, String)>,
     /// The rooms created at run time.
     registry: OnceLock<Weak<RedisRegistry>>,
-    /// Each room's roster, by id (the room of that id made last).
+    /// Each room's roster, by id (the newest copy of the room still alive,
+    /// `newest`).
     rosters: RwLock<HashMap<String, Newest<RedisRoster>>>,
     /// What this node's members are told of other nodes' roster changes,
     /// done one after the other in the order heard, beside the listening
@@ -54,7 +55,8 @@ pub(crate) struct Bus {
 }
 
 impl Bus {
-    /// Routes the room's events to `intake` (the room of that id made last).
+    /// Routes the room's events to `intake` while it is the newest copy of
+    /// the room still alive (`newest`).
     pub(crate) fn add(&self, intake: &Arc<Intake>) {
         self.rooms
             .write()
