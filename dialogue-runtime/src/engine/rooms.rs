@@ -389,18 +389,14 @@ impl Engine {
         if limits.dynamic_rooms.is_none() && limits.dynamic_rooms_per_user.is_none() {
             return Ok(());
         }
-        let created = self.state.registry.all();
+        let counts = self.state.registry.counts(creator);
         if let Some(max) = limits.dynamic_rooms
-            && created.len() >= max
+            && counts.rooms >= max
         {
             return Err(CreateRoomError::TooManyRooms(max));
         }
         if let Some(max) = limits.dynamic_rooms_per_user
-            && created
-                .iter()
-                .filter(|r| r.config.created_by.as_deref() == Some(creator))
-                .count()
-                >= max
+            && counts.by_creator >= max
         {
             return Err(CreateRoomError::TooManyRoomsForUser(max));
         }

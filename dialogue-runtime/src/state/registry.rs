@@ -33,6 +33,11 @@ pub(crate) trait RoomRegistry: Send + Sync + 'static {
     /// Every room, in no particular order.
     fn all(&self) -> Vec<Arc<RoomState>>;
 
+    /// How many rooms this node's view holds, and how many of them
+    /// `creator` created: what the creation quotas are checked against,
+    /// once per `createRoom`, so kept as counts rather than walked.
+    fn counts(&self, creator: &str) -> Counts;
+
     /// Adds a room; `Err(Exists)` when the id is taken.
     fn insert(&self, room: Arc<RoomState>) -> BoxFuture<'_, Result<(), RegistryError>>;
 
@@ -96,19 +101,46 @@ pub(crate) trait RegistryWatcher: Send + Sync {
     fn user_closed(&self, user: String) -> BoxFuture<'static, ()>;
 }
 
+/// What [`RoomRegistry::counts`] answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// Every room in the view.
+    pub(crate) rooms: usize,
+    /// Those created by the user asked about.
+    pub(crate) by_creator: usize,
+}
+
 /// The registry in this process's memory.
 #[derive(Default)]
 pub(crate) struct MemoryRegistry {
-    rooms: RwLock<HashMap<String, Arc<RoomState>>>,
+    rooms: RwLock<Rooms>,
+}
+
+/// The rooms, and how many each user created (kept with every change, so
+/// that a quota check does not walk every room: a client asking to create
+/// rooms in a loop would otherwise cost the server more with each room).
+#[derive(Default)]
+struct Rooms {
+    by_id: HashMap<String, Arc<RoomState>>,
+    /// Users with at least one room in `by_id`, and how many.
+    by_creator: HashMap<String, usize>,
 }
 
 impl RoomRegistry for MemoryRegistry {
     fn get(&self, id: &str) -> Option<Arc<RoomState>> {
-        self.rooms.read().get(id).cloned()
+        self.rooms.read().by_id.get(id).cloned()
     }
 
     fn all(&self) -> Vec<Arc<RoomState>> {
-        self.rooms.read().values().cloned().collect()
+        self.rooms.read().by_id.values().cloned().collect()
+    }
+
+    fn counts(&self, creator: &str) -> Counts {
+        let rooms = self.rooms.read();
+        Counts {
+            rooms: rooms.by_id.len(),
+            by_creator: rooms.by_creator.get(creator).copied().unwrap_or(0),
+        }
     }
 
     fn insert(&self, room: Arc<RoomState>) -> BoxFuture<'_, Result<(), RegistryError>> {
@@ -128,9 +160,14 @@ impl RoomRegistry for MemoryRegistry {
     }
 
     fn adopt(&self, room: Arc<RoomState>) -> bool {
-        match self.rooms.write().entry(room.id.clone()) {
+        let mut rooms = self.rooms.write();
+        let Rooms { by_id, by_creator } = &mut *rooms;
+        match by_id.entry(room.id.clone()) {
             std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(slot) => {
+                if let Some(creator) = &room.config.created_by {
+                    *by_creator.entry(creator.clone()).or_insert(0) += 1;
+                }
                 slot.insert(room);
                 true
             }
@@ -138,7 +175,17 @@ impl RoomRegistry for MemoryRegistry {
     }
 
     fn drop_view(&self, id: &str) -> Option<Arc<RoomState>> {
-        self.rooms.write().remove(id)
+        let mut rooms = self.rooms.write();
+        let room = rooms.by_id.remove(id)?;
+        if let Some(creator) = &room.config.created_by
+            && let Some(count) = rooms.by_creator.get_mut(creator)
+        {
+            *count -= 1;
+            if *count == 0 {
+                rooms.by_creator.remove(creator);
+            }
+        }
+        Some(room)
     }
 }
 
@@ -151,6 +198,10 @@ impl<R: RoomRegistry> RoomRegistry for Arc<R> {
 
     fn all(&self) -> Vec<Arc<RoomState>> {
         (**self).all()
+    }
+
+    fn counts(&self, creator: &str) -> Counts {
+        (**self).counts(creator)
     }
 
     fn insert(&self, room: Arc<RoomState>) -> BoxFuture<'_, Result<(), RegistryError>> {
@@ -182,5 +233,83 @@ impl<R: RoomRegistry> RoomRegistry for Arc<R> {
 
     fn look_up<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()> {
         (**self).look_up(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+
+    use super::*;
+    use crate::state::counters::Counters;
+    use crate::state::fanout::{Fanout, Missed};
+    use crate::state::recovery::Window;
+    use crate::state::room::{RoomKind, RoomOptions};
+    use crate::state::{Memory, State};
+
+    /// A node without sockets.
+    struct NoSockets;
+
+    impl Fanout for NoSockets {
+        fn send(&self, _: Vec<String>, _: &str, _: &serde_json::value::RawValue) -> Missed {
+            Missed::default()
+        }
+        fn drop_slow(&self, _: Vec<String>, _: usize) -> usize {
+            0
+        }
+        fn count(&self, _: Vec<String>) -> usize {
+            0
+        }
+        fn close(&self) -> BoxFuture<'static, ()> {
+            Box::pin(future::ready(()))
+        }
+    }
+
+    fn room(state: &State, id: &str, creator: Option<&str>) -> Arc<RoomState> {
+        let mut options = RoomOptions::new(id, id);
+        if let Some(creator) = creator {
+            options = options.created_by(creator);
+        }
+        Arc::new(state.room(options, RoomKind::Created, 0))
+    }
+
+    #[test]
+    fn counts_follow_every_change_of_the_view() {
+        let state = State::new(
+            Box::new(Memory::new()),
+            Arc::new(NoSockets),
+            Window::default(),
+            Arc::new(Counters::default()),
+        );
+        let registry = MemoryRegistry::default();
+        let counts = |user: &str| {
+            let Counts { rooms, by_creator } = registry.counts(user);
+            (rooms, by_creator)
+        };
+        assert_eq!(counts("alice"), (0, 0));
+        let inserted = registry.insert(room(&state, "a1", Some("alice")));
+        assert_eq!(inserted.now_or_never(), Some(Ok(())));
+        assert!(registry.adopt(room(&state, "a2", Some("alice"))));
+        assert!(registry.adopt(room(&state, "b1", Some("bob"))));
+        assert!(registry.adopt(room(&state, "api", None)));
+        assert_eq!(counts("alice"), (4, 2));
+        assert_eq!(counts("bob"), (4, 1));
+        assert_eq!(counts("carol"), (4, 0));
+        // A refused insert (the id is taken) counts nothing.
+        assert!(!registry.adopt(room(&state, "a1", Some("bob"))));
+        assert_eq!(counts("bob"), (4, 1));
+        // Removing gives the creator's place back, and forgets a user
+        // who has none left.
+        let removed = registry.remove("a1").now_or_never();
+        assert!(matches!(removed, Some(Ok(Some(_)))));
+        assert_eq!(counts("alice"), (3, 1));
+        assert!(registry.drop_view("b1").is_some());
+        assert!(registry.drop_view("b1").is_none());
+        assert_eq!(counts("bob"), (2, 0));
+        assert!(!registry.rooms.read().by_creator.contains_key("bob"));
+        assert!(registry.drop_view("api").is_some());
+        assert!(registry.drop_view("a2").is_some());
+        assert_eq!(counts("alice"), (0, 0));
+        assert!(registry.rooms.read().by_creator.is_empty());
     }
 }

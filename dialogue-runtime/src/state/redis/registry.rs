@@ -17,7 +17,9 @@ use crate::spec::{HistorySync, RoomEvents, Subscriptions};
 use crate::state::redis::keys::Keys;
 use crate::state::redis::link::Link;
 use crate::state::redis::scripts;
-use crate::state::registry::{MemoryRegistry, RegistryError, RegistryWatcher, RoomRegistry};
+use crate::state::registry::{
+    Counts, MemoryRegistry, RegistryError, RegistryWatcher, RoomRegistry,
+};
 use crate::state::room::{RoomOptions, RoomState};
 
 /// A room's options as the shared registry holds them: the secret as its
@@ -233,6 +235,10 @@ impl RoomRegistry for RedisRegistry {
 
     fn all(&self) -> Vec<Arc<RoomState>> {
         self.view.all()
+    }
+
+    fn counts(&self, creator: &str) -> Counts {
+        self.view.counts(creator)
     }
 
     fn insert(&self, room: Arc<RoomState>) -> BoxFuture<'_, Result<(), RegistryError>> {
