@@ -10,6 +10,12 @@
 #   REPEAT=5 dialogue-bench/hostile.sh
 #   NICE=19 dialogue-bench/hostile.sh   # the attacker's process at a low
 #                                       # CPU priority (docs/reliability.md)
+#   DECOY=1 dialogue-bench/hostile.sh   # a third arm (label c): the same
+#       attack against a second server process (the decoy) while the
+#       fan-out runs on the first. The machine is as busy as in b (the
+#       attacker, and a server doing the work it asks for), but the
+#       measured server handles none of it: b/c is what sharing a process
+#       with the attack costs the others, c/a what sharing the machine does.
 #
 # Bounded: every run has --max-time; loopback only; it stops only the
 # server it started, by its PID.
@@ -33,11 +39,22 @@ HOSTILE="$ROOT/target/release/dialogue-hostile"
 : >"$OUT/server.log"
 PORT="$PORT" "$ROOT/target/release/examples/conformance" >"$OUT/server.log" 2>&1 &
 SERVER=$!
-trap 'kill -TERM $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-  grep -q "listening on" "$OUT/server.log" 2>/dev/null && break
-  sleep 0.1
-done
+DECOY_PID=""
+trap 'kill -TERM $SERVER $DECOY_PID 2>/dev/null || true' EXIT
+wait_listening() {
+  for _ in $(seq 300); do
+    grep -q "listening on" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "no server listening (see $1)"; return 1
+}
+wait_listening "$OUT/server.log"
+if [[ "${DECOY:-0}" == 1 ]]; then
+  : >"$OUT/decoy.log"
+  PORT="$((PORT + 1))" "$ROOT/target/release/examples/conformance" >"$OUT/decoy.log" 2>&1 &
+  DECOY_PID=$!
+  wait_listening "$OUT/decoy.log"
+fi
 
 fanout() {
   "$LOAD" --target "127.0.0.1:$PORT" --scenario fanout --subscribers 1000 --rate 100 \
@@ -45,15 +62,30 @@ fanout() {
     >"$OUT/$1-$2.txt"
 }
 
+# attacked LABEL RUN PORT: the fan-out (label LABEL) beside an attack on PORT.
+attacked() {
+  nice -n "$NICE" "$HOSTILE" --target "127.0.0.1:$3" --duration 14 --connections 20 >"$OUT/hostile-$1-$2.txt" &
+  local hostile=$!
+  sleep 1
+  fanout "$1" "$2"
+  wait "$hostile"
+  cat "$OUT/hostile-$1-$2.txt"
+}
+
 for run in $(seq "$REPEAT"); do
   echo "run $run: quiet"
   fanout a "$run"
   echo "run $run: hostile"
-  nice -n "$NICE" "$HOSTILE" --target "127.0.0.1:$PORT" --duration 14 --connections 20 >"$OUT/hostile-$run.txt" &
-  hostile=$!
-  sleep 1
-  fanout b "$run"
-  wait "$hostile"
-  cat "$OUT/hostile-$run.txt"
+  attacked b "$run" "$PORT"
+  if [[ -n "$DECOY_PID" ]]; then
+    echo "run $run: the same attack on the decoy"
+    attacked c "$run" "$((PORT + 1))"
+  fi
 done
 "$LOAD" --compare "$OUT/results.jsonl" a b | tee "$OUT/compare.md"
+if [[ -n "$DECOY_PID" ]]; then
+  echo
+  "$LOAD" --compare "$OUT/results.jsonl" a c | tee "$OUT/compare-decoy.md"
+  echo
+  "$LOAD" --compare "$OUT/results.jsonl" c b | tee "$OUT/compare-process.md"
+fi

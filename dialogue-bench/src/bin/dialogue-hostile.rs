@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use dialogue_bench::client::{self, Ws};
-use dialogue_bench::packet;
 use dialogue_bench::target::{check_loopback, parse_target};
+use dialogue_bench::{packet, procfs};
 use futures_util::StreamExt;
 use tokio::io::AsyncReadExt;
 
@@ -171,8 +171,13 @@ async fn main() {
     for task in tasks {
         let _ = task.await;
     }
+    // Its own CPU: on a machine shared with the server and the load
+    // generator, what the attack takes from them without the server's help.
+    let cpu = procfs::own_cpu_ticks()
+        .map(|ticks| ticks as f64 / procfs::TICKS_PER_SECOND as f64)
+        .unwrap_or(f64::NAN);
     println!(
-        "dialogue-hostile: {} connections, {} frames sent, {} frames received, {} cut by the server, {} silent TCP connections",
+        "dialogue-hostile: {} connections, {} frames sent, {} frames received, {} cut by the server, {} silent TCP connections, {cpu:.2} s CPU",
         counts.connections.load(Ordering::Relaxed),
         counts.frames.load(Ordering::Relaxed),
         counts.answers.load(Ordering::Relaxed),
