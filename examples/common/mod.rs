@@ -33,13 +33,17 @@ pub async fn listen(port: u16) -> Result<(tokio::net::TcpListener, u16), ()> {
 }
 
 /// Logs on stderr, filtered by `RUST_LOG`, else by `default_filter` (e.g.
-/// `"info"`).
+/// `"info"`); in colour only when stderr is a terminal, so that a log
+/// redirected to a file holds no escape codes (and the fields of every
+/// span, formatted when it opens, are not styled for nobody).
 pub fn init_logging(default_filter: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
