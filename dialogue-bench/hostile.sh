@@ -3,8 +3,10 @@
 # fanout1000 scenario (1 publisher, 1,000 subscribers, 100 msg/s, 10 s)
 # against the conformance server, quiet and beside dialogue-hostile (20
 # flooding connections and 50 silent TCP connections), alternated REPEAT
-# times (default 3) on one server process. The comparison of medians
-# (label a = quiet, b = hostile) goes to target/bench/hostile/compare.md.
+# times (default 3) on one server process, with a pause of PAUSE seconds
+# (default 5) between runs. The comparison of medians (label a = quiet,
+# b = hostile) goes to target/bench/hostile/compare.md; with DECOY=1 (below)
+# also compare-decoy.md (c against a) and compare-process.md (b against c).
 #
 #   dialogue-bench/hostile.sh
 #   REPEAT=5 dialogue-bench/hostile.sh
@@ -16,6 +18,8 @@
 #       attacker, and a server doing the work it asks for), but the
 #       measured server handles none of it: b/c is what sharing a process
 #       with the attack costs the others, c/a what sharing the machine does.
+#       The order of b and c turns every run (a b c, a c b, ...), so that
+#       neither always follows the other's attack.
 #
 # Bounded: every run has --max-time; loopback only; it stops only the
 # server it started, by its PID.
@@ -26,7 +30,8 @@ REPEAT="${REPEAT:-3}"
 NICE="${NICE:-0}"
 PORT="${PORT:-3100}"
 mkdir -p "$OUT"
-rm -f "$OUT/results.jsonl"
+PAUSE="${PAUSE:-5}"
+rm -f "$OUT/results.jsonl" "$OUT/compare.md" "$OUT/compare-decoy.md" "$OUT/compare-process.md"
 cd "$ROOT"
 cargo build --release --example conformance
 cargo build --release -p dialogue-bench --bin dialogue-load --bin dialogue-hostile
@@ -46,9 +51,13 @@ wait_listening() {
     grep -q "listening on" "$1" 2>/dev/null && return 0
     sleep 0.1
   done
-  echo "no server listening (see $1)"; return 1
+  echo "no server listening (see $1)" >&2; return 1
 }
 wait_listening "$OUT/server.log"
+case "${DECOY:-0}" in
+  0|1) ;;
+  *) echo "DECOY is 0 or 1, not ${DECOY}" >&2; exit 2 ;;
+esac
 if [[ "${DECOY:-0}" == 1 ]]; then
   : >"$OUT/decoy.log"
   PORT="$((PORT + 1))" "$ROOT/target/release/examples/conformance" >"$OUT/decoy.log" 2>&1 &
@@ -72,14 +81,26 @@ attacked() {
   cat "$OUT/hostile-$1-$2.txt"
 }
 
+hostile() {
+  echo "run $1: hostile"
+  attacked b "$1" "$PORT"
+  sleep "$PAUSE"
+}
+decoy() {
+  [[ -n "$DECOY_PID" ]] || return 0
+  echo "run $1: the same attack on the decoy"
+  attacked c "$1" "$((PORT + 1))"
+  sleep "$PAUSE"
+}
+
 for run in $(seq "$REPEAT"); do
   echo "run $run: quiet"
   fanout a "$run"
-  echo "run $run: hostile"
-  attacked b "$run" "$PORT"
-  if [[ -n "$DECOY_PID" ]]; then
-    echo "run $run: the same attack on the decoy"
-    attacked c "$run" "$((PORT + 1))"
+  sleep "$PAUSE"
+  if (( run % 2 == 1 )); then
+    hostile "$run"; decoy "$run"
+  else
+    decoy "$run"; hostile "$run"
   fi
 done
 "$LOAD" --compare "$OUT/results.jsonl" a b | tee "$OUT/compare.md"

@@ -384,6 +384,10 @@ impl Engine {
         Ok((room, then))
     }
 
+    /// Whether `creator` may create one more room. Checked before the
+    /// insertion, not with it: creations racing each other (one user's on
+    /// two connections, or on two nodes, whose views lag) may each pass
+    /// and go past a quota by as many rooms as raced.
     fn check_room_quotas(&self, creator: &str) -> Result<(), CreateRoomError> {
         let limits = &self.limits;
         if limits.dynamic_rooms.is_none() && limits.dynamic_rooms_per_user.is_none() {

@@ -177,12 +177,15 @@ impl RoomRegistry for MemoryRegistry {
     fn drop_view(&self, id: &str) -> Option<Arc<RoomState>> {
         let mut rooms = self.rooms.write();
         let room = rooms.by_id.remove(id)?;
-        if let Some(creator) = &room.config.created_by
-            && let Some(count) = rooms.by_creator.get_mut(creator)
-        {
-            *count -= 1;
-            if *count == 0 {
-                rooms.by_creator.remove(creator);
+        if let Some(creator) = &room.config.created_by {
+            // `adopt` counted it (a room's creator never changes).
+            let count = rooms.by_creator.get_mut(creator);
+            debug_assert!(count.is_some(), "room {id} of {creator} was not counted");
+            if let Some(count) = count {
+                *count -= 1;
+                if *count == 0 {
+                    rooms.by_creator.remove(creator);
+                }
             }
         }
         Some(room)
