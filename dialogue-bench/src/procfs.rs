@@ -4,6 +4,15 @@
 /// every Linux this runs on.
 pub const TICKS_PER_SECOND: u64 = 100;
 
+/// Clock ticks (of `cpu_ticks`, `own_cpu_ticks`) in seconds.
+///
+/// ```
+/// assert_eq!(dialogue_bench::procfs::secs(250), 2.5);
+/// ```
+pub fn secs(ticks: u64) -> f64 {
+    ticks as f64 / TICKS_PER_SECOND as f64
+}
+
 /// Resident memory (`VmRSS`) of a process, in KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

@@ -118,10 +118,6 @@ pub fn case_of(config: &Config) -> String {
     }
 }
 
-fn secs(ticks: u64) -> f64 {
-    ticks as f64 / procfs::TICKS_PER_SECOND as f64
-}
-
 /// Runs `config`, never longer than `config.max_time` (what was measured
 /// by then is reported, marked `timed_out`).
 pub async fn run(config: &Config) -> Report {
@@ -182,7 +178,7 @@ pub async fn run(config: &Config) -> Report {
     }
     report.loader_cpu_secs = loader_cpu_before
         .zip(procfs::own_cpu_ticks())
-        .map(|(a, b)| secs(b.saturating_sub(a)));
+        .map(|(a, b)| procfs::secs(b.saturating_sub(a)));
     report.timed_out = timed_out;
     report.elapsed_secs = began.elapsed().as_secs_f64();
     report
@@ -251,7 +247,7 @@ async fn measure(
         shared.joined.load(Ordering::Relaxed) as f64 / report.connect_secs.max(1e-9);
     report.server_connect_cpu_secs = cpu_before_connect
         .zip(server_cpu())
-        .map(|(a, b)| secs(b.saturating_sub(a)));
+        .map(|(a, b)| procfs::secs(b.saturating_sub(a)));
 
     if config.scenario == Scenario::Idle {
         tokio::time::sleep(config.hold).await;
@@ -276,7 +272,7 @@ async fn measure(
         }
         report.server_cpu_secs = cpu_before
             .zip(server_cpu())
-            .map(|(a, b)| secs(b.saturating_sub(a)));
+            .map(|(a, b)| procfs::secs(b.saturating_sub(a)));
         let last = shared.last_delivery_us.load(Ordering::Relaxed);
         let window = last.saturating_sub(start_us) as f64 / 1e6;
         if window > 0.0 {

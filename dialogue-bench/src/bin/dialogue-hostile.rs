@@ -173,9 +173,7 @@ async fn main() {
     }
     // Its own CPU: on a machine shared with the server and the load
     // generator, what the attack takes from them without the server's help.
-    let cpu = procfs::own_cpu_ticks()
-        .map(|ticks| ticks as f64 / procfs::TICKS_PER_SECOND as f64)
-        .unwrap_or(f64::NAN);
+    let cpu = procfs::own_cpu_ticks().map_or(f64::NAN, procfs::secs);
     println!(
         "dialogue-hostile: {} connections, {} frames sent, {} frames received, {} cut by the server, {} silent TCP connections, {cpu:.2} s CPU",
         counts.connections.load(Ordering::Relaxed),
