@@ -20,6 +20,7 @@ pub(crate) mod names {
     pub(crate) const DELIVERIES: &str = "dialogue_deliveries_total";
     pub(crate) const COMMIT_SECONDS: &str = "dialogue_store_commit_duration_seconds";
     pub(crate) const COMMIT_BATCH: &str = "dialogue_store_commit_batch_size";
+    pub(crate) const COMMITS_HELD: &str = "dialogue_store_commits_held_seconds";
     pub(crate) const GAPS: &str = "dialogue_redis_gaps_total";
 }
 
@@ -64,6 +65,16 @@ pub(crate) fn commit(seconds: f64, events: usize) {
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (seconds, events);
+}
+
+/// Commits were held while a checkpoint made the durable store's WAL start
+/// over: for how long.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) fn commits_held(seconds: f64) {
+    #[cfg(feature = "metrics")]
+    metrics::histogram!(names::COMMITS_HELD).record(seconds);
+    #[cfg(not(feature = "metrics"))]
+    let _ = seconds;
 }
 
 /// A node noticed it missed a room's events from Redis: `repaired` from the

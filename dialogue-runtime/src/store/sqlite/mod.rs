@@ -19,6 +19,7 @@
 //! one writer thread and its group commits (`writer`), reads on their own
 //! connections (`reads`), and the retention policy (`retention`).
 
+mod batch;
 mod checkpoint;
 mod reads;
 pub(crate) mod retention;
@@ -36,9 +37,10 @@ use crate::store::StoreError;
 use crate::store::sqlite::reads::Readers;
 use crate::store::sqlite::writer::{Job, Shared, Write};
 
-/// WAL pages past which the writer checkpoints itself (32 MiB of 4 KiB
-/// pages): reached only under writes without pause (`checkpoint`).
-const WAL_BACKSTOP: u32 = 8192;
+/// WAL pages past which the writer checkpoints itself (128 MiB of 4 KiB
+/// pages): a safety net, reached only if the checkpointer cannot finish
+/// its own (`checkpoint::CATCH_UP`, a quarter of it).
+const WAL_BACKSTOP: u32 = 32768;
 
 pub use retention::Retention;
 
@@ -217,23 +219,24 @@ impl SqliteStore {
         // Checkpoints run beside the writer, never inside its commits
         // (`checkpoint`).
         let checkpointer = schema::connect(&self.inner.path, self.inner.options.synchronous)?;
-        // A backstop: under writes without pause the checkpointer's passive
-        // checkpoints never catch up with the WAL's end, so the WAL is never
-        // restarted; past `WAL_BACKSTOP` pages the writer checkpoints itself
-        // (between its commits, so it catches up) and the WAL starts over.
+        // A backstop: if the checkpointer cannot finish its checkpoints (a
+        // reader holding an old snapshot), past `WAL_BACKSTOP` pages the
+        // writer checkpoints itself, between its commits.
         connection
             .execute_batch(&format!("PRAGMA wal_autocheckpoint = {WAL_BACKSTOP};"))
             .map_err(|e| StoreError::at(&self.inner.path, e))?;
         let (poke, pokes) = checkpoint::channel();
-        std::thread::Builder::new()
-            .name("dialogue-checkpoint".into())
-            .spawn(move || checkpoint::run(checkpointer, pokes))
-            .map_err(|e| StoreError(format!("cannot start the store's checkpointer: {e}")))?;
         // With NORMAL a commit is a write to the page cache: a trigger
         // commits on its own task (`writer::Shared::commit_here`); with FULL
         // each commit waits for the disk, so only the thread commits.
         let inline = self.inner.options.synchronous == Synchronous::Normal;
         let shared = Shared::new(connection, inline, poke);
+        let writer = Arc::downgrade(&shared);
+        let path = self.inner.path.clone();
+        std::thread::Builder::new()
+            .name("dialogue-checkpoint".into())
+            .spawn(move || checkpoint::run(checkpointer, &path, pokes, writer))
+            .map_err(|e| StoreError(format!("cannot start the store's checkpointer: {e}")))?;
         let thread = shared.clone();
         std::thread::Builder::new()
             .name("dialogue-store".into())
@@ -277,6 +280,15 @@ impl SqliteStore {
         match &*self.inner.writer.lock() {
             WriterState::Running(shared) => shared.push(job).is_ok(),
             _ => false,
+        }
+    }
+
+    /// How many times commits were held for a checkpoint (`checkpoint`).
+    #[cfg(test)]
+    pub(crate) fn holds(&self) -> u64 {
+        match &*self.inner.writer.lock() {
+            WriterState::Running(shared) => shared.holds(),
+            _ => 0,
         }
     }
 
@@ -439,5 +451,7 @@ fn ignore_file_size_signal() {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_checkpoint;
 #[cfg(test)]
 mod tests_rows;

@@ -293,34 +293,6 @@ async fn retention_keeps_the_recovery_window_whatever_it_says() {
 }
 
 #[tokio::test]
-async fn the_wal_is_checkpointed_beside_the_writer() {
-    let dir = temp_dir("checkpoint");
-    let path = dir.join("s.sqlite");
-    let store = started(&path);
-    let wal = dir.join("s.sqlite-wal");
-    let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |m| m.len());
-    let empty = size(&path);
-    for seq in 1..=300 {
-        write(&store, "r", seq, 0).await.unwrap();
-    }
-    // The writer checkpoints only past a WAL of 8192 pages, far more than
-    // these writes make: the database file grows only when the
-    // checkpointer copies the WAL back into it.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while size(&path) <= empty {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "nothing was checkpointed: file {} bytes, WAL {} bytes",
-            size(&path),
-            size(&wal)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    drop(store);
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-#[tokio::test]
 async fn retention_by_age_drops_the_oldest_rows_but_the_window() {
     let dir = temp_dir("retention-age");
     let path = dir.join("s.sqlite");

@@ -34,11 +34,12 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use crate::envelope::StampedEvent;
 use crate::logging::guarded;
+use crate::store::sqlite::batch;
 use crate::store::sqlite::checkpoint::Poke;
 use crate::store::sqlite::retention::{self, Retention};
 use crate::store::sqlite::rows;
@@ -138,6 +139,9 @@ pub(crate) struct Shared {
     checkpoint: Poke,
     /// The last commit failed (and none succeeded since).
     failing_now: Arc<std::sync::atomic::AtomicBool>,
+    /// How many times commits were held for a checkpoint
+    /// ([`Self::between_commits`]).
+    holds: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -172,7 +176,14 @@ impl Shared {
             failing_now,
             inline,
             checkpoint,
+            holds: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// How many times commits were held for a checkpoint.
+    #[cfg(test)]
+    pub(crate) fn holds(&self) -> u64 {
+        self.holds.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the last commit failed (and none succeeded since).
@@ -236,6 +247,30 @@ impl Shared {
                 Some(Job::Write(_) | Job::Pin(..) | Job::Release(_)) => {}
                 Some(Job::Forget(..)) => return,
             }
+        }
+    }
+
+    /// Runs `catch_up` (the checkpointer's) while no commit can start, then
+    /// commits the writes queued meanwhile, here: their triggers found the
+    /// connection taken and left them to its holder. That commit is the
+    /// first of a WAL that starts over, so the sync of the WAL's new header
+    /// happens on this thread too, not on a trigger's task.
+    pub(crate) fn between_commits(&self, catch_up: impl FnOnce()) {
+        let started = Instant::now();
+        let mut core = self.core.lock();
+        catch_up();
+        core.process(self.take(true));
+        drop(core);
+        let held = started.elapsed();
+        self.holds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::commits_held(held.as_secs_f64());
+        guarded(|| tracing::debug!(?held, "the store's WAL started over"));
+        // A deletion, or writes queued after the take: the thread's.
+        let mut queue = self.queue.lock();
+        if !queue.jobs.is_empty() {
+            queue.wanted = true;
+            self.wake.notify_one();
         }
     }
 
@@ -381,7 +416,7 @@ fn commit_or_refuse(
         return;
     }
     let started = std::time::Instant::now();
-    let committed = commit(connection, &batch);
+    let committed = batch::commit(connection, &batch);
     crate::metrics::commit(started.elapsed().as_secs_f64(), batch.len());
     match committed {
         Ok(()) => {
@@ -406,38 +441,6 @@ fn commit_or_refuse(
             }
         }
     }
-}
-
-/// Commits `batch` in one transaction: the events, and each room's position.
-fn commit(connection: &mut Connection, batch: &[Write]) -> rusqlite::Result<()> {
-    let transaction = connection.transaction()?;
-    {
-        let mut insert = transaction.prepare_cached(
-            "INSERT INTO dialogue_events (room, seq, event, timestamp, trigger, envelope)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        let mut latest: HashMap<&str, (u64, u64)> = HashMap::new();
-        for write in batch {
-            let event = &write.event;
-            insert.execute(params![
-                &*write.room,
-                event.seq() as i64,
-                event.event(),
-                event.timestamp() as i64,
-                write.trigger,
-                event.json().get(),
-            ])?;
-            latest.insert(&write.room, (write.epoch, event.seq()));
-        }
-        let mut position = transaction.prepare_cached(
-            "INSERT INTO dialogue_rooms (room, epoch, seq) VALUES (?1, ?2, ?3)
-             ON CONFLICT (room) DO UPDATE SET epoch = excluded.epoch, seq = excluded.seq",
-        )?;
-        for (room, (epoch, seq)) in latest {
-            position.execute(params![room, epoch as i64, seq as i64])?;
-        }
-    }
-    transaction.commit()
 }
 
 /// Answers a failed batch: each room in it moves to a new generation, and
